@@ -1,0 +1,94 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see comes from their memberships, never from is_staff."""
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Region(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AgencyKind(models.TextChoices):
+    PROBATION = "probation", "Probation"
+    PRISON = "prison", "Prison"
+    JOBCENTRE = "jobcentre", "Jobcentre Plus"
+    PROVIDER = "provider", "Employment provider"
+    COMMISSIONER = "commissioner", "Commissioner"
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="agencies")
+    contact_name = models.CharField("single point of contact", max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    designated_officer = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class SiteKind(models.TextChoices):
+    PRISON = "prison", "Prison establishment"
+    JOBCENTRE = "jobcentre", "Jobcentre office"
+    PROBATION = "probation", "Probation office"
+    PROVIDER = "provider", "Provider office"
+    OFFICE = "office", "Office"
+
+
+class Site(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=SiteKind.choices, default=SiteKind.OFFICE)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="site_unique_name_per_agency")]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", "Caseworker"
+    EBSA = "ebsa", "Employment and Benefit Surgery Adviser"
+    WORK_COACH = "work_coach", "Work coach"
+    EMPLOYMENT_ADVISER = "employment_adviser", "Employment adviser"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Administrator"
+
+
+class StaffMembership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="membership_unique_user_agency")]
+
+    def __str__(self):
+        return f"{self.user} at {self.agency} ({self.get_role_display()})"

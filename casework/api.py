@@ -1,0 +1,182 @@
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from agencies.api import AgencySerializer
+from audit.models import AccessEvent, Action
+from audit.selectors import access_log_for_person
+from audit.services import access_event_record
+from casework import selectors, services
+from casework.models import Case, Person
+from consent import policy
+from core.errors import NotFound
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "first_name", "last_name", "aliases", "date_of_birth", "sex", "national_insurance_number",
+                  "prison_number", "crn", "home_area", "release_area", "accommodation_status", "employment_status",
+                  "benefit_status", "bank_account_held", "id_documents_held", "identity_verified_on", "restricted", "version"]
+        read_only_fields = ["id", "restricted", "version"]
+
+
+class PersonPatchSerializer(PersonSerializer):
+    version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
+
+    class Meta(PersonSerializer.Meta):
+        read_only_fields = ["id", "restricted"]
+
+
+class AccessEventSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", default=None)
+    agency = serializers.CharField(source="agency.name", default=None)
+
+    class Meta:
+        model = AccessEvent
+        fields = ["at", "user", "agency", "action", "object_type", "object_id"]
+
+
+class StaffOnly:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not policy.can(request.user, "person.view"):
+            raise PermissionDenied("Your role does not give access to personal records.")
+
+
+class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = PersonSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        q = self.request.query_params.get("q", "").strip()
+        if q and self.action == "list":
+            return selectors.person_search(user=self.request.user, q=q[:100])
+        return Person.objects.for_user(self.request.user).order_by("last_name", "first_name", "id")
+
+    def get_serializer_class(self):
+        return PersonPatchSerializer if self.action == "partial_update" else PersonSerializer
+
+    def get_object(self):
+        return policy.get_person(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name, CRN, prison number or NI number")])
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_event_record(user=request.user, action=Action.SEARCH if request.query_params.get("q") else Action.VIEW,
+                            detail={"page": "api:people", "q": request.query_params.get("q", "")[:100],
+                                    "shown": len(response.data["results"])})
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        person = self.get_object()
+        access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "api"})
+        return Response(PersonSerializer(person).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = PersonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        person = services.person_create(user=request.user, **serializer.validated_data)
+        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        person = self.get_object()
+        serializer = PersonPatchSerializer(person, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["This field is required."]})
+        version = data.pop("version")
+        person = services.person_update(user=request.user, person=person, version=version, **data)
+        return Response(PersonSerializer(person).data)
+
+    @extend_schema(responses=AccessEventSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="access-log")
+    def access_log(self, request, pk=None):
+        person = self.get_object()
+        with transaction.atomic():
+            access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "api:access-log"})
+        page = self.paginate_queryset(access_log_for_person(person=person, limit=None))
+        return self.get_paginated_response(AccessEventSerializer(page, many=True).data)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    owning_agency = AgencySerializer(read_only=True)
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
+
+    class Meta:
+        model = Case
+        fields = ["id", "person", "owning_agency", "offender_group", "support_level", "stage", "start_date",
+                  "planned_end_date", "end_date", "end_reason", "version"]
+        read_only_fields = ["id", "owning_agency", "version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["person"].queryset = Person.objects.for_user(request.user)
+
+
+class CasePatchSerializer(CaseSerializer):
+    version = serializers.IntegerField()
+    person = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        read_only_fields = ["id", "owning_agency", "person"]
+
+
+class CaseViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CaseSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = Case.objects.for_user(self.request.user).select_related("owning_agency", "owning_agency__region").order_by("-start_date", "-id")
+        for name in ("stage", "support_level"):
+            if self.request.query_params.get(name):
+                qs = qs.filter(**{name: self.request.query_params[name]})
+        return qs
+
+    def get_serializer_class(self):
+        return CasePatchSerializer if self.action == "partial_update" else CaseSerializer
+
+    def get_object(self):
+        try:
+            return selectors.get_case(user=self.request.user, pk=self.kwargs["pk"])
+        except NotFound:
+            raise
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_event_record(user=request.user, action=Action.VIEW, detail={"page": "api:cases", "shown": len(response.data["results"])})
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        case = self.get_object()
+        access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case, detail={"page": "api"})
+        return Response(CaseSerializer(case, context={"request": request}).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = CaseSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        person = data.pop("person")
+        for name in ("end_date", "end_reason"):
+            data.pop(name, None)
+        case = services.case_open(user=request.user, person=person, **data)
+        return Response(CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        case = self.get_object()
+        serializer = CasePatchSerializer(case, data=request.data, partial=True, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["This field is required."]})
+        version = data.pop("version")
+        case = services.case_update(user=request.user, case=case, version=version, **data)
+        return Response(CaseSerializer(case, context={"request": request}).data)

@@ -1,0 +1,34 @@
+from importlib import import_module
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from agencies.views import SignInView
+
+urlpatterns = [
+    path("sign-in/", SignInView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("accessibility/", TemplateView.as_view(template_name="accessibility.html"), name="accessibility"),
+    path("", include("agencies.urls")),
+    path("", include("consent.urls")),
+    path("", include("audit.urls")),
+]
+
+# Each domain app with a urls.py is mounted at the root (its paths are prefixed by the app itself).
+for app in ("referrals", "employers", "reporting"):
+    try:
+        import_module(f"{app}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app}.urls":
+            raise
+        continue
+    urlpatterns.append(path("", include(f"{app}.urls")))
+
+urlpatterns.append(path("", include("casework.urls")))

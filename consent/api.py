@@ -1,0 +1,60 @@
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from agencies.models import Agency
+from casework.api import StaffOnly
+from casework.models import Person
+from consent import policy, selectors, services
+from consent.models import ConsentRecord, DataCategory, Purpose
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
+    recipient_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
+    purposes = serializers.ListField(child=serializers.ChoiceField(choices=Purpose.choices), allow_empty=False)
+    data_categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), required=False)
+
+    class Meta:
+        model = ConsentRecord
+        fields = ["id", "person", "recipient_agency", "purposes", "data_categories", "given_on", "method", "form_version",
+                  "witness_name", "expires_on", "withdrawn_on", "withdrawal_reason"]
+        read_only_fields = ["id", "withdrawn_on", "withdrawal_reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["person"].queryset = Person.objects.for_user(request.user)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ConsentViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     viewsets.GenericViewSet):
+    serializer_class = ConsentSerializer
+
+    def get_queryset(self):
+        qs = policy.scope_by_person(ConsentRecord.objects.all(), self.request.user).order_by("-given_on", "-id")
+        if self.request.query_params.get("person", "").isdigit():
+            qs = qs.filter(person_id=int(self.request.query_params["person"]))
+        return qs
+
+    def get_object(self):
+        return selectors.get_consent(user=self.request.user, pk=self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_record(user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=WithdrawSerializer)
+    def withdraw(self, request, pk=None):
+        consent = self.get_object()
+        serializer = WithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_withdraw(user=request.user, consent=consent, reason=serializer.validated_data["reason"])
+        return Response(ConsentSerializer(consent, context={"request": request}).data)

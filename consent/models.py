@@ -1,0 +1,153 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from guardian.models import UserObjectPermissionBase
+
+FOREVER = datetime.date(9999, 12, 31)
+
+
+class Purpose(models.TextChoices):
+    EMPLOYMENT_SUPPORT = "employment_support", "Employment support (case management)"
+    OFFENDER_MARKER = "offender_marker", "Offender marker on the Jobcentre record"
+    DISCLOSE_TO_EMPLOYER = "disclose_to_employer", "Disclosure to an employer"
+    SENSITIVE_CATEGORIES = "sensitive_categories", "Sensitive categories (offence, health, substance misuse)"
+
+
+class DataCategory(models.TextChoices):
+    IDENTITY = "identity", "Identity and contact details"
+    EMPLOYMENT = "employment", "Employment, training and education"
+    BENEFITS = "benefits", "Benefits and finance"
+    ASSESSMENT = "assessment", "Needs assessment and action plan"
+    OFFENCE = "offence", "Offence and sentence details"
+    HEALTH = "health", "Health and substance misuse"
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNED_FORM = "signed_form", "Signed form"
+    VERBAL_WITNESSED = "verbal_witnessed", "Verbal, with a witness"
+
+
+class ConsentRecord(models.Model):
+    """The person's consent to share with one recipient agency for the purposes ticked."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="consents")
+    recipient_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="consents_received")
+    employment_support = models.BooleanField(default=False)
+    offender_marker = models.BooleanField(default=False)
+    disclose_to_employer = models.BooleanField(default=False)
+    sensitive_categories = models.BooleanField(default=False)
+    data_categories = models.JSONField(default=list, blank=True)
+    method = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    form_version = models.CharField(max_length=20, blank=True)
+    witness_name = models.CharField(max_length=200, blank=True)
+    given_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Expiry or review date")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawal_reason = models.TextField(blank=True)
+    expiry_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    PURPOSE_FIELDS = [p.value for p in Purpose]
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        indexes = [models.Index(fields=["person", "recipient_agency"], name="consent_person_recipient")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("given_on")),
+                                   name="consent_expiry_after_given"),
+            models.CheckConstraint(condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                                   name="consent_withdrawn_after_given"),
+        ]
+
+    @property
+    def purposes(self) -> list[str]:
+        return [name for name in self.PURPOSE_FIELDS if getattr(self, name)]
+
+    def purpose_labels(self) -> list[str]:
+        return [Purpose(p).label for p in self.purposes]
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        return (self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
+                and (self.expires_on is None or self.expires_on >= day))
+
+    def status_on(self, day: datetime.date) -> str:
+        if self.withdrawn_on is not None and self.withdrawn_on <= day:
+            return "withdrawn"
+        if self.expires_on is not None and self.expires_on < day:
+            return "expired"
+        if self.given_on > day:
+            return "not yet started"
+        return "active"
+
+    def __str__(self):
+        return f"Consent {self.pk}: {self.person_id} -> {self.recipient_agency}"
+
+
+class InvolvementBasis(models.TextChoices):
+    SHARE = "share", "Shared by the case owner"
+    REFERRAL = "referral", "Accepted referral"
+    HANDOFF = "handoff", "Release hand-off"
+
+
+class CaseInvolvement(models.Model):
+    """Another agency working on the case in parallel. It sees the person only while consent covers it."""
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="involvements")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="involvements")
+    basis = models.CharField(max_length=20, choices=InvolvementBasis.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency", "basis"], condition=Q(ended_on__isnull=True),
+                                    name="involvement_one_open_per_basis"),
+        ]
+
+
+class StatutoryGateway(models.Model):
+    """Access that needs no consent, e.g. the EBSA claim-closure process (fraud and error prevention)."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="gateways")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=40)
+    started_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "agency", "reason"], name="gateway_unique")]
+
+
+class PersonAccess(models.Model):
+    """Denormalised answer of the access rule: which agency may see which person, until when.
+
+    Rebuilt for a person by consent.policy.refresh_person_access in the same transaction as every
+    ownership, involvement, gateway and consent change. Expiry lives in visible_until, so the
+    query `visible_until >= today` hides an expired consent at once, with no batch job.
+    """
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="access")
+    visible_until = models.DateField()
+    sensitive_until = models.DateField(null=True, blank=True)
+    is_owner = models.BooleanField(default=False)
+    sort_key = models.CharField(max_length=210)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "person"], name="person_access_unique")]
+        indexes = [models.Index(fields=["agency", "visible_until", "person"], name="person_access_lookup"),
+                   models.Index(fields=["agency", "sort_key"], name="person_access_sorted")]
+
+
+class RestrictedPersonUserPermission(UserObjectPermissionBase):
+    """Named access to a restricted person (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="+")

@@ -1,0 +1,31 @@
+"""Navigation for the header: what the acting user may open, with counts where cheap."""
+
+from django.urls import NoReverseMatch, reverse
+
+# (label, url name, roles that see it; None = every staff role). Apps add entries here.
+NAV_ITEMS = [
+    ("Caseload", "casework:caseload", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
+    ("My work", "casework:my_work", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
+    ("Referrals", "referrals:inbox", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
+    ("Custody", "casework:ebsa_worklist", {"ebsa"}),
+    ("Employers", "employers:employer_list", {"caseworker", "work_coach", "employment_adviser", "manager"}),
+    ("Checks due", "employers:checks_due", {"employment_adviser", "caseworker", "manager"}),
+    ("Reports", "reporting:report_list", {"manager"}),
+    ("Access log", "audit:user_access", {"manager"}),
+]
+
+
+def navigation(request):
+    acting = getattr(getattr(request, "user", None), "acting", None)
+    if acting is None:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, roles in NAV_ITEMS:
+        if roles is not None and acting.role not in roles:
+            continue
+        try:
+            href = reverse(url_name)
+        except NoReverseMatch:
+            continue  # the app providing it is not installed yet
+        items.append({"text": label, "href": href, "active": request.path.startswith(href)})
+    return {"nav_items": items, "acting": acting}

@@ -1,0 +1,41 @@
+"""The registry of scheduled jobs that `manage.py runjob <name>` and Celery beat both run.
+
+Each app registers its jobs in `<app>/jobs.py` with @job("name"). A job is a plain function
+that calls one service and returns a short summary dict; it must be safe to run twice.
+"""
+
+from collections.abc import Callable
+from importlib import import_module
+
+from django.apps import apps
+
+_JOBS: dict[str, Callable[[], dict]] = {}
+
+
+def job(name: str):
+    def register(func):
+        _JOBS[name] = func
+        return func
+
+    return register
+
+
+def _load():
+    for config in apps.get_app_configs():
+        try:
+            import_module(f"{config.name}.jobs")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.jobs":
+                raise
+
+
+def registry() -> dict[str, Callable[[], dict]]:
+    _load()
+    return dict(sorted(_JOBS.items()))
+
+
+def run(name: str) -> dict:
+    jobs = registry()
+    if name not in jobs:
+        raise KeyError(name)
+    return jobs[name]() or {}

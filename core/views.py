@@ -1,0 +1,24 @@
+"""Small helpers shared by the apps' views."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from core.errors import ApplicationError, Forbidden, NotFound
+
+
+def apply_error(form, exc: ApplicationError) -> None:
+    """Show a service refusal on the form (next to its field when it names one)."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+    if isinstance(exc, Forbidden):
+        raise PermissionDenied(exc.message)
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def page_range_params(request, **overrides):
+    """The current query string with some values replaced (for pagination links)."""
+    params = request.GET.copy()
+    for key, value in overrides.items():
+        params[key] = value
+    return params.urlencode()
