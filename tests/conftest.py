@@ -1,0 +1,132 @@
+"""Shared personas across two areas (A and B), as in STYLE.md: each test gets fresh ones."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from agencies import acting
+from agencies.models import AgencyKind, Role
+from tests.factories import AgencyFactory, RegionFactory, person_with_case, staff
+
+
+@pytest.fixture
+def region():
+    return RegionFactory()
+
+
+@pytest.fixture
+def agency_a(region):
+    return AgencyFactory(name="Probation A", kind=AgencyKind.PROBATION, region=region)
+
+
+@pytest.fixture
+def agency_b(region):
+    return AgencyFactory(name="Probation B", kind=AgencyKind.PROBATION, region=region)
+
+
+@pytest.fixture
+def jobcentre_a(region):
+    return AgencyFactory(name="Jobcentre A", kind=AgencyKind.JOBCENTRE, region=region)
+
+
+@pytest.fixture
+def prison_jobcentre(region):
+    return AgencyFactory(name="Jobcentre at HMP A", kind=AgencyKind.JOBCENTRE, region=region)
+
+
+@pytest.fixture
+def provider_a(region):
+    return AgencyFactory(name="Provider A", kind=AgencyKind.PROVIDER, region=region)
+
+
+@pytest.fixture
+def commissioner(region):
+    return AgencyFactory(name="Commissioner", kind=AgencyKind.COMMISSIONER, region=region)
+
+
+@pytest.fixture
+def caseworker_a(agency_a):
+    return staff("caseworker_a", agency_a, Role.CASEWORKER)
+
+
+@pytest.fixture
+def caseworker_a2(agency_a):
+    return staff("caseworker_a2", agency_a, Role.CASEWORKER)
+
+
+@pytest.fixture
+def manager_a(agency_a):
+    return staff("manager_a", agency_a, Role.MANAGER)
+
+
+@pytest.fixture
+def caseworker_b(agency_b):
+    return staff("caseworker_b", agency_b, Role.CASEWORKER)
+
+
+@pytest.fixture
+def work_coach_a(jobcentre_a):
+    return staff("work_coach_a", jobcentre_a, Role.WORK_COACH)
+
+
+@pytest.fixture
+def ebsa_a(prison_jobcentre):
+    return staff("ebsa_a", prison_jobcentre, Role.EBSA)
+
+
+@pytest.fixture
+def adviser_a(provider_a):
+    return staff("adviser_a", provider_a, Role.EMPLOYMENT_ADVISER)
+
+
+@pytest.fixture
+def commissioner_manager(commissioner):
+    return staff("commissioner_manager", commissioner, Role.MANAGER)
+
+
+@pytest.fixture
+def person_a(caseworker_a):
+    """A person with an open case owned by agency A."""
+    person, _case = person_with_case(caseworker_a, first_name="Jordan", last_name="Alpha", crn="X100001")
+    return person
+
+
+@pytest.fixture
+def case_a(person_a):
+    return person_a.cases.get()
+
+
+@pytest.fixture
+def person_b(caseworker_b):
+    person, _case = person_with_case(caseworker_b, first_name="Morgan", last_name="Bravo", crn="X200002")
+    return person
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a Django test client signed in as user (acting for their first agency)."""
+    from django.test import Client
+
+    def make(user, agency=None):
+        c = Client()
+        c.force_login(user)
+        if agency is not None:
+            session = c.session
+            session[acting.SESSION_KEY] = agency.pk
+            session.save()
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """api_for(user) -> a DRF APIClient authenticated as user."""
+
+    def make(user, agency=None):
+        c = APIClient()
+        c.force_authenticate(user=user)
+        if agency is not None:
+            c.credentials(HTTP_X_ACTING_AGENCY=str(agency.pk))
+        return c
+
+    return make
