@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casework",
     "referrals",
     "employers",
+    "custody",
     "reporting",
 ]
 

@@ -22,7 +22,7 @@ urlpatterns = [
 ]
 
 # Each domain app with a urls.py is mounted at the root (its paths are prefixed by the app itself).
-for app in ("referrals", "employers", "reporting"):
+for app in ("referrals", "employers", "custody", "reporting"):
     try:
         import_module(f"{app}.urls")
     except ModuleNotFoundError as exc:

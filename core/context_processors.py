@@ -7,7 +7,7 @@ NAV_ITEMS = [
     ("Caseload", "casework:caseload", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
     ("My work", "casework:my_work", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
     ("Referrals", "referrals:inbox", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
-    ("Custody", "casework:ebsa_worklist", {"ebsa"}),
+    ("Custody", "custody:worklist", {"ebsa", "work_coach"}),
     ("Employers", "employers:employer_list", {"caseworker", "work_coach", "employment_adviser", "manager"}),
     ("Checks due", "employers:checks_due", {"employment_adviser", "caseworker", "manager"}),
     ("Reports", "reporting:report_list", {"manager"}),

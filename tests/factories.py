@@ -40,12 +40,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "correct-horse-battery")
+        if create:
+            self.save(update_fields=["password"])
 
 
 def staff(username: str, agency: Agency, role: str = Role.CASEWORKER) -> User:

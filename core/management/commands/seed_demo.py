@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Apps contribute to the demo world in this order; each has demo.seed(world) -> None.
-DEMO_APPS = ["agencies", "casework", "consent", "referrals", "employers", "reporting"]
+DEMO_APPS = ["agencies", "casework", "consent", "referrals", "employers", "custody", "reporting"]
 
 
 class Command(BaseCommand):
