@@ -78,7 +78,7 @@ def seed(world):
                 prison_number=f"{rng.choice('AG')}{rng.randint(1000, 9999)}{rng.choice('BCDEFGHJ')}{rng.choice('ABCDEFGHJK')}" if group != OffenderGroup.COMMUNITY else "",
                 national_insurance_number=(f"{rng.choice(NINO_PREFIX)}{rng.choice(NINO_PREFIX)}{rng.randint(0, 999999):06d}{rng.choice('ABCD')}"
                                            if rng.random() < 0.7 else ""),
-                home_area=area, release_area=area if rng.random() < 0.85 else rng.choice(list(h[0] for h in HOMES.values())),
+                home_area=area, release_area=area if rng.random() < 0.85 else rng.choice([h[0] for h in HOMES.values()]),
                 accommodation_status=AccommodationStatus.IN_CUSTODY if in_custody else _weighted(rng, [
                     (AccommodationStatus.SETTLED, 0.55), (AccommodationStatus.TEMPORARY, 0.3), (AccommodationStatus.NO_FIXED_ABODE, 0.15)]),
                 employment_status=EmploymentStatus.NOT_AVAILABLE if in_custody else _weighted(rng, [

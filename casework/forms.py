@@ -86,5 +86,5 @@ class CaseloadFilterForm(forms.Form):
     mine = forms.ChoiceField(choices=[("", "Team"), ("1", "Mine only")], required=False, label="Whose cases")
 
 
-PERSON_MODEL_FIELDS = [f for f in PersonForm.base_fields]
+PERSON_MODEL_FIELDS = list(PersonForm.base_fields)
 assert set(PERSON_MODEL_FIELDS) <= {f.name for f in Person._meta.get_fields()}

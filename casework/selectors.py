@@ -1,6 +1,7 @@
 """Reads for people and cases. Every query starts from for_user (the access policy)."""
 
-from django.db.models import Case as When_, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case as When_
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value, When
 
 from casework.models import Case, Person
 from casework.validators import normalise

@@ -9,9 +9,17 @@ from audit.models import Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record
 from casework import selectors, services
-from casework.forms import CaseCloseForm, CaseEditForm, CaseForm, CaseloadFilterForm, PersonEditForm, PersonForm
+from casework.forms import (
+    CaseCloseForm,
+    CaseEditForm,
+    CaseForm,
+    CaseloadFilterForm,
+    PersonEditForm,
+    PersonForm,
+)
 from consent import policy
 from consent.selectors import sharing_summary
+from core import panels
 from core.errors import ApplicationError
 from core.views import apply_error, page_range_params
 
@@ -75,6 +83,7 @@ def person_detail(request, pk):
         "access_log": access_log_for_person(person=person, limit=20),
         "sees_sensitive": policy.sees_sensitive(request.user, person),
         "can_manage_restricted": policy.can(request.user, "restricted.grant"),
+        "panels": panels.collect("person", user=request.user, person=person),
     })
 
 
@@ -142,6 +151,7 @@ def case_detail(request, pk):
         "is_owner": case.owning_agency_id == request.user.acting.agency_id,
         "lead_periods": case.lead_periods.select_related("agency"),
         "involvements": case.involvements.select_related("agency").order_by("started_on"),
+        "panels": panels.collect("case", user=request.user, case=case),
     })
 
 

@@ -174,6 +174,7 @@ CELERY_BEAT_SCHEDULE = {
     "post_exit_checks": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=30), "args": ["post_exit_checks"]},
     "offender_marker_expiry": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=40), "args": ["offender_marker_expiry"]},
     "monthly_reports": {"task": "core.tasks.runjob_task", "schedule": crontab(day_of_month=1, hour=6, minute=0), "args": ["monthly_reports"]},
+    "resend_pending_tasks": {"task": "core.tasks.runjob_task", "schedule": 300.0, "args": ["resend_pending_tasks"]},
     "records_retention": {"task": "core.tasks.runjob_task", "schedule": crontab(day_of_week=0, hour=3, minute=0), "args": ["records_retention"]},
 }
 

@@ -128,6 +128,18 @@ def get_person(user, pk):
 
 # --- Maintaining PersonAccess ---------------------------------------------------------------
 
+# Extra statutory gateways computed from other apps' data: func(person_id) -> iterable of
+# (agency_id, visible_until or None). Registered in an AppConfig.ready(), e.g. the EBSA's
+# claim-closure gateway for people received at the prison where the Jobcentre runs its surgery.
+GATEWAY_SOURCES = []
+
+
+def register_gateway_source(func):
+    if func not in GATEWAY_SOURCES:
+        GATEWAY_SOURCES.append(func)
+    return func
+
+
 def _merge(rows, agency_id, visible_until, sensitive_until, owner=False):
     current = rows.get(agency_id, (None, None, False))
     vis = max(d for d in (current[0], visible_until) if d is not None)
@@ -161,6 +173,9 @@ def expected_access(person_id: int) -> dict[int, tuple]:
         _merge(rows, consent.recipient_agency_id, until, until if consent.sensitive_categories else None)
     for agency_id, ends_on in StatutoryGateway.objects.filter(person_id=person_id).values_list("agency_id", "ends_on"):
         _merge(rows, agency_id, ends_on or FOREVER, None)
+    for source in GATEWAY_SOURCES:
+        for agency_id, until in source(person_id):
+            _merge(rows, agency_id, until or FOREVER, None)
     return rows
 
 

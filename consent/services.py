@@ -60,7 +60,7 @@ def consent_record(*, user, person, recipient_agency: Agency, purposes: list[str
     consent = ConsentRecord.objects.create(
         person=person, recipient_agency=recipient_agency, method=method, given_on=given_on, expires_on=expires_on,
         data_categories=categories, form_version=form_version.strip(), witness_name=witness_name.strip(),
-        recorded_by=user, recorded_by_agency=user.acting.agency, **{p: True for p in purposes},
+        recorded_by=user, recorded_by_agency=user.acting.agency, **dict.fromkeys(purposes, True),
     )
     policy.refresh_person_access(person)
     access_event_record(user=user, action=Action.CREATE, person=person, obj=consent,

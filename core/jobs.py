@@ -20,6 +20,14 @@ def job(name: str):
     return register
 
 
+@job("resend_pending_tasks")
+def resend_pending_tasks():
+    """Re-send Celery calls kept while the broker was unreachable."""
+    from core.dispatch import resend_pending
+
+    return resend_pending()
+
+
 def _load():
     for config in apps.get_app_configs():
         try:

@@ -1,3 +1,4 @@
+import os
 from importlib import import_module
 
 from django.conf import settings
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                     continue
                 module.seed(world)
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
-        self.stdout.write("Demo logins (password: %s):" % ("$DEMO_PASSWORD" if settings.DEMO_PASSWORD != "resettle-demo" else "resettle-demo"))
+        shown = "as set in DEMO_PASSWORD" if "DEMO_PASSWORD" in os.environ else settings.DEMO_PASSWORD
+        self.stdout.write(f"Demo logins (password {shown}):")
         for username, agency, role in world.get("logins", []):
             self.stdout.write(f"  {username:<20} {agency:<45} {role}")
