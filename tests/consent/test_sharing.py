@@ -74,6 +74,7 @@ def test_expiry_job_records_once_and_notifies(caseworker_a, case_a, jobcentre_a,
     with django_capture_on_commit_callbacks(execute=True):
         assert services.consent_expiry_record() == {"expired_recorded": 0}
     assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [caseworker_a.email]
     assert case_a.person.last_name not in mailoutbox[0].body
 
 
@@ -120,12 +121,16 @@ def test_consent_api_records_and_withdraws(api_for, caseworker_a, case_a, jobcen
     assert api.post(f"/api/v1/consents/{consent_id}/withdraw/", {"reason": "x"}, format="json").status_code == 400
 
 
-def test_share_api_path_reports_409_consent_required(api_for, caseworker_a, case_a, jobcentre_a):
-    from rest_framework.test import APIRequestFactory  # noqa: F401  (documented shape below)
-
-    with pytest.raises(ConsentRequired) as exc:
-        services.case_involve(user=caseworker_a, case=case_a, agency=jobcentre_a)
-    assert exc.value.status_code == 409 and exc.value.code == "consent_required"
+def test_share_api_answers_409_consent_required_then_201(api_for, caseworker_a, case_a, jobcentre_a, caseworker_b):
+    api = api_for(caseworker_a)
+    response = api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "consent_required"
+    services.consent_record(user=caseworker_a, person=case_a.person, recipient_agency=jobcentre_a,
+                            purposes=["employment_support"], method="signed_form", form_version="v3", given_on=TODAY())
+    assert api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json").status_code == 201
+    assert api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": 999999}, format="json").status_code == 400
+    other = api_for(caseworker_b).post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json")
+    assert other.status_code == 404
 
 
 def test_sensitive_categories_only_with_consent_purpose(caseworker_a, case_a, work_coach_a, jobcentre_a):
