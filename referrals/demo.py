@@ -140,8 +140,24 @@ def _seed_referral(*, case, provision, status, days_ago, reason, sender, receive
     return referral
 
 
+def _provider_manager(world):
+    """A path2work manager login, so the overdue escalation email has someone to go to."""
+    from agencies.models import Role, StaffMembership, User
+
+    user = User.objects.filter(username="manager.path2work").first()
+    if user is None:
+        user = User.objects.create_user("manager.path2work", "manager.path2work@example.org", world["password"],
+                                        first_name="Ravi", last_name="Mehta")
+    StaffMembership.objects.get_or_create(user=user, agency=world["agencies"]["path2work"],
+                                          defaults={"role": Role.MANAGER})
+    world["users"]["manager.path2work"] = user
+    if "logins" in world and not any(row[0] == user.username for row in world["logins"]):
+        world["logins"].append((user.username, "path2work (provider)", Role.MANAGER.label))
+
+
 def seed(world):
     agencies, users = world["agencies"], world["users"]
+    _provider_manager(world)
     provisions = _seed_provisions(agencies)
     world["provisions"] = provisions
     luton = agencies["Bedfordshire Probation"]

@@ -192,7 +192,8 @@ def referral_action(request, pk, action):
         if action not in services.available_actions(user=request.user, referral=referral):
             return _detail(request, referral, error=f"This referral {services.STATUS_WORDS[referral.status]}: "
                                                     "you cannot do this now.")
-    form = (form_class or VersionForm)(request.POST or None, initial={"version": referral.version})
+    form = (form_class or VersionForm)(request.POST if request.method == "POST" else None,
+                                       initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.TRANSITIONS[action](user=request.user, referral=referral, **form.cleaned_data)
