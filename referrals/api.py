@@ -57,6 +57,15 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReferralCreatedSerializer(ReferralSerializer):
+    possible_duplicate = serializers.BooleanField(
+        read_only=True, help_text="The same provision is already open for the person (sent, accepted or started)")
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [*ReferralSerializer.Meta.fields, "possible_duplicate"]
+        read_only_fields = fields
+
+
 class ReferralCreateSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
     provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.filter(active=True), required=False,
@@ -82,16 +91,16 @@ class ReferralCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class VersionSerializer(serializers.Serializer):
+class ReferralVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="The version you read; a stale one answers 409")
 
 
-class DeclineSerializer(VersionSerializer):
+class ReferralDeclineSerializer(ReferralVersionSerializer):
     reason_code = serializers.ChoiceField(choices=DeclineReason.choices, default=DeclineReason.OTHER)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class WithdrawSerializer(VersionSerializer):
+class ReferralWithdrawSerializer(ReferralVersionSerializer):
     reason_code = serializers.ChoiceField(choices=WithdrawReason.choices, default=WithdrawReason.OTHER)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -127,7 +136,7 @@ class ReferralViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
                             detail={"page": "api"})
         return Response(ReferralSerializer(referral).data)
 
-    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
+    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralCreatedSerializer})
     def create(self, request, *args, **kwargs):
         serializer = ReferralCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -142,7 +151,7 @@ class ReferralViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
         body = dict(ReferralSerializer(referral).data, possible_duplicate=duplicate)
         return Response(body, status=status.HTTP_201_CREATED)
 
-    def _transition(self, request, name, serializer_class=VersionSerializer):
+    def _transition(self, request, name, serializer_class=ReferralVersionSerializer):
         referral = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -150,35 +159,35 @@ class ReferralViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
         referral = func(user=request.user, referral=referral, **serializer.validated_data)
         return Response(ReferralSerializer(referral).data)
 
-    @extend_schema(request=VersionSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralVersionSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         return self._transition(request, "send")
 
-    @extend_schema(request=VersionSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralVersionSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._transition(request, "accept")
 
-    @extend_schema(request=DeclineSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralDeclineSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._transition(request, "decline", DeclineSerializer)
+        return self._transition(request, "decline", ReferralDeclineSerializer)
 
-    @extend_schema(request=VersionSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralVersionSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         return self._transition(request, "start")
 
-    @extend_schema(request=VersionSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralVersionSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         return self._transition(request, "complete")
 
-    @extend_schema(request=WithdrawSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralWithdrawSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._transition(request, "withdraw", WithdrawSerializer)
+        return self._transition(request, "withdraw", ReferralWithdrawSerializer)
 
 
 def register(router):

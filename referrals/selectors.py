@@ -1,6 +1,6 @@
 """Reads for referrals and the provision catalogue. Every referral query starts from for_user."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
 from consent import policy
 from core.errors import NotFound
@@ -34,8 +34,10 @@ def referral_list_for_user(*, user, direction: str = "", status: str = ""):
         qs = qs.filter(status=Status.SENT, respond_by__lt=policy.today())
     elif status in Status.values:
         qs = qs.filter(status=status)
+    waiting = Case(When(status=Status.SENT, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (qs.select_related("person", "from_agency", "to_agency", "provision", "from_user")
-            .order_by("respond_by", "-created_at", "-id"))
+            .annotate(waiting=waiting, waiting_deadline=Case(When(status=Status.SENT, then=F("respond_by"))))
+            .order_by("waiting", F("waiting_deadline").asc(nulls_last=True), "-created_at", "-id"))
 
 
 def inbox_counts(*, user) -> dict:
@@ -65,3 +67,8 @@ def provision_list(*, active_only: bool = True):
     if active_only:
         qs = qs.filter(active=True)
     return qs.order_by("name", "id")
+
+
+def nav_count(user) -> int:
+    """Incoming referrals waiting for an answer, for the navigation (one query)."""
+    return Referral.objects.for_user(user).incoming(user).filter(status=Status.SENT).count()

@@ -213,3 +213,9 @@ def test_case_page_shows_referrals_panel_with_make_a_referral_link(client_for, c
 def test_provision_catalogue_lists_active_provisions(client_for, caseworker_a, provision_a):
     html = client_for(caseworker_a).get(reverse("referrals:provision_list")).content.decode()
     assert "Job club A" in html and "5 working days" in html
+
+
+def test_navigation_shows_how_many_referrals_wait_for_an_answer(client_for, adviser_a, caseworker_a, sent_a):
+    assert "Referrals (1)" in client_for(adviser_a).get(reverse("referrals:inbox")).content.decode()
+    html = client_for(caseworker_a).get(reverse("referrals:inbox")).content.decode()
+    assert "Referrals (1)" not in html and "Referrals" in html
