@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -174,7 +175,8 @@ def referral_check(request, pk):
         "consent_problem": problem,
         "duplicates": services.possible_duplicates(person=referral.person, provision=referral.provision,
                                                    to_agency=referral.to_agency, exclude_pk=referral.pk),
-        "respond_days": referral.provision.response_working_days if referral.provision_id else None,
+        "respond_days": (referral.provision.response_working_days if referral.provision_id
+                         else settings.REFERRAL_RESPONSE_WORKING_DAYS),
     })
 
 

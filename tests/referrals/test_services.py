@@ -266,3 +266,27 @@ def test_same_provision_open_with_another_agency_is_a_possible_duplicate(
     assert not services.possible_duplicates(person=person_a, provision=provision_a, to_agency=provision_a.agency,
                                             exclude_pk=second.pk).exists()
 
+
+
+def test_referral_to_an_agency_without_provision_uses_the_default_deadline(caseworker_a, case_a, person_a, jobcentre_a,
+                                                                           work_coach_a, settings):
+    settings.REFERRAL_RESPONSE_WORKING_DAYS = 7
+    give_consent(caseworker_a, person_a, jobcentre_a)
+    referral = services.referral_create(user=caseworker_a, case=case_a, to_agency=jobcentre_a, need="finance_benefit_debt",
+                                        reason="Benefit check")
+    referral = services.referral_send(user=caseworker_a, referral=referral)
+    assert referral.provision is None and referral.to_agency == jobcentre_a
+    assert referral.respond_by == services.add_working_days(referral.sent_at.date(), 7)
+    assert list(services.possible_duplicates(person=person_a, provision=None, to_agency=jobcentre_a)) == [referral]
+    assert Referral.objects.for_user(work_coach_a).filter(pk=referral.pk).exists()
+
+
+def test_provision_and_agency_must_match(caseworker_a, case_a, provision_a, jobcentre_a):
+    with pytest.raises(ApplicationError, match="is delivered by Provider A"):
+        services.referral_create(user=caseworker_a, case=case_a, provision=provision_a, to_agency=jobcentre_a,
+                                 need="drugs", reason="x")
+
+
+def test_restricted_person_referral_is_hidden_from_receiver(sent_a, manager_a, adviser_a, person_a):
+    consent_services.person_set_restricted(user=manager_a, person=person_a, restricted=True)
+    assert not Referral.objects.for_user(adviser_a).filter(pk=sent_a.pk).exists()
