@@ -127,7 +127,7 @@ def _closure(person, state, agency, site, ebsa, today):
         return
     start = episode.reception_date
     sent = start + datetime.timedelta(days=2) if state in ("closed", "sent") else None
-    closure = ClaimClosure.objects.create(
+    ClaimClosure.objects.create(
         person=person, agency=agency, establishment=site, reception_date=start,
         benefits=[Benefit.UNIVERSAL_CREDIT] if state != "sent" else [Benefit.ESA, Benefit.HOUSING_BENEFIT],
         found_by=FoundBy.MATCHING_SCAN if state == "scan" else FoundBy.EBSA_CASEWORK, identity_checked=state != "scan",

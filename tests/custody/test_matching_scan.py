@@ -70,7 +70,7 @@ def test_confirmed_scan_reconciles_each_row_once(client_for, ebsa_a, scan_people
     assert not ClaimClosure.objects.filter(person=scan_people["Price"]).exists()  # the formula row was refused
     assert ScanRow.objects.count() == 7
     assert ScanRow.objects.get(line=7).outcome == "no_match"
-    assert AccessEvent.objects.filter(object_type="custody.claimclosure", detail__source="matching_scan").count() == 5
+    assert AccessEvent.objects.filter(object_type="custody.claimclosure", detail__source="matching_scan").count() == 6  # 3 new, 3 changed
     html = client.get(preview_url).content.decode()
     assert "Scan imported" in html and "New work item" in html
 
