@@ -11,7 +11,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from casework.models import SentenceEpisode
 from consent import policy
-from core.errors import ApplicationError
+from core.errors import ApplicationError, Forbidden, NotFound
 from core.views import apply_error
 from custody import scan as scan_service
 from custody import selectors, services
@@ -278,6 +278,8 @@ def scan_detail(request, pk):
     if request.method == "POST":
         try:
             scan_service.scan_confirm(user=request.user, scan=scan)
+        except (NotFound, Forbidden):
+            raise
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("custody:scan_detail", pk=scan.pk)

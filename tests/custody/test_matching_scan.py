@@ -190,3 +190,14 @@ def test_other_agency_gets_404_on_scan_pages(client_for, ebsa_a, work_coach_a, a
             assert client.get(url).status_code == 404
         assert client.post(reverse("custody:scan_detail", args=[scan_import.pk])).status_code == 404
     assert ScanImport.objects.get().status == "preview"
+
+
+def test_work_coach_of_the_same_jobcentre_cannot_confirm(client_for, ebsa_a, surgery, prison_jobcentre):
+    from agencies.models import Role
+    from tests.factories import staff
+
+    coach = staff("coach_same_agency", prison_jobcentre, Role.WORK_COACH)
+    upload(client_for(ebsa_a), (HEADER + "JK200000A,,Nobody,,2026-10-01,jsa,\r\n").encode())
+    scan_import = ScanImport.objects.get()
+    assert client_for(coach).post(reverse("custody:scan_detail", args=[scan_import.pk])).status_code == 403
+    assert ScanImport.objects.get().status == "preview"
