@@ -70,7 +70,8 @@ class Employer(models.Model):
         indexes = [models.Index(fields=["town", "sector"], name="employer_town_sector")]
         constraints = [
             models.CheckConstraint(condition=Q(alliance_level__isnull=True) | Q(alliance_level__gte=1, alliance_level__lte=3),
-                                   name="employer_alliance_level_1_to_3"),
+                                   name="employer_alliance_level_1_to_3",
+                                   violation_error_message="Corporate Alliance level must be 1, 2 or 3"),
         ]
 
     def __str__(self):
@@ -147,7 +148,8 @@ class Vacancy(models.Model):
         verbose_name_plural = "vacancies"
         indexes = [models.Index(fields=["closing_date"], name="vacancy_closing")]
         constraints = [models.CheckConstraint(condition=Q(hours_per_week__isnull=True) | Q(hours_per_week__gt=0, hours_per_week__lte=80),
-                                              name="vacancy_hours_range")]
+                                              name="vacancy_hours_range",
+                                              violation_error_message="Hours a week must be between 1 and 80")]
 
     def __str__(self):
         return f"{self.title} at {self.employer}"

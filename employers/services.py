@@ -61,7 +61,7 @@ EVIDENCE_OPTIONAL = {CheckOutcome.UNABLE_TO_CONTACT, CheckOutcome.DECLINED_TO_SA
 
 def _full_clean(instance, exclude=None):
     try:
-        instance.full_clean(exclude=exclude, validate_constraints=False)
+        instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise ApplicationError(messages[0], field=None if field == "__all__" else field) from exc
