@@ -395,7 +395,6 @@ class RetentionCheck(models.Model):
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status__in=["scheduled", "due", "overdue"]), name="retention_check_open_due"),
             models.Index(fields=["id"], condition=Q(status__in=["due", "overdue"], notified_at__isnull=True), name="retention_check_to_notify"),
-            models.Index(fields=["status", "due_on"], name="retention_check_status_due"),
         ]
 
     def __str__(self):

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.models import Action
@@ -464,13 +465,14 @@ def retention_check_record(*, user, check: RetentionCheck, outcome: str, checked
 # --- the sweep --------------------------------------------------------------------------------
 
 def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 5000, max_batches: int | None = None) -> dict:
-    """Move checks scheduled -> due on their date and due -> overdue after the grace period, and tell
-    each adviser once per check. Every step is a conditional UPDATE on a batch of ids (no per-row
-    queries); each batch commits on its own, so a killed sweep leaves consistent rows and a rerun
-    finishes the job. Running it twice changes nothing the second time."""
-    from core.dispatch import enqueue_on_commit
-    from employers.tasks import retention_checks_notify_task
+    """Move checks scheduled -> due on their date (straight to overdue when already past the grace
+    period) and due -> overdue after it, and tell each adviser once per check.
 
+    Each batch is one transaction: lock a batch of ids (SKIP LOCKED, so two sweeps never share rows),
+    one conditional UPDATE that moves the status and stamps notified_at, and one email task per adviser
+    after commit. No per-row queries. A killed sweep leaves whole batches done or untouched, and a
+    rerun finishes the job; running it twice changes nothing the second time.
+    Counts: `due` newly due, `overdue` newly overdue, `notified` checks told to their adviser."""
     today = today or policy.today()
     overdue_before = today - datetime.timedelta(days=settings.RETENTION_GRACE_DAYS)
     counts = {"due": 0, "overdue": 0, "notified": 0, "batches": 0}
@@ -478,35 +480,44 @@ def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 500
     def budget_left():
         return max_batches is None or counts["batches"] < max_batches
 
-    def move(from_status, to_status, **date_filter):
-        while budget_left():
-            batch = (RetentionCheck.objects.filter(status=from_status, **date_filter).order_by()
-                     .values("pk")[:batch_size])
-            moved = RetentionCheck.objects.filter(pk__in=batch, status=from_status).update(
-                status=to_status, status_changed_at=timezone.now())
-            counts["batches"] += 1
-            counts[to_status] += moved
-            if moved < batch_size:
-                return
-
-    move(CheckStatus.SCHEDULED, CheckStatus.DUE, due_on__lte=today)
-    move(CheckStatus.DUE, CheckStatus.OVERDUE, due_on__lt=overdue_before)
-
+    # 1. scheduled -> due (or overdue), told once
     while budget_left():
         with transaction.atomic():
-            rows = list(RetentionCheck.objects.select_for_update(skip_locked=True, of=("self",))
-                        .filter(status__in=[CheckStatus.DUE, CheckStatus.OVERDUE], notified_at__isnull=True)
-                        .order_by("pk").values_list("pk", "spell__adviser_id")[:batch_size])
+            rows = _lock_batch(batch_size, status=CheckStatus.SCHEDULED, due_on__lte=today)
             counts["batches"] += 1
             if rows:
-                RetentionCheck.objects.filter(pk__in=[pk for pk, _ in rows], notified_at__isnull=True).update(
+                now = timezone.now()
+                RetentionCheck.objects.filter(pk__in=[r[0] for r in rows], status=CheckStatus.SCHEDULED).update(
+                    status=models.Case(models.When(due_on__lt=overdue_before, then=models.Value(CheckStatus.OVERDUE)),
+                                       default=models.Value(CheckStatus.DUE)),
+                    status_changed_at=now, notified_at=Coalesce("notified_at", models.Value(now)))
+                overdue = sum(1 for r in rows if r[1] < overdue_before)
+                counts["overdue"] += overdue
+                counts["due"] += len(rows) - overdue
+                _notify_after_commit(rows, counts)
+        if len(rows) < batch_size:
+            break
+
+    # 2. due -> overdue after the grace period (the adviser was told when it fell due)
+    while budget_left():
+        batch = (RetentionCheck.objects.filter(status=CheckStatus.DUE, due_on__lt=overdue_before).order_by()
+                 .values("pk")[:batch_size])
+        moved = RetentionCheck.objects.filter(pk__in=batch, status=CheckStatus.DUE).update(
+            status=CheckStatus.OVERDUE, status_changed_at=timezone.now())
+        counts["batches"] += 1
+        counts["overdue"] += moved
+        if moved < batch_size:
+            break
+
+    # 3. safety net: any open check not yet told (e.g. moved by hand)
+    while budget_left():
+        with transaction.atomic():
+            rows = _lock_batch(batch_size, status__in=[CheckStatus.DUE, CheckStatus.OVERDUE], notified_at__isnull=True)
+            counts["batches"] += 1
+            if rows:
+                RetentionCheck.objects.filter(pk__in=[r[0] for r in rows], notified_at__isnull=True).update(
                     notified_at=timezone.now())
-                by_adviser = defaultdict(list)
-                for pk, adviser_id in rows:
-                    by_adviser[adviser_id].append(pk)
-                for adviser_id, ids in sorted(by_adviser.items()):
-                    enqueue_on_commit(retention_checks_notify_task, adviser_id, ids)
-                counts["notified"] += len(rows)
+                _notify_after_commit(rows, counts)
         if len(rows) < batch_size:
             break
 
@@ -515,6 +526,25 @@ def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 500
             access_event_record(user=None, action=Action.CHANGE, system="retention_sweep",
                                 detail={k: v for k, v in counts.items() if k != "batches"})
     return counts
+
+
+def _lock_batch(batch_size: int, **filters) -> list[tuple]:
+    """(id, due_on, adviser_id, notified_at) of up to batch_size checks, locked until the transaction ends."""
+    return list(RetentionCheck.objects.select_for_update(skip_locked=True, of=("self",)).filter(**filters)
+                .order_by("pk").values_list("pk", "due_on", "spell__adviser_id", "notified_at")[:batch_size])
+
+
+def _notify_after_commit(rows: list[tuple], counts: dict) -> None:
+    from core.dispatch import enqueue_on_commit
+    from employers.tasks import retention_checks_notify_task
+
+    by_adviser = defaultdict(list)
+    for pk, _due_on, adviser_id, notified_at in rows:
+        if notified_at is None:
+            by_adviser[adviser_id].append(pk)
+    for adviser_id, ids in sorted(by_adviser.items()):
+        enqueue_on_commit(retention_checks_notify_task, adviser_id, ids)
+        counts["notified"] += len(ids)
 
 
 def retention_checks_notify(*, adviser_id: int, check_ids: list[int]) -> int:
