@@ -1,0 +1,112 @@
+"""Journey 1: a probation caseworker finds a person, records consent for the Jobcentre and shares the case; the work
+coach sees the person; consent is withdrawn and the work coach's next request is "Page not found".
+
+Every page is checked with axe-core and tabbed through with the keyboard."""
+
+import re
+
+import pytest
+
+from casework.models import Case
+from consent.models import ConsentRecord
+
+pytestmark = pytest.mark.e2e
+
+
+def luton_person_without_jobcentre_consent():
+    """A Bedfordshire Probation person with an open case who has not yet agreed to share with Jobcentre Plus Luton."""
+    consented = ConsentRecord.objects.filter(recipient_agency__name="Jobcentre Plus Luton").values("person_id")
+    case = (Case.objects.filter(owning_agency__name="Bedfordshire Probation", end_date__isnull=True,
+                                person__restricted=False)
+            .exclude(person_id__in=consented).exclude(person__crn="").select_related("person")
+            .order_by("person__crn").first())
+    assert case is not None, "the demo world has no unshared Luton case"
+    return case.person, case
+
+
+def banner(page):
+    return page.locator(".govuk-notification-banner").inner_text()
+
+
+def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(journey):
+    person, case = luton_person_without_jobcentre_consent()
+
+    # The caseworker signs in through the sign-in page (checked and tabbed through before signing in).
+    cw = journey(name="probation.luton")
+    cw.goto("/sign-in/")
+    cw.tab_through()
+    cw.sign_in("probation.luton")
+    assert cw.heading() == "Caseload"
+    cw.tab_through()
+    cw.screenshot("caseload", docs=True)
+
+    # Find the person by CRN with the caseload filter.
+    cw.page.get_by_label("Search by name, CRN, prison number or NI number").fill(person.crn)
+    cw.click_button("Apply filters")
+    assert cw.page.locator("#caseload-count").inner_text() == "1 case"
+    cw.tab_through()
+    cw.click_link(f"{person.last_name.upper()}, {person.first_name}")
+    assert cw.heading() == person.full_name
+    cw.tab_through()
+    cw.screenshot("person", docs=True)
+
+    # The search page finds them too.
+    cw.goto(f"/people/?q={person.crn}")
+    assert cw.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count() == 1
+    cw.tab_through()
+
+    # Record consent for Jobcentre Plus Luton.
+    cw.goto(f"/people/{person.pk}/")
+    cw.click_link("Consent and sharing")
+    assert cw.heading() == "Consent and sharing"
+    cw.tab_through()
+    cw.page.get_by_role("button", name="Record consent").click()
+    cw.page.wait_for_url(re.compile(r"/consent/new/$"))
+    cw.check()
+    cw.tab_through()
+    cw.page.get_by_label("Who may receive the information?").select_option(label="Jobcentre Plus Luton")
+    cw.page.get_by_label("Signed form").check()
+    cw.page.get_by_label("Consent form version").fill("v3")
+    cw.click_button("Record consent")
+    assert "Consent recorded for Jobcentre Plus Luton." in banner(cw.page)
+    assert "Active" in cw.page.locator("table").inner_text()
+    cw.tab_through()
+
+    # Share the case with Jobcentre Plus Luton.
+    cw.goto(f"/cases/{case.pk}/")
+    cw.tab_through()
+    cw.page.get_by_role("button", name="Share with another agency").click()
+    cw.page.wait_for_url(re.compile(r"/share/$"))
+    cw.check()
+    cw.tab_through()
+    cw.page.get_by_label("Which agency should work on this case?").select_option(label="Jobcentre Plus Luton")
+    cw.click_button("Share case")
+    assert "Jobcentre Plus Luton can now work on this case" in banner(cw.page)
+    assert "Jobcentre Plus Luton (shared by the case owner)" in cw.page.locator("main").inner_text()
+
+    # The work coach signs in and sees the person on their caseload and can open the record.
+    wc = journey("workcoach.luton")
+    assert wc.heading() == "Caseload"
+    row = wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}")
+    assert row.count() == 1
+    wc.click_link(f"{person.last_name.upper()}, {person.first_name}")
+    assert wc.heading() == person.full_name
+    assert "Owned by" not in wc.heading()
+
+    # The caseworker withdraws consent.
+    cw.goto(f"/people/{person.pk}/consent/")
+    cw.click_link("Withdraw consent for Jobcentre Plus Luton")
+    assert cw.heading() == "Withdraw consent for Jobcentre Plus Luton"
+    cw.tab_through()
+    cw.page.get_by_label("Why is consent being withdrawn?").fill("Asked to stop sharing at today's appointment.")
+    cw.click_button("Withdraw consent")
+    assert "Jobcentre Plus Luton can no longer see this record" in banner(cw.page)
+    assert "Withdrawn" in cw.page.locator("table").inner_text()
+
+    # The work coach's very next request for the record is "Page not found".
+    response = wc.page.reload()
+    assert response.status == 404
+    assert wc.heading() == "Page not found"
+    wc.check()
+    wc.goto("/")
+    assert wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count() == 0
