@@ -111,6 +111,15 @@ class Journey:
         if check:
             self.check()
 
+    def success(self):
+        """The success banner's text; fails at once (with the page's errors) when there is none."""
+        banner = self.page.locator(".govuk-notification-banner")
+        if banner.count() == 0:
+            errors = self.page.locator(".govuk-error-summary")
+            detail = errors.inner_text() if errors.count() else self.page.locator("main").inner_text()[:500]
+            raise AssertionError(f"no success banner on {self.page.url} ({self.heading()!r}): {detail}")
+        return banner.first.inner_text()
+
     def heading(self):
         return self.page.locator("h1").first.inner_text().strip()
 

@@ -63,7 +63,7 @@ def test_form_errors_show_the_summary_focus_it_and_keep_what_was_typed(journey):
     page.get_by_label("Day").first.fill("28")
     page.get_by_label("National Insurance number").fill("")
     j.click_button("Save")
-    assert "Robin Quayle has been added" in page.locator(".govuk-notification-banner").inner_text()
+    assert "Robin Quayle has been added" in j.success()
     assert j.heading() == "Open a case for Robin Quayle"
     person = Person.objects.get(first_name="Robin", last_name="Quayle")
     assert person.date_of_birth == datetime.date(1990, 2, 28)
@@ -84,7 +84,7 @@ def test_form_errors_show_the_summary_focus_it_and_keep_what_was_typed(journey):
     assert page.get_by_label("High", exact=True).is_checked()
     planned.get_by_label("Year").fill(str(start.year + 1))
     j.click_button("Save case")
-    assert "Case opened for Robin Quayle." in page.locator(".govuk-notification-banner").inner_text()
+    assert "Case opened for Robin Quayle." in j.success()
     assert person.cases.filter(end_date__isnull=True).count() == 1
 
 

@@ -24,10 +24,6 @@ def luton_person_without_jobcentre_consent():
     return case.person, case
 
 
-def banner(page):
-    return page.locator(".govuk-notification-banner").inner_text()
-
-
 def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(journey):
     person, case = luton_person_without_jobcentre_consent()
 
@@ -68,7 +64,7 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.get_by_label("Signed form").check()
     cw.page.get_by_label("Consent form version").fill("v3")
     cw.click_button("Record consent")
-    assert "Consent recorded for Jobcentre Plus Luton." in banner(cw.page)
+    assert "Consent recorded for Jobcentre Plus Luton." in cw.success()
     assert "Active" in cw.page.locator("table").inner_text()
     cw.tab_through()
 
@@ -81,7 +77,7 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.tab_through()
     cw.page.get_by_label("Which agency should work on this case?").select_option(label="Jobcentre Plus Luton")
     cw.click_button("Share case")
-    assert "Jobcentre Plus Luton can now work on this case" in banner(cw.page)
+    assert "Jobcentre Plus Luton can now work on this case" in cw.success()
     assert "Jobcentre Plus Luton (shared by the case owner)" in cw.page.locator("main").inner_text()
 
     # The work coach signs in and sees the person on their caseload and can open the record.
@@ -100,7 +96,7 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.tab_through()
     cw.page.get_by_label("Why is consent being withdrawn?").fill("Asked to stop sharing at today's appointment.")
     cw.click_button("Withdraw consent")
-    assert "Jobcentre Plus Luton can no longer see this record" in banner(cw.page)
+    assert "Jobcentre Plus Luton can no longer see this record" in cw.success()
     assert "Withdrawn" in cw.page.locator("table").inner_text()
 
     # The work coach's very next request for the record is "Page not found".
