@@ -1,0 +1,120 @@
+"""Every figure of the known world (see conftest.py), worked by hand."""
+
+import pytest
+from django.conf import settings
+
+from reporting import measures
+from reporting.periods import financial_year_start
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(agency=None, region=None, month=None):
+    ctx = measures.context_for(month=month, agency=agency, region=region)
+    return {(r.measure, r.breakdown): r for r in measures.compute_all(ctx)}
+
+
+def cells(row):
+    return (row.value, row.numerator, row.denominator, row.not_yet_due, row.unknown)
+
+
+def test_starts_count_cases_started_in_the_month_by_level_and_location(world, agency_a, report_month):
+    rows = figures(agency=agency_a, month=report_month)
+    assert rows[("starts", "all")].value == 3
+    assert [rows[("starts", f"support_level:{lv}")].value for lv in ("low", "medium", "high")] == [1, 0, 2]
+    assert rows[("starts", "location:Luton office")].value == 2
+    assert rows[("starts", "location:Bedford office")].value == 1
+
+
+def test_no_job_by_six_months_after_planned_end_keeps_unknown_and_not_yet_due_apart(world, agency_a, report_month):
+    rows = figures(agency=agency_a, month=report_month)
+    m = "no_job_6m_after_planned_end"
+    # due: P4 (check: not in work), P5 (check: in work), P6 (no check -> unknown); P1 P2 P3 P7 due later
+    assert cells(rows[(m, "all")]) == (0.5, 1, 2, 4, 1)
+    assert cells(rows[(m, "support_level:low")]) == (None, 0, 0, 2, 0)
+    assert cells(rows[(m, "support_level:medium")]) == (1.0, 1, 1, 0, 0)
+    assert cells(rows[(m, "support_level:high")]) == (0.0, 0, 1, 2, 1)
+    assert cells(rows[(m, "location:Luton office")]) == (1.0, 1, 1, 2, 1)
+    assert cells(rows[(m, "location:Bedford office")]) == (0.0, 0, 1, 2, 0)
+
+
+def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(world, agency_a, report_month):
+    rows = figures(agency=agency_a, month=report_month)
+    # during support: P6 ended in M and did not re-offend; P3 ended in M with no check -> unknown
+    assert cells(rows[("no_reoffending_during_support", "all")]) == (1.0, 1, 1, 2, 1)
+    assert cells(rows[("no_reoffending_during_support", "location:Bedford office")]) == (None, 0, 0, 0, 1)
+    # 6 months: P4 no; P5 re-offended during support, so not "did not re-offend" despite a 6m "no"
+    assert cells(rows[("no_reoffending_6m", "all")]) == (0.5, 1, 2, 4, 0)
+    assert cells(rows[("no_reoffending_6m", "support_level:high")]) == (0.0, 0, 1, 3, 0)
+    assert cells(rows[("no_reoffending_6m", "location:Luton office")]) == (1.0, 1, 1, 3, 0)
+    # 12 months: P7 (early leaver) has no 12-month check: unknown, never "did not re-offend"
+    assert cells(rows[("no_reoffending_12m", "all")]) == (None, 0, 0, 6, 1)
+
+
+def test_data_completeness_counts_cases_open_in_the_month_with_details_recorded(world, agency_a, report_month):
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("data_completeness", "all")]) == (0.5, 2, 4, None, None)
+    assert rows[("data_completeness", "support_level:high")].value == pytest.approx(1 / 3)
+    assert rows[("data_completeness", "location:Luton office")].value == pytest.approx(2 / 3)
+    assert rows[("data_completeness", "location:Bedford office")].value == 0.0
+
+
+def test_enduring_jobs_target_is_pro_rated_to_the_financial_year(world, agency_a, report_month):
+    fy = financial_year_start(report_month)
+    months = (report_month.year - fy.year) * 12 + report_month.month - fy.month + 1
+    rows = figures(agency=agency_a, month=report_month)
+    assert rows[("enduring_jobs_target_year_to_date", "all")].value == round(settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12)
+
+
+def test_other_agencies_cases_are_not_counted_but_the_region_counts_them(world, agency_a, region, report_month):
+    assert figures(agency=agency_a, month=report_month)[("starts", "all")].value == 3
+    assert figures(region=region, month=report_month)[("starts", "all")].value == 4
+
+
+def test_an_involved_agency_is_credited_with_the_case(world, caseworker_a, jobcentre_a, report_month):
+    from tests.factories import share_with
+
+    share_with(caseworker_a, world["P1"], jobcentre_a)
+    assert figures(agency=jobcentre_a, month=report_month)[("starts", "all")].value == 1
+
+
+def test_measures_without_data_in_resettle_are_not_available_not_zero(world, agency_a, report_month):
+    rows = figures(agency=agency_a, month=report_month)
+    for measure in ("referrals_received", "claim_closures", "person_feedback"):
+        if measures.model_or_none({"referrals_received": "referrals.Referral", "claim_closures": "custody.ClaimClosure",
+                                   "person_feedback": "employers.Feedback"}[measure]) is None:
+            row = rows[(measure, "all")]
+            assert row.available is False and row.value is None and row.note
+
+
+def test_every_measure_has_rows_in_csv_order(world, agency_a, report_month):
+    ctx = measures.context_for(month=report_month, agency=agency_a)
+    ids = [r.measure for r in measures.compute_all(ctx)]
+    assert list(dict.fromkeys(ids)) == [m.id for m in measures.MEASURES]
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_measures_run_a_fixed_number_of_queries(world, agency_a, caseworker_a, report_month, extra,
+                                                django_assert_max_num_queries):
+    from tests.factories import person_with_case
+
+    for i in range(extra):
+        person_with_case(caseworker_a, first_name=f"Extra{i}", start_date=world["P1"].start_date)
+    ctx = measures.context_for(month=report_month, agency=agency_a)
+    with django_assert_max_num_queries(80):
+        measures.compute_all(ctx)
+        measures.trend(ctx)
+
+
+def test_suppression_hides_counts_below_five_and_rates_built_on_them():
+    rows = [measures.Row("starts", "all", value=3), measures.Row("starts", "support_level:low", value=7),
+            measures.Row("no_reoffending_6m", "all", value=0.5, numerator=3, denominator=6, not_yet_due=12, unknown=0),
+            measures.Row("no_reoffending_6m", "support_level:low", value=0.6, numerator=6, denominator=10,
+                         not_yet_due=5, unknown=2),
+            measures.Row("enduring_jobs_target_year_to_date", "all", value=3)]
+    out = measures.suppress(rows, threshold=5)
+    assert out[0].cells() == ["starts", "all", "<5", "", "", "", ""]
+    assert out[1].cells() == ["starts", "support_level:low", "7", "", "", "", ""]
+    assert out[2].cells() == ["no_reoffending_6m", "all", "<5", "<5", "6", "12", "<5"]
+    assert out[3].cells() == ["no_reoffending_6m", "support_level:low", "0.6", "6", "10", "5", "<5"]
+    assert out[4].cells()[2] == "3"  # a target is not a count of people
