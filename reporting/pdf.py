@@ -1,11 +1,14 @@
 """The one way Resettle makes PDFs: WeasyPrint, A4, system fonts, only our own static files."""
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per CSS step otherwise
 
 
 def static_root() -> Path:
