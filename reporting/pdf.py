@@ -5,10 +5,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per CSS step otherwise
+
+from weasyprint import HTML  # noqa: E402 - after quietening its import-time progress log
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 
 def static_root() -> Path:

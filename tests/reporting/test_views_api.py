@@ -142,3 +142,10 @@ def test_api_refusals(api_for, manager_a, manager_b, caseworker_a, ready_report)
     assert api_for(caseworker_a).get(f"/api/v1/reports/{ready_report.pk}/csv/").status_code == 403
     assert api_for(manager_b).get(f"/api/v1/reports/{ready_report.pk}/csv/").status_code == 404
     assert api_for(manager_b).get(f"/api/v1/reports/{ready_report.pk}/").status_code == 404
+
+
+def test_case_page_shows_post_exit_checks_to_the_owner(client_for, caseworker_a, world):
+    page = client_for(caseworker_a).get(reverse("casework:case_detail", args=[world["P7"].pk])).content.decode()
+    assert "Post-exit checks" in page and "Not recorded (unknown)" in page
+    assert reverse("reporting:reoffending_check_record",
+                   args=[ReoffendingCheck.objects.get(case=world["P7"], window="six_months").pk]) in page
