@@ -24,7 +24,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, DateField, Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, DateField, Exists, Func, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from agencies.models import Agency
@@ -227,16 +227,22 @@ def model_or_none(label: str):
 
 # --- Grouping -------------------------------------------------------------------------------
 
-def grouped(qs: QuerySet, ctx: Context, aggregates: dict, case_prefix: str = "") -> dict[str, dict]:
-    """The aggregates for every breakdown: three GROUP BY queries (all, support level, site)."""
-    level_key, site_key = f"{case_prefix}support_level", f"{case_prefix}site__name"
+def grouped(qs: QuerySet, ctx: Context, aggregates: dict, case_prefix: str = "", location: str | None = None
+            ) -> dict[str, dict]:
+    """The aggregates for every breakdown: three GROUP BY queries (all, support level, site).
+
+    `location` names another site field (a prison establishment, a Jobcentre office) for records that
+    are not about a case: then the breakdowns are `all` and that field's values.
+    """
+    level_key, site_key = f"{case_prefix}support_level", location or f"{case_prefix}site__name"
     empty = dict.fromkeys(aggregates, 0)
     out = {"all": {**empty, **{k: v or 0 for k, v in qs.aggregate(**aggregates).items()}}}
-    levels = {r[level_key]: r for r in qs.order_by().values(level_key).annotate(**aggregates)}
-    for level in SUPPORT_LEVELS:
-        out[f"support_level:{level}"] = levels.get(level, empty)
+    if location is None:
+        levels = {r[level_key]: r for r in qs.order_by().values(level_key).annotate(**aggregates)}
+        for level in SUPPORT_LEVELS:
+            out[f"support_level:{level}"] = levels.get(level, empty)
     sites = {r[site_key] or NOT_RECORDED: r for r in qs.order_by().values(site_key).annotate(**aggregates)}
-    for loc in ctx.locations:
+    for loc in (ctx.locations if location is None else sorted(sites)):
         out[f"location:{loc}"] = sites.get(loc, empty)
     return out
 
@@ -256,8 +262,12 @@ def _rate_rows(measure: str, groups: dict, *, yes: str, known: str, due: str = "
     return rows
 
 
-def _counts(qs: QuerySet, ctx: Context, case_prefix: str = "") -> dict[str, int]:
-    return {b: g["n"] for b, g in grouped(qs, ctx, {"n": Count("pk")}, case_prefix).items()}
+def _counts(qs: QuerySet, ctx: Context, case_prefix: str = "", location: str | None = None) -> dict[str, int]:
+    return {b: g["n"] for b, g in grouped(qs, ctx, {"n": Count("pk")}, case_prefix, location).items()}
+
+
+def _count_rows(measure: str, counts: dict[str, int]) -> list[Row]:
+    return [Row(measure, b, value=n) for b, n in counts.items()]
 
 
 # --- Measures on cases and post-exit checks ---------------------------------------------------
@@ -273,8 +283,10 @@ def no_job_6m_after_planned_end(ctx: Context) -> list[Row]:
     worked = Q(Exists(check.filter(in_work=InWork.YES)))
     spell_model = model_or_none("employers.EmploymentSpell")
     if spell_model is not None:
+        from employers.models import OUTCOME_KINDS
+
         worked |= Q(Exists(spell_model.objects.filter(
-            person=OuterRef("person_id"), start_date__gte=OuterRef("start_date"),
+            person=OuterRef("person_id"), kind__in=OUTCOME_KINDS, start_date__gte=OuterRef("start_date"),
             start_date__lte=AddMonths(OuterRef("planned_end_date"), 6))))
     not_worked = Q(Exists(check.filter(in_work=InWork.NO))) & ~worked
     due = cases.filter(**ctx.due_in_month("planned_end_date", 6))
@@ -327,26 +339,173 @@ def enduring_jobs_target_year_to_date(ctx: Context) -> list[Row]:
 
 # --- Measures on other apps' records (available once those apps record them) -----------------
 
-def _needs(label: str) -> Callable[[Context], list[Row]]:
-    def compute(ctx: Context) -> list[Row]:
-        raise NotAvailable(f"{label} are not recorded in Resettle yet")
+def _require(label: str, what: str):
+    model = model_or_none(label)
+    if model is None:
+        raise NotAvailable(f"{what} are not recorded in Resettle yet")
+    return model
 
-    return compute
+
+def _median(values: list) -> float | None:
+    values = sorted(values)
+    if not values:
+        return None
+    mid = len(values) // 2
+    return float(values[mid]) if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _median_rows(measure: str, items: list[tuple[list[str], float]], breakdowns: list[str]) -> list[Row]:
+    """Median per breakdown of (breakdowns it belongs to, value) pairs, with the count in `numerator`."""
+    buckets: dict[str, list] = {b: [] for b in breakdowns}
+    for keys, value in items:
+        for key in keys:
+            buckets.setdefault(key, []).append(value)
+    return [Row(measure, b, value=_median(v), numerator=len(v)) for b, v in buckets.items()]
+
+
+def _case_keys(level: str, site: str | None) -> list[str]:
+    return ["all", f"support_level:{level}", f"location:{site or NOT_RECORDED}"]
+
+
+def referrals(ctx: Context) -> list[Row]:
+    referral = _require("referrals.Referral", "referrals")
+    received = referral.objects.filter(to_agency__in=ctx.agencies, sent_at__isnull=False,
+                                       sent_at__date__gte=ctx.month, sent_at__date__lt=ctx.next_month)
+    counts = _counts(received, ctx, case_prefix="case__")
+    sources = received.order_by().values("from_agency__kind").annotate(n=Count("pk"))
+    rows = _count_rows("referrals_received", counts)
+    rows += [Row("referrals_received", f"source:{r['from_agency__kind']}", value=r["n"])
+             for r in sorted(sources, key=lambda r: r["from_agency__kind"])]
+    overdue = referral.objects.filter(
+        Q(answered_at__isnull=True) | Q(answered_at__date__gte=ctx.next_month),
+        to_agency__in=ctx.agencies, sent_at__date__lt=ctx.next_month, respond_by__lt=ctx.month_end)
+    return rows + _count_rows("referrals_overdue", _counts(overdue, ctx, case_prefix="case__"))
+
+
+def job_funnel(ctx: Context) -> list[Row]:
+    application = _require("employers.Application", "job applications")
+    spell = _require("employers.EmploymentSpell", "employment spells")
+    from employers.models import OUTCOME_KINDS
+
+    apps_qs = application.objects.filter(case__in=ctx.cases.values("pk"))
+    interviews = _counts(apps_qs.exclude(status="withdrawn").filter(
+        interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month), ctx, "case__")
+    offers = _counts(apps_qs.filter(**ctx.in_month("offered_on")), ctx, "case__")
+    starts_qs = spell.objects.filter(case__in=ctx.cases.values("pk"), kind__in=OUTCOME_KINDS, **ctx.in_month("start_date"))
+    job_starts = _counts(starts_qs, ctx, "case__")
+    rows = _count_rows("interviews", interviews) + _count_rows("job_offers", offers) + _count_rows("job_starts", job_starts)
+    rows += [Row("interview_to_job_rate", b, value=_rate(job_starts[b], interviews[b]), numerator=job_starts[b],
+                 denominator=interviews[b]) for b in interviews]
+    firsts = (ctx.cases.annotate(first_job=Min("employment_spells__start_date",
+                                               filter=Q(employment_spells__kind__in=OUTCOME_KINDS)))
+              .filter(first_job__gte=ctx.month, first_job__lt=ctx.next_month)
+              .values_list("support_level", "site__name", "start_date", "first_job"))
+    items = [(_case_keys(level, site), round((first - start).days / 7, 1)) for level, site, start, first in firsts]
+    return rows + _median_rows("median_weeks_to_first_job", items, ctx.breakdowns())
+
+
+def continuous_employment(ctx: Context) -> list[Row]:
+    """People reaching 4, 8 and 12 weeks' continuous employment, by employers/continuity.py (the one definition)."""
+    _require("employers.EmploymentSpell", "employment spells")
+    from employers.continuity import continuity_for_people
+    from employers.models import RetentionCheck
+
+    latest = {}  # person -> (level, site) of their latest case in scope
+    for person_id, level, site in (ctx.cases.filter(start_date__lt=ctx.next_month).order_by("start_date", "pk")
+                                   .values_list("person_id", "support_level", "site__name")):
+        latest[person_id] = _case_keys(level, site)
+    people = continuity_for_people(list(latest), on=ctx.month_end, weeks=(4, 8, 12))
+    unverified = set(RetentionCheck.objects.filter(
+        spell__person_id__in=list(latest), status="recorded", outcome__in=["unable_to_contact", "declined_to_say"],
+    ).values_list("spell__person_id", "milestone_weeks"))
+    rows = []
+    for weeks in (4, 8, 12):
+        tally = {b: {"yes": 0, "known": 0, "later": 0, "unknown": 0} for b in ctx.breakdowns()}
+        days = datetime.timedelta(days=7 * weeks)
+        for person_id, cont in people.items():
+            reached = cont.milestones.get(weeks)
+            if reached is not None and reached < ctx.month:
+                continue  # first achievement counted in an earlier month
+            due = any(ctx.month <= run.start + days < ctx.next_month for run in cont.runs)
+            later = any(run.covers(ctx.month_end) and run.start + days > ctx.month_end for run in cont.runs)
+            for key in latest[person_id]:
+                t = tally.setdefault(key, {"yes": 0, "known": 0, "later": 0, "unknown": 0})
+                if due and reached is not None and (person_id, weeks) in unverified:
+                    t["unknown"] += 1
+                elif due:
+                    t["known"] += 1
+                    t["yes"] += reached is not None
+                elif later:
+                    t["later"] += 1
+        rows += [Row(f"continuous_employment_{weeks}w", b, value=_rate(t["yes"], t["known"]), numerator=t["yes"],
+                     denominator=t["known"], not_yet_due=t["later"], unknown=t["unknown"]) for b, t in tally.items()]
+    enduring = dict.fromkeys(ctx.breakdowns(), 0)
+    for person_id, cont in people.items():
+        reached = cont.milestones.get(12)
+        if reached is not None and ctx.fy_start <= reached <= ctx.month_end:
+            for key in latest[person_id]:
+                enduring[key] = enduring.get(key, 0) + 1
+    return rows + _count_rows("enduring_jobs_year_to_date", enduring)
+
+
+def retention_checks_overdue(ctx: Context) -> list[Row]:
+    check = _require("employers.RetentionCheck", "retention checks")
+    grace = datetime.timedelta(days=settings.RETENTION_GRACE_DAYS)
+    overdue = check.objects.filter(
+        Q(checked_on__isnull=True) | Q(checked_on__gte=ctx.next_month),
+        spell__case__in=ctx.cases.values("pk"), due_on__lt=ctx.next_month - grace).exclude(status="cancelled")
+    return _count_rows("retention_checks_overdue", _counts(overdue, ctx, "spell__case__"))
+
+
+FEEDBACK_MEASURES = {"employer_on_service": "employer_feedback_service", "employer_on_employee": "employer_feedback_employee",
+                     "offender_manager": "offender_manager_feedback", "person": "person_feedback"}
+
+
+def feedback(ctx: Context) -> list[Row]:
+    model = _require("employers.Feedback", "feedback responses")
+    given = model.objects.filter(Q(case__in=ctx.cases.values("pk")) | Q(case__isnull=True, agency__in=ctx.agencies),
+                                 **ctx.in_month("given_on"))
+    rows = []
+    for kind, measure in FEEDBACK_MEASURES.items():
+        groups = grouped(given.filter(kind=kind), ctx, {"n": Count("pk"), "mean": Avg("rating")}, "case__")
+        rows += [Row(measure, b, value=float(g["mean"]) if g["n"] else None, numerator=g["n"]) for b, g in groups.items()]
+    return rows
+
+
+def jobcentre(ctx: Context) -> list[Row]:
+    closure = _require("custody.ClaimClosure", "claim closures")
+    appointment = _require("custody.FreshstartAppointment", "Freshstart appointments")
+    marker = _require("custody.Marker", "offender markers")
+    closed = closure.objects.filter(agency__in=ctx.agencies, **ctx.in_month("closed_on"))
+    rows = _count_rows("claim_closures", _counts(closed, ctx, location="establishment__name"))
+    items = [(["all", f"location:{site}"], (done - received).days)
+             for site, received, done in closed.values_list("establishment__name", "reception_date", "closed_on")]
+    rows += _median_rows("claim_closure_median_days", items, [r.breakdown for r in rows])
+    booked = appointment.objects.filter(Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
+                                        appointment_at__date__gte=ctx.month, appointment_at__date__lt=ctx.next_month)
+    groups = grouped(booked, ctx, {"n": Count("pk"), "yes": Count("pk", filter=Q(attended=True)),
+                                   "known": Count("pk", filter=Q(attended__isnull=False))}, location="office__name")
+    rows += [Row("freshstart_booked", b, value=g["n"]) for b, g in groups.items()]
+    rows += [Row("freshstart_attended", b, value=_rate(g["yes"], g["known"]), numerator=g["yes"], denominator=g["known"],
+                 unknown=g["n"] - g["known"]) for b, g in groups.items()]
+    markers = marker.objects.filter(jobcentre__in=ctx.agencies, kind="offender", **ctx.in_month("set_on")).count()
+    return rows + [Row("offender_markers_set", "all", value=markers)]
 
 
 COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
-    (("referrals_received", "referrals_overdue"), _needs("referrals")),
+    (("referrals_received", "referrals_overdue"), referrals),
     (("starts",), starts),
-    (("interviews", "job_offers", "job_starts", "interview_to_job_rate", "median_weeks_to_first_job",
-      "enduring_jobs_year_to_date", "continuous_employment_4w", "continuous_employment_8w",
-      "continuous_employment_12w", "retention_checks_overdue"), _needs("job applications and employment spells")),
+    (("interviews", "job_offers", "job_starts", "interview_to_job_rate", "median_weeks_to_first_job"), job_funnel),
+    (("continuous_employment_4w", "continuous_employment_8w", "continuous_employment_12w",
+      "enduring_jobs_year_to_date"), continuous_employment),
+    (("retention_checks_overdue",), retention_checks_overdue),
     (("employer_feedback_service", "employer_feedback_employee", "offender_manager_feedback", "person_feedback"),
-     _needs("feedback responses")),
+     feedback),
     (("enduring_jobs_target_year_to_date",), enduring_jobs_target_year_to_date),
     (("no_job_6m_after_planned_end",), no_job_6m_after_planned_end),
     (("no_reoffending_during_support", "no_reoffending_6m", "no_reoffending_12m"), no_reoffending),
     (("claim_closures", "claim_closure_median_days", "freshstart_booked", "freshstart_attended",
-      "offender_markers_set"), _needs("claim closures, Freshstart appointments and markers")),
+      "offender_markers_set"), jobcentre),
     (("data_completeness",), data_completeness),
 ]
 
@@ -409,7 +568,9 @@ def trend(ctx: Context) -> list[tuple[datetime.date, dict]]:
     series = {"Starts": _per_month(ctx.cases, "start_date", first, ctx.next_month)}
     spell_model = model_or_none("employers.EmploymentSpell")
     if spell_model is not None:
-        spells = spell_model.objects.filter(case__in=ctx.cases.values("pk"))
+        from employers.models import OUTCOME_KINDS
+
+        spells = spell_model.objects.filter(case__in=ctx.cases.values("pk"), kind__in=OUTCOME_KINDS)
         series["Job starts"] = _per_month(spells, "start_date", first, ctx.next_month)
     return [(m, {name: counts.get(m, 0) for name, counts in series.items()}) for m in months]
 
