@@ -118,3 +118,34 @@ def test_suppression_hides_counts_below_five_and_rates_built_on_them():
     assert out[2].cells() == ["no_reoffending_6m", "all", "<5", "<5", "6", "12", "<5"]
     assert out[3].cells() == ["no_reoffending_6m", "support_level:low", "0.6", "6", "10", "5", "<5"]
     assert out[4].cells()[2] == "3"  # a target is not a count of people
+
+
+def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(world, agency_a, agency_b, jobcentre_a,
+                                                                          caseworker_a, report_month):
+    import datetime
+
+    from django.utils import timezone
+
+    from referrals.models import Referral
+    from tests.reporting.conftest import d
+
+    def at(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+    def referral(case, source, to, sent, respond_by, answered=None):
+        Referral.objects.create(person=case.person, case=case, from_agency=source, from_user=caseworker_a, to_agency=to,
+                                need="education_training_employment", reason="test", status="sent", sent_at=at(sent),
+                                respond_by=respond_by, answered_at=at(answered) if answered else None)
+
+    referral(world["P1"], jobcentre_a, agency_a, d(0, 5), d(0, 12), answered=d(0, 6))  # answered in time
+    referral(world["P2"], agency_b, agency_a, d(0, 7), d(0, 14))  # never answered: overdue
+    referral(world["P3"], agency_b, agency_a, d(-1, 20), d(-1, 27), answered=d(1, 1))  # answered after M: overdue in M
+    referral(world["P4"], agency_a, jobcentre_a, d(0, 8), d(0, 15))  # sent by agency A, not received
+    rows = figures(agency=agency_a, month=report_month)
+    received = {b: r.value for (m, b), r in rows.items() if m == "referrals_received"}
+    assert received == {"all": 2, "support_level:low": 1, "support_level:medium": 0, "support_level:high": 1,
+                        "location:Bedford office": 0, "location:Luton office": 2,
+                        "source:jobcentre": 1, "source:probation": 1}
+    overdue = {b: r.value for (m, b), r in rows.items() if m == "referrals_overdue"}
+    assert overdue == {"all": 2, "support_level:low": 0, "support_level:medium": 0, "support_level:high": 2,
+                       "location:Bedford office": 1, "location:Luton office": 1}
