@@ -149,3 +149,39 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(world,
     overdue = {b: r.value for (m, b), r in rows.items() if m == "referrals_overdue"}
     assert overdue == {"all": 2, "support_level:low": 0, "support_level:medium": 0, "support_level:high": 2,
                        "location:Bedford office": 1, "location:Luton office": 1}
+
+
+def test_jobcentre_measures_claim_closures_freshstart_and_markers(world, jobcentre_a, work_coach_a, caseworker_a,
+                                                                  report_month):
+    import datetime
+
+    from django.utils import timezone
+
+    from custody.models import ClaimClosure, FreshstartAppointment, Marker
+    from tests.factories import SiteFactory, share_with
+    from tests.reporting.conftest import d
+
+    prison = SiteFactory(agency=jobcentre_a, name="HMP Test")
+    office = SiteFactory(agency=jobcentre_a, name="Test Jobcentre")
+    people = [world[p].person for p in ("P1", "P2", "P3")]
+    for person, received, closed in ((people[0], d(0, 1), d(0, 4)), (people[1], d(0, 2), d(0, 12)),
+                                     (people[2], d(-1, 20), d(0, 1)), (people[2], d(0, 20), None)):
+        ClaimClosure.objects.create(person=person, agency=jobcentre_a, establishment=prison, reception_date=received,
+                                    found_by="ebsa_casework", created_by=work_coach_a, closed_on=closed,
+                                    sent_to_bdc_on=received if closed else None)
+    for person, day, attended in ((people[0], d(0, 9), True), (people[1], d(0, 10), False), (people[2], d(0, 11), None),
+                                  (people[2], d(-1, 11), True)):
+        FreshstartAppointment.objects.create(
+            person=person, jobcentre=jobcentre_a, office=office, booked_by=work_coach_a, booked_by_agency=jobcentre_a,
+            appointment_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))), attended=attended)
+    consent = share_with(caseworker_a, world["P1"], jobcentre_a, purposes=("employment_support", "offender_marker"))
+    Marker.objects.create(person=people[0], jobcentre=jobcentre_a, kind="offender", consent=consent, set_on=d(0, 9),
+                          expires_on=d(12, 9), set_by=work_coach_a)
+    rows = figures(agency=jobcentre_a, month=report_month)
+    assert rows[("claim_closures", "all")].value == 3
+    assert rows[("claim_closures", "location:HMP Test")].value == 3
+    assert (rows[("claim_closure_median_days", "all")].value, rows[("claim_closure_median_days", "all")].numerator) == (10.0, 3)
+    assert rows[("freshstart_booked", "all")].value == 3
+    attended = rows[("freshstart_attended", "location:Test Jobcentre")]
+    assert (attended.value, attended.numerator, attended.denominator, attended.unknown) == (0.5, 1, 2, 1)
+    assert rows[("offender_markers_set", "all")].value == 1
