@@ -90,8 +90,28 @@ def _load(people: int, job_starts: int, rng: random.Random) -> dict:
 
 
 def _load_spells(job_starts: int, rng: random.Random) -> int:
-    """Job starts through the employers app's own model (once that app records spells)."""
-    return 0
+    """Job starts (employers.EmploymentSpell), spread over the cases, some ending, some followed by another job."""
+    from agencies.models import User
+    from casework.models import Case
+    from consent import policy
+    from employers.models import Employer, EmploymentSpell
+
+    today = policy.today()
+    adviser = User.objects.create(username="bench.adviser")
+    cases = list(Case.objects.values_list("pk", "person_id", "owning_agency_id", "start_date"))
+    employers = [Employer.objects.create(name=f"Bench employer {i}", sector="construction", town="Bench",
+                                         owning_agency_id=cases[0][2]) for i in range(50)]
+    spells = []
+    for i in range(job_starts):
+        case_id, person_id, agency_id, start = cases[i % len(cases)]
+        begin = start + datetime.timedelta(days=rng.randint(0, max((today - start).days, 1)))
+        end = begin + datetime.timedelta(days=rng.randint(5, 200)) if rng.random() < 0.5 else None
+        spells.append(EmploymentSpell(person_id=person_id, case_id=case_id, employer=rng.choice(employers), job_title="Job",
+                                      start_date=begin, end_date=end if end and end <= today else None,
+                                      end_reason="resigned" if end and end <= today else "", adviser=adviser,
+                                      agency_id=agency_id))
+    EmploymentSpell.objects.bulk_create(spells, batch_size=5000)
+    return len(spells)
 
 
 def main(argv=None) -> int:
