@@ -250,7 +250,9 @@ def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
     print(f"\naccess sweep: {len(routes)} id routes ({mapped} mapped to their model) x {len(users)} users "
           f"x {len(model_paths)} kinds of personal record -> {checked} requests, {len(leaks)} leaks")
     assert not leaks, "\n".join(map(str, leaks[:40]))
-    assert len(routes) >= 10 and len(users) >= 10 and mapped >= len(routes) // 2
+    # aggregate outcome reports hold no personal record (scoped per agency/region in tests/reporting)
+    personal_routes = [r for r in routes if not r[0].startswith(("reporting:report_", "api:report-"))]
+    assert len(routes) >= 10 and len(users) >= 10 and mapped >= len(personal_routes) // 2
 
 
 @pytest.mark.django_db
