@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -51,6 +52,7 @@ class ConsentViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin
         consent = services.consent_record(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(consent).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=WithdrawSerializer, responses=ConsentSerializer)
     @action(detail=True, methods=["post"], serializer_class=WithdrawSerializer)
     def withdraw(self, request, pk=None):
         consent = self.get_object()
