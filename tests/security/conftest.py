@@ -29,4 +29,4 @@ def totp_code(device, offset=0):
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + offset * device.step
-    return totp.token()
+    return f"{totp.token():0{device.digits}d}"  # the app shows leading zeros

@@ -44,6 +44,7 @@ def test_setup_shows_a_secret_and_confirms_with_a_code(otp_required, client_for,
     assert page.context["secret"] in page.content.decode()
     assert "otpauth://totp/" in page.content.decode()
     wrong = client.post("/two-factor/", {"code": "000000" if totp_code(device) != "000000" else "111111", "next": "/people/"})
+    assert totp_code(device).isdigit() and len(totp_code(device)) == 6
     assert wrong.status_code == 200 and b"The code is not right" in wrong.content
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # wrong codes slow further guesses down
@@ -86,7 +87,7 @@ def test_verify_rejects_a_wrong_code(otp_required, client_for, manager_a):
 def test_next_cannot_send_the_user_to_another_site(otp_required, client_for, manager_a):
     device = _confirmed_device(manager_a)
     response = client_for(manager_a).post("/two-factor/verify/", {"code": totp_code(device), "next": "https://evil.example/"})
-    assert response.url == "/"
+    assert response.status_code == 302 and response.url == "/"
 
 
 def test_unverified_manager_session_is_refused_by_the_api(otp_required, client_for, manager_a):
