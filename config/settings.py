@@ -210,6 +210,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for choice sets used by several fields (keeps `check --deploy` free of W001).
+    "ENUM_NAME_OVERRIDES": {
+        "DeclineReasonEnum": "referrals.models.DeclineReason",
+        "WithdrawReasonEnum": "referrals.models.WithdrawReason",
+        "DataCategoryEnum": "consent.models.DataCategory",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------
