@@ -3,7 +3,7 @@
 If the broker is unreachable, the call is kept in PendingTask and re-sent by the
 `resend_pending_tasks` job (every 5 minutes in beat, or `manage.py runjob resend_pending_tasks`),
 so nothing is lost when Redis is down. Sending is at-least-once: tasks take ids and must be safe
-to run twice. See docs/adr/0104-broker-down-fallback.md.
+to run twice. See docs/adr/0106-broker-down-fallback.md.
 """
 
 import logging
