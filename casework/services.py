@@ -532,7 +532,7 @@ def sentence_update(*, user, sentence: SentenceEpisode, version: int, **fields) 
 def sentence_transfer_record(*, user, sentence: SentenceEpisode, to_establishment, transferred_on: datetime.date
                              ) -> EstablishmentTransfer:
     policy.require(user, "case.change")
-    sentence = SentenceEpisode.objects.select_for_update().select_related("case", "person").get(pk=sentence.pk)
+    sentence = SentenceEpisode.objects.select_for_update(of=("self",)).select_related("case", "person").get(pk=sentence.pk)
     if sentence.case is None:
         raise NotFound("Sentence not found")
     policy.require_owner(user, sentence.case)
@@ -636,7 +636,7 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     from consent.models import CaseInvolvement
 
     policy.require(user, "case.change")
-    handoff = ReleaseHandoff.objects.select_for_update().select_related("case", "case__person").get(pk=handoff.pk)
+    handoff = ReleaseHandoff.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=handoff.pk)
     if handoff.to_agency_id != user.acting.agency_id:
         raise Forbidden("Only the agency this case was handed to can accept it.")
     if handoff.status != HandoffStatus.PENDING:
@@ -668,7 +668,7 @@ def handoff_cancel(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     from consent.models import CaseInvolvement
 
     policy.require(user, "case.change")
-    handoff = ReleaseHandoff.objects.select_for_update().select_related("case", "case__person").get(pk=handoff.pk)
+    handoff = ReleaseHandoff.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=handoff.pk)
     policy.require_owner(user, handoff.case)
     if handoff.status != HandoffStatus.PENDING:
         raise Conflict(f"This hand-off has already been {handoff.get_status_display().lower()}.")
