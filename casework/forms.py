@@ -108,18 +108,18 @@ assert set(PERSON_MODEL_FIELDS) <= {f.name for f in Person._meta.get_fields()}
 
 class AssessmentForm(GovUKFormMixin, forms.Form):
     assessed_on = DateField(label="Date of the assessment", error_messages={"required": "Enter the date of the assessment"})
-    confident_writing_name = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect,
+    confident_writing_name = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect, required=False,
                                                initial=YesNoUnknown.UNKNOWN, label="Confident writing their name?")
-    confident_writing_address = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect,
+    confident_writing_address = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect, required=False,
                                                   initial=YesNoUnknown.UNKNOWN, label="Confident writing their address?")
-    confident_writing_phone = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect,
+    confident_writing_phone = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect, required=False,
                                                 initial=YesNoUnknown.UNKNOWN, label="Confident writing their phone number?")
     work_readiness = forms.ChoiceField(choices=WorkReadiness.choices, widget=forms.RadioSelect, label="Work readiness",
                                        error_messages={"required": "Select how ready for work the person is"})
     self_reported_needs = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                           label="Needs the person reports themselves",
                                           help_text="In their own words, apart from your professional view")
-    convictions_spent = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect,
+    convictions_spent = forms.ChoiceField(choices=YesNoUnknown.choices, widget=forms.RadioSelect, required=False,
                                           initial=YesNoUnknown.UNKNOWN, label="Are all convictions spent?")
     disclosure_advice_given = forms.BooleanField(required=False, label="Disclosure advice given")
     disclosure_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Disclosure notes",
@@ -147,6 +147,8 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
             "assessed_on", "work_readiness", "confident_writing_name", "confident_writing_address",
             "confident_writing_phone", "self_reported_needs", "convictions_spent", "disclosure_advice_given",
             "disclosure_notes")}
+        for name in ("confident_writing_name", "confident_writing_address", "confident_writing_phone", "convictions_spent"):
+            kwargs[name] = kwargs[name] or YesNoUnknown.UNKNOWN
         kwargs["ratings"] = {a: data[f"rating_{a}"] for a in NeedArea.values if data.get(f"rating_{a}")}
         kwargs["area_notes"] = {a: data[f"note_{a}"] for a in NeedArea.values if data.get(f"note_{a}")}
         return kwargs
