@@ -275,6 +275,7 @@ class CaseActionDetail(_CaseChildView):
     def get_object(self):
         return selectors.get_action(user=self.request.user, case=self.get_case(), pk=self.kwargs["action_pk"])
 
+    @extend_schema(operation_id="v1_cases_actions_detail")
     def get(self, request, case_pk, action_pk):
         item = self.get_object()
         access_event_record(user=request.user, action=Action.VIEW, person=item.case.person, obj=item, detail={"page": "api"})

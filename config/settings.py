@@ -198,6 +198,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"YesNoUnknownEnum": "casework.models.YesNoUnknown"},
 }
 
 # --- Domain settings ------------------------------------------------------------------------
