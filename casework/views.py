@@ -171,7 +171,7 @@ def case_detail(request, pk):
         "case": case, "person": case.person, "section": "detail",
         "is_owner": case.owning_agency_id == request.user.acting.agency_id,
         "overdue_count": PlanAction.objects.for_user(request.user).filter(case=case).overdue(today).count(),
-        "pending_handoff": case.handoffs.filter(status=HandoffStatus.PENDING).select_related("to_agency").first(),
+        "pending_handoff": case.handoffs.filter(status=HandoffStatus.PENDING).select_related("to_agency", "to_site").first(),
         "lead_periods": case.lead_periods.select_related("agency"),
         "involvements": case.involvements.select_related("agency").order_by("started_on"),
         "panels": panels.collect("case", user=request.user, case=case),

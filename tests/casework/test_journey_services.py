@@ -224,7 +224,6 @@ def test_sentence_record_refreshes_access_and_audits(caseworker_a, case_a, priso
     assert _audit(case_a.person, "create", "sentenceepisode").count() == 1
     services.sentence_update(user=caseworker_a, sentence=sentence, version=sentence.version,
                              actual_release_date=today, release_type="licence")
-    services.sentence_transfer_record  # noqa: B018 (exists)
     assert refresh_calls == [case_a.person.pk, case_a.person.pk]
 
 
@@ -276,9 +275,22 @@ def test_accommodation_screening_due_within_four_days(caseworker_a, case_a, pris
         services.release_plan_update(user=caseworker_a, case=case_a, version=1, notes="stale")
 
 
-def test_freshstart_status_is_none_when_custody_does_not_provide_it(person_a):
-    status = services.freshstart_status(person=person_a)
-    assert status is None or status is not False
+def test_freshstart_status_is_none_when_custody_does_not_provide_it(person_a, monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "custody.selectors", types.ModuleType("custody.selectors"))
+    assert services.freshstart_status(person=person_a) is None
+
+
+def test_freshstart_status_comes_from_custody_when_provided(person_a, monkeypatch):
+    import sys
+    import types
+
+    module = types.ModuleType("custody.selectors")
+    module.freshstart_status = lambda *, person: f"Booked for {person.first_name}"
+    monkeypatch.setitem(sys.modules, "custody.selectors", module)
+    assert services.freshstart_status(person=person_a) == "Booked for Jordan"
 
 
 # --- Lifecycle ----------------------------------------------------------------------------------
