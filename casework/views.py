@@ -41,7 +41,7 @@ from consent import policy
 from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
-from core.views import apply_error, page_range_params
+from core.views import apply_error, querystring_without
 
 PAGE_SIZE = 25
 
@@ -77,7 +77,7 @@ def caseload(request):
                         detail={"page": "caseload", "filters": {k: v for k, v in filters.items() if v},
                                 "shown": len(page.object_list)})
     return render(request, "casework/caseload.html", {
-        "form": form, "page": page, "querystring": page_range_params(request, page="").replace("page=&", "").replace("&page=", "")})
+        "form": form, "page": page, "querystring": querystring_without(request, "page")})
 
 
 @login_required

@@ -17,7 +17,7 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("consents", ConsentViewSet, basename="consent")
 
 extra = []
-for app in ("referrals", "employers", "custody", "reporting", "casework"):
+for app in ("referrals", "employers", "custody", "reporting", "casework", "consent"):
     try:
         module = import_module(f"{app}.api")
     except ModuleNotFoundError as exc:

@@ -1,4 +1,5 @@
-from rest_framework import mixins, serializers, status, viewsets
+from django.urls import path
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -58,3 +59,26 @@ class ConsentViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin
         serializer.is_valid(raise_exception=True)
         consent = services.consent_withdraw(user=request.user, consent=consent, reason=serializer.validated_data["reason"])
         return Response(ConsentSerializer(consent, context={"request": request}).data)
+
+
+class ShareSerializer(serializers.Serializer):
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
+
+
+class CaseShareView(StaffOnly, generics.GenericAPIView):
+    """POST /api/v1/cases/{id}/share/ {"agency": id}: involve another agency (409 consent_required without consent)."""
+
+    serializer_class = ShareSerializer
+
+    def post(self, request, pk):
+        from casework.selectors import get_case
+
+        case = get_case(user=request.user, pk=pk)
+        serializer = ShareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        involvement = services.case_involve(user=request.user, case=case, agency=serializer.validated_data["agency"])
+        return Response({"case": case.pk, "agency": involvement.agency_id, "basis": involvement.basis,
+                         "started_on": involvement.started_on}, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [path("cases/<int:pk>/share/", CaseShareView.as_view(), name="case-share")]

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
@@ -172,6 +173,14 @@ def person_set_restricted(*, user, person, restricted: bool) -> None:
     access_event_record(user=user, action=Action.CHANGE, person=person, detail={"restricted": restricted})
 
 
+def _case_owner_emails(person) -> list[str]:
+    """Email addresses of the caseworkers owning the person's open cases."""
+    from casework.models import Case
+
+    return sorted({email for email in Case.objects.filter(person=person, end_date__isnull=True, owner__isnull=False)
+                   .values_list("owner__email", flat=True) if email})
+
+
 def consent_expiry_record(*, on: datetime.date | None = None) -> dict:
     """Record consents that have expired (access already stopped at query time) and tell the case owners.
 
@@ -192,10 +201,10 @@ def consent_expiry_record(*, on: datetime.date | None = None) -> dict:
             access_event_record(user=None, system="consent_expiry", action=Action.REVOKE, person=consent.person,
                                 obj=consent, detail={"recipient_agency": consent.recipient_agency_id, "expired": True})
             recorded += 1
-            owner_email = consent.recorded_by.email
-            if owner_email:
-                transaction.on_commit(lambda email=owner_email, pk=consent.person_id: send_mail(
-                    "Resettle: a data-sharing consent has expired",
-                    f"A consent recorded by you has expired. Review it: /people/{pk}/consent/",
-                    None, [email], fail_silently=True))
+            emails = _case_owner_emails(consent.person) or [consent.recorded_by.email]
+            transaction.on_commit(lambda emails=emails, pk=consent.person_id: send_mail(
+                "Resettle: a data-sharing consent has expired",
+                "A data-sharing consent on a case you own has expired, so the receiving agency can no longer see the "
+                f"record. Review it and record new consent if the person agrees: {settings.SITE_URL}/people/{pk}/consent/",
+                None, [e for e in emails if e], fail_silently=True))
     return {"expired_recorded": recorded}

@@ -16,9 +16,9 @@ def apply_error(form, exc: ApplicationError) -> None:
     form.add_error(field, exc.message)
 
 
-def page_range_params(request, **overrides):
-    """The current query string with some values replaced (for pagination links)."""
+def querystring_without(request, *names) -> str:
+    """The current query string less some keys (pagination links keep the filters)."""
     params = request.GET.copy()
-    for key, value in overrides.items():
-        params[key] = value
+    for name in names:
+        params.pop(name, None)
     return params.urlencode()

@@ -2,7 +2,7 @@
 # Debian packages the test suite needs: WeasyPrint's libraries, Chromium for browser tests, poppler for PDF checks.
 set -euo pipefail
 need=()
-for pkg in chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils; do
+for pkg in chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation poppler-utils docker-compose; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,207 @@
+"""The promise that nobody sees what they should not, checked by brute force.
+
+Every URL pattern of the site and the API that takes an object id is requested by every demo
+user (each role of each demo agency), with the ids of objects that user's agency may not see
+(owned by another agency, or whose consent was withdrawn), with GET and with write methods.
+The only acceptable answers are 404 (not found, as if missing), 403 (visible, wrong role) or
+405 (method not allowed). New routes are covered automatically: the sweep walks the resolver.
+
+To make any id meaningful for exactly one table, every table's id sequence starts in its own
+range (table n: n * 1,000,000), so an id of the wrong kind can only ever be "not found".
+"""
+
+import collections
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection, models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from agencies import acting
+from agencies.models import User
+from casework.models import Case, Person
+from consent import services as consent_services
+from consent.models import ConsentRecord
+
+SKIP_NAMESPACES = {"admin"}
+WRITE_METHODS = ("post", "patch", "delete")
+OK_STATUSES = {403, 404, 405}
+
+
+def _routes(resolver=None, prefix_ns=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns in SKIP_NAMESPACES:
+                continue
+            yield from _nested(entry, prefix_ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix_ns + entry.name, entry
+
+
+def _nested(resolver, prefix_ns):
+    ns = f"{prefix_ns}{resolver.namespace}:" if resolver.namespace else prefix_ns
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in SKIP_NAMESPACES:
+                continue
+            yield from _nested(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield ns + entry.name, entry
+
+
+def id_routes():
+    """(url name, kwarg names) for every named route that takes object ids (format suffixes excluded)."""
+    seen = set()
+    for name, pattern in _routes():
+        kwargs = set(pattern.pattern.regex.groupindex) - {"format"}
+        if not kwargs or "format" in pattern.pattern.regex.groupindex:
+            continue
+        key = (name, tuple(sorted(kwargs)))
+        if key not in seen:
+            seen.add(key)
+            yield key
+
+
+def _person_path(model, depth=0):
+    """ORM path from model to casework.Person, following foreign keys (up to 3 hops)."""
+    if model is Person:
+        return "pk"
+    if depth > 3:
+        return None
+    for field in model._meta.get_fields():
+        if isinstance(field, models.ForeignKey) and field.name not in {"user", "recorded_by", "created_by"}:
+            target = field.related_model
+            if target is Person:
+                return field.name
+            if target is Case or (depth < 2 and target._meta.app_label in {"casework", "referrals", "employers", "custody", "consent", "reporting"}):
+                sub = _person_path(target, depth + 1)
+                if sub:
+                    return f"{field.name}__{sub}" if sub != "pk" else field.name
+    return None
+
+
+def personal_models():
+    out = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in {"casework", "consent", "referrals", "employers", "custody", "reporting", "audit"}:
+            continue
+        if model._meta.app_label == "audit" or model.__name__ in {"PersonAccess", "RestrictedPersonUserPermission"}:
+            continue
+        path = _person_path(model)
+        if path:
+            out[model] = path
+    return out
+
+
+@pytest.fixture
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo world, with each table's ids in their own range."""
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            for index, model in enumerate(apps.get_models(), start=1):
+                pk = model._meta.pk
+                if model._meta.managed and not model._meta.proxy and isinstance(pk, models.AutoField):
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column])
+                    seq = cursor.fetchone()[0]
+                    if seq:
+                        cursor.execute("SELECT setval(%s, %s, false)", [seq, index * 1_000_000])
+        call_command("seed_demo", "--force", "--people", "24", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        yield
+
+
+def _client(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def _similarity(route_name, model):
+    """Order candidate models so the route's own model is usually probed first."""
+    tokens = route_name.replace(":", " ").replace("-", " ").replace("_", " ").lower().split()
+    name = model.__name__.lower()
+    return -max((len(t) for t in tokens if t and (t in name or name.startswith(t[:5]))), default=0)
+
+
+def _call(client, method, url):
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, data="{}", content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
+    from django.urls import reverse
+
+    caplog.set_level("CRITICAL", logger="django.request")
+    luton = User.objects.get(username="probation.luton")
+    acting.attach(luton)
+    # a person whose consent to Jobcentre Plus Luton is withdrawn: the work coach must lose everything about them
+    consent = ConsentRecord.objects.filter(recipient_agency__name="Jobcentre Plus Luton", withdrawn_on__isnull=True).first()
+    consent_services.consent_withdraw(user=luton, consent=consent, reason="sweep")
+
+    users = list(User.objects.order_by("username"))
+    model_paths = personal_models()
+    routes = list(id_routes())
+    visible_by_user = {}
+    for user in users:
+        acting.attach(user)
+        visible_by_user[user.pk] = set(Person.objects.for_user(user).values_list("pk", flat=True))
+    clients = {user.pk: _client(user) for user in users}
+
+    # 1. Learn which model each route takes: probe with objects their viewer can see.
+    samples = collections.defaultdict(list)  # model -> [(user, pk)]
+    for model, path in model_paths.items():
+        field = "pk" if path == "pk" else path
+        for user in users:
+            obj = model.objects.filter(**{f"{field}__in": visible_by_user[user.pk]}).order_by("pk").first()
+            if obj is not None:
+                samples[model].append((user, obj.pk))
+            if len(samples[model]) >= 2:
+                break
+    route_models = {}
+    for name, kwargs in routes:
+        for model in sorted(model_paths, key=lambda m: _similarity(name, m)):
+            if any(clients[u.pk].get(reverse(name, kwargs=dict.fromkeys(kwargs, pk))).status_code == 200
+                   for u, pk in samples[model]):
+                route_models[(name, kwargs)] = [model]
+                break
+        else:
+            route_models[(name, kwargs)] = list(model_paths)  # unmapped (e.g. nested ids): try every kind
+
+    # 2. Every user, every route, the foreign objects of the route's kind, every method.
+    checked, leaks = 0, []
+    for user in users:
+        visible = visible_by_user[user.pk]
+        foreign = {}
+        for model, path in model_paths.items():
+            field = "pk" if path == "pk" else path
+            obj = model.objects.exclude(**{f"{field}__in": visible}).order_by("-pk").first()
+            if obj is not None:
+                foreign[model] = obj.pk
+        for (name, kwargs), kinds in route_models.items():
+            for model in kinds:
+                if model not in foreign:
+                    continue
+                url = reverse(name, kwargs=dict.fromkeys(kwargs, foreign[model]))
+                for method in ("get", *WRITE_METHODS) if len(kinds) == 1 else ("get", "post"):
+                    response = _call(clients[user.pk], method, url)
+                    checked += 1
+                    if response.status_code not in OK_STATUSES:
+                        leaks.append((user.username, method.upper(), url, model.__name__, response.status_code))
+    mapped = sum(1 for kinds in route_models.values() if len(kinds) == 1)
+    print(f"\naccess sweep: {len(routes)} id routes ({mapped} mapped to their model) x {len(users)} users "
+          f"x {len(model_paths)} kinds of personal record -> {checked} requests, {len(leaks)} leaks")
+    assert not leaks, "\n".join(map(str, leaks[:40]))
+    assert len(routes) >= 10 and len(users) >= 10 and mapped >= len(routes) // 2
+
+
+@pytest.mark.django_db
+def test_sweep_world_has_withdrawn_and_foreign_objects(demo_world):
+    coach = User.objects.get(username="workcoach.luton")
+    acting.attach(coach)
+    assert Person.objects.for_user(coach).exists()
+    assert Person.objects.exclude(pk__in=Person.objects.for_user(coach)).exists()
