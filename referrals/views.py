@@ -13,7 +13,7 @@ from casework.models import Person
 from casework.selectors import get_case
 from consent import policy
 from core.errors import ApplicationError, Conflict, NotFound
-from core.views import apply_error, page_range_params
+from core.views import apply_error, querystring_without
 from referrals import selectors, services
 from referrals.forms import (
     DeclineForm,
@@ -83,7 +83,7 @@ def inbox(request):
                                 "shown": len(page.object_list)})
     return render(request, "referrals/referral_inbox.html", {
         "form": form, "page": page, "counts": selectors.inbox_counts(user=request.user),
-        "querystring": page_range_params(request, page="").replace("page=&", "").replace("&page=", "").replace("page=", "")})
+        "querystring": querystring_without(request, "page")})
 
 
 def _detail(request, referral, *, error="", status=200):
