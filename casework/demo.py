@@ -152,7 +152,7 @@ def _bedford_releases(world, rng, today):
         if person is None:
             person = Person.objects.create(
                 first_name=first, last_name=last, crn=crn, date_of_birth=today - datetime.timedelta(days=(24 + 5 * i) * 365),
-                sex=Sex.FEMALE if first == "Stacey" else Sex.MALE, prison_number=f"A{7100 + i}BD", home_area="Southend-on-Sea",
+                sex=Sex.FEMALE if first == "Stacey" else Sex.MALE, prison_number=f"A{7200 + i}BE", home_area="Southend-on-Sea",
                 release_area="Southend-on-Sea", accommodation_status=AccommodationStatus.IN_CUSTODY,
                 employment_status=EmploymentStatus.NOT_AVAILABLE, benefit_status=BenefitStatus.CLOSED_AT_RECEPTION,
                 created_by_agency=luton)
