@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
         "DeclineReasonEnum": "referrals.models.DeclineReason",
         "WithdrawReasonEnum": "referrals.models.WithdrawReason",
         "DataCategoryEnum": "consent.models.DataCategory",
+        "YesNoUnknownEnum": "casework.models.YesNoUnknown",
     },
 }
 
