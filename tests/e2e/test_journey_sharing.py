@@ -1,8 +1,9 @@
-"""Journey 1: a probation caseworker finds a person, records consent for the Jobcentre and shares the case; the work
+"""Journey 1: a probation caseworker finds a person, assesses them, writes a plan, records consent for the Jobcentre and shares the case; the work
 coach sees the person; consent is withdrawn and the work coach's next request is "Page not found".
 
 Every page is checked with axe-core and tabbed through with the keyboard."""
 
+import datetime
 import re
 
 import pytest
@@ -49,6 +50,49 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     # The search page finds them too.
     cw.goto(f"/people/?q={person.crn}")
     assert cw.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count() == 1
+    cw.tab_through()
+
+    # Assess: open the case, record an assessment (need areas rated red / amber / green).
+    cw.goto(f"/cases/{case.pk}/")
+    cw.tab_through()
+    cw.click_link("Assessment")
+    cw.tab_through()
+    cw.page.get_by_role("button", name=re.compile(r"^(Record an assessment|Reassess)$")).click()
+    cw.page.wait_for_url(re.compile(r"/assessment/new/$"))
+    cw.check()
+    cw.tab_through()
+    cw.page.get_by_role("group", name="Accommodation").get_by_label("Amber").check()
+    cw.page.get_by_role("group", name="Education, training and employment").get_by_label("Red").check()
+    cw.page.get_by_label("Support needed").check()
+    cw.page.get_by_label("Needs the person reports themselves").fill("Wants a CV and help to explain the gap in work.")
+    cw.click_button("Save assessment")
+    assert "Assessment saved." in cw.success()
+    cw.tab_through()
+
+    # Plan: a goal and an action towards it.
+    cw.click_link("Action plan")
+    cw.tab_through()
+    cw.page.get_by_role("button", name="Add a goal").click()
+    cw.page.wait_for_url(re.compile(r"/goals/new/$"))
+    cw.check()
+    cw.tab_through()
+    cw.page.get_by_label("Goal", exact=True).fill("Into paid work within 6 months")
+    cw.click_button("Add goal")
+    assert "Goal added." in cw.success()
+    cw.page.get_by_role("button", name="Add an action").click()
+    cw.page.wait_for_url(re.compile(r"/actions/new/$"))
+    cw.check()
+    cw.tab_through()
+    cw.page.get_by_label("Action", exact=True).fill("Write a CV with the ETE worker")
+    cw.page.get_by_label("Goal it works towards").select_option(label="Into paid work within 6 months")
+    due = datetime.date.today() + datetime.timedelta(days=14)
+    due_group = cw.page.get_by_role("group", name="Due date")
+    due_group.get_by_label("Day").fill(str(due.day))
+    due_group.get_by_label("Month").fill(str(due.month))
+    due_group.get_by_label("Year").fill(str(due.year))
+    cw.click_button("Add action")
+    assert "Action added to the plan." in cw.success()
+    assert "Write a CV with the ETE worker" in cw.page.locator("main").inner_text()
     cw.tab_through()
 
     # Record consent for Jobcentre Plus Luton.
