@@ -52,9 +52,19 @@ def browser():
     (ARTIFACTS / "axe-report.json").write_text(json.dumps(AXE_LOG, indent=1))
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "demo_reports: the journey needs the reporting demo (prebuilt monthly reports)")
+
+
 @pytest.fixture
-def demo_world(live_server, transactional_db):
-    """The demo world (agencies, the demo logins, 30 synthetic people) in the live server's database."""
+def demo_world(request, live_server, transactional_db, monkeypatch):
+    """The demo world (agencies, the demo logins, 30 synthetic people) in the live server's database.
+
+    The reporting demo builds two PDF reports (about 7 s on 2 cores); only journeys marked demo_reports get it."""
+    from core.management.commands import seed_demo
+
+    if request.node.get_closest_marker("demo_reports") is None:
+        monkeypatch.setattr(seed_demo, "DEMO_APPS", [app for app in seed_demo.DEMO_APPS if app != "reporting"])
     call_command("seed_demo", "--force", "--people", "30", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return live_server
 

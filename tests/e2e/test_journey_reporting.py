@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from consent import policy
 from reporting.periods import add_months, month_start
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.demo_reports]
 
 
 def test_manager_requests_a_monthly_report_and_downloads_the_pdf(journey):
@@ -21,6 +21,7 @@ def test_manager_requests_a_monthly_report_and_downloads_the_pdf(journey):
     assert manager.heading() == "Outcome reports"
 
     # Two months back: the demo has already built last month's report.
+    assert page.locator("#latest-status").count() == 1
     month = add_months(month_start(policy.today()), -2)
     label = f"{month:%B %Y}"
     page.get_by_label("Month", exact=True).select_option(label=label)
