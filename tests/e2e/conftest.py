@@ -158,13 +158,17 @@ class Journey:
 
     def screenshot(self, name, *, docs=False):
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
         target = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(target), full_page=True)
         if docs and UPDATE_DOCS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            # docs copies are the first screen only (1280x900), to keep the repository small.
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+            # docs copies are the first screen only (1280x900) in 128 colours, to keep the repository small.
+            from PIL import Image
+
+            shot = SCREENSHOTS / f"{name}.png"
+            self.page.screenshot(path=str(shot), full_page=False)
+            Image.open(shot).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(shot, optimize=True)
         return target
 
     def tab_through(self, *, max_extra=15):
