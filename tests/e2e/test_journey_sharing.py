@@ -1,7 +1,9 @@
-"""Journey 1: a probation caseworker finds a person, assesses them, writes a plan, records consent for the Jobcentre and shares the case; the work
-coach sees the person; consent is withdrawn and the work coach's next request is "Page not found".
+"""Journey 1: a probation caseworker finds a person, assesses them, writes a plan, records consent for the
+Jobcentre and shares the case; the work coach sees the person; consent is withdrawn and the work coach's next
+request is "Page not found".
 
-Every page is checked with axe-core and tabbed through with the keyboard."""
+Every page is checked with axe-core, and every page is tabbed through with the keyboard: focus must reach every
+visible link, button and form control (radio groups count once)."""
 
 import datetime
 import re
@@ -122,16 +124,19 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.get_by_label("Which agency should work on this case?").select_option(label="Jobcentre Plus Luton")
     cw.click_button("Share case")
     assert "Jobcentre Plus Luton can now work on this case" in cw.success()
+    cw.tab_through()
     assert "Jobcentre Plus Luton (shared by the case owner)" in cw.page.locator("main").inner_text()
 
     # The work coach signs in and sees the person on their caseload and can open the record.
     wc = journey("workcoach.luton")
     assert wc.heading() == "Caseload"
+    wc.tab_through()
     row = wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}")
     assert row.count() == 1
     wc.click_link(f"{person.last_name.upper()}, {person.first_name}")
     assert wc.heading() == person.full_name
     assert "Owned by" not in wc.heading()
+    wc.tab_through()
 
     # The caseworker withdraws consent.
     cw.goto(f"/people/{person.pk}/consent/")
@@ -141,6 +146,7 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.get_by_label("Why is consent being withdrawn?").fill("Asked to stop sharing at today's appointment.")
     cw.click_button("Withdraw consent")
     assert "Jobcentre Plus Luton can no longer see this record" in cw.success()
+    cw.tab_through()
     assert "Withdrawn" in cw.page.locator("table").inner_text()
 
     # The work coach's very next request for the record is "Page not found".
@@ -148,5 +154,6 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     assert response.status == 404
     assert wc.heading() == "Page not found"
     wc.check()
+    wc.tab_through()
     wc.goto("/")
     assert wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count() == 0
