@@ -39,7 +39,7 @@ services:
 test: test-deps services
 	@bash scripts/ensure-apt.sh
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -c pyproject.toml -r agencies audit casework consent core config employers referrals reporting
+	$(BIN)/bandit -q -c pyproject.toml -r agencies audit casework consent core config custody employers referrals reporting
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0 --settings=config.test_settings
 	$(BIN)/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
 

@@ -1,6 +1,7 @@
 """Navigation for the header: what the acting user may open, with counts where cheap."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 # (label, url name, roles that see it; None = every staff role). Apps add entries here.
 NAV_ITEMS = [
@@ -13,6 +14,9 @@ NAV_ITEMS = [
     ("Reports", "reporting:report_list", {"manager"}),
     ("Access log", "audit:user_access", {"manager"}),
 ]
+
+# url name -> dotted path of `func(user) -> int`, shown after the label when non-zero (one cheap query each).
+NAV_COUNTS = {"referrals:inbox": "referrals.selectors.nav_count"}
 
 
 def navigation(request):
@@ -27,5 +31,7 @@ def navigation(request):
             href = reverse(url_name)
         except NoReverseMatch:
             continue  # the app providing it is not installed yet
-        items.append({"text": label, "href": href, "active": request.path.startswith(href)})
+        count = import_string(NAV_COUNTS[url_name])(request.user) if url_name in NAV_COUNTS else 0
+        text = f"{label} ({count})" if count else label
+        items.append({"text": text, "href": href, "active": request.path.startswith(href)})
     return {"nav_items": items, "acting": acting}

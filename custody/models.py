@@ -1,0 +1,360 @@
+"""Custody and benefits: the EBSA's claim closures, matching-scan imports, pre-release advice,
+Freshstart appointments, post-release claims and the Jobcentre's markers (DOMAIN.md §4)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from agencies.models import AgencyKind
+from casework.validators import validate_ni_number
+from consent import policy
+
+HOUSING_BENEFIT_WEEKS = 13
+RAPID_RECLAIM_DAYS = 26 * 7
+
+
+class Benefit(models.TextChoices):
+    UNIVERSAL_CREDIT = "universal_credit", "Universal Credit"
+    JSA = "jsa", "Jobseeker's Allowance"
+    ESA = "esa", "Employment and Support Allowance"
+    INCOME_SUPPORT = "income_support", "Income Support"
+    HOUSING_BENEFIT = "housing_benefit", "Housing Benefit"
+    OTHER = "other", "Other"
+
+
+class FoundBy(models.TextChoices):
+    EBSA_CASEWORK = "ebsa_casework", "EBSA casework"
+    MATCHING_SCAN = "matching_scan", "Matching scan"
+    BOTH = "both", "Both"
+
+
+class ContactMethod(models.TextChoices):
+    SECURE_EMAIL = "secure_email", "Secure email"
+    PHONE = "phone", "Telephone"
+    POST = "post", "Post"
+    DWP_SYSTEM = "dwp_system", "DWP system referral"
+
+
+class BenefitSurgery(models.Model):
+    """A Jobcentre agency runs a benefit surgery at a prison establishment (the EBSA's workplace)."""
+
+    jobcentre = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="benefit_surgeries")
+    establishment = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="benefit_surgeries")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["jobcentre", "establishment"], name="surgery_unique")]
+
+    def __str__(self):
+        return f"{self.jobcentre} at {self.establishment}"
+
+
+class ClaimClosureQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Jobcentre agencies that see the person, and the prison holding them; never providers or probation."""
+        acting = policy.acting_of(user)
+        if acting is None:
+            return self.none()
+        scoped = policy.scope_by_person(self, user)
+        if acting.kind == AgencyKind.JOBCENTRE:
+            return scoped
+        if acting.kind == AgencyKind.PRISON:
+            return scoped.filter(establishment__agency_id=acting.agency_id)
+        return self.none()
+
+
+class ClaimClosure(models.Model):
+    """Benefits closed at reception (remand or sentence). One per person per reception."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="claim_closures")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+",
+                               help_text="The Jobcentre (EBSA) that owns the work")
+    establishment = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="+")
+    reception_date = models.DateField()
+    benefits = models.JSONField(default=list, blank=True)
+    found_by = models.CharField(max_length=20, choices=FoundBy.choices)
+    identity_checked = models.BooleanField(default=False)
+    national_insurance_number = models.CharField(max_length=13, blank=True, validators=[validate_ni_number])
+    benefit_delivery_centre = models.CharField(max_length=200, blank=True)
+    bdc_contact_method = models.CharField("how the Benefit Delivery Centre was contacted", max_length=20,
+                                          choices=ContactMethod.choices, blank=True)
+    received_on = models.DateField(null=True, blank=True, help_text="Reception notice received by the EBSA")
+    identified_on = models.DateField(null=True, blank=True, help_text="Benefits in payment identified")
+    sent_to_bdc_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True, help_text="Closure confirmed by the Benefit Delivery Centre")
+    suspected_overpayment = models.BooleanField(default=False)
+    home_centre_outside_region = models.BooleanField("home benefit centre outside the region", default=False)
+    housing_benefit_kept = models.BooleanField(default=False, help_text="Remand, or in custody under 13 weeks")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimClosureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reception_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "reception_date"], name="closure_one_per_reception"),
+            models.CheckConstraint(condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("reception_date")),
+                                   name="closure_closed_after_reception"),
+            models.CheckConstraint(condition=Q(closed_on__isnull=True) | Q(sent_to_bdc_on__isnull=False),
+                                   name="closure_closed_needs_sent"),
+        ]
+        indexes = [models.Index(fields=["agency", "closed_on"], name="closure_agency_open")]
+
+    def __str__(self):
+        return f"Claim closure {self.pk} for {self.person_id}"
+
+    @property
+    def turnaround_days(self) -> int | None:
+        return (self.closed_on - self.reception_date).days if self.closed_on else None
+
+    def benefit_labels(self) -> list[str]:
+        return [Benefit(b).label for b in self.benefits if b in Benefit.values]
+
+    @property
+    def status(self) -> str:
+        if self.closed_on:
+            return "Closed"
+        if self.sent_to_bdc_on:
+            return "Sent to Benefit Delivery Centre"
+        return "To do"
+
+
+class ScanStatus(models.TextChoices):
+    PREVIEW = "preview", "Awaiting confirmation"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class ScanImport(models.Model):
+    """One uploaded matching-scan file. Only the file is kept until the EBSA confirms the preview."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    encoding = models.CharField(max_length=20, default="utf-8")
+    status = models.CharField(max_length=10, choices=ScanStatus.choices, default=ScanStatus.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="Rows not imported, with the reason")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "sha256"], condition=Q(status__in=["queued", "running", "done"]),
+                                    name="scan_file_imported_once"),
+        ]
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class ScanOutcome(models.TextChoices):
+    ALREADY_RECORDED = "already_recorded", "Already recorded by the EBSA"
+    NEW_WORK_ITEM = "new_work_item", "New work item"
+    NO_MATCH = "no_match", "No match"
+
+
+class ScanRow(models.Model):
+    """One reconciled scan row. The row key is unique per agency, so no row is counted twice."""
+
+    scan = models.ForeignKey(ScanImport, on_delete=models.CASCADE, related_name="rows")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    row_key = models.CharField(max_length=64)
+    line = models.PositiveIntegerField()
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closure = models.ForeignKey(ClaimClosure, on_delete=models.SET_NULL, null=True, blank=True, related_name="scan_rows")
+    national_insurance_number = models.CharField(max_length=13, blank=True)
+    prison_number = models.CharField(max_length=10, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    reception_date = models.DateField()
+    benefit = models.CharField(max_length=20, choices=Benefit.choices)
+    outcome = models.CharField(max_length=20, choices=ScanOutcome.choices)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [models.UniqueConstraint(fields=["agency", "row_key"], name="scan_row_once_per_agency")]
+
+
+class ByPersonQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return policy.scope_by_person(self, user)
+
+
+class AdviceTopic(models.TextChoices):
+    BENEFITS_ON_RELEASE = "benefits_on_release", "Benefits on release"
+    RAPID_RECLAIM = "rapid_reclaim", "Rapid reclaim"
+    BUDGETING_ADVANCE = "budgeting_advance", "Budgeting advance or social fund"
+    HOUSING_COSTS = "housing_costs", "Housing costs"
+    BANK_ACCOUNT = "bank_account", "Bank account"
+    ID_DOCUMENTS = "id_documents", "ID documents"
+    JOBCENTRE_OFFER = "jobcentre_offer", "The Jobcentre offer"
+    OFFENDER_DECLARATION = "offender_declaration", "Declaring offender status"
+
+
+class PreReleaseAdvice(models.Model):
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="pre_release_advice")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    given_on = models.DateField()
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    topics = models.JSONField(default=list, blank=True)
+    discussed = models.TextField(help_text="What was discussed")
+    budgeting_advance_applied = models.BooleanField(default=False)
+    social_fund_applied = models.BooleanField(default=False)
+    jobcentre_offer_explained = models.BooleanField(default=False)
+    offender_status_declared = models.BooleanField(default=False)
+    declared_to = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ByPersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+
+    def topic_labels(self) -> list[str]:
+        return [AdviceTopic(t).label for t in self.topics if t in AdviceTopic.values]
+
+
+class FreshstartAppointment(models.Model):
+    """Booked before release at the release-area Jobcentre; attendance recorded by its work coach."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="freshstart_appointments")
+    jobcentre = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="freshstart_appointments")
+    office = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="+")
+    appointment_at = models.DateTimeField()
+    attended = models.BooleanField(null=True, blank=True)
+    attendance_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                               related_name="+")
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ByPersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-appointment_at", "-id"]
+        indexes = [models.Index(fields=["jobcentre", "appointment_at"], name="freshstart_jobcentre_at")]
+
+    @property
+    def recorded_by(self):
+        return self.attendance_recorded_by
+
+
+class ClaimState(models.TextChoices):
+    UNDECIDED = "undecided", "Claim made, not yet decided"
+    AWAITING_PAYDAY = "awaiting_payday", "Decided, first payday not reached"
+    PAID = "paid", "First payment made"
+
+
+class UndecidedReason(models.TextChoices):
+    NONE = "", "Not applicable"
+    MISSING_PERSON_EVIDENCE = "missing_person_evidence", "Waiting for evidence from the person"
+    OTHER = "other", "Waiting for the Jobcentre or another party"
+
+
+class AdvanceOutcome(models.TextChoices):
+    NOT_REQUESTED = "", "Not requested"
+    ELIGIBLE = "eligible", "Meets the tests"
+    REFUSED = "refused", "Does not meet the tests"
+
+
+class PostReleaseClaim(models.Model):
+    """The benefit claim after release: rapid reclaim, payment on account, and the finance gap."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="post_release_claims")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    released_on = models.DateField()
+    claim_made_on = models.DateField()
+    benefit = models.CharField(max_length=20, choices=Benefit.choices)
+    last_claim_ended_on = models.DateField(null=True, blank=True)
+    circumstances_unchanged = models.BooleanField(default=False)
+    rapid_reclaim = models.BooleanField(default=False)
+    claim_state = models.CharField(max_length=20, choices=ClaimState.choices, default=ClaimState.UNDECIDED)
+    undecided_reason = models.CharField(max_length=30, choices=UndecidedReason.choices, blank=True)
+    advance_requested = models.BooleanField(default=False)
+    likely_entitled = models.BooleanField(null=True, blank=True)
+    in_financial_need = models.BooleanField(null=True, blank=True)
+    advance_outcome = models.CharField(max_length=10, choices=AdvanceOutcome.choices, blank=True)
+    advance_reason = models.CharField(max_length=300, blank=True)
+    first_payment_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ByPersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-released_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(claim_made_on__gte=F("released_on")), name="claim_after_release"),
+            models.CheckConstraint(condition=Q(first_payment_on__isnull=True) | Q(first_payment_on__gte=F("released_on")),
+                                   name="payment_after_release"),
+        ]
+
+    @property
+    def finance_gap_days(self) -> int | None:
+        return (self.first_payment_on - self.released_on).days if self.first_payment_on else None
+
+
+class MarkerKind(models.TextChoices):
+    OFFENDER = "offender", "Offender marker"
+    DRUG = "drug", "Drug marker"
+    ALCOHOL = "alcohol", "Alcohol marker"
+
+
+JOBCENTRE_ONLY_MARKERS = (MarkerKind.DRUG, MarkerKind.ALCOHOL)
+
+
+class MarkerQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Drug and alcohol markers never leave the Jobcentre."""
+        acting = policy.acting_of(user)
+        scoped = policy.scope_by_person(self, user)
+        if acting is None or acting.kind != AgencyKind.JOBCENTRE:
+            scoped = scoped.exclude(kind__in=JOBCENTRE_ONLY_MARKERS)
+        return scoped
+
+    def live(self, on: datetime.date | None = None):
+        on = on or policy.today()
+        return self.filter(ended_on__isnull=True, expires_on__gt=on)
+
+
+class Marker(models.Model):
+    """A Jobcentre marker, set only with consent; it lapses 12 months after it is set."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="jobcentre_markers")
+    jobcentre = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=MarkerKind.choices)
+    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
+    set_on = models.DateField()
+    expires_on = models.DateField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, blank=True)
+
+    objects = MarkerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-set_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "jobcentre", "kind"], condition=Q(ended_on__isnull=True),
+                                    name="marker_one_live_per_kind"),
+            models.CheckConstraint(condition=Q(expires_on__gt=F("set_on")), name="marker_expires_after_set"),
+        ]

@@ -1,0 +1,163 @@
+"""Reads for custody and benefits. Every query starts from for_user (the access policy)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from agencies.models import AgencyKind
+from casework.models import SentenceEpisode, SentenceType
+from consent import policy
+from core.errors import NotFound
+from custody.models import (
+    BenefitSurgery,
+    ClaimClosure,
+    FreshstartAppointment,
+    Marker,
+    PostReleaseClaim,
+    PreReleaseAdvice,
+    ScanImport,
+)
+from custody.services import require_closure_reader
+
+NEW_RECEPTION_DAYS = 91
+RELEASE_WINDOW_DAYS = 42
+WORKLIST_LIMIT = 200
+
+
+@dataclass
+class Worklist:
+    receptions: list
+    receptions_total: int
+    in_progress: list
+    in_progress_total: int
+    releases: list
+    releases_total: int
+    runs_surgery: bool
+
+
+def _surgery_sites(agency_id):
+    return BenefitSurgery.objects.filter(jobcentre_id=agency_id).values("establishment_id")
+
+
+def ebsa_worklist(*, user) -> Worklist:
+    """The EBSA's work at their surgeries' establishments. Fixed number of queries whatever the size."""
+    acting = user.acting
+    today = policy.today()
+    sites = _surgery_sites(acting.agency_id)
+    runs_surgery = BenefitSurgery.objects.filter(jobcentre_id=acting.agency_id).exists()
+    closure = ClaimClosure.objects.filter(person=OuterRef("person"), reception_date=OuterRef("reception_date"))
+    receptions = (SentenceEpisode.objects.for_user(user)
+                  .filter(establishment_id__in=sites, reception_date__gte=today - datetime.timedelta(days=NEW_RECEPTION_DAYS),
+                          reception_date__lte=today, actual_release_date__isnull=True,
+                          sentence_type__in=[SentenceType.CUSTODIAL, SentenceType.REMAND])
+                  .exclude(Exists(closure))
+                  .select_related("person", "establishment").order_by("reception_date", "id"))
+    in_progress = (ClaimClosure.objects.for_user(user).filter(agency_id=acting.agency_id, closed_on__isnull=True)
+                   .select_related("person", "establishment").order_by("reception_date", "id"))
+    advice = PreReleaseAdvice.objects.filter(person=OuterRef("person"), given_on__gte=OuterRef("reception_date"))
+    booked = FreshstartAppointment.objects.filter(person=OuterRef("person"), created_at__date__gte=OuterRef("reception_date"))
+    releases = (SentenceEpisode.objects.for_user(user)
+                .filter(establishment_id__in=sites, actual_release_date__isnull=True,
+                        expected_release_date__gte=today, expected_release_date__lte=today + datetime.timedelta(days=RELEASE_WINDOW_DAYS))
+                .annotate(has_advice=Exists(advice), has_freshstart=Exists(booked))
+                .filter(Q(has_advice=False) | Q(has_freshstart=False))
+                .select_related("person", "establishment").order_by("expected_release_date", "id"))
+    reception_rows = list(receptions[:WORKLIST_LIMIT])
+    for episode in reception_rows:
+        episode.days_since_reception = (today - episode.reception_date).days
+        episode.is_remand = episode.sentence_type == SentenceType.REMAND
+    progress_rows = list(in_progress[:WORKLIST_LIMIT])
+    for item in progress_rows:
+        item.days_since_reception = (today - item.reception_date).days
+    release_rows = list(releases[:WORKLIST_LIMIT])
+    for episode in release_rows:
+        episode.days_to_release = (episode.expected_release_date - today).days
+    return Worklist(
+        receptions=reception_rows, receptions_total=receptions.count() if len(reception_rows) == WORKLIST_LIMIT else len(reception_rows),
+        in_progress=progress_rows, in_progress_total=in_progress.count() if len(progress_rows) == WORKLIST_LIMIT else len(progress_rows),
+        releases=release_rows, releases_total=releases.count() if len(release_rows) == WORKLIST_LIMIT else len(release_rows),
+        runs_surgery=runs_surgery,
+    )
+
+
+def freshstart_for_jobcentre(*, user, days_back: int = 90) -> dict:
+    """The acting Jobcentre's Freshstart appointments: attendance to record, upcoming, recently recorded."""
+    now = timezone.now()
+    rows = list(FreshstartAppointment.objects.for_user(user)
+                .filter(jobcentre_id=user.acting.agency_id, appointment_at__gte=now - datetime.timedelta(days=days_back))
+                .select_related("person", "office").order_by("appointment_at", "id")[:500])
+    return {
+        "to_record": [a for a in rows if a.appointment_at <= now and a.attended is None],
+        "upcoming": [a for a in rows if a.appointment_at > now],
+        "recorded": [a for a in rows if a.attended is not None][::-1][:50],
+    }
+
+
+def freshstart_status(*, person) -> str | None:
+    """One line for the pre-release checklist, e.g. "Booked for 3 March 2027 at Southend Jobcentre", "Attended"."""
+    appointment = (FreshstartAppointment.objects.filter(person=person).select_related("office")
+                   .order_by("-appointment_at", "-id").first())
+    if appointment is None:
+        return None
+    if appointment.attended is True:
+        return "Attended"
+    when = date_format(timezone.localtime(appointment.appointment_at), "j F Y")
+    if appointment.attended is False:
+        return f"Did not attend on {when} at {appointment.office.name}"
+    if appointment.appointment_at <= timezone.now():
+        return f"Booked for {when} at {appointment.office.name}: attendance not recorded yet"
+    return f"Booked for {when} at {appointment.office.name}"
+
+
+def get_claim_closure(*, user, pk) -> ClaimClosure:
+    require_closure_reader(user)
+    try:
+        return ClaimClosure.objects.for_user(user).select_related("person", "establishment", "agency", "created_by").get(pk=int(pk))
+    except (ClaimClosure.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Claim closure not found") from None
+
+
+def get_freshstart(*, user, pk) -> FreshstartAppointment:
+    try:
+        return FreshstartAppointment.objects.for_user(user).select_related("person", "office", "jobcentre").get(pk=int(pk))
+    except (FreshstartAppointment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Appointment not found") from None
+
+
+def get_post_release_claim(*, user, pk) -> PostReleaseClaim:
+    try:
+        return PostReleaseClaim.objects.for_user(user).select_related("person").get(pk=int(pk))
+    except (PostReleaseClaim.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Claim not found") from None
+
+
+def scans_for_agency(*, user):
+    return ScanImport.objects.filter(agency_id=user.acting.agency_id).defer("content").select_related("uploaded_by")
+
+
+def get_scan(*, user, pk) -> ScanImport:
+    acting = policy.acting_of(user)
+    if acting is None or acting.kind != AgencyKind.JOBCENTRE:
+        raise NotFound("Scan not found")
+    try:
+        return ScanImport.objects.filter(agency_id=acting.agency_id).defer("content").select_related("uploaded_by").get(pk=int(pk))
+    except (ScanImport.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Scan not found") from None
+
+
+def person_custody_summary(*, user, person) -> dict:
+    """What the person page shows about custody and benefits: five queries, filtered to what `user` may see."""
+    acting = policy.acting_of(user)
+    closures = []
+    if acting is not None and acting.kind in (AgencyKind.JOBCENTRE, AgencyKind.PRISON):
+        closures = list(ClaimClosure.objects.for_user(user).filter(person=person).select_related("establishment", "agency"))
+    return {
+        "closures": closures,
+        "markers": list(Marker.objects.for_user(user).live().filter(person=person).select_related("jobcentre")),
+        "appointments": list(FreshstartAppointment.objects.for_user(user).filter(person=person).select_related("office")[:5]),
+        "advice": list(PreReleaseAdvice.objects.for_user(user).filter(person=person).select_related("agency", "declared_to")[:3]),
+        "claims": list(PostReleaseClaim.objects.for_user(user).filter(person=person)[:3]),
+    }

@@ -1,0 +1,228 @@
+"""Provision catalogue, referrals between agencies and their status history (DOMAIN.md §6)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from consent import policy
+
+
+def default_response_working_days() -> int:
+    return settings.REFERRAL_RESPONSE_WORKING_DAYS
+
+
+class DeliveryKind(models.TextChoices):
+    """Who delivers the provision (001 §3.3)."""
+
+    JOBCENTRE = "jobcentre", "Jobcentre Plus"
+    NOMS = "noms", "NOMS (prison or probation)"
+    OTHER_PARTNER = "other_partner", "Other partner"
+
+
+class Setting(models.TextChoices):
+    CUSTODY = "custody", "Custody"
+    COMMUNITY = "community", "Community"
+    THROUGH_THE_GATE = "through_the_gate", "Through the gate"
+
+
+class Provision(models.Model):
+    """Something an agency offers that others can refer people to. Not personal data."""
+
+    name = models.CharField(max_length=200)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="provisions",
+                               help_text="The agency that delivers it and answers referrals")
+    agency_kind = models.CharField("delivered by", max_length=20, choices=DeliveryKind.choices)
+    setting = models.CharField(max_length=20, choices=Setting.choices)
+    funding = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    eligibility = models.TextField("eligibility notes", blank=True)
+    response_working_days = models.PositiveSmallIntegerField(
+        default=default_response_working_days, help_text="Working days the agency has to answer a referral")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="provision_unique_name_per_agency"),
+            models.CheckConstraint(condition=Q(response_working_days__gte=1), name="provision_response_days_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Need(models.TextChoices):
+    """The ten assessment areas (DOMAIN.md §3)."""
+
+    ACCOMMODATION = "accommodation", "Accommodation"
+    ETE = "education_training_employment", "Education, training and employment"
+    LITERACY_NUMERACY = "literacy_numeracy", "Literacy and numeracy"
+    HEALTH = "health", "Health (including mental health)"
+    DRUGS = "drugs", "Drugs"
+    ALCOHOL = "alcohol", "Alcohol"
+    FINANCE = "finance_benefit_debt", "Finance, benefit and debt"
+    CHILDREN_FAMILIES = "children_families", "Children and families"
+    ATTITUDES = "attitudes_thinking_behaviour", "Attitudes, thinking and behaviour"
+    ID_BANK = "id_bank_account", "ID documents and bank account"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATUSES = (Status.SENT, Status.ACCEPTED, Status.STARTED)
+CLOSED_STATUSES = (Status.DECLINED, Status.COMPLETED, Status.WITHDRAWN)
+
+
+class DeclineReason(models.TextChoices):
+    NOT_ELIGIBLE = "not_eligible", "Not eligible for this provision"
+    NO_CAPACITY = "no_capacity", "No places available"
+    OUT_OF_AREA = "out_of_area", "Lives or will be released outside our area"
+    ALREADY_SUPPORTED = "already_supported", "Already receiving this support"
+    NOT_SUITABLE = "not_suitable", "Not suitable at this time"
+    PERSON_DECLINED = "person_declined", "The person does not want to take part"
+    OTHER = "other", "Other"
+
+
+class WithdrawReason(models.TextChoices):
+    NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
+    PERSON_WITHDREW = "person_withdrew", "The person no longer wants to take part"
+    MOVED_AWAY = "moved_away", "Moved away or transferred"
+    RECALLED = "recalled", "Recalled to custody"
+    SENT_IN_ERROR = "sent_in_error", "Sent in error"
+    OTHER = "other", "Other"
+
+
+class ReferralQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Referrals the acting agency may see.
+
+        The sending agency sees its referrals (drafts too) for people it can still see. The receiving
+        agency sees referrals sent to it only while a live employment-support consent from the person
+        covers it: before acceptance it cannot see the person's record, and after a withdrawal it sees
+        neither. Any other agency sees nothing (404).
+        """
+        acting = policy.acting_of(user)
+        if acting is None or acting.role not in policy.STAFF:
+            return self.none()
+        today = policy.today()
+        sent_by_us = Q(from_agency_id=acting.agency_id, person__in=policy.scope_people(
+            _person_model().objects.all(), user).values("pk"))
+        from consent.models import ConsentRecord
+
+        live_consent = ConsentRecord.objects.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+            person_id=OuterRef("person_id"), recipient_agency_id=acting.agency_id, employment_support=True,
+            withdrawn_on__isnull=True, given_on__lte=today)
+        to_us = (Q(to_agency_id=acting.agency_id) & ~Q(status=Status.DRAFT) & Q(Exists(live_consent))
+                 & policy._restricted_clause(user, "person__") & Q(person__anonymised_at__isnull=True))
+        return self.filter(sent_by_us | to_us)
+
+    def incoming(self, user):
+        return self.filter(to_agency_id=user.acting.agency_id).exclude(status=Status.DRAFT)
+
+    def outgoing(self, user):
+        return self.filter(from_agency_id=user.acting.agency_id)
+
+
+def _person_model():
+    from casework.models import Person
+
+    return Person
+
+
+class Referral(models.Model):
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="referrals")
+    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="referrals")
+    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_sent")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made")
+    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_received")
+    provision = models.ForeignKey(Provision, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
+    need = models.CharField("need addressed", max_length=40, choices=Need.choices)
+    reason = models.TextField("reason for the referral")
+    share_categories = models.JSONField("information to share", default=list, blank=True)
+    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="referrals", help_text="The consent relied on when it was sent")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    respond_by = models.DateField(null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
+    withdraw_reason = models.CharField(max_length=30, choices=WithdrawReason.choices, blank=True)
+    outcome_text = models.TextField(blank=True, help_text="Details given when declining or withdrawing")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["to_agency", "status", "respond_by"], name="referral_inbox"),
+            models.Index(fields=["from_agency", "status"], name="referral_outbox"),
+            models.Index(fields=["person", "provision", "status"], name="referral_duplicates"),
+            models.Index(fields=["status", "respond_by"], name="referral_sla"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_agency=models.F("to_agency")), name="referral_not_to_self"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "withdrawn"]) | Q(sent_at__isnull=False, respond_by__isnull=False),
+                                   name="referral_sent_has_deadline"),
+            models.CheckConstraint(condition=~Q(status="declined") | ~Q(decline_reason=""),
+                                   name="referral_declined_needs_reason"),
+            models.CheckConstraint(condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""),
+                                   name="referral_withdrawn_needs_reason"),
+        ]
+
+    def __str__(self):
+        return f"Referral {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == Status.SENT and self.respond_by is not None and self.respond_by < policy.today()
+
+    @property
+    def title(self) -> str:
+        return self.provision.name if self.provision_id else self.to_agency.name
+
+    def share_labels(self) -> list[str]:
+        from consent.models import DataCategory
+
+        return [DataCategory(c).label for c in self.share_categories if c in DataCategory.values]
+
+
+class ReferralEvent(models.Model):
+    """One transition of a referral: who, when, from which status to which, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    system = models.CharField(max_length=40, blank=True, help_text="The job that made the change, if not a person")
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    reason_code = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.from_status} -> {self.to_status}"
+
+    def reason_label(self) -> str:
+        choices = DeclineReason if self.to_status == Status.DECLINED else WithdrawReason
+        return choices(self.reason_code).label if self.reason_code in choices.values else self.reason_code
