@@ -70,6 +70,7 @@ def build(*, people: int, seed: int = 1, chunk: int = 20000, events_per_person: 
                         person = gen.person(rng)
                         for ext in exts:
                             ext.person(rng, person)
+                        gen.finish(rng, person)
                         for table in tables:
                             if table.due():
                                 t0 = time.perf_counter()

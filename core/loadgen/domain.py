@@ -1,1 +1,166 @@
-"""Extensions for the domain apps (filled in as their models land on main)."""
+"""Extensions for the domain apps, each used only when its models are on the branch."""
+
+from core.loadgen.extensions import Extension, register
+from core.loadgen.people import FOREVER_ORD, weighted
+
+CUSTODY_GRACE_DAYS = 91  # custody.gateway.RELEASE_GRACE_DAYS
+
+
+@register
+class Custody(Extension):
+    """Benefit surgeries (the EBSA's statutory gateway) and claim closures for people received into custody."""
+
+    name = "custody"
+    models = ("custody.BenefitSurgery", "custody.ClaimClosure")
+    specs = {
+        "closure": ("custody_claimclosure", (
+            "id", "person_id", "agency_id", "establishment_id", "reception_date", "benefits", "found_by",
+            "identity_checked", "national_insurance_number", "benefit_delivery_centre", "bdc_contact_method",
+            "received_on", "identified_on", "sent_to_bdc_on", "closed_on", "suspected_overpayment",
+            "home_centre_outside_region", "housing_benefit_kept", "notes", "created_by_id", "version", "created_at",
+            "updated_at")),
+    }
+
+    def prepare(self, world, *, today, log):
+        super().prepare(world, today=today, log=log)
+        from agencies.models import Site
+        from custody.models import BenefitSurgery
+
+        self.surgery = {}  # prison site id -> jobcentre agency id
+        for prison_agency, site_id, _region in world.prisons:
+            jobcentre = world.prison_jobcentre[prison_agency]
+            BenefitSurgery.objects.get_or_create(jobcentre_id=jobcentre, establishment_id=site_id)
+        for jobcentre, site_id in BenefitSurgery.objects.filter(
+                establishment_id__in=Site.objects.filter(agency_id__in=[p[0] for p in world.prisons])).values_list(
+                "jobcentre_id", "establishment_id"):
+            self.surgery.setdefault(site_id, []).append(jobcentre)
+
+    def person(self, rng, p):
+        if p.prison is None or p.reception is None:
+            return
+        today = self.gen.today
+        site = p.prison[1]
+        # custody.gateway.surgery_gateway: held now, or released less than 13 weeks ago
+        if p.release is None or p.release >= today - CUSTODY_GRACE_DAYS:
+            until = FOREVER_ORD if p.release is None else p.release + CUSTODY_GRACE_DAYS
+            for jobcentre in self.surgery.get(site, []):
+                p.merge(jobcentre, until, None)
+        if rng.random() < 0.6:
+            day = self.day
+            jobcentre = self.world.prison_jobcentre[p.prison[0]]
+            ebsa = self.gen._staff(rng, jobcentre)
+            received = p.reception + rng.randint(0, 3)
+            sent = received + rng.randint(0, 5) if rng.random() < 0.9 else None
+            closed = sent + rng.randint(1, 20) if sent is not None and rng.random() < 0.85 else None
+            if sent is not None and sent > today:
+                sent = None
+            if closed is not None and (sent is None or closed > today):
+                closed = None
+            t = self.tables["closure"]
+            t.add(t.new_id(), p.id, jobcentre, site, day(p.reception),
+                  rng.choice(('["universal_credit"]', '["jsa"]', '["esa"]', '["universal_credit", "housing_benefit"]')),
+                  rng.choice(("ebsa_casework", "matching_scan", "both")), rng.random() < 0.8, "", "", "secure_email",
+                  day(min(received, today)), day(min(received, today)), day(sent), day(closed),
+                  rng.random() < 0.1, rng.random() < 0.15, p.group == "remand", "", ebsa, 1,
+                  self.gen._ts(min(received, today), rng), self.gen._ts(min(received, today), rng))
+
+
+STATUSES = weighted([("draft", 0.04), ("sent", 0.12), ("accepted", 0.14), ("declined", 0.10), ("started", 0.22),
+                     ("completed", 0.28), ("withdrawn", 0.10)])
+NEEDS = ["education_training_employment"] * 5 + ["accommodation", "finance_benefit_debt", "literacy_numeracy",
+                                                 "drugs", "alcohol", "health", "id_bank_account"]
+PROVISIONS = {"jobcentre": [("Freshstart claim", "jobcentre", "through_the_gate"), ("Job club", "jobcentre", "community")],
+              "provider": [("Employment support programme", "other_partner", "community"),
+                           ("Work placement", "other_partner", "community")],
+              "prison": [("Learning and skills (OLASS)", "noms", "custody")],
+              "probation": [("Unpaid work ETE hours", "noms", "community")]}
+
+
+@register
+class Referrals(Extension):
+    """Provision catalogue per agency and referrals with their transitions (about 0.9 per person)."""
+
+    name = "referrals"
+    models = ("referrals.Provision", "referrals.Referral", "referrals.ReferralEvent")
+    specs = {
+        "referral": ("referrals_referral", (
+            "id", "person_id", "case_id", "from_agency_id", "from_user_id", "to_agency_id", "provision_id", "need",
+            "reason", "share_categories", "consent_id", "status", "sent_at", "respond_by", "overdue_flagged_at",
+            "answered_at", "answered_by_id", "decline_reason", "withdraw_reason", "outcome_text", "version",
+            "created_at", "updated_at")),
+        "event": ("referrals_referralevent", (
+            "id", "referral_id", "at", "user_id", "agency_id", "system", "from_status", "to_status", "reason_code",
+            "reason")),
+    }
+
+    def prepare(self, world, *, today, log):
+        super().prepare(world, today=today, log=log)
+        from referrals.models import Provision
+
+        self.provisions = {}
+        for agency, kind in world.kind_of.items():
+            for name, delivery, setting in PROVISIONS.get(kind, []):
+                provision, _ = Provision.objects.get_or_create(agency_id=agency, name=name, defaults={
+                    "agency_kind": delivery, "setting": setting, "response_working_days": 5})
+                self.provisions.setdefault(agency, []).append(provision.pk)
+
+    def _event(self, rng, referral, at, user, agency, from_status, to_status, code=""):
+        t = self.tables["event"]
+        t.add(t.new_id(), referral, self.gen._ts(at, rng), user, agency, "", from_status, to_status, code, "")
+
+    def person(self, rng, p):
+        gen, day, today = self.gen, self.day, self.gen.today
+        count = 1 if rng.random() < 0.7 else (2 if rng.random() < 0.6 else 0)
+        consents = {agency: cid for cid, agency, _g, _e, withdrawn in p.consents if withdrawn is None}
+        for _ in range(count):
+            case = p.cases[-1] if rng.random() < 0.8 else rng.choice(p.cases)
+            partners = [a for c, a, _s, _e in p.partners if c is case]
+            status = STATUSES(rng)
+            if status in ("accepted", "started", "completed") and not partners:
+                status = rng.choice(("sent", "declined", "withdrawn"))
+            if case.end is None and status == "sent" and rng.random() < 0.5 and partners:
+                pass
+            if status in ("accepted", "started", "completed"):
+                to_agency = rng.choice(partners)
+            else:
+                to_agency = gen._agency(rng, p.region, rng.choice(("provider", "jobcentre")))
+            if to_agency == case.agency:
+                continue
+            from_user = case.owner or gen._staff(rng, case.agency)
+            if from_user is None:
+                continue
+            to_user = gen._staff(rng, to_agency)
+            created = min(today, case.start + rng.randint(0, 90))
+            if case.end is not None:
+                created = min(created, case.end)
+            sent = None if status == "draft" else created
+            respond_by = None if sent is None else sent + 7
+            answered = None
+            if status not in ("draft", "sent", "withdrawn"):
+                answered = min(today, sent + rng.randint(0, 10))
+            if status == "sent" and case.end is None:
+                sent = max(case.start, today - rng.randint(0, 20))  # waiting now: some overdue
+                respond_by = sent + 7
+            provisions = self.provisions.get(to_agency)
+            rid = self.tables["referral"].new_id()
+            self.tables["referral"].add(
+                rid, p.id, case.id, case.agency, from_user, to_agency, rng.choice(provisions) if provisions else None,
+                rng.choice(NEEDS), "Needs help to find work after release", '["identity", "employment"]',
+                consents.get(to_agency), status, gen._ts(sent, rng) if sent else None, day(respond_by), None,
+                gen._ts(answered, rng) if answered else None, to_user if answered else None,
+                "not_suitable" if status == "declined" else "", "person_withdrew" if status == "withdrawn" else "",
+                "", 1, gen._ts(created, rng), gen._ts(answered or sent or created, rng))
+            self._event(rng, rid, created, from_user, case.agency, "", "draft")
+            if sent is not None:
+                self._event(rng, rid, sent, from_user, case.agency, "draft", "sent")
+            if answered is not None:
+                first = "declined" if status == "declined" else "accepted"
+                self._event(rng, rid, answered, to_user, to_agency, "sent", first,
+                            "not_suitable" if first == "declined" else "")
+                if status in ("started", "completed"):
+                    self._event(rng, rid, min(today, answered + 7), to_user, to_agency, "accepted", "started")
+                if status == "completed":
+                    self._event(rng, rid, min(today, answered + 90), to_user, to_agency, "started", "completed")
+            if status == "withdrawn":
+                self._event(rng, rid, min(today, created + 10), from_user, case.agency, "sent", "withdrawn",
+                            "person_withdrew")

@@ -89,7 +89,18 @@ class Person:
     """What later generators (referrals, jobs, assessments...) need to know about one person."""
 
     __slots__ = ("id", "region", "male", "group", "cases", "open_case", "involved", "sees", "custody", "reception",
-                 "release", "prison", "first_name", "last_name")
+                 "release", "prison", "first_name", "last_name", "rows", "partners", "consents")
+
+    def merge(self, agency, vis, sens, owner=False):
+        """consent.policy._merge: latest visibility, latest sensitive date, owner if any source owns."""
+        cur = self.rows.get(agency)
+        if cur is None:
+            self.rows[agency] = [vis, sens, owner]
+            return
+        cur[0] = max(cur[0], vis)
+        if sens is not None:
+            cur[1] = sens if cur[1] is None else max(cur[1], sens)
+        cur[2] = cur[2] or owner
 
 
 class Case:
@@ -226,17 +237,10 @@ class PeopleGenerator:
                         self._ts(current.start, rng), None)
 
         # sharing: involvements with consent; access computed with the policy's rule
-        rows = {}  # agency -> [visible_until, sensitive_until, is_owner]
-
-        def merge(agency, vis, sens, owner=False):
-            cur = rows.get(agency)
-            if cur is None:
-                rows[agency] = [vis, sens, owner]
-                return
-            cur[0] = max(cur[0], vis)
-            if sens is not None:
-                cur[1] = sens if cur[1] is None else max(cur[1], sens)
-            cur[2] = cur[2] or owner
+        p.rows = {}  # agency -> [visible_until, sensitive_until, is_owner]
+        merge = p.merge
+        p.partners = []  # (case, agency, started ordinal, ended ordinal or None)
+        p.consents = []  # (consent id, agency, given, expires, withdrawn)
 
         for c in p.cases:
             until = FOREVER_ORD if c.end is None else c.end + OWNER_GRACE_DAYS
@@ -262,6 +266,7 @@ class PeopleGenerator:
                     began = min(began, c.end)
                 ended = c.end if c.end is not None else (min(today, began + rng.randint(30, 200)) if rng.random() < 0.08 else None)
                 recorder = c.owner or self._staff(rng, c.agency)
+                p.partners.append((c, agency, began, ended))
                 t["involvement"].add(t["involvement"].new_id(), c.id, agency, "share" if rng.random() < 0.7 else "referral",
                                      day(began), day(ended), recorder, self._ts(began, rng))
                 # consent to this recipient (most people agree; a few withdraw; some have expired)
@@ -271,7 +276,9 @@ class PeopleGenerator:
                     withdrawn = min(today, given + rng.randint(10, 300)) if rng.random() < 0.03 else None
                     sensitive = rng.random() < 0.25
                     jobcentre = self.world.kind_of[agency] == "jobcentre"
-                    t["consent"].add(t["consent"].new_id(), pid, agency, True, jobcentre and rng.random() < 0.5,
+                    consent_id = t["consent"].new_id()
+                    p.consents.append((consent_id, agency, given, expires, withdrawn))
+                    t["consent"].add(consent_id, pid, agency, True, jobcentre and rng.random() < 0.5,
                                      rng.random() < 0.2, sensitive,
                                      '["identity", "employment", "benefits", "assessment"]' if not sensitive else
                                      '["identity", "employment", "benefits", "assessment", "offence"]',
@@ -294,7 +301,16 @@ class PeopleGenerator:
             ends = p.reception + 90
             t["gateway"].add(t["gateway"].new_id(), pid, ebsa, "claim_closure", day(p.reception), day(ends))
             merge(ebsa, ends, None)
-        sort_key = f"{last} {first}".lower()[:210]
+        return p
+
+    def finish(self, rng, p) -> None:
+        """Write the person's PersonAccess rows (after extensions added gateways) and access events."""
+        t = self.tables
+        day = self.day
+        today = self.today
+        pid = p.id
+        rows = p.rows
+        sort_key = f"{p.last_name} {p.first_name}".lower()[:210]
         for agency, (vis, sens, owner) in rows.items():
             t["access"].add(t["access"].new_id(), agency, pid, day(vis), day(sens), owner, sort_key)
         p.sees = [a for a, v in rows.items() if v[0] >= today]
@@ -312,4 +328,3 @@ class PeopleGenerator:
             ev.add(ev.new_id(), self._ts(at, rng), user, agency, pid, action,
                    "casework.person" if action != "search" else "", str(pid) if action != "search" else "",
                    "{}" if action != "search" else '{"page": "caseload"}')
-        return p
