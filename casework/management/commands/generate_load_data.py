@@ -25,6 +25,8 @@ class Command(BaseCommand):
                             help="mean access events per person (exponential)")
         parser.add_argument("--database-url", default="", help="load into this database instead of DATABASE_URL")
         parser.add_argument("--migrate", action="store_true", help="run migrations first")
+        parser.add_argument("--no-fast", action="store_true",
+                            help="keep foreign-key triggers and indexes during the load (slower; for tests)")
         parser.add_argument("--validate", type=int, default=200, help="people to check against the policy (0: skip)")
 
     def handle(self, *args, **options):
@@ -49,7 +51,8 @@ class Command(BaseCommand):
         before = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         started = time.perf_counter()
         result = build(people=options["people"], seed=options["seed"], chunk=options["chunk"],
-                       events_per_person=options["events_per_person"], log=self.stdout.write)
+                       events_per_person=options["events_per_person"], log=self.stdout.write,
+                       fast=not options["no_fast"])
         for table, count in result["counts"].items():
             self.stdout.write(f"  {table:<40} {count:>12,}")
         if options["validate"] and options["people"]:
