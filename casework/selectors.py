@@ -29,8 +29,8 @@ def caseload_for_user(*, user, stage: str = "", support_level: str = "", mine: b
     # Candidate ids from two indexed lookups (case_caseload and the involvement agency index), not an
     # OR with an EXISTS: the OR made PostgreSQL read every PersonAccess row of the agency, or scan all
     # people (docs/performance.md).
-    owned = Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True).values("pk")
-    involved = CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True).values("case_id")
+    owned = Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True).order_by().values("pk")
+    involved = CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True).order_by().values("case_id")
     qs = (
         Case.objects.for_user(user).open()
         .filter(pk__in=owned.union(involved, all=True))
