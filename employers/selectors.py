@@ -1,0 +1,137 @@
+"""Reads for employers and jobs. Personal rows start from for_user (the access policy)."""
+
+import datetime
+
+from django.db.models import Case as When_
+from django.db.models import Count, IntegerField, Max, Q, Value, When
+
+from consent import policy
+from core.errors import NotFound
+from employers.models import (
+    Application,
+    CheckStatus,
+    DisclosureChoice,
+    Employer,
+    EmployerContact,
+    EmploymentSpell,
+    RetentionCheck,
+    Vacancy,
+)
+
+RECENT_CONTACT_DAYS = 30
+
+
+def _get(qs, pk, label):
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"{label} not found") from None
+
+
+def employer_list(*, q: str = "", sector: str = "", town: str = ""):
+    qs = Employer.objects.select_related("owning_agency").annotate(
+        last_contacted_on=Max("contacts__contacted_on"),
+        open_vacancies=Count("vacancies", filter=Q(vacancies__closing_date__isnull=True) | Q(vacancies__closing_date__gte=policy.today()),
+                             distinct=True))
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(contact_name__icontains=q))
+    if sector:
+        qs = qs.filter(sector=sector)
+    if town:
+        qs = qs.filter(town__icontains=town)
+    return qs.order_by("name", "id")
+
+
+def get_employer(*, pk) -> Employer:
+    return _get(Employer.objects.select_related("owning_agency"), pk, "Employer")
+
+
+def employer_contacts(*, employer: Employer, limit: int = 50):
+    return employer.contacts.select_related("agency", "user").order_by("-contacted_on", "-id")[:limit]
+
+
+def other_agency_recent_contacts(*, employer: Employer, agency, today: datetime.date | None = None):
+    """Approaches by other agencies in the last 30 days: shown as a warning so two agencies do not
+    approach the same employer twice (002 §B.3.3)."""
+    today = today or policy.today()
+    return list(EmployerContact.objects.filter(employer=employer, contacted_on__gte=today - datetime.timedelta(days=RECENT_CONTACT_DAYS))
+                .exclude(agency=agency).select_related("agency", "user").order_by("-contacted_on", "-id")[:5])
+
+
+def vacancy_list(*, q: str = "", sector: str = "", town: str = "", open_only: bool = True):
+    qs = Vacancy.objects.select_related("employer")
+    if open_only:
+        qs = qs.open_on(policy.today())
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(employer__name__icontains=q))
+    if sector:
+        qs = qs.filter(sector=sector)
+    if town:
+        qs = qs.filter(town__icontains=town)
+    return qs.order_by("closing_date", "title", "id")
+
+
+def get_vacancy(*, pk) -> Vacancy:
+    return _get(Vacancy.objects.select_related("employer"), pk, "Vacancy")
+
+
+def vacancies_for_employer(*, employer: Employer):
+    return employer.vacancies.open_on(policy.today()).order_by("closing_date", "title", "id")
+
+
+def applications_for_vacancy(*, user, vacancy: Vacancy):
+    return Application.objects.for_user(user).filter(vacancy=vacancy).select_related("person").order_by("-created_at", "-id")
+
+
+def applications_for_person(*, user, person):
+    return (Application.objects.for_user(user).filter(person=person)
+            .select_related("vacancy", "vacancy__employer").order_by("-created_at", "-id"))
+
+
+def get_application(*, user, pk) -> Application:
+    return _get(Application.objects.for_user(user).select_related("person", "vacancy", "vacancy__employer"), pk, "Application")
+
+
+def spells_for_person(*, user, person):
+    return (EmploymentSpell.objects.for_user(user).filter(person=person)
+            .select_related("employer", "verified_by", "adviser").order_by("-start_date", "-id"))
+
+
+def get_spell(*, user, pk) -> EmploymentSpell:
+    return _get(EmploymentSpell.objects.for_user(user).select_related("person", "employer", "case", "adviser", "verified_by"),
+                pk, "Job start")
+
+
+def checks_for_spell(*, spell: EmploymentSpell):
+    return spell.checks.select_related("recorded_by").order_by("milestone_weeks")
+
+
+def get_check(*, user, pk) -> RetentionCheck:
+    return _get(RetentionCheck.objects.for_user(user).select_related("spell", "spell__person", "spell__employer"), pk,
+                "Retention check")
+
+
+def disclosure_choices_for_person(*, user, person):
+    return DisclosureChoice.objects.for_user(user).filter(person=person).select_related("employer", "recorded_by")
+
+
+def checks_due_for_user(*, user, mine: bool = False, statuses=None):
+    """Due and overdue checks on the acting agency's job starts: the user's own first, overdue first."""
+    acting = user.acting
+    statuses = statuses or [CheckStatus.DUE, CheckStatus.OVERDUE]
+    qs = (RetentionCheck.objects.for_user(user)
+          .filter(status__in=statuses, spell__agency_id=acting.agency_id)
+          .select_related("spell", "spell__person", "spell__employer", "spell__adviser")
+          .annotate(is_mine=When_(When(spell__adviser_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()),
+                    is_overdue=When_(When(status=CheckStatus.OVERDUE, then=Value(0)), default=Value(1), output_field=IntegerField())))
+    if mine:
+        qs = qs.filter(spell__adviser_id=user.pk)
+    return qs.order_by("is_mine", "is_overdue", "due_on", "id")
+
+
+def open_checks_for_api(*, user, status: str = ""):
+    qs = RetentionCheck.objects.for_user(user).select_related("spell").order_by("due_on", "id")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+

@@ -1,0 +1,351 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from audit.models import Action
+from audit.services import access_event_record
+from consent import policy
+from core.errors import ApplicationError
+from core.views import apply_error
+from employers import matching, selectors, services
+from employers.forms import (
+    ApplicationForm,
+    ApplicationUpdateForm,
+    CheckRecordForm,
+    ContactForm,
+    DisclosureChoiceForm,
+    EmployerFilterForm,
+    EmployerForm,
+    FeedbackForm,
+    OffenceTypesForm,
+    PreferencesForm,
+    SpellEditForm,
+    SpellForm,
+    VacancyForm,
+)
+from employers.models import JobPreferences
+
+PAGE_SIZE = 25
+
+
+def _staff_only(user):
+    if not policy.can(user, "person.view"):
+        raise PermissionDenied("Your role does not give access to employment records.")
+
+
+def _interview_at(data):
+    day, time = data.get("interview_on"), data.get("interview_time")
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
+
+
+# --- employers --------------------------------------------------------------------------------
+
+@login_required
+def employer_list(request):
+    _staff_only(request.user)
+    form = EmployerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    employers = selectors.employer_list(q=filters.get("q", ""), sector=filters.get("sector", ""), town=filters.get("town", ""))
+    page = Paginator(employers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "employers/employer_list.html", {"form": form, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employer_create(request):
+    _staff_only(request.user)
+    form = EmployerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            employer = services.employer_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"{employer.name} has been added.")
+            return redirect("employers:employer_detail", pk=employer.pk)
+    return render(request, "employers/employer_form.html", {"form": form, "title": "Add an employer"})
+
+
+@login_required
+def employer_detail(request, pk):
+    _staff_only(request.user)
+    employer = selectors.get_employer(pk=pk)
+    return render(request, "employers/employer_detail.html", {
+        "employer": employer,
+        "contacts": selectors.employer_contacts(employer=employer),
+        "recent_other": selectors.other_agency_recent_contacts(employer=employer, agency=request.user.acting.agency),
+        "vacancies": selectors.vacancies_for_employer(employer=employer),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request, pk):
+    _staff_only(request.user)
+    employer = selectors.get_employer(pk=pk)
+    form = ContactForm(request.POST or None, initial={"contacted_on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employer_contact_record(user=request.user, employer=employer, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Contact recorded.")
+            return redirect("employers:employer_detail", pk=employer.pk)
+    return render(request, "employers/contact_form.html", {
+        "form": form, "employer": employer,
+        "recent_other": selectors.other_agency_recent_contacts(employer=employer, agency=request.user.acting.agency)})
+
+
+# --- vacancies --------------------------------------------------------------------------------
+
+@login_required
+def vacancy_list(request):
+    _staff_only(request.user)
+    form = EmployerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    vacancies = selectors.vacancy_list(q=filters.get("q", ""), sector=filters.get("sector", ""), town=filters.get("town", ""))
+    page = Paginator(vacancies, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "employers/vacancy_list.html", {"form": form, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vacancy_create(request):
+    _staff_only(request.user)
+    initial = {}
+    if request.GET.get("employer", "").isdigit():
+        employer = selectors.get_employer(pk=request.GET["employer"])
+        initial = {"employer": employer.pk, "sector": employer.sector, "town": employer.town, "postcode": employer.postcode}
+    form = VacancyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        employer = data.pop("employer")
+        try:
+            vacancy = services.vacancy_create(user=request.user, employer=employer, **data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"Vacancy {vacancy.title} added.")
+            return redirect("employers:vacancy_detail", pk=vacancy.pk)
+    return render(request, "employers/vacancy_form.html", {"form": form})
+
+
+@login_required
+def vacancy_detail(request, pk):
+    _staff_only(request.user)
+    vacancy = selectors.get_vacancy(pk=pk)
+    suitable = matching.people_for_vacancy(user=request.user, vacancy=vacancy)
+    applications = list(selectors.applications_for_vacancy(user=request.user, vacancy=vacancy))
+    access_event_record(user=request.user, action=Action.VIEW,
+                        detail={"page": "vacancy_matching", "vacancy": vacancy.pk, "shown": len(suitable)})
+    return render(request, "employers/vacancy_detail.html", {"vacancy": vacancy, "suitable": suitable,
+                                                             "applications": applications})
+
+
+# --- the person's job search ------------------------------------------------------------------
+
+@login_required
+def person_jobs(request, person_pk):
+    _staff_only(request.user)
+    person = policy.get_person(request.user, person_pk)
+    access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "job_matching"})
+    prefs = JobPreferences.objects.for_user(request.user).filter(person=person).first()
+    return render(request, "employers/person_jobs.html", {
+        "person": person, "prefs": prefs,
+        "matches": matching.vacancies_for_person(user=request.user, person=person)[:30],
+        "applications": selectors.applications_for_person(user=request.user, person=person),
+        "spells": selectors.spells_for_person(user=request.user, person=person),
+        "choices": selectors.disclosure_choices_for_person(user=request.user, person=person),
+        "sees_sensitive": policy.sees_sensitive(request.user, person),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences_edit(request, person_pk):
+    _staff_only(request.user)
+    person = policy.get_person(request.user, person_pk)
+    prefs = JobPreferences.objects.for_user(request.user).filter(person=person).first()
+    sensitive = policy.sees_sensitive(request.user, person)
+    initial = {"convictions_spent": "unknown"}
+    if prefs:
+        initial = {name: getattr(prefs, name) for name in PreferencesForm.base_fields}
+        initial["offence_types"] = ", ".join(prefs.offence_types)
+    form = PreferencesForm(request.POST or None, initial=initial)
+    offence_form = OffenceTypesForm(request.POST or None, initial=initial, prefix="sensitive") if sensitive else None
+    if request.method == "POST" and form.is_valid() and (offence_form is None or offence_form.is_valid()):
+        data = dict(form.cleaned_data)
+        if offence_form is not None:
+            data["offence_types"] = offence_form.cleaned_data["offence_types"]
+        try:
+            services.job_preferences_set(user=request.user, person=person, **data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Job preferences saved.")
+            return redirect("employers:person_jobs", person_pk=person.pk)
+    return render(request, "employers/preferences_form.html", {"form": form, "offence_form": offence_form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disclosure_create(request, person_pk):
+    _staff_only(request.user)
+    person = policy.get_person(request.user, person_pk)
+    form = DisclosureChoiceForm(request.POST or None, initial={"on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disclosure_choice_record(user=request.user, person=person, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "The person's disclosure choice has been recorded.")
+            return redirect("employers:person_jobs", person_pk=person.pk)
+    return render(request, "employers/disclosure_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_create(request, person_pk, vacancy_pk):
+    _staff_only(request.user)
+    person = policy.get_person(request.user, person_pk)
+    vacancy = selectors.get_vacancy(pk=vacancy_pk)
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_create(user=request.user, person=person, vacancy=vacancy,
+                                        status=form.cleaned_data["status"], interview_at=_interview_at(form.cleaned_data))
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"Application for {vacancy.title} recorded.")
+            return redirect("employers:person_jobs", person_pk=person.pk)
+    return render(request, "employers/application_form.html", {"form": form, "person": person, "vacancy": vacancy})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_edit(request, pk):
+    _staff_only(request.user)
+    application = selectors.get_application(user=request.user, pk=pk)
+    local = timezone.localtime(application.interview_at) if application.interview_at else None
+    form = ApplicationUpdateForm(request.POST or None, initial={
+        "version": application.version, "status": application.status, "outcome": application.outcome,
+        "interview_on": local.date() if local else None, "interview_time": local.time().strftime("%H:%M") if local else ""})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.application_update(user=request.user, application=application, version=data["version"],
+                                        status=data["status"], interview_at=_interview_at(data), outcome=data["outcome"])
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Application updated.")
+            return redirect("employers:person_jobs", person_pk=application.person_id)
+    return render(request, "employers/application_edit.html", {"form": form, "application": application,
+                                                               "person": application.person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spell_create(request, person_pk):
+    _staff_only(request.user)
+    person = policy.get_person(request.user, person_pk)
+    form = SpellForm(request.POST or None, initial={"start_date": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "employer"}
+        try:
+            spell = services.employment_spell_create(user=request.user, person=person, **data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"Job start recorded. Retention checks are scheduled from {spell.start_date:%-d %B %Y}.")
+            return redirect("employers:spell_detail", pk=spell.pk)
+    return render(request, "employers/spell_form.html", {"form": form, "person": person, "title": "Record a job start"})
+
+
+@login_required
+def spell_detail(request, pk):
+    _staff_only(request.user)
+    spell = selectors.get_spell(user=request.user, pk=pk)
+    access_event_record(user=request.user, action=Action.VIEW, person=spell.person, obj=spell)
+    return render(request, "employers/spell_detail.html", {"spell": spell, "person": spell.person,
+                                                           "checks": selectors.checks_for_spell(spell=spell)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spell_edit(request, pk):
+    _staff_only(request.user)
+    spell = selectors.get_spell(user=request.user, pk=pk)
+    initial = {name: getattr(spell, name) for name in SpellEditForm.base_fields if hasattr(spell, name)}
+    initial["employer"] = spell.employer_id
+    form = SpellEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        data["hours_per_week"] = data.get("hours_per_week")
+        try:
+            services.employment_spell_update(user=request.user, spell=spell, version=version, **data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Job start saved.")
+            return redirect("employers:spell_detail", pk=spell.pk)
+    return render(request, "employers/spell_form.html", {"form": form, "person": spell.person, "spell": spell,
+                                                         "title": "Change job start"})
+
+
+# --- retention checks -------------------------------------------------------------------------
+
+@login_required
+def checks_due(request):
+    _staff_only(request.user)
+    mine = request.GET.get("mine") == "1"
+    page = Paginator(selectors.checks_due_for_user(user=request.user, mine=mine), PAGE_SIZE).get_page(request.GET.get("page"))
+    access_event_record(user=request.user, action=Action.VIEW, detail={"page": "checks_due", "shown": len(page.object_list)})
+    return render(request, "employers/checks_due.html", {"page": page, "mine": mine, "today": policy.today()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_record(request, pk):
+    _staff_only(request.user)
+    check = selectors.get_check(user=request.user, pk=pk)
+    form = CheckRecordForm(request.POST or None, initial={"checked_on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retention_check_record(user=request.user, check=check, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"{check.milestone_weeks}-week check recorded.")
+            return redirect("employers:checks_due")
+    return render(request, "employers/check_form.html", {"form": form, "check": check, "spell": check.spell,
+                                                         "person": check.spell.person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feedback_create(request, person_pk):
+    _staff_only(request.user)
+    person = policy.get_person(request.user, person_pk)
+    form = FeedbackForm(request.POST or None, initial={"given_on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_record(user=request.user, person=person, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Feedback recorded.")
+            return redirect("employers:person_jobs", person_pk=person.pk)
+    return render(request, "employers/feedback_form.html", {"form": form, "person": person})
