@@ -164,3 +164,101 @@ class Referrals(Extension):
             if status == "withdrawn":
                 self._event(rng, rid, min(today, created + 10), from_user, case.agency, "sent", "withdrawn",
                             "person_withdrew")
+
+
+JOB_TITLES = {"construction": "Labourer", "hospitality": "Kitchen porter", "retail": "Shop assistant",
+              "warehousing": "Warehouse operative", "manufacturing": "Production operative", "cleaning": "Cleaner",
+              "care": "Care assistant", "transport": "Delivery driver", "horticulture": "Grounds maintenance",
+              "office": "Administrator", "other": "General assistant"}
+OUTCOMES = weighted([("in_work", 0.72), ("in_work_new_job", 0.06), ("left_no_job", 0.12), ("unable_to_contact", 0.08),
+                     ("declined_to_say", 0.02)])
+
+
+@register
+class Employers(Extension):
+    """Employers per region; job starts for about a third of people with 4/8/12-week retention checks."""
+
+    name = "employers"
+    models = ("employers.Employer", "employers.EmploymentSpell", "employers.RetentionCheck")
+    specs = {
+        "spell": ("employers_employmentspell", (
+            "id", "person_id", "case_id", "employer_id", "kind", "job_title", "start_date", "end_date", "end_reason",
+            "hours_per_week", "hours_band", "contract_type", "pay", "verified_by_id", "verified_how", "adviser_id",
+            "agency_id", "application_id", "version", "created_at")),
+        "check": ("employers_retentioncheck", (
+            "id", "spell_id", "milestone_weeks", "due_on", "status", "outcome", "evidence", "checked_on", "notes",
+            "recorded_by_id", "status_changed_at", "notified_at")),
+    }
+    EMPLOYERS_PER_REGION = 40
+
+    def prepare(self, world, *, today, log):
+        super().prepare(world, today=today, log=log)
+        from employers.models import Employer
+
+        sectors = list(JOB_TITLES)
+        self.employers = {}
+        existing = {(e.name, e.owning_agency_id): e.pk for e in Employer.objects.filter(name__startswith="Synthetic ")}
+        new = []
+        for region, name, _share, towns in world.regions:
+            providers = world.by_region[region]["provider"]
+            for i in range(self.EMPLOYERS_PER_REGION):
+                sector = sectors[i % len(sectors)]
+                key = (f"Synthetic {sector} employer {i} ({name})", providers[i % len(providers)])
+                if key not in existing:
+                    new.append(Employer(name=key[0], sector=sector, town=towns[i % len(towns)], owning_agency_id=key[1],
+                                        engagement_level="engaged" if i % 3 else "committed",
+                                        guaranteed_interviews=i % 4 == 0))
+        Employer.objects.bulk_create(new)
+        for employer_id, sector, owning in Employer.objects.filter(name__startswith="Synthetic ").values_list(
+                "pk", "sector", "owning_agency_id"):
+            region = next(r for r, kinds in world.by_region.items() if owning in kinds.get("provider", []))
+            self.employers.setdefault(region, []).append((employer_id, sector))
+
+    def person(self, rng, p):
+        gen, day, today = self.gen, self.day, self.gen.today
+        if rng.random() > 0.35:
+            return
+        case = p.cases[-1]
+        if case.stage in ("reception", "in_custody", "pre_release"):
+            return
+        latest = case.end if case.end is not None else today
+        first = case.start + 14
+        if first >= latest:
+            return
+        start = rng.randint(first, latest)
+        employer, sector = rng.choice(self.employers[p.region])
+        ended = None
+        if rng.random() < 0.35:
+            ended = start + rng.randint(7, 400)
+            ended = ended if ended < today else None
+        agency = case.agency if rng.random() < 0.6 or not p.involved else rng.choice(p.involved)
+        adviser = gen._staff(rng, agency) or case.owner
+        if adviser is None:
+            return
+        sid = self.tables["spell"].new_id()
+        band = rng.choice(("under_16", "16_to_29", "30_plus", "30_plus"))
+        self.tables["spell"].add(
+            sid, p.id, case.id, employer, "job", JOB_TITLES[sector], day(start), day(ended),
+            rng.choice(("resigned", "dismissed", "contract_ended")) if ended else "", None, band,
+            rng.choice(("permanent", "permanent", "temporary", "apprenticeship")), "", adviser,
+            rng.choice(("person", "employer", "payslip")), adviser, agency, None, 1, gen._ts(start, rng))
+        for weeks in (4, 8, 12):
+            due = start + 7 * weeks
+            if ended is not None and ended < due:
+                status, outcome, checked = "recorded", "left_no_job", min(today, due)
+            elif due > today:
+                status, outcome, checked = "scheduled", "", None
+            elif due == today:
+                status, outcome, checked = "scheduled", "", None  # the daily sweep opens today's checks
+            elif due >= today - 7:
+                status, outcome, checked = ("due", "", None) if rng.random() < 0.7 else ("recorded", OUTCOMES(rng), due)
+            else:
+                status, outcome, checked = (("overdue", "", None) if rng.random() < 0.08
+                                            else ("recorded", OUTCOMES(rng), due + rng.randint(0, 7)))
+            if checked is not None and checked > today:
+                checked = today
+            changed = gen._ts(min(due, today), rng) if status != "scheduled" else None
+            t = self.tables["check"]
+            t.add(t.new_id(), sid, weeks, day(due), status, outcome,
+                  rng.choice(("person", "employer", "payslip")) if outcome else "", day(checked), "",
+                  adviser if outcome else None, changed, changed)
