@@ -262,3 +262,77 @@ class Employers(Extension):
             t.add(t.new_id(), sid, weeks, day(due), status, outcome,
                   rng.choice(("person", "employer", "payslip")) if outcome else "", day(checked), "",
                   adviser if outcome else None, changed, changed)
+
+
+AREAS = ["accommodation", "education_training_employment", "literacy_numeracy", "health", "drugs", "alcohol",
+         "finance_benefit_debt", "children_families", "attitudes_thinking_behaviour", "id_bank_account"]
+# share of people with a need in each area (DOMAIN.md §9: accommodation 45%, drugs 33%, alcohol 53%, ...)
+NEED_SHARE = {"accommodation": 0.45, "education_training_employment": 0.75, "literacy_numeracy": 0.4, "health": 0.34,
+              "drugs": 0.33, "alcohol": 0.53, "finance_benefit_debt": 0.5, "children_families": 0.25,
+              "attitudes_thinking_behaviour": 0.4, "id_bank_account": 0.3}
+ACTIONS = ["Open a bank account", "Get a birth certificate", "Attend job club", "Apply for a CSCS card",
+           "Register with a GP", "Book a housing advice appointment", "Write a CV", "Start a maths course"]
+NOTES = ["Met to review the action plan.", "Discussed job search and disclosure.", "Phoned to confirm appointment.",
+         "Letter sent about the job club.", "Spoke to the work coach about the claim."]
+
+
+@register
+class Journey(Extension):
+    """Assessments (ten RAG areas, reassessed for some), plan actions, appointments and case notes per case."""
+
+    name = "journey"
+    models = ("casework.Assessment", "casework.PlanAction", "casework.CaseNote", "casework.Appointment")
+    specs = {
+        "assessment": ("casework_assessment", (
+            "id", "case_id", "assessed_on", "assessed_by_id", "agency_id", "ratings", "area_notes",
+            "confident_writing_name", "confident_writing_address", "confident_writing_phone", "work_readiness",
+            "self_reported_needs", "convictions_spent", "disclosure_advice_given", "disclosure_notes", "created_at")),
+        "action": ("casework_planaction", (
+            "id", "case_id", "goal_id", "description", "owner_agency_id", "owner_id", "sequence", "due_date", "status",
+            "status_changed_on", "created_by_id", "created_by_agency_id", "created_at", "updated_at", "version")),
+        "appointment": ("casework_appointment", (
+            "id", "case_id", "kind", "at", "where", "agency_id", "attended", "created_by_id", "created_at", "version")),
+        "note": ("casework_casenote", (
+            "id", "case_id", "note_type", "contact_on", "body", "sensitive", "author_id", "agency_id", "created_at")),
+    }
+
+    def person(self, rng, p):
+        gen, day, today = self.gen, self.day, self.gen.today
+        needs = {area: rng.random() < share for area, share in NEED_SHARE.items()}
+        for case in p.cases:
+            author = case.owner or gen._staff(rng, case.agency)
+            if author is None:
+                continue
+            last = case.end if case.end is not None else today
+            assessed = min(last, case.start + rng.randint(0, 14))
+            for round_ in range(1 if rng.random() < 0.6 else 2):
+                ratings = ", ".join(
+                    f'"{area}": "{("red" if rng.random() < 0.5 else "amber") if needs[area] and round_ == 0 or needs[area] and rng.random() < 0.5 else ("amber" if needs[area] else "green")}"'
+                    for area in AREAS)
+                t = self.tables["assessment"]
+                t.add(t.new_id(), case.id, day(assessed), author, case.agency, "{" + ratings + "}", "{}",
+                      "yes" if rng.random() < 0.8 else "no", "yes" if rng.random() < 0.75 else "no",
+                      "yes" if rng.random() < 0.8 else "no",
+                      rng.choice(("ready_to_work", "support_needed", "support_needed", "support_declined")),
+                      "Wants help finding work" if rng.random() < 0.48 else "", "unknown", rng.random() < 0.5, "",
+                      gen._ts(assessed, rng))
+                assessed = min(last, assessed + rng.randint(60, 180))
+            for seq in range(1, rng.randint(2, 5)):
+                due = case.start + 14 * seq + rng.randint(0, 20)
+                status = ("done" if rng.random() < 0.6 else rng.choice(("missed", "no_longer_needed"))) if due < today - 14 \
+                    else rng.choice(("not_started", "in_progress"))
+                t = self.tables["action"]
+                t.add(t.new_id(), case.id, None, rng.choice(ACTIONS), case.agency, author, seq, day(due), status,
+                      day(min(due, today)) if status not in ("not_started",) else None, author, case.agency,
+                      gen._ts(case.start, rng), gen._ts(min(due, today), rng), 1)
+            for _ in range(rng.randint(0, 2)):
+                at = min(last + 30, case.start + rng.randint(7, 200))
+                t = self.tables["appointment"]
+                t.add(t.new_id(), case.id, rng.choice(("probation", "signing_on", "provider")), gen._ts(at, rng),
+                      "Office", case.agency, "yes" if at < today and rng.random() < 0.8 else "unknown", author,
+                      gen._ts(case.start, rng), 1)
+            for _ in range(rng.randint(2, 8)):
+                on = rng.randint(case.start, last)
+                t = self.tables["note"]
+                t.add(t.new_id(), case.id, rng.choice(("face_to_face", "phone", "letter", "other_agency")), day(on),
+                      rng.choice(NOTES), rng.random() < 0.05, author, case.agency, gen._ts(on, rng))
