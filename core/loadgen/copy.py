@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import json
 
 NULL = "\\N"
 
@@ -22,7 +23,9 @@ class Table:
 
     def __init__(self, name: str, columns: tuple[str, ...], *, first_id: int = 1, flush_rows: int = 50000):
         self.name = name
-        self.columns = columns
+        extra = defaults_for_missing(name, columns)
+        self.columns = tuple(columns) + tuple(extra)
+        self._suffix = "".join("\t" + fmt(v) for v in extra.values())
         self.next_id = first_id
         self.count = 0
         self.flush_rows = flush_rows
@@ -36,7 +39,7 @@ class Table:
 
     def add(self, *values) -> None:
         self._buffer.write("\t".join([fmt(v) for v in values]))
-        self._buffer.write("\n")
+        self._buffer.write(self._suffix + "\n")
         self._pending += 1
         self.count += 1
 
@@ -47,9 +50,34 @@ class Table:
         if not self._pending:
             return
         self._buffer.seek(0)
-        cursor.copy_expert(f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN", self._buffer)
+        columns = ", ".join(f'"{c}"' for c in self.columns)
+        cursor.copy_expert(f'COPY "{self.name}" ({columns}) FROM STDIN', self._buffer)
         self._buffer = io.StringIO()
         self._pending = 0
+
+
+def defaults_for_missing(table: str, columns) -> dict:
+    """Model defaults for NOT NULL columns the generator does not set (fields added by later migrations)."""
+    from django.apps import apps
+
+    model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+    if model is None:
+        return {}
+    extra = {}
+    for field in model._meta.concrete_fields:
+        if field.column in columns or field.null:
+            continue
+        if field.has_default():
+            value = field.get_default()
+            extra[field.column] = json.dumps(value) if isinstance(value, dict | list) else value
+        elif getattr(field, "blank", False) and field.get_internal_type() in ("CharField", "TextField"):
+            extra[field.column] = ""
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            extra[field.column] = datetime.datetime.now(datetime.UTC).isoformat()
+        else:
+            raise RuntimeError(f"generate_load_data does not know how to fill {table}.{field.column}: "
+                               "add it to core/loadgen")
+    return extra
 
 
 class DayCache:
