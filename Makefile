@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv deps test-deps services lint bench worker beat frontend migrate clean e2e
+.PHONY: run test venv deps test-deps services lint bench worker beat frontend migrate clean e2e audit
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null || PY=python3; $${PY:-$(PY)} -m venv $(VENV) || python3 -m venv $(VENV)
@@ -42,6 +42,12 @@ test: test-deps services
 	$(BIN)/bandit -q -c pyproject.toml -r agencies audit casework consent core config custody employers referrals reporting
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0 --settings=config.test_settings
 	$(BIN)/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+## audit: known vulnerabilities in the installed dependencies (pip-audit). Needs the internet, so it is a
+## manual step before a release on a connected machine, not part of `make test` (see SECURITY.md).
+audit: test-deps
+	$(BIN)/pip install -q "pip-audit>=2.7,<3"
+	$(BIN)/pip-audit --skip-editable --desc on $(AUDIT_ARGS)
 
 e2e: test-deps services
 	@bash scripts/ensure-apt.sh

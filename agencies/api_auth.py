@@ -28,3 +28,4 @@ class ActingTokenAuthentication(TokenAuthentication):
 class ActingSessionAuthentication(SessionAuthentication):
     def authenticate(self, request):
         return _attach(request, super().authenticate(request))
+

@@ -24,3 +24,24 @@ class ChooseAgencyForm(GovUKFormMixin, forms.Form):
     def __init__(self, *args, memberships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [(m.agency_id, f"{m.agency.name} ({m.get_role_display()})") for m in memberships]
+
+
+class TwoFactorCodeForm(GovUKFormMixin, forms.Form):
+    code = forms.CharField(label="Code from your authenticator app", max_length=10,
+                           help_text="The 6-digit code shown in the app",
+                           error_messages={"required": "Enter the code from your authenticator app"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"autocomplete": "one-time-code", "spellcheck": "false",
+                                                 "inputmode": "numeric"})
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isdigit() or len(code) != 6:
+            raise forms.ValidationError("Enter the 6-digit code from your authenticator app")
+        return code
+
+
+class ConfirmForm(GovUKFormMixin, forms.Form):
+    """A form with nothing to fill in: the button is the confirmation."""

@@ -1,12 +1,23 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class User(AbstractUser):
     """A member of staff. What they may see comes from their memberships, never from is_staff."""
 
+    session_salt = models.CharField(max_length=32, blank=True, default="", editable=False,
+                                    help_text="Rotated by 'sign out everywhere': every existing session stops working")
+
     class Meta:
         ordering = ["username"]
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django checks this on every request: a new session_salt ends every session at once.
+
+        With an empty salt the hash equals Django's own, so existing sessions stay valid."""
+        return salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+                           self.password + self.session_salt, secret=secret, algorithm="sha256").hexdigest()
 
     def __str__(self):
         return self.get_full_name() or self.username

@@ -1,10 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
 from agencies.models import User
 from audit import selectors
+from audit import subject_access as subject_access_export
 from audit.models import Action
 from audit.services import access_event_record
 from consent import policy
@@ -32,3 +36,42 @@ def user_access(request):
     if selected:
         page = Paginator(selectors.access_log_for_user(staff_user=selected, agency=agency), 50).get_page(request.GET.get("page"))
     return render(request, "audit/user_access.html", {"staff": staff, "selected": selected, "page": page})
+
+
+def _subject_access_person(request, pk):
+    """The person, if the acting user is a manager of an agency that owns (or created) their record.
+
+    Another agency's person -> 404; visible but not a manager of an owning agency -> 403."""
+    from casework.models import Case
+
+    person = policy.get_person(request.user, pk)
+    if not policy.can(request.user, "audit.view_user"):
+        raise PermissionDenied("Only managers can export a person's records.")
+    agency_id = request.user.acting.agency_id
+    owns = person.created_by_agency_id == agency_id or Case.objects.filter(person=person, owning_agency_id=agency_id).exists()
+    if not owns:
+        raise PermissionDenied("Only a manager of an agency that owns a case for this person can export their records.")
+    return person
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def subject_access(request, pk):
+    """A manager downloads everything held on one person (subject access request), as JSON or PDF."""
+    person = _subject_access_person(request, pk)
+    fmt = request.POST.get("format") if request.method == "POST" else None
+    if fmt not in ("json", "pdf"):
+        status = 400 if request.method == "POST" else 200
+        return render(request, "audit/subject_access.html", {"person": person}, status=status)
+    data = subject_access_export.collect(person)
+    with transaction.atomic():
+        access_event_record(user=request.user, action=Action.EXPORT, person=person,
+                            detail={"page": "subject_access", "format": fmt, "records": data["record_count"]})
+    filename = f"subject-access-{person.pk}-{policy.today():%Y%m%d}.{fmt}"
+    if fmt == "json":
+        response = HttpResponse(subject_access_export.as_json(data), content_type="application/json")
+    else:
+        response = HttpResponse(subject_access_export.as_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

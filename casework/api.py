@@ -1,16 +1,18 @@
 from django.db import transaction
+from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from agencies.api import AgencySerializer
+from agencies.models import Agency, User
 from audit.models import AccessEvent, Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record
 from casework import selectors, services
-from casework.models import Case, Person
+from casework.models import Assessment, Case, Goal, Person, PlanAction, Rag
 from consent import policy
 from core.errors import NotFound
 
@@ -180,3 +182,117 @@ class CaseViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         version = data.pop("version")
         case = services.case_update(user=request.user, case=case, version=version, **data)
         return Response(CaseSerializer(case, context={"request": request}).data)
+
+
+# --- Assessments and actions of a case: /api/v1/cases/{id}/assessments/, /actions/ -------------
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    ratings = serializers.DictField(child=serializers.ChoiceField(choices=Rag.choices),
+                                    help_text="{area: red|amber|green} for the ten need areas")
+    area_notes = serializers.DictField(child=serializers.CharField(max_length=500, allow_blank=True), required=False)
+    agency = serializers.PrimaryKeyRelatedField(read_only=True)
+    assessed_by = serializers.CharField(source="assessed_by.username", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "case", "assessed_on", "ratings", "work_readiness", "area_notes", "confident_writing_name",
+                  "confident_writing_address", "confident_writing_phone", "self_reported_needs", "convictions_spent",
+                  "disclosure_advice_given", "disclosure_notes", "agency", "assessed_by", "created_at"]
+        read_only_fields = ["id", "case", "agency", "assessed_by", "created_at"]
+
+
+class PlanActionSerializer(serializers.ModelSerializer):
+    owner_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True), required=False,
+                                                      help_text="Defaults to the acting agency")
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+    goal = serializers.PrimaryKeyRelatedField(queryset=Goal.objects.all(), required=False, allow_null=True)
+    sequence = serializers.IntegerField(min_value=1, max_value=999, required=False)
+
+    class Meta:
+        model = PlanAction
+        fields = ["id", "case", "description", "owner_agency", "owner", "goal", "sequence", "due_date", "status",
+                  "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "case", "version", "created_at", "updated_at"]
+
+
+class PlanActionPatchSerializer(PlanActionSerializer):
+    version = serializers.IntegerField(required=False, help_text="The version you read; a stale one answers 409")
+
+    class Meta(PlanActionSerializer.Meta):
+        read_only_fields = ["id", "case", "created_at", "updated_at"]
+
+
+class _CaseChildView(StaffOnly, generics.GenericAPIView):
+    def get_case(self):
+        return selectors.get_case(user=self.request.user, pk=self.kwargs["case_pk"])
+
+    def _list(self, request, case, queryset, page_name):
+        page = self.paginate_queryset(queryset)
+        access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case,
+                            detail={"page": page_name, "shown": len(page)})
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CaseAssessmentList(_CaseChildView):
+    serializer_class = AssessmentSerializer
+
+    def get(self, request, case_pk):
+        case = self.get_case()
+        qs = Assessment.objects.for_user(request.user).filter(case=case).select_related("assessed_by").order_by(
+            "-assessed_on", "-id")
+        return self._list(request, case, qs, "api:assessments")
+
+    def post(self, request, case_pk):
+        case = self.get_case()
+        serializer = AssessmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_record(user=request.user, case=case, **serializer.validated_data)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+class CaseActionList(_CaseChildView):
+    serializer_class = PlanActionSerializer
+
+    def get(self, request, case_pk):
+        case = self.get_case()
+        qs = PlanAction.objects.for_user(request.user).filter(case=case)
+        if request.query_params.get("status"):
+            qs = qs.filter(status=request.query_params["status"])
+        return self._list(request, case, qs.order_by("sequence", "due_date", "id"), "api:actions")
+
+    def post(self, request, case_pk):
+        case = self.get_case()
+        serializer = PlanActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.action_add(user=request.user, case=case, **serializer.validated_data)
+        return Response(PlanActionSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class CaseActionDetail(_CaseChildView):
+    serializer_class = PlanActionPatchSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return selectors.get_action(user=self.request.user, case=self.get_case(), pk=self.kwargs["action_pk"])
+
+    @extend_schema(operation_id="v1_cases_actions_detail")
+    def get(self, request, case_pk, action_pk):
+        item = self.get_object()
+        access_event_record(user=request.user, action=Action.VIEW, person=item.case.person, obj=item, detail={"page": "api"})
+        return Response(PlanActionSerializer(item).data)
+
+    def patch(self, request, case_pk, action_pk):
+        item = self.get_object()
+        serializer = PlanActionPatchSerializer(item, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        item = services.action_update(user=request.user, action=item, version=version, **data)
+        return Response(PlanActionSerializer(item).data)
+
+
+urlpatterns = [
+    path("cases/<int:case_pk>/assessments/", CaseAssessmentList.as_view(), name="case_assessments"),
+    path("cases/<int:case_pk>/actions/", CaseActionList.as_view(), name="case_actions"),
+    path("cases/<int:case_pk>/actions/<int:action_pk>/", CaseActionDetail.as_view(), name="case_action_detail"),
+]

@@ -3,22 +3,37 @@
 import datetime
 import random
 
+from django.utils import timezone
+
 from casework.models import (
     AccommodationStatus,
+    ActionStatus,
+    Appointment,
+    AppointmentKind,
+    Assessment,
     BenefitStatus,
     Case,
+    CaseNote,
     EmploymentStatus,
+    Goal,
     LeadAgencyPeriod,
+    NeedArea,
+    NoteType,
     OffenderGroup,
     Person,
+    PlanAction,
+    ReleasePlan,
     ReleaseType,
     SentenceEpisode,
     SentenceType,
     Sex,
     Stage,
     SupportLevel,
+    WorkReadiness,
+    YesNoUnknown,
 )
 from consent import policy
+from consent.models import ConsentMethod, ConsentRecord
 
 MALE = ["James", "Daniel", "Ryan", "Liam", "Connor", "Jordan", "Kyle", "Nathan", "Lewis", "Jamie", "Adam", "Callum",
         "Marcus", "Tyler", "Reece", "Dean", "Aaron", "Lee", "Craig", "Wayne", "Imran", "Tariq", "Kwame", "Tomasz",
@@ -111,4 +126,102 @@ def seed(world):
                     length_months=rng.choice([6, 12, 18, 24]), sentence_date=start)
             policy.refresh_person_access(person)
         people.append(person)
+    people += _bedford_releases(world, rng, today)
     world["people"] = people
+    _journeys(world, rng, today, people)
+
+
+# --- The casework journey: assessments, plans, notes; people at HMP Bedford due for Southend -------
+
+BEDFORD_RELEASES = [("Ryan", "Mensah"), ("Kyle", "Doherty"), ("Stacey", "Turner"), ("Marek", "Nowak")]
+AREAS = [a for a, _ in NeedArea.choices]
+ACTIONS = ["Attend CV workshop", "Open a bank account", "Apply for birth certificate", "Register with a GP",
+           "Housing advice appointment", "Disclosure letter with adviser", "Job search session", "Book CSCS card course"]
+NOTES = ["Met to review the action plan; keen to find construction work.", "Phoned to remind about signing on.",
+         "Spoke with the Jobcentre about the claim.", "Letter sent confirming the next appointment."]
+
+
+def _bedford_releases(world, rng, today):
+    """A few Bedfordshire cases in custody at HMP Bedford, due for release to Southend, with consent for Essex."""
+    agencies, sites, users = world["agencies"], world["sites"], world["users"]
+    luton, essex, recorder = agencies["Bedfordshire Probation"], agencies["Essex Probation"], users["probation.luton"]
+    people = []
+    for i, (first, last) in enumerate(BEDFORD_RELEASES):
+        crn = f"D{900000 + i:06d}"
+        person = Person.objects.filter(crn=crn).first()
+        if person is None:
+            person = Person.objects.create(
+                first_name=first, last_name=last, crn=crn, date_of_birth=today - datetime.timedelta(days=(24 + 5 * i) * 365),
+                sex=Sex.FEMALE if first == "Stacey" else Sex.MALE, prison_number=f"A{7200 + i}BE", home_area="Southend-on-Sea",
+                release_area="Southend-on-Sea", accommodation_status=AccommodationStatus.IN_CUSTODY,
+                employment_status=EmploymentStatus.NOT_AVAILABLE, benefit_status=BenefitStatus.CLOSED_AT_RECEPTION,
+                created_by_agency=luton)
+            reception = today - datetime.timedelta(days=90 + 20 * i)
+            case = Case.objects.create(person=person, owning_agency=luton, owner=recorder, site=sites["Luton probation office"],
+                                       offender_group=OffenderGroup.SHORT_CUSTODY, support_level=SupportLevel.HIGH,
+                                       stage=Stage.PRE_RELEASE, start_date=reception + datetime.timedelta(days=2),
+                                       planned_end_date=reception + datetime.timedelta(days=367))
+            LeadAgencyPeriod.objects.create(case=case, agency=luton, started_on=case.start_date)
+            SentenceEpisode.objects.create(person=person, case=case, sentence_type=SentenceType.CUSTODIAL, length_months=6 + i,
+                                           sentence_date=reception, reception_date=reception, establishment=sites["HMP Bedford"],
+                                           expected_release_date=today + datetime.timedelta(days=7 + 9 * i))
+            ReleasePlan.objects.create(case=case, release_address="Hostel place, Southend-on-Sea" if i % 2 == 0 else "",
+                                       id_documents_ready=i % 2 == 1, bank_account_ready=i == 0,
+                                       accommodation_screened_on=reception + datetime.timedelta(days=3 if i < 3 else 7),
+                                       updated_by=recorder)
+            ConsentRecord.objects.create(
+                person=person, recipient_agency=essex, employment_support=True, data_categories=["identity", "employment"],
+                method=ConsentMethod.SIGNED_FORM, form_version="v3", given_on=case.start_date,
+                expires_on=case.start_date + datetime.timedelta(days=365), recorded_by=recorder, recorded_by_agency=luton)
+            policy.refresh_person_access(person)
+        people.append(person)
+    return people
+
+
+def _journeys(world, rng, today, people):
+    """Assessments (some reassessed), goals, actions (some overdue), appointments and notes for open cases."""
+    users = world["users"]
+    default_user = {"Bedfordshire Probation": users["probation.luton"], "Essex Probation": users["probation.southend"],
+                    "Suffolk Probation": users["probation.bury"]}
+    cases = (Case.objects.filter(person__in=people, end_date__isnull=True).select_related("owning_agency")
+             .exclude(assessments__isnull=False).order_by("id"))
+    assessments, actions, notes, appointments = [], [], [], []
+    for case in cases:
+        user = case.owner or default_user.get(case.owning_agency.name)
+        if user is None:
+            continue
+        span = max(1, (today - case.start_date).days)
+        ratings = {area: rng.choice(["red", "red", "amber", "amber", "green"]) for area in AREAS}
+        for n in range(rng.choice([1, 1, 2, 3])):
+            on = case.start_date + datetime.timedelta(days=min(span, 5 + 40 * n))
+            if n:
+                ratings = {area: ("amber" if rag == "red" else "green") if rng.random() < 0.4 else rag for area, rag in ratings.items()}
+            assessments.append(Assessment(case=case, assessed_on=min(on, today), assessed_by=user, agency=case.owning_agency,
+                                          ratings=dict(ratings), work_readiness=rng.choice(WorkReadiness.values[:2]),
+                                          confident_writing_name=YesNoUnknown.YES,
+                                          confident_writing_address=rng.choice(YesNoUnknown.values),
+                                          self_reported_needs=rng.choice(["Help finding work", "Somewhere to live",
+                                                                          "Qualifications", "Work skills"])))
+        goal = Goal.objects.create(case=case, description="Into paid work that lasts", agency=case.owning_agency, created_by=user)
+        for seq, text in enumerate(rng.sample(ACTIONS, rng.randint(2, 4)), start=1):
+            due = case.start_date + datetime.timedelta(days=rng.randint(7, 120))
+            status = (ActionStatus.DONE if due < today and rng.random() < 0.6 else
+                      rng.choice([ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]))
+            actions.append(PlanAction(case=case, goal=goal, description=text, owner_agency=case.owning_agency,
+                                      owner=case.owner, sequence=seq, due_date=due, status=status,
+                                      status_changed_on=min(due, today) if status == ActionStatus.DONE else None,
+                                      created_by=user, created_by_agency=case.owning_agency))
+        for _ in range(rng.randint(0, 3)):
+            on = today - datetime.timedelta(days=rng.randint(0, min(span, 90)))
+            notes.append(CaseNote(case=case, note_type=rng.choice(NoteType.values), contact_on=max(on, case.start_date),
+                                  body=rng.choice(NOTES), sensitive=rng.random() < 0.1, author=user, agency=case.owning_agency))
+        if case.stage in (Stage.IN_COMMUNITY, Stage.RELEASED):
+            when = timezone.now() + datetime.timedelta(days=rng.randint(-20, 20), hours=rng.randint(-3, 3))
+            appointments.append(Appointment(case=case, kind=AppointmentKind.PROBATION, at=when, where="Probation office",
+                                            agency=case.owning_agency, created_by=user,
+                                            attended=rng.choice([YesNoUnknown.YES, YesNoUnknown.NO]) if when < timezone.now()
+                                            else YesNoUnknown.UNKNOWN))
+    Assessment.objects.bulk_create(assessments)
+    PlanAction.objects.bulk_create(actions)
+    CaseNote.objects.bulk_create(notes)
+    Appointment.objects.bulk_create(appointments)

@@ -117,6 +117,17 @@ class EndReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class LadderStep(models.TextChoices):
+    """The progression ladder (002 Table A.1). Journeys may go backwards."""
+
+    PRE_EMPLOYMENT = "pre_employment", "Pre-employment"
+    SESSIONAL = "sessional", "Sessional"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    SUPPORTED = "supported", "Supported"
+    TRIAL = "trial", "Trial"
+    SUSTAINED = "sustained", "Sustained"
+
+
 class CaseQuerySet(models.QuerySet):
     def for_user(self, user):
         return policy.scope_by_person(self, user)
@@ -140,6 +151,8 @@ class Case(models.Model):
     planned_end_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    ladder_step = models.CharField(max_length=20, choices=LadderStep.choices, blank=True,
+                                   help_text="Current progression ladder step; the history is in CaseEvent")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -197,6 +210,7 @@ class SentenceEpisode(models.Model):
     actual_release_date = models.DateField(null=True, blank=True)
     release_type = models.CharField(max_length=20, choices=ReleaseType.choices, blank=True)
     offence_summary = models.TextField(blank=True, help_text="Sensitive: shown only to the owning agency and consented recipients")
+    version = models.PositiveIntegerField(default=1)
 
     objects = SentenceEpisodeQuerySet.as_manager()
 
@@ -223,3 +237,319 @@ class LeadAgencyPeriod(models.Model):
     class Meta:
         ordering = ["started_on", "id"]
         constraints = [models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True), name="one_current_lead_agency")]
+
+
+# --- Case lifecycle ---------------------------------------------------------------------------
+
+class CaseEventKind(models.TextChoices):
+    STAGE = "stage", "Stage changed"
+    LADDER = "ladder", "Progression ladder step"
+    CLOSED = "closed", "Case closed"
+    REOPENED = "reopened", "Case reopened"
+    LEAD = "lead", "Lead agency changed"
+
+
+class CaseScopedQuerySet(models.QuerySet):
+    """Rows hanging off a case: visible while the case's person is visible to the acting agency."""
+
+    def for_user(self, user):
+        return policy.scope_by_person(self, user, person_field="case__person")
+
+
+class CaseEvent(models.Model):
+    """A dated change in the life of a case: stage, ladder step, close, reopen, lead agency."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
+    from_value = models.CharField(max_length=40, blank=True)
+    to_value = models.CharField(max_length=40, blank=True)
+    on = models.DateField()
+    reason = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["on", "id"]
+        indexes = [models.Index(fields=["case", "kind", "on"], name="case_event_kind")]
+
+    def value_label(self, value):
+        choices = {CaseEventKind.STAGE: Stage, CaseEventKind.LADDER: LadderStep}.get(self.kind)
+        if choices and value in choices.values:
+            return choices(value).label
+        return value
+
+    @property
+    def from_label(self):
+        return self.value_label(self.from_value)
+
+    @property
+    def to_label(self):
+        return self.value_label(self.to_value)
+
+
+# --- Assessment ---------------------------------------------------------------------------------
+
+class NeedArea(models.TextChoices):
+    """The ten areas of the needs assessment (DOMAIN.md §3, decision)."""
+
+    ACCOMMODATION = "accommodation", "Accommodation"
+    ETE = "education_training_employment", "Education, training and employment"
+    LITERACY = "literacy_numeracy", "Literacy and numeracy"
+    HEALTH = "health", "Health (including mental health)"
+    DRUGS = "drugs", "Drugs"
+    ALCOHOL = "alcohol", "Alcohol"
+    FINANCE = "finance_benefit_debt", "Finance, benefit and debt"
+    FAMILY = "children_families", "Children and families"
+    ATTITUDES = "attitudes_thinking_behaviour", "Attitudes, thinking and behaviour"
+    ID_BANK = "id_bank_account", "ID documents and bank account"
+
+
+class Rag(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+RAG_SCORE = {Rag.RED: 1, Rag.AMBER: 2, Rag.GREEN: 3}
+
+
+class WorkReadiness(models.TextChoices):
+    READY = "ready_to_work", "Ready to work"
+    SUPPORT_NEEDED = "support_needed", "Support needed"
+    SUPPORT_DECLINED = "support_declined", "Support declined"
+    NO_RIGHT_TO_WORK = "no_right_to_work", "No right to work"
+
+
+class YesNoUnknown(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Assessment(models.Model):
+    """One needs assessment. Every reassessment is a new row, so distance travelled can be shown."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField()
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    ratings = models.JSONField(default=dict, help_text="{area: red|amber|green}")
+    area_notes = models.JSONField(default=dict, blank=True, help_text="{area: note}")
+    confident_writing_name = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    confident_writing_address = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    confident_writing_phone = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    work_readiness = models.CharField(max_length=20, choices=WorkReadiness.choices)
+    self_reported_needs = models.TextField(blank=True, help_text="In the person's own words, apart from the professional view")
+    convictions_spent = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    disclosure_advice_given = models.BooleanField(default=False)
+    disclosure_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+        indexes = [models.Index(fields=["case", "assessed_on"], name="assessment_case_on")]
+
+    def rating_rows(self):
+        return [(area, label, self.ratings.get(area, ""), self.area_notes.get(area, "")) for area, label in NeedArea.choices]
+
+    @property
+    def skills_screen(self):
+        return [("Writing their name", self.get_confident_writing_name_display()),
+                ("Writing their address", self.get_confident_writing_address_display()),
+                ("Writing their phone number", self.get_confident_writing_phone_display())]
+
+
+# --- Action plan -------------------------------------------------------------------------------
+
+class Goal(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
+    description = models.CharField(max_length=300)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.description
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+    NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
+
+
+OPEN_ACTION_STATUSES = [ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]
+
+
+class PlanActionQuerySet(CaseScopedQuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_ACTION_STATUSES)
+
+    def overdue(self, on):
+        return self.open().filter(due_date__lt=on)
+
+
+class PlanAction(models.Model):
+    """One action in the plan, owned by an agency (and optionally a named person there)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions")
+    description = models.CharField(max_length=300)
+    owner_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="plan_actions")
+    sequence = models.PositiveIntegerField(default=1)
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
+    status_changed_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PlanActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence", "due_date", "id"]
+        indexes = [models.Index(fields=["owner_agency", "status", "due_date"], name="action_agency_due"),
+                   models.Index(fields=["case", "sequence"], name="action_case_seq")]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_ACTION_STATUSES
+
+    def is_overdue(self, on=None):
+        return self.is_open and self.due_date < (on or policy.today())
+
+
+class AppointmentKind(models.TextChoices):
+    PROBATION = "probation", "Probation"
+    SIGNING_ON = "signing_on", "Signing on"
+    PROVIDER = "provider", "Provider"
+    OTHER = "other", "Other"
+
+
+class Appointment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    at = models.DateTimeField()
+    where = models.CharField(max_length=200, blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    attended = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="appointment_case_at")]
+
+
+# --- Case notes --------------------------------------------------------------------------------
+
+class NoteType(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    PHONE = "phone", "Phone"
+    LETTER = "letter", "Letter"
+    OTHER_AGENCY = "other_agency", "Contact with another agency"
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    note_type = models.CharField(max_length=20, choices=NoteType.choices)
+    contact_on = models.DateField()
+    body = models.TextField()
+    sensitive = models.BooleanField(default=False, help_text="Offence, health or substance misuse details")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-contact_on", "-id"]
+        indexes = [models.Index(fields=["case", "contact_on"], name="note_case_on")]
+
+
+# --- Custody -----------------------------------------------------------------------------------
+
+class EstablishmentTransferQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return policy.scope_by_person(self, user, person_field="sentence__person")
+
+
+class EstablishmentTransfer(models.Model):
+    """A move between establishments during a sentence (dated history)."""
+
+    sentence = models.ForeignKey(SentenceEpisode, on_delete=models.CASCADE, related_name="transfers")
+    from_establishment = models.ForeignKey("agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_establishment = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="+")
+    transferred_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EstablishmentTransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["transferred_on", "id"]
+
+
+class ReleasePlan(models.Model):
+    """The pre-release checklist for a case (Freshstart comes from the custody app)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="release_plan")
+    release_address = models.TextField(blank=True)
+    id_documents_ready = models.BooleanField(default=False)
+    bank_account_ready = models.BooleanField(default=False)
+    accommodation_screened_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+
+class HandoffStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be accepted"
+    ACCEPTED = "accepted", "Accepted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ReleaseHandoff(models.Model):
+    """Hand-off of a case to the release-area agency. Stays open until someone there accepts it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs")
+    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="handoffs_in")
+    to_site = models.ForeignKey("agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["to_agency", "status"], name="handoff_inbox")]
+        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="one_pending_handoff_per_case")]

@@ -1,9 +1,24 @@
 """Reads for people and cases. Every query starts from for_user (the access policy)."""
 
-from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, Value, When
+import datetime
 
-from casework.models import Case, Person
+from django.db.models import Case as When_
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+
+from casework.models import (
+    Appointment,
+    Assessment,
+    Case,
+    CaseNote,
+    EstablishmentTransfer,
+    Goal,
+    HandoffStatus,
+    Person,
+    PlanAction,
+    ReleaseHandoff,
+    ReleasePlan,
+    SentenceEpisode,
+)
 from casework.validators import normalise
 from consent.models import CaseInvolvement
 
@@ -59,3 +74,132 @@ def get_case(*, user, pk) -> Case:
         return Case.objects.for_user(user).select_related("person", "owning_agency", "owner", "site").get(pk=int(pk))
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotFound("Case not found") from None
+
+
+# --- The casework journey: assessment, plan, notes, custody, hand-offs, My work ------------------
+
+NO_CONTACT_DAYS = 28
+ACCOMMODATION_SCREENING_DAYS = 4
+
+
+def _get(qs, pk, message):
+    from core.errors import NotFound
+
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(message) from None
+
+
+def assessments_for_case(*, user, case):
+    return list(Assessment.objects.for_user(user).filter(case=case).select_related("assessed_by", "agency")
+                .order_by("assessed_on", "id"))
+
+
+def goals_for_case(*, user, case):
+    return list(Goal.objects.for_user(user).filter(case=case).select_related("agency"))
+
+
+def actions_for_case(*, user, case):
+    return list(PlanAction.objects.for_user(user).filter(case=case).select_related("owner_agency", "owner", "goal"))
+
+
+def appointments_for_case(*, user, case):
+    return list(Appointment.objects.for_user(user).filter(case=case).select_related("agency").order_by("-at", "-id"))
+
+
+def get_action(*, user, case, pk) -> PlanAction:
+    return _get(PlanAction.objects.for_user(user).filter(case=case).select_related("owner_agency", "owner", "case"), pk,
+                "Action not found")
+
+
+def get_appointment(*, user, case, pk) -> Appointment:
+    return _get(Appointment.objects.for_user(user).filter(case=case), pk, "Appointment not found")
+
+
+def notes_for_case(*, user, case, sees_sensitive: bool | None = None):
+    """Case notes; sensitive ones only when the acting agency may see sensitive categories."""
+    from consent import policy
+
+    if sees_sensitive is None:
+        sees_sensitive = policy.sees_sensitive(user, case.person)
+    qs = CaseNote.objects.for_user(user).filter(case=case).select_related("author", "agency")
+    if not sees_sensitive:
+        qs = qs.filter(sensitive=False)
+    return qs
+
+
+def sentences_for_case(*, user, case):
+    return list(SentenceEpisode.objects.for_user(user).filter(case=case).select_related("establishment")
+                .prefetch_related(Prefetch("transfers", queryset=EstablishmentTransfer.objects.select_related(
+                    "from_establishment", "to_establishment"))))
+
+
+def get_sentence(*, user, case, pk) -> SentenceEpisode:
+    return _get(SentenceEpisode.objects.for_user(user).filter(case=case).select_related("establishment"), pk,
+                "Sentence not found")
+
+
+def release_plan_for_case(*, case) -> ReleasePlan | None:
+    return ReleasePlan.objects.filter(case=case).first()
+
+
+def accommodation_screening(*, sentences, plan, today) -> dict:
+    """Was accommodation screened within 4 days of the latest reception (003 VI.A.2)?"""
+    receptions = [s.reception_date for s in sentences if s.reception_date]
+    if not receptions:
+        return {"state": "no_reception", "text": "No reception recorded"}
+    reception = max(receptions)
+    due = reception + datetime.timedelta(days=ACCOMMODATION_SCREENING_DAYS)
+    screened = plan.accommodation_screened_on if plan else None
+    if screened:
+        on_time = screened <= due
+        return {"state": "done" if on_time else "late", "due": due, "screened": screened,
+                "text": f"Screened on {screened:%-d %B %Y}" + ("" if on_time else f", late (due by {due:%-d %B %Y})")}
+    return {"state": "overdue" if today > due else "due", "due": due,
+            "text": f"Not screened: {'overdue since' if today > due else 'due by'} {due:%-d %B %Y}"}
+
+
+def handoffs_for_case(*, user, case):
+    return list(ReleaseHandoff.objects.for_user(user).filter(case=case)
+                .select_related("from_agency", "to_agency", "to_site", "requested_by", "decided_by"))
+
+
+def get_handoff(*, user, pk) -> ReleaseHandoff:
+    return _get(ReleaseHandoff.objects.for_user(user).select_related("case", "case__person", "from_agency", "to_agency",
+                                                                     "to_site", "requested_by"), pk, "Hand-off not found")
+
+
+def handoffs_waiting(*, user):
+    """Pending hand-offs to the acting agency (its inbox), oldest first."""
+    return (ReleaseHandoff.objects.for_user(user)
+            .filter(to_agency_id=user.acting.agency_id, status=HandoffStatus.PENDING)
+            .select_related("case", "case__person", "from_agency", "to_site", "requested_by")
+            .order_by("requested_at", "id"))
+
+
+def overdue_actions(*, user, mine_only: bool = True):
+    """Open actions of the acting agency past their due date (assigned to the user, or unassigned)."""
+    from consent import policy
+
+    qs = PlanAction.objects.for_user(user).overdue(policy.today()).filter(
+        owner_agency_id=user.acting.agency_id, case__end_date__isnull=True)
+    if mine_only:
+        qs = qs.filter(Q(owner_id=user.pk) | Q(owner__isnull=True))
+    return qs.select_related("case", "case__person", "owner").order_by("due_date", "id")
+
+
+def cases_without_contact(*, user, days: int = NO_CONTACT_DAYS, mine_only: bool = True):
+    """Open cases of the acting agency with no note and no attended appointment in the last `days` days."""
+    from consent import policy
+
+    since = policy.today() - datetime.timedelta(days=days)
+    recent_note = CaseNote.objects.filter(case=OuterRef("pk"), contact_on__gte=since)
+    recent_visit = Appointment.objects.filter(case=OuterRef("pk"), at__date__gte=since, attended="yes")
+    last_note = CaseNote.objects.filter(case=OuterRef("pk")).order_by("-contact_on").values("contact_on")[:1]
+    qs = (Case.objects.for_user(user).open().filter(owning_agency_id=user.acting.agency_id, start_date__lte=since)
+          .exclude(Exists(recent_note)).exclude(Exists(recent_visit))
+          .annotate(last_contact=Subquery(last_note)).select_related("person", "owner"))
+    if mine_only:
+        qs = qs.filter(owner_id=user.pk)
+    return qs.order_by(F("last_contact").asc(nulls_first=True), "id")

@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 
 # National Insurance number: two prefix letters (not D, F, I, Q, U or V; second not O; some pairs
 # never issued), six digits and a suffix A-D.
-_NINO = re.compile(r"^(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$")
-_PRISON_NUMBER = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$")
-_CRN = re.compile(r"^[A-Z]\d{6}$")
-_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
+# re.ASCII: \d must not match other scripts' digits (e.g. Arabic-Indic or full-width ones).
+_NINO = re.compile(r"^(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$", re.ASCII)
+_PRISON_NUMBER = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$", re.ASCII)
+_CRN = re.compile(r"^[A-Z]\d{6}$", re.ASCII)
+_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.ASCII)
 
 
 def normalise(value: str) -> str:

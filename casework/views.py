@@ -2,21 +2,41 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record
 from casework import selectors, services
+from casework.charts import distance_travelled_svg
 from casework.forms import (
+    ActionEditForm,
+    ActionForm,
+    AppointmentForm,
+    AssessmentForm,
+    AttendanceForm,
     CaseCloseForm,
     CaseEditForm,
     CaseForm,
     CaseloadFilterForm,
+    GoalForm,
+    HandoffForm,
+    NoteForm,
     PersonEditForm,
     PersonForm,
+    ProgressForm,
+    ReleasePlanForm,
+    ReopenForm,
+    SentenceEditForm,
+    SentenceForm,
+    TimelineFilterForm,
+    TransferForm,
 )
+from casework.models import HandoffStatus, PlanAction
 from consent import policy
 from consent.selectors import sharing_summary
 from core import panels
@@ -146,9 +166,12 @@ def case_detail(request, pk):
     _staff_only(request.user)
     case = selectors.get_case(user=request.user, pk=pk)
     access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case)
+    today = policy.today()
     return render(request, "casework/case_detail.html", {
-        "case": case, "person": case.person,
+        "case": case, "person": case.person, "section": "detail",
         "is_owner": case.owning_agency_id == request.user.acting.agency_id,
+        "overdue_count": PlanAction.objects.for_user(request.user).filter(case=case).overdue(today).count(),
+        "pending_handoff": case.handoffs.filter(status=HandoffStatus.PENDING).select_related("to_agency", "to_site").first(),
         "lead_periods": case.lead_periods.select_related("agency"),
         "involvements": case.involvements.select_related("agency").order_by("started_on"),
         "panels": panels.collect("case", user=request.user, case=case),
@@ -197,3 +220,380 @@ def case_close(request, pk):
             messages.success(request, "Case closed.")
             return redirect("casework:case_detail", pk=case.pk)
     return render(request, "casework/case_close.html", {"form": form, "case": case, "person": case.person})
+
+
+# --- The casework journey: assessment, plan, notes, custody, hand-off, timeline, My work ---------
+
+def _case(request, pk):
+    _staff_only(request.user)
+    return selectors.get_case(user=request.user, pk=pk)
+
+
+def _owner_only(request, case, what="do this"):
+    if case.owning_agency_id != request.user.acting.agency_id:
+        raise PermissionDenied(f"Only the agency that owns this case can {what}.")
+
+
+def _viewed(request, case, page):
+    access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case, detail={"page": page})
+
+
+def _form_page(request, case, form, *, title, button, section, intro="", back=None, **extra):
+    return render(request, "casework/case_form_page.html", {
+        "case": case, "person": case.person, "form": form, "title": title, "button": button, "section": section,
+        "intro": intro, "back": back or reverse(f"casework:case_{section}", args=[case.pk]), **extra})
+
+
+def _save(request, form, func, success, redirect_to, **kwargs):
+    """Call a service with the form's data; show refusals on the form. Returns a redirect or None."""
+    try:
+        func(user=request.user, **kwargs)
+    except ApplicationError as exc:
+        apply_error(form, exc)
+        return None
+    messages.success(request, success)
+    return redirect(redirect_to)
+
+
+@login_required
+def case_assessment(request, pk):
+    case = _case(request, pk)
+    assessments = selectors.assessments_for_case(user=request.user, case=case)
+    rows = services.distance_travelled(assessments)
+    _viewed(request, case, "assessment")
+    return render(request, "casework/assessment_list.html", {
+        "case": case, "person": case.person, "section": "assessment", "assessments": list(reversed(assessments)),
+        "distance": rows, "chart": distance_travelled_svg(rows) if assessments else "",
+        "latest": assessments[-1] if assessments else None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request, pk):
+    case = _case(request, pk)
+    form = AssessmentForm(request.POST or None, initial={"assessed_on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.assessment_record, "Assessment saved.",
+                     reverse("casework:case_assessment", args=[case.pk]), case=case, **form.service_kwargs())
+        if done:
+            return done
+    return render(request, "casework/assessment_form.html", {"case": case, "person": case.person, "form": form,
+                                                             "section": "assessment"})
+
+
+@login_required
+def case_plan(request, pk):
+    case = _case(request, pk)
+    actions = selectors.actions_for_case(user=request.user, case=case)
+    today = policy.today()
+    for item in actions:
+        item.overdue = item.is_overdue(today)
+        item.can_change = request.user.acting.agency_id in (item.owner_agency_id, case.owning_agency_id)
+    _viewed(request, case, "plan")
+    return render(request, "casework/plan_detail.html", {
+        "case": case, "person": case.person, "section": "plan", "goals": selectors.goals_for_case(user=request.user, case=case),
+        "actions": actions, "overdue_count": sum(1 for a in actions if a.overdue),
+        "appointments": selectors.appointments_for_case(user=request.user, case=case), "now": timezone.now()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request, pk):
+    case = _case(request, pk)
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.goal_add, "Goal added.", reverse("casework:case_plan", args=[case.pk]),
+                     case=case, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Add a goal", button="Add goal", section="plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_create(request, pk):
+    case = _case(request, pk)
+    form = ActionForm(request.POST or None, case=case, user=request.user,
+                      initial={"owner_agency": request.user.acting.agency_id, "owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.action_add, "Action added to the plan.",
+                     reverse("casework:case_plan", args=[case.pk]), case=case, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Add an action", button="Add action", section="plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk, action_pk):
+    case = _case(request, pk)
+    item = selectors.get_action(user=request.user, case=case, pk=action_pk)
+    if request.user.acting.agency_id not in (item.owner_agency_id, case.owning_agency_id):
+        raise PermissionDenied("Only the agency that owns this action, or the case owner, can change it.")
+    initial = {name: getattr(item, name) for name in ("description", "goal", "owner_agency", "owner", "sequence",
+                                                      "due_date", "status")} | {"version": item.version}
+    form = ActionEditForm(request.POST or None, case=case, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        if data.get("sequence") is None:
+            data["sequence"] = item.sequence
+        done = _save(request, form, services.action_update, "Action updated.", reverse("casework:case_plan", args=[case.pk]),
+                     action=item, version=version, **data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Change an action", button="Save action", section="plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_create(request, pk):
+    case = _case(request, pk)
+    form = AppointmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.appointment_add, "Appointment added.",
+                     reverse("casework:case_plan", args=[case.pk]), case=case, kind=form.cleaned_data["kind"],
+                     at=form.at(), where=form.cleaned_data["where"])
+        if done:
+            return done
+    return _form_page(request, case, form, title="Add an appointment", button="Add appointment", section="plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_attendance(request, pk, appointment_pk):
+    case = _case(request, pk)
+    appointment = selectors.get_appointment(user=request.user, case=case, pk=appointment_pk)
+    form = AttendanceForm(request.POST or None, initial={"version": appointment.version, "attended": appointment.attended})
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.appointment_attendance_record, "Attendance recorded.",
+                     reverse("casework:case_plan", args=[case.pk]), appointment=appointment, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Record attendance", button="Save attendance", section="plan",
+                      intro=f"{appointment.get_kind_display()} appointment on {timezone.localtime(appointment.at):%-d %B %Y at %H:%M}")
+
+
+@login_required
+def case_notes(request, pk):
+    case = _case(request, pk)
+    sees_sensitive = policy.sees_sensitive(request.user, case.person)
+    page = Paginator(selectors.notes_for_case(user=request.user, case=case, sees_sensitive=sees_sensitive),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    _viewed(request, case, "notes")
+    return render(request, "casework/note_list.html", {"case": case, "person": case.person, "section": "notes",
+                                                       "page": page, "sees_sensitive": sees_sensitive})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_create(request, pk):
+    case = _case(request, pk)
+    form = NoteForm(request.POST or None, allow_sensitive=policy.sees_sensitive(request.user, case.person),
+                    initial={"contact_on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.note_add, "Note added.", reverse("casework:case_notes", args=[case.pk]),
+                     case=case, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Add a case note", button="Save note", section="notes")
+
+
+@login_required
+def case_custody(request, pk):
+    case = _case(request, pk)
+    sentences = selectors.sentences_for_case(user=request.user, case=case)
+    plan = selectors.release_plan_for_case(case=case)
+    _viewed(request, case, "custody")
+    return render(request, "casework/custody_detail.html", {
+        "case": case, "person": case.person, "section": "custody", "sentences": sentences, "plan": plan,
+        "is_owner": case.owning_agency_id == request.user.acting.agency_id,
+        "sees_sensitive": policy.sees_sensitive(request.user, case.person),
+        "screening": selectors.accommodation_screening(sentences=sentences, plan=plan, today=policy.today()),
+        "freshstart": services.freshstart_status(person=case.person),
+        "handoffs": selectors.handoffs_for_case(user=request.user, case=case)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sentence_create(request, pk):
+    case = _case(request, pk)
+    _owner_only(request, case, "record sentences")
+    form = SentenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.sentence_record, "Sentence recorded.",
+                     reverse("casework:case_custody", args=[case.pk]), case=case, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Record a sentence", button="Save sentence", section="custody")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sentence_edit(request, pk, sentence_pk):
+    case = _case(request, pk)
+    sentence = selectors.get_sentence(user=request.user, case=case, pk=sentence_pk)
+    _owner_only(request, case, "change sentences")
+    initial = {name: getattr(sentence, name) for name in SentenceForm.base_fields} | {"version": sentence.version}
+    form = SentenceEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        done = _save(request, form, services.sentence_update, "Sentence saved.",
+                     reverse("casework:case_custody", args=[case.pk]), sentence=sentence, version=version, **data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Change sentence or record release", button="Save sentence",
+                      section="custody")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_create(request, pk, sentence_pk):
+    case = _case(request, pk)
+    sentence = selectors.get_sentence(user=request.user, case=case, pk=sentence_pk)
+    _owner_only(request, case, "record transfers")
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.sentence_transfer_record, "Transfer recorded.",
+                     reverse("casework:case_custody", args=[case.pk]), sentence=sentence, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Record a transfer", button="Save transfer", section="custody",
+                      intro=f"Currently at {sentence.establishment or 'no establishment recorded'}.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def release_plan_edit(request, pk):
+    case = _case(request, pk)
+    _owner_only(request, case, "change the pre-release checklist")
+    plan = selectors.release_plan_for_case(case=case)
+    initial = {"version": plan.version if plan else 1}
+    if plan:
+        initial |= {name: getattr(plan, name) for name in services.RELEASE_PLAN_FIELDS}
+    form = ReleasePlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        done = _save(request, form, services.release_plan_update, "Pre-release checklist saved.",
+                     reverse("casework:case_custody", args=[case.pk]), case=case, version=version, **data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Pre-release checklist", button="Save checklist", section="custody")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handoff_create(request, pk):
+    case = _case(request, pk)
+    _owner_only(request, case, "hand it off")
+    form = HandoffForm(request.POST or None, exclude_agency=case.owning_agency)
+    consent_missing = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            handoff = services.handoff_create(user=request.user, case=case, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+            consent_missing = exc.code == "consent_required"
+        else:
+            messages.success(request, f"Hand-off sent to {handoff.to_agency.name}. It stays open until someone there accepts it.")
+            return redirect("casework:case_custody", pk=case.pk)
+    return _form_page(request, case, form, title="Hand off to the release area", button="Send hand-off",
+                      section="custody", intro="The receiving agency can see this person only if they have consented "
+                      "to share their record with it. It becomes the owner and lead agency when it accepts.",
+                      consent_missing=consent_missing)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handoff_detail(request, handoff_pk):
+    _staff_only(request.user)
+    handoff = selectors.get_handoff(user=request.user, pk=handoff_pk)
+    case = handoff.case
+    acting_id = request.user.acting.agency_id
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "accept":
+                services.handoff_accept(user=request.user, handoff=handoff)
+                messages.success(request, f"You now own {case.person.full_name}'s case.")
+                return redirect("casework:case_detail", pk=case.pk)
+            if action == "cancel":
+                services.handoff_cancel(user=request.user, handoff=handoff)
+                messages.success(request, "Hand-off cancelled.")
+                return redirect("casework:case_custody", pk=case.pk)
+        except ApplicationError as exc:
+            if exc.status_code == 404:
+                raise Http404(exc.message) from exc
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.message) from exc
+            messages.error(request, exc.message)
+            return redirect("casework:handoff_detail", handoff_pk=handoff.pk)
+        return HttpResponseBadRequest("Unknown action")
+    access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=handoff)
+    return render(request, "casework/handoff_detail.html", {
+        "handoff": handoff, "case": case, "person": case.person,
+        "can_accept": handoff.status == "pending" and handoff.to_agency_id == acting_id,
+        "can_cancel": handoff.status == "pending" and case.owning_agency_id == acting_id})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_progress(request, pk):
+    case = _case(request, pk)
+    _owner_only(request, case, "change its stage")
+    form = ProgressForm(request.POST or None, initial={"version": case.version, "stage": case.stage,
+                                                       "ladder_step": case.ladder_step})
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.case_progress_update, "Stage and ladder step saved.",
+                     reverse("casework:case_detail", args=[case.pk]), case=case, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Change stage or ladder step", button="Save", section="detail",
+                      back=reverse("casework:case_detail", args=[case.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_reopen(request, pk):
+    case = _case(request, pk)
+    _owner_only(request, case, "reopen it")
+    form = ReopenForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        done = _save(request, form, services.case_reopen, "Case reopened.", reverse("casework:case_detail", args=[case.pk]),
+                     case=case, **form.cleaned_data)
+        if done:
+            return done
+    return _form_page(request, case, form, title="Reopen this case", button="Reopen case", section="detail",
+                      back=reverse("casework:case_detail", args=[case.pk]))
+
+
+@login_required
+def case_timeline(request, pk):
+    from core.timeline import entries_for_case
+
+    case = _case(request, pk)
+    form = TimelineFilterForm(request.GET or None)
+    kinds = set(form.cleaned_data["kind"]) if form.is_valid() and form.cleaned_data["kind"] else None
+    entries = entries_for_case(user=request.user, case=case, kinds=kinds)
+    _viewed(request, case, "timeline")
+    return render(request, "casework/case_timeline.html", {"case": case, "person": case.person, "section": "timeline",
+                                                           "form": form, "entries": entries})
+
+
+@login_required
+def my_work(request):
+    if request.user.acting is None:
+        return redirect("agencies:no_agency")
+    _staff_only(request.user)
+    team = request.GET.get("whose") == "team"
+    mine_only = not team
+    overdue = list(selectors.overdue_actions(user=request.user, mine_only=mine_only)[:50])
+    handoffs = list(selectors.handoffs_waiting(user=request.user)[:50])
+    quiet = list(selectors.cases_without_contact(user=request.user, mine_only=mine_only)[:50])
+    access_event_record(user=request.user, action=Action.VIEW, detail={
+        "page": "my_work", "shown": len(overdue) + len(handoffs) + len(quiet)})
+    return render(request, "casework/my_work.html", {
+        "overdue": overdue, "handoffs": handoffs, "quiet": quiet, "team": team, "today": policy.today(),
+        "no_contact_days": selectors.NO_CONTACT_DAYS})

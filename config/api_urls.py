@@ -3,10 +3,10 @@
 from importlib import import_module
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, me
+from agencies.api_token import obtain_token
 from casework.api import CaseViewSet, PersonViewSet
 from consent.api import ConsentViewSet
 
@@ -29,7 +29,7 @@ for app in ("referrals", "employers", "custody", "reporting", "casework", "conse
     extra += getattr(module, "urlpatterns", [])
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", obtain_token, name="api_token"),
     path("me/", me, name="api_me"),
     *extra,
     *router.urls,

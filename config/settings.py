@@ -5,6 +5,7 @@ CELERY_BROKER_URL for PostgreSQL and Redis. DEBUG is off unless DJANGO_DEBUG is 
 production hardening is on whenever DEBUG is off. Every variable is listed in README.md.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -48,6 +49,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "guardian",
     "govuk_frontend_django",
+    "axes",  # security: sign-in lockout
+    "django_otp",  # security: two-factor (TOTP)
+    "django_otp.plugins.otp_totp",
+    "csp",  # security: Content-Security-Policy
     "core",
     "agencies",
     "audit",
@@ -61,15 +66,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.AbsoluteSessionTimeoutMiddleware",
+    "core.middleware.RateLimitMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "agencies.middleware.ActingAgencyMiddleware",
+    "agencies.middleware.TwoFactorRequiredMiddleware",
     "core.middleware.ApplicationErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,6 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    "agencies.backends.LockoutBackend",  # django-axes: refuses locked-out usernames and addresses first
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -198,6 +210,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for choice sets used by several fields (keeps `check --deploy` free of W001).
+    "ENUM_NAME_OVERRIDES": {
+        "DeclineReasonEnum": "referrals.models.DeclineReason",
+        "WithdrawReasonEnum": "referrals.models.WithdrawReason",
+        "DataCategoryEnum": "consent.models.DataCategory",
+        "YesNoUnknownEnum": "casework.models.YesNoUnknown",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------
@@ -210,7 +229,7 @@ ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 SMALL_NUMBER_THRESHOLD = 5
 DEMO_PASSWORD = env("DEMO_PASSWORD", "resettle-demo")
 
-# --- Security (production hardening whenever DEBUG is off) ----------------------------------
+# --- Security (production hardening whenever DEBUG is off; see SECURITY.md) --------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -224,6 +243,53 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp 4): our own origin only, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in lockout (django-axes): 5 failures per username, and separately per address, lock for
+# 30 minutes. Administrators unlock in the admin (Access attempts) or `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", 0)) or None  # set to 1 behind one reverse proxy
+AXES_VERBOSE = False
+
+# Two-factor (django-otp TOTP): required for managers and administrators. On by default whenever
+# DEBUG is off; the DEBUG demo (`make run`) leaves it optional so the demo managers can sign in.
+OTP_REQUIRED_FOR_MANAGERS = env_bool("OTP_REQUIRED_FOR_MANAGERS", not DEBUG)
+OTP_TOTP_ISSUER = "Resettle"
+
+# Cache: rate limits and lockout counters. Redis in production (CACHE_URL or REDIS_URL), memory otherwise.
+_CACHE_URL = env("CACHE_URL") or env("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    if _CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "resettle"}
+}
+
+# Rate limits (core.ratelimit): name -> (requests, window seconds). Sign-in and token per client
+# address, search (any GET with ?q=) per signed-in user. Over the limit: 429.
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMITS = {
+    "sign_in": (int(env("RATE_LIMIT_SIGN_IN", 20)), 300),
+    "api_token": (int(env("RATE_LIMIT_API_TOKEN", 10)), 60),
+    "search": (int(env("RATE_LIMIT_SEARCH", 60)), 60),
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

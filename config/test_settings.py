@@ -17,3 +17,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# Security features that would get in the way of other apps' tests; tests/security turns them on.
+RATE_LIMIT_ENABLED = False
+OTP_REQUIRED_FOR_MANAGERS = False

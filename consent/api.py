@@ -1,4 +1,5 @@
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -52,6 +53,7 @@ class ConsentViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin
         consent = services.consent_record(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(consent).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=WithdrawSerializer, responses=ConsentSerializer)
     @action(detail=True, methods=["post"], serializer_class=WithdrawSerializer)
     def withdraw(self, request, pk=None):
         consent = self.get_object()

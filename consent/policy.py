@@ -39,6 +39,7 @@ PERMISSIONS = {
     "restricted.grant": {Role.MANAGER},
     "audit.view_person": STAFF,
     "audit.view_user": {Role.MANAGER},
+    "report.view": {Role.MANAGER},  # outcome reports: request, list, download (no person records)
 }
 
 

@@ -10,7 +10,7 @@ Each function must run a fixed number of queries and show only what `user` may s
 
 from importlib import import_module
 
-PANEL_APPS = ["casework", "consent", "referrals", "employers", "custody", "reporting"]
+PANEL_APPS = ["casework", "consent", "referrals", "employers", "custody", "reporting", "audit"]
 
 
 def collect(kind: str, **kwargs) -> list[dict]:

@@ -1,0 +1,97 @@
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from reporting import selectors, services
+from reporting.models import Report, ReportKind, ReportScope
+from reporting.periods import parse_month
+
+
+class MonthField(serializers.Field):
+    """A month as "YYYY-MM"."""
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+    def to_internal_value(self, data):
+        try:
+            return parse_month(str(data))
+        except ValueError:
+            raise serializers.ValidationError("Enter the month as YYYY-MM") from None
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    month = MonthField()
+    agency = serializers.PrimaryKeyRelatedField(read_only=True)
+    region = serializers.PrimaryKeyRelatedField(read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+    csv_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "kind", "month", "scope", "agency", "region", "status", "progress", "error", "created_at",
+                  "finished_at", "data_as_at", "pdf_url", "csv_url"]
+        read_only_fields = fields
+
+    def _url(self, report, fmt):
+        if not report.is_ready:
+            return None
+        request = self.context.get("request")
+        path = f"/api/v1/reports/{report.pk}/{fmt}/"
+        return request.build_absolute_uri(path) if request else path
+
+    def get_pdf_url(self, report) -> str | None:
+        return self._url(report, "pdf")
+
+    def get_csv_url(self, report) -> str | None:
+        return self._url(report, "csv")
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES)
+    month = MonthField()
+    scope = serializers.ChoiceField(choices=ReportScope.choices, required=False)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Monthly outcome reports of the acting manager's agency (a commissioner: their region)."""
+
+    serializer_class = ReportSerializer
+
+    def get_queryset(self):
+        return selectors.reports_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.get_report(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=ReportRequestSerializer, responses={201: ReportSerializer, 200: ReportSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ReportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report, queued = services.report_request(user=request.user, **serializer.validated_data)
+        report.refresh_from_db()
+        return Response(ReportSerializer(report, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if queued else status.HTTP_200_OK)
+
+    def _download(self, request, file_format):
+        report = self.get_object()
+        stored = services.report_download(user=request.user, report=report, file_format=file_format)
+        return FileResponse(stored.open("rb"), as_attachment=True, filename=report.filename(file_format),
+                            content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8")
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        return self._download(request, "pdf")
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def csv(self, request, pk=None):
+        return self._download(request, "csv")
+
+
+def register(router):
+    router.register("reports", ReportViewSet, basename="report")

@@ -1,0 +1,167 @@
+"""Monthly outcome reports and the post-exit checks that feed them (no names in any report)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from consent import policy
+
+
+class ReportKind(models.TextChoices):
+    MONTHLY_OUTCOMES = "monthly_outcomes", "Monthly outcomes"
+
+
+class ReportScope(models.TextChoices):
+    AGENCY = "agency", "Agency"
+    REGION = "region", "Region"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def report_upload_to(report, filename):
+    return f"reports/{report.pk}/{filename}"
+
+
+class Report(models.Model):
+    """One report per kind, month and scope (agency or region). Files appear only when the build succeeds."""
+
+    kind = models.CharField(max_length=30, choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES)
+    month = models.DateField(help_text="First day of the report month")
+    scope = models.CharField(max_length=10, choices=ReportScope.choices)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="reports")
+    region = models.ForeignKey("agencies.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="reports")
+    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    pdf = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
+    csv = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    data_as_at = models.DateTimeField(null=True, blank=True, help_text="When the figures were read from the database")
+
+    class Meta:
+        ordering = ["-month", "scope", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "month", "scope", "agency"], condition=Q(scope="agency"),
+                                    name="report_one_per_agency_month"),
+            models.UniqueConstraint(fields=["kind", "month", "scope", "region"], condition=Q(scope="region"),
+                                    name="report_one_per_region_month"),
+            models.CheckConstraint(
+                condition=(Q(scope="agency", agency__isnull=False, region__isnull=True)
+                           | Q(scope="region", region__isnull=False, agency__isnull=True)),
+                name="report_scope_matches_owner"),
+            models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_max_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.month:%B %Y} for {self.owner_name}"
+
+    @property
+    def owner_name(self) -> str:
+        return str(self.agency if self.scope == ReportScope.AGENCY else self.region)
+
+    @property
+    def suppressed(self) -> bool:
+        """Region reports are read by commissioners outside the owning agencies: small numbers hidden."""
+        return self.scope == ReportScope.REGION
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY and bool(self.pdf) and bool(self.csv)
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+    def filename(self, ext: str) -> str:
+        owner = "".join(c if c.isalnum() else "-" for c in self.owner_name.lower()).strip("-")
+        return f"resettle-{self.kind.replace('_', '-')}-{self.month:%Y-%m}-{owner}.{ext}"
+
+
+class CheckQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return policy.scope_by_person(self, user, person_field="case__person")
+
+
+class ReoffendingWindow(models.TextChoices):
+    DURING_SUPPORT = "during_support", "During support"
+    SIX_MONTHS = "six_months", "Within 6 months of the end of support"
+    TWELVE_MONTHS = "twelve_months", "Within 12 months of the end of support"
+
+
+WINDOW_MONTHS = {ReoffendingWindow.DURING_SUPPORT: 0, ReoffendingWindow.SIX_MONTHS: 6, ReoffendingWindow.TWELVE_MONTHS: 12}
+
+
+class CheckStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RECORDED = "recorded", "Recorded"
+
+
+class ReoffendingCheck(models.Model):
+    """Did the person re-offend in a window (from the start of support to its end + 0, 6 or 12 months)?
+
+    Opened by the post_exit_checks job when the window closes; recorded by the owning agency.
+    A check that is still open counts as "unknown", never as "did not re-offend".
+    """
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="reoffending_checks")
+    window = models.CharField(max_length=20, choices=ReoffendingWindow.choices)
+    due_on = models.DateField(help_text="The day the window closes")
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
+    reoffended = models.BooleanField(null=True, blank=True)
+    recorded_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = CheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "window"], name="reoffending_check_one_per_window"),
+            models.CheckConstraint(condition=Q(status="open", reoffended__isnull=True)
+                                   | Q(status="recorded", reoffended__isnull=False),
+                                   name="reoffending_check_recorded_has_answer"),
+        ]
+        indexes = [models.Index(fields=["window", "due_on"], name="reoffending_window_due")]
+
+    def __str__(self):
+        return f"Re-offending check ({self.get_window_display()}) for case {self.case_id}"
+
+
+class InWork(models.TextChoices):
+    YES = "yes", "Yes, in work"
+    NO = "no", "No, not in work"
+    UNKNOWN = "unknown", "Not known (could not contact)"
+
+
+class PostExitEmploymentCheck(models.Model):
+    """Is the person in work six months after the planned end of support? Opened when that day comes."""
+
+    case = models.OneToOneField("casework.Case", on_delete=models.CASCADE, related_name="post_exit_employment_check")
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
+    in_work = models.CharField(max_length=10, choices=InWork.choices, blank=True)
+    recorded_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = CheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status="open", in_work="") | Q(status="recorded") & ~Q(in_work=""),
+                                   name="employment_check_recorded_has_answer"),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="employment_check_due")]
+
+    def __str__(self):
+        return f"Employment check at +6 months for case {self.case_id}"

@@ -1,0 +1,13 @@
+"""The post-exit checks section of the case page (two queries, whatever the case)."""
+
+from consent import policy
+from reporting import selectors
+
+
+def case_panels(*, user, case) -> list[dict]:
+    checks = selectors.checks_for_case(user=user, case=case)
+    if not checks["reoffending"] and not checks["employment"]:
+        return []
+    acting = policy.acting_of(user)
+    can_record = policy.can(user, "case.change") and acting is not None and acting.agency_id == case.owning_agency_id
+    return [{"template": "reporting/case_checks_panel.html", "can_record": can_record, **checks}]

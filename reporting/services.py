@@ -1,0 +1,291 @@
+"""Writes for reports and post-exit checks.
+
+A report moves queued -> running -> ready | failed. `report_request` is idempotent (one report per
+kind, month and scope, guarded by unique constraints) and re-queues a failed or stalled one;
+`report_build` claims the report with a conditional update, computes the measures, renders the CSV
+and the PDF in memory and stores both files only at the end, in the transaction that marks the
+report ready. A build that fails or is killed leaves no file the report points to, and can be retried.
+"""
+
+import datetime
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from agencies.models import Agency, AgencyKind, Region
+from audit.models import Action
+from audit.services import access_event_record
+from casework.models import Case, EndReason
+from consent import policy
+from core.dispatch import enqueue_on_commit
+from core.errors import ApplicationError, Forbidden, NotFound
+from reporting import documents, measures
+from reporting.models import (
+    WINDOW_MONTHS,
+    CheckStatus,
+    InWork,
+    PostExitEmploymentCheck,
+    ReoffendingCheck,
+    Report,
+    ReportKind,
+    ReportScope,
+    ReportStatus,
+    report_upload_to,
+)
+from reporting.periods import add_months, month_start
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = datetime.timedelta(minutes=15)  # a running build older than this was killed
+EARLIEST_MONTH = datetime.date(2000, 1, 1)
+
+
+# --- Requesting -----------------------------------------------------------------------------
+
+def scope_for(user) -> dict:
+    """The report scope a manager may see: a commissioner their region, anyone else their agency."""
+    policy.require(user, "report.view")
+    agency = user.acting.agency
+    if agency.kind == AgencyKind.COMMISSIONER:
+        return {"scope": ReportScope.REGION, "agency": None, "region": agency.region}
+    return {"scope": ReportScope.AGENCY, "agency": agency, "region": None}
+
+
+def _stalled(report: Report) -> bool:
+    return (report.status == ReportStatus.RUNNING and report.started_at is not None
+            and report.started_at < timezone.now() - STALE_AFTER)
+
+
+def _ensure(*, kind: str, month: datetime.date, scope: str, agency, region, requested_by) -> tuple[Report, bool]:
+    """Get or create the report; queue it when new, failed or stalled. Returns (report, queued)."""
+    report, created = Report.objects.get_or_create(
+        kind=kind, month=month, scope=scope, agency=agency, region=region,
+        defaults={"requested_by": requested_by, "status": ReportStatus.QUEUED})
+    queued = created
+    if not created and (report.status == ReportStatus.FAILED or _stalled(report)):
+        queued = bool(Report.objects.filter(pk=report.pk, status=report.status, started_at=report.started_at).update(
+            status=ReportStatus.QUEUED, progress=0, error="", requested_by=requested_by or report.requested_by))
+        report.refresh_from_db()
+    if queued:
+        from reporting.tasks import build_report_task
+
+        enqueue_on_commit(build_report_task, report.pk)
+    return report, queued
+
+
+def _validate_month(month) -> datetime.date:
+    if not isinstance(month, datetime.date):
+        raise ApplicationError("Enter the month as YYYY-MM", field="month")
+    month = month_start(month)
+    if month > month_start(policy.today()):
+        raise ApplicationError("The month must not be in the future", field="month")
+    if month < EARLIEST_MONTH:
+        raise ApplicationError("The month must be in 2000 or later", field="month")
+    return month
+
+
+@transaction.atomic
+def report_request(*, user, month: datetime.date, scope: str | None = None,
+                   kind: str = ReportKind.MONTHLY_OUTCOMES) -> tuple[Report, bool]:
+    """Ask for a report. Returns (report, queued): an existing queued, running or ready one is returned as it is."""
+    own = scope_for(user)
+    if kind not in ReportKind.values:
+        raise ApplicationError("Unknown report kind", field="kind")
+    if scope and scope not in ReportScope.values:
+        raise ApplicationError("Scope must be agency or region", field="scope")
+    if scope and scope != own["scope"]:
+        raise Forbidden(f"Your agency can request {own['scope']} reports only.")
+    report, queued = _ensure(kind=kind, month=_validate_month(month), requested_by=user, **own)
+    if queued:
+        access_event_record(user=user, action=Action.CREATE, obj=report, detail={"month": f"{report.month:%Y-%m}"})
+    return report, queued
+
+
+def monthly_reports_schedule(*, month: datetime.date) -> dict:
+    """Last month's report for every agency with cases and every region. Running it twice adds nothing."""
+    involved = Agency.objects.filter(Q(owned_cases__isnull=False) | Q(involvements__isnull=False)).exclude(
+        kind=AgencyKind.COMMISSIONER).distinct()
+    summary = {"created": 0, "existing": 0}
+    targets = [{"scope": ReportScope.AGENCY, "agency": a, "region": None} for a in involved.order_by("pk")]
+    targets += [{"scope": ReportScope.REGION, "agency": None, "region": r}
+                for r in Region.objects.filter(agencies__isnull=False).distinct().order_by("pk")]
+    for target in targets:
+        _report, queued = report_schedule(month=month, agency=target["agency"], region=target["region"])
+        summary["created" if queued else "existing"] += 1
+    return summary
+
+
+@transaction.atomic
+def report_schedule(*, month: datetime.date, agency=None, region=None) -> tuple[Report, bool]:
+    """A scheduled (system) request for one agency's or region's monthly report. Returns (report, queued)."""
+    scope = ReportScope.AGENCY if agency is not None else ReportScope.REGION
+    return _ensure(kind=ReportKind.MONTHLY_OUTCOMES, month=month_start(month), scope=scope, agency=agency,
+                   region=region if agency is None else None, requested_by=None)
+
+
+# --- Building -------------------------------------------------------------------------------
+
+def _progress(report_id: int, started_at, value: int) -> None:
+    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started_at).update(progress=value)
+
+
+def _sweep_orphans(report: Report) -> None:
+    """Delete files a killed build left in the report's folder (none of them is referenced)."""
+    storage = report.pdf.storage
+    folder = report_upload_to(report, "").rstrip("/")
+    try:
+        _dirs, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    keep = {report.pdf.name, report.csv.name}
+    for name in files:
+        if f"{folder}/{name}" not in keep:
+            storage.delete(f"{folder}/{name}")
+
+
+def _store(report: Report, started_at, pdf: bytes, csv: bytes, data_as_at) -> Report:
+    """Save both files, then point the report at them in one transaction; on any failure delete them."""
+    storage = report.pdf.storage
+    base = f"{report.kind}-{report.month:%Y-%m}-{report.scope}-{report.attempts}"
+    saved: list[str] = []
+    try:
+        saved.append(storage.save(report_upload_to(report, f"{base}.pdf"), ContentFile(pdf)))
+        saved.append(storage.save(report_upload_to(report, f"{base}.csv"), ContentFile(csv)))
+        with transaction.atomic():
+            current = Report.objects.select_for_update().get(pk=report.pk)
+            if current.status != ReportStatus.RUNNING or current.started_at != started_at:
+                logger.warning("report %s was reclaimed by another build; discarding this one", report.pk)
+                raise _Superseded
+            old = [n for n in (current.pdf.name, current.csv.name) if n]
+            current.pdf.name, current.csv.name = saved
+            current.status, current.progress, current.error = ReportStatus.READY, 100, ""
+            current.finished_at, current.data_as_at = timezone.now(), data_as_at
+            current.save(update_fields=["pdf", "csv", "status", "progress", "error", "finished_at", "data_as_at"])
+            transaction.on_commit(lambda: [storage.delete(n) for n in old if n not in saved])
+        return current
+    except BaseException:
+        for name in saved:
+            storage.delete(name)
+        raise
+
+
+class _Superseded(Exception):  # noqa: N818
+    pass
+
+
+def report_build(*, report_id: int) -> Report | None:
+    """Build a queued (or stalled) report. Safe to call twice: a report someone else is building is left alone."""
+    started_at = timezone.now()
+    claimed = Report.objects.filter(
+        Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=started_at - STALE_AFTER),
+        pk=report_id,
+    ).update(status=ReportStatus.RUNNING, started_at=started_at, progress=5, error="", attempts=F("attempts") + 1)
+    if not claimed:
+        return Report.objects.filter(pk=report_id).first()
+    report = Report.objects.select_related("agency", "region").get(pk=report_id)
+    try:
+        _sweep_orphans(report)
+        data_as_at = timezone.now()
+        ctx = measures.context_for(month=report.month, agency=report.agency, region=report.region)
+        rows = measures.compute_all(ctx, progress=lambda p: _progress(report.pk, started_at, p))
+        rows = measures.suppress(rows) if report.suppressed else rows
+        trend = measures.trend(ctx)
+        csv_bytes = documents.render_csv(rows)
+        _progress(report.pk, started_at, 85)
+        pdf_bytes = documents.render_report_pdf(report=report, rows=rows, trend=trend,
+                                                produced_at=timezone.now(), data_as_at=data_as_at)
+        _progress(report.pk, started_at, 95)
+        return _store(report, started_at, pdf_bytes, csv_bytes, data_as_at)
+    except _Superseded:
+        return Report.objects.get(pk=report_id)
+    except Exception as exc:
+        logger.exception("report %s failed", report_id)
+        Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started_at).update(
+            status=ReportStatus.FAILED, progress=0, finished_at=timezone.now(),
+            error=f"The report could not be built ({type(exc).__name__}). Try again; if it fails again, contact support.")
+        return Report.objects.get(pk=report_id)
+
+
+# --- Downloading ----------------------------------------------------------------------------
+
+@transaction.atomic
+def report_download(*, user, report: Report, file_format: str):
+    """The stored file, after writing the download to the audit trail."""
+    policy.require(user, "report.view")
+    if file_format not in ("pdf", "csv"):
+        raise NotFound("No such file")
+    if not report.is_ready:
+        raise NotFound("This report is not ready yet")
+    access_event_record(user=user, action=Action.DOWNLOAD, person=None, obj=report,
+                        detail={"format": file_format, "month": f"{report.month:%Y-%m}", "scope": report.scope})
+    return report.pdf if file_format == "pdf" else report.csv
+
+
+# --- Post-exit checks -----------------------------------------------------------------------
+
+def post_exit_checks_open(*, today: datetime.date) -> dict:
+    """Open the re-offending checks and the +6-month employment check whose windows have closed.
+
+    Candidates are narrowed in SQL (a few days' margin for month-end clipping), due dates computed
+    exactly, and rows inserted with ignore_conflicts under unique constraints: running twice adds nothing.
+    """
+    opened = {"reoffending": 0, "employment": 0}
+    live = Case.objects.filter(person__anonymised_at__isnull=True)
+    margin = datetime.timedelta(days=3)
+    ended = live.filter(end_date__isnull=False).exclude(end_reason=EndReason.DIED)
+    for window, months in WINDOW_MONTHS.items():
+        candidates = ended.filter(end_date__lte=add_months(today, -months) + margin).exclude(
+            Exists(ReoffendingCheck.objects.filter(case=OuterRef("pk"), window=window)))
+        new = [ReoffendingCheck(case_id=pk, window=window, due_on=add_months(end, months))
+               for pk, end in candidates.values_list("pk", "end_date").iterator()
+               if add_months(end, months) <= today]
+        opened["reoffending"] += len(ReoffendingCheck.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000))
+    candidates = live.filter(planned_end_date__lte=add_months(today, -6) + margin).exclude(
+        Exists(PostExitEmploymentCheck.objects.filter(case=OuterRef("pk"))))
+    new = [PostExitEmploymentCheck(case_id=pk, due_on=add_months(end, 6))
+           for pk, end in candidates.values_list("pk", "planned_end_date").iterator() if add_months(end, 6) <= today]
+    opened["employment"] += len(PostExitEmploymentCheck.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000))
+    return opened
+
+
+def _require_owner(user, case) -> None:
+    policy.require(user, "case.change")
+    policy.require_owner(user, case)
+
+
+@transaction.atomic
+def reoffending_check_record(*, user, check: ReoffendingCheck, reoffended: bool,
+                             recorded_on: datetime.date | None = None) -> ReoffendingCheck:
+    """The owning agency records whether the person re-offended in the window (a correction is allowed)."""
+    _require_owner(user, check.case)
+    recorded_on = recorded_on or policy.today()
+    if recorded_on < check.due_on:
+        raise ApplicationError("The check cannot be recorded before its window closes", field="recorded_on")
+    if recorded_on > policy.today():
+        raise ApplicationError("The date must not be in the future", field="recorded_on")
+    ReoffendingCheck.objects.filter(pk=check.pk).update(status=CheckStatus.RECORDED, reoffended=bool(reoffended),
+                                                        recorded_on=recorded_on, recorded_by=user)
+    check.refresh_from_db()
+    access_event_record(user=user, action=Action.CHANGE, person=check.case.person, obj=check,
+                        detail={"window": check.window})
+    return check
+
+
+@transaction.atomic
+def employment_check_record(*, user, check: PostExitEmploymentCheck, in_work: str,
+                            recorded_on: datetime.date | None = None) -> PostExitEmploymentCheck:
+    _require_owner(user, check.case)
+    if in_work not in InWork.values:
+        raise ApplicationError("Select whether the person is in work", field="in_work")
+    recorded_on = recorded_on or policy.today()
+    if recorded_on > policy.today():
+        raise ApplicationError("The date must not be in the future", field="recorded_on")
+    PostExitEmploymentCheck.objects.filter(pk=check.pk).update(status=CheckStatus.RECORDED, in_work=in_work,
+                                                               recorded_on=recorded_on, recorded_by=user)
+    check.refresh_from_db()
+    access_event_record(user=user, action=Action.CHANGE, person=check.case.person, obj=check,
+                        detail={"check": "employment_6m"})
+    return check

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("reports/", views.report_list, name="report_list"),
+    path("reports/<int:pk>/status/", views.report_status, name="report_status"),
+    path("reports/<int:pk>/retry/", views.report_retry, name="report_retry"),
+    path("reports/<int:pk>/<str:file_format>/", views.report_download, name="report_download"),
+    path("post-exit-checks/", views.check_list, name="check_list"),
+    path("post-exit-checks/reoffending/<int:pk>/", views.reoffending_check_record, name="reoffending_check_record"),
+    path("post-exit-checks/employment/<int:pk>/", views.employment_check_record, name="employment_check_record"),
+]

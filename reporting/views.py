@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.models import Action
+from audit.services import access_event_record
+from consent import policy
+from core.errors import ApplicationError
+from core.views import apply_error
+from reporting import selectors, services
+from reporting.forms import EmploymentCheckForm, ReoffendingCheckForm, ReportRequestForm
+from reporting.models import PostExitEmploymentCheck, ReoffendingCheck, ReportStatus
+from reporting.periods import last_month
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request):
+    reports = list(selectors.reports_for_user(user=request.user))  # 403 unless a manager
+    form = ReportRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report, queued = services.report_request(user=request.user, month=form.cleaned_data["month"])
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"{report.month:%B %Y} report {'requested' if queued else 'already requested'}. "
+                                      "It appears below when it is ready.")
+            return redirect("reporting:report_list")
+    previous = last_month(policy.today())
+    latest = next((r for r in reports if r.month == previous), None)
+    return render(request, "reporting/report_list.html", {
+        "form": form, "latest": latest, "previous_month": previous,
+        "archive": [r for r in reports if r is not latest], "scope": services.scope_for(request.user)})
+
+
+@login_required
+def report_status(request, pk):
+    report = selectors.get_report(user=request.user, pk=pk)
+    return render(request, "reporting/report_status.html", {"report": report})
+
+
+@login_required
+@require_POST
+def report_retry(request, pk):
+    report = selectors.get_report(user=request.user, pk=pk)
+    if report.status == ReportStatus.READY:
+        return redirect("reporting:report_list")
+    services.report_request(user=request.user, month=report.month, scope=report.scope)
+    messages.success(request, f"{report.month:%B %Y} report requested again.")
+    return redirect("reporting:report_list")
+
+
+@login_required
+def report_download(request, pk, file_format):
+    report = selectors.get_report(user=request.user, pk=pk)
+    if file_format not in ("pdf", "csv"):
+        raise Http404
+    stored = services.report_download(user=request.user, report=report, file_format=file_format)
+    content_type = "application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8"
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=report.filename(file_format),
+                        content_type=content_type)
+
+
+@login_required
+def check_list(request):
+    policy.require(request.user, "case.change")
+    checks = selectors.open_checks_for_user(user=request.user)
+    reoffending, employment = list(checks["reoffending"][:200]), list(checks["employment"][:200])
+    access_event_record(user=request.user, action=Action.VIEW,
+                        detail={"page": "post_exit_checks", "shown": len(reoffending) + len(employment)})
+    return render(request, "reporting/check_list.html", {"reoffending": reoffending, "employment": employment})
+
+
+def _record(request, *, model, form_class, service, field, template):
+    check = selectors.get_check(user=request.user, model=model, pk=request.resolver_match.kwargs["pk"])
+    policy.require(request.user, "case.change")
+    policy.require_owner(request.user, check.case)
+    form = form_class(request.POST or None)
+    if request.method == "GET":
+        access_event_record(user=request.user, action=Action.VIEW, person=check.case.person, obj=check)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(user=request.user, check=check, **{field: form.cleaned_data[field]})
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Check recorded.")
+            return redirect("reporting:check_list")
+    return render(request, template, {"form": form, "check": check, "person": check.case.person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reoffending_check_record(request, pk):
+    return _record(request, model=ReoffendingCheck, form_class=ReoffendingCheckForm, field="reoffended",
+                   service=services.reoffending_check_record, template="reporting/check_record.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employment_check_record(request, pk):
+    return _record(request, model=PostExitEmploymentCheck, form_class=EmploymentCheckForm, field="in_work",
+                   service=services.employment_check_record, template="reporting/check_record.html")

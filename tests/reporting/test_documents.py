@@ -1,0 +1,103 @@
+"""The files: CSV shape, the PDF's figures read back with pypdf, suppression, no names, the URL fetcher."""
+
+import csv
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from reporting import services
+from reporting.documents import CSV_HEADER
+from reporting.measures import MEASURES
+from reporting.pdf import StaticOnlyFetcher, static_root
+
+pytestmark = pytest.mark.django_db
+
+
+def built(user, month, captured):
+    with captured(execute=True):
+        report, _ = services.report_request(user=user, month=month)
+    report.refresh_from_db()
+    assert report.status == "ready", report.error
+    return report
+
+
+def csv_rows(report):
+    with report.csv.open("rb") as f:
+        return list(csv.reader(io.StringIO(f.read().decode("utf-8"))))
+
+
+def pdf_text(report):
+    with report.pdf.open("rb") as f:
+        reader = PdfReader(io.BytesIO(f.read()))
+        return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(world, manager_a, report_month,
+                                                                         django_capture_on_commit_callbacks):
+    rows = csv_rows(built(manager_a, report_month, django_capture_on_commit_callbacks))
+    assert rows[0] == CSV_HEADER == ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+    body = rows[1:]
+    assert all(len(r) == 7 for r in body)
+    assert [m.id for m in MEASURES] == list(dict.fromkeys(r[0] for r in body))
+    assert len({(r[0], r[1]) for r in body}) == len(body)
+    assert all(re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z]+", r[1]) for r in body)
+    assert ["starts", "all", "3", "", "", "", ""] in body
+    assert ["no_job_6m_after_planned_end", "all", "0.5", "1", "2", "4", "1"] in body
+    assert ["no_reoffending_12m", "all", "", "0", "0", "6", "1"] in body
+
+
+def test_pdf_figures_match_the_csv(world, manager_a, report_month, django_capture_on_commit_callbacks):
+    report = built(manager_a, report_month, django_capture_on_commit_callbacks)
+    reader, text = pdf_text(report)
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    assert f"Page 1 of {len(reader.pages)}" in text and "data as at" in text
+    headings = [i for i, line in enumerate(lines) if line.split(" ")[-1] in {m.id for m in MEASURES}]
+    # every CSV row appears in the PDF, in order, under its measure's heading: "<breakdown> <cells>"
+    position, checked, previous = 0, 0, None
+    for measure, breakdown, *values in csv_rows(report)[1:]:
+        if measure != previous:
+            position = next(i for i in headings if i >= position and lines[i].endswith(f" {measure}"))
+        previous = measure
+        if any(values):
+            expected = " ".join([breakdown, *(v or "–" for v in values)])
+        else:
+            expected = f"{breakdown} Not available:"
+        position = next(i for i in range(position, len(lines)) if lines[i].startswith(expected))
+        checked += 1
+    assert checked == len(csv_rows(report)) - 1
+
+
+def test_region_report_suppresses_small_numbers_for_the_commissioner(world, commissioner_manager, report_month,
+                                                                     django_capture_on_commit_callbacks):
+    report = built(commissioner_manager, report_month, django_capture_on_commit_callbacks)
+    rows = csv_rows(report)
+    assert report.scope == "region"
+    assert ["starts", "all", "<5", "", "", "", ""] in rows  # 4 starts in the region
+    assert ["no_job_6m_after_planned_end", "all", "<5", "<5", "<5", "5", "<5"] in rows
+    assert not any(cell.isdigit() and 0 < int(cell) < 5 for row in rows[1:] for cell in row[2:])
+    _reader, text = pdf_text(report)
+    assert "fewer than 5" in text
+
+
+def test_reports_contain_no_names(world, manager_a, report_month, django_capture_on_commit_callbacks):
+    report = built(manager_a, report_month, django_capture_on_commit_callbacks)
+    _reader, text = pdf_text(report)
+    with report.csv.open("rb") as f:
+        data = f.read().decode()
+    for name in ("Knownworld", "Agencyperson", "caseworker_a"):
+        assert name not in text and name not in data
+
+
+def test_pdf_fetcher_serves_static_files_only(tmp_path):
+    fetcher = StaticOnlyFetcher()
+    inside = next(p for p in static_root().rglob("*") if p.is_file())
+    assert fetcher.fetch(inside.as_uri()).read() == inside.read_bytes()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("no")
+    for url in (outside.as_uri(), "file:///etc/passwd", (static_root() / ".." / "manage.py").as_uri(),
+                "http://example.org/x.png", "https://127.0.0.1/", "data:text/plain,hello"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
