@@ -292,14 +292,24 @@ def run_jobs(plan: dict) -> list[tuple[str, float | None, str]]:
             elapsed, outcome = _timed_rolled_back(retention_sweep)
         jobs.append(("retention sweep (all open checks)", elapsed, str(outcome)[:120]))
     try:
-        from tests.perf import bench_report  # written by the reporting helper, if present
+        from reporting import services as reporting_services
+        from reporting.models import Report
+        from reporting.periods import last_month
     except ImportError:
-        bench_report = None
-    if bench_report is not None and hasattr(bench_report, "time_region_report"):
-        elapsed, note = bench_report.time_region_report()
-        jobs.append(("region monthly report", elapsed, note))
+        jobs.append(("region monthly report", None, "reporting not on this branch"))
     else:
-        jobs.append(("region monthly report", None, "reporting benchmark not on this branch"))
+        from agencies.models import Agency
+        from consent import policy
+
+        region = Agency.objects.get(pk=plan["agency"]).region
+
+        def build_report():
+            report = Report.objects.create(month=last_month(policy.today()), scope="region", region=region)
+            return reporting_services.report_build(report_id=report.pk)
+
+        elapsed, report = _timed_rolled_back(build_report)
+        jobs.append((f"region monthly report ({region.name}, PDF + CSV)", elapsed,
+                     f"status {getattr(report, 'status', '?')}"))
     return jobs
 
 
