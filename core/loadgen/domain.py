@@ -336,3 +336,51 @@ class Journey(Extension):
                 t = self.tables["note"]
                 t.add(t.new_id(), case.id, rng.choice(("face_to_face", "phone", "letter", "other_agency")), day(on),
                       rng.choice(NOTES), rng.random() < 0.05, author, case.agency, gen._ts(on, rng))
+
+
+@register
+class Reporting(Extension):
+    """Post-exit checks: re-offending (during support, +6 and +12 months) and employment at planned end + 6 months."""
+
+    name = "reporting"
+    models = ("reporting.ReoffendingCheck", "reporting.PostExitEmploymentCheck")
+    specs = {
+        "reoffending": ("reporting_reoffendingcheck", (
+            "id", "case_id", "window", "due_on", "status", "reoffended", "recorded_on", "recorded_by_id")),
+        "employment": ("reporting_postexitemploymentcheck", (
+            "id", "case_id", "due_on", "status", "in_work", "recorded_on", "recorded_by_id")),
+    }
+    WINDOWS = (("during_support", 0), ("six_months", 6), ("twelve_months", 12))
+
+    def prepare(self, world, *, today, log):
+        super().prepare(world, today=today, log=log)
+        from reporting.periods import add_months
+
+        self.add_months = add_months
+
+    def _plus(self, ordinal: int, months: int) -> int:
+        import datetime
+
+        return self.add_months(datetime.date.fromordinal(ordinal), months).toordinal()
+
+    def person(self, rng, p):
+        gen, day, today = self.gen, self.day, self.gen.today
+        for case in p.cases:
+            recorder = case.owner or gen._staff(rng, case.agency)
+            if case.end is not None:
+                for window, months in self.WINDOWS:
+                    due = self._plus(case.end, months)
+                    if due > today:
+                        break
+                    recorded = recorder is not None and rng.random() < 0.8
+                    t = self.tables["reoffending"]
+                    t.add(t.new_id(), case.id, window, day(due), "recorded" if recorded else "open",
+                          (rng.random() < 0.25) if recorded else None, day(min(today, due + rng.randint(0, 30))) if recorded else None,
+                          recorder if recorded else None)
+            due = self._plus(case.planned_end, 6)
+            if due <= today:
+                recorded = recorder is not None and rng.random() < 0.7
+                t = self.tables["employment"]
+                t.add(t.new_id(), case.id, day(due), "recorded" if recorded else "open",
+                      rng.choice(("yes", "no", "no", "unknown")) if recorded else "",
+                      day(min(today, due + rng.randint(0, 30))) if recorded else None, recorder if recorded else None)
