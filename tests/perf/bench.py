@@ -251,6 +251,9 @@ def scenarios(plan: dict, *, sign_in_requests: int = 40) -> list[Scenario]:
         Scenario("people API list", "probation", path=lambda rng: api_people),
         Scenario("people API search", "probation", path=lambda rng: f"{api_people}?q={surname(rng)}"),
     ]
+    my_work = _url("casework:my_work")
+    if my_work:
+        found.append(Scenario("my work (team)", "probation", path=lambda rng: my_work + "?whose=team"))
     found.append(Scenario("referral inbox", "inbox", path=lambda rng: inbox) if inbox and plan["pools"].get("inbox")
                  else Scenario("referral inbox", "inbox", skipped="referrals not on this branch or no referrals"))
     found.append(Scenario("retention checks due", "checks", path=lambda rng: checks) if checks and plan["pools"].get("checks")
