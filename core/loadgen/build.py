@@ -17,14 +17,14 @@ from core.loadgen.world import build_world
 def _first_ids(cursor, tables: dict[str, str]) -> dict[str, int]:
     ids = {}
     for key, table in tables.items():
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 (our own table names)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608  # nosec B608 (table names from our models)
         ids[key] = cursor.fetchone()[0]
     return ids
 
 
 def _reset_sequences(cursor, tables) -> None:
     for table in tables:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
                        f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))")
 
 

@@ -30,7 +30,7 @@ OWNER_KIND_SHARE = {AgencyKind.PROBATION: 0.5, AgencyKind.PROVIDER: 0.25, Agency
                     AgencyKind.JOBCENTRE: 0.10}
 ROLE_FOR_KIND = {AgencyKind.PROBATION: Role.CASEWORKER, AgencyKind.PRISON: Role.CASEWORKER,
                  AgencyKind.JOBCENTRE: Role.WORK_COACH, AgencyKind.PROVIDER: Role.EMPLOYMENT_ADVISER}
-BENCH_PASSWORD = "bench-only-password-not-secret"  # noqa: S105 (synthetic benchmark logins only)
+BENCH_PASSWORD = "bench-only-password-not-secret"  # noqa: S105  # nosec B105 (synthetic benchmark logins only)
 
 
 class World:
