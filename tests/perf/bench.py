@@ -437,6 +437,9 @@ def ensure_database(url: str, *, rebuild: bool) -> None:
         # assumes spinning disks and makes the planner prefer scanning all people). Recommended in
         # production too, see docs/performance.md.
         cur.execute(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1')
+        # JIT compiles any query whose *estimate* is high, even when it then touches a few rows: it cost
+        # 30-400 ms per page at 1,000,000 people (see docs/performance.md). Off for OLTP.
+        cur.execute(f'ALTER DATABASE "{name}" SET jit = off')
     conn.close()
 
 
