@@ -414,6 +414,48 @@ def write_doc(label: str, text: str) -> None:
     DOC.write_text(current)
 
 
+def _block_rows(text: str, label: str) -> dict[str, list[str]]:
+    start, end = f"<!-- bench:{label} -->", f"<!-- /bench:{label} -->"
+    if start not in text or end not in text:
+        return {}
+    block = text.split(start, 1)[1].split(end, 1)[0]
+    rows = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 8 and cells[0] not in ("scenario", "---"):
+            rows[cells[0]] = cells
+    return rows
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def comparison(text: str, small: str = "100k", large: str = "1m") -> str | None:
+    """p95 (or run time for jobs) at both sizes, their ratio, and the targets of issue 11."""
+    a, b = _block_rows(text, small), _block_rows(text, large)
+    if not a or not b:
+        return None
+    lines = [f"| scenario | p95 ms {small} | p95 ms {large} | {large} / {small} | p95 < 200 ms at {large} | within 1.3x |",
+             "|---|---:|---:|---:|---|---|"]
+    for name, row in b.items():
+        other = a.get(name)
+        if other is None:
+            continue
+        job = row[1] == "1 run"
+        x, y = _number(other[2] if job else other[3]), _number(row[2] if job else row[3])
+        if x is None or y is None:
+            continue
+        target = ("yes" if y < 60000 else "no") + " (< 60 s)" if job else ("yes" if y < 200 else "no")
+        if name.startswith("floor"):
+            target = "(floor)"
+        lines.append(f"| {name} | {x:.0f} | {y:.0f} | {y / x:.1f}x | {target} | {'yes' if y / x <= 1.3 else 'no'} |")
+    return "\n".join(lines)
+
+
 # --- database preparation ------------------------------------------------------------------------
 
 def ensure_database(url: str, *, rebuild: bool) -> None:
@@ -528,6 +570,10 @@ def main(argv=None) -> int:
     if args.label:
         write_doc(args.label, report)
         print(f"written to {DOC} under '{args.label}'")
+        compared = comparison(DOC.read_text())
+        if compared:
+            write_doc("compare", compared)
+            print(compared)
     return 0
 
 

@@ -34,3 +34,17 @@ def test_write_doc_replaces_only_its_own_block(tmp_path, monkeypatch):
     bench.write_doc("100k", "second")
     text = (tmp_path / "performance.md").read_text()
     assert "Intro." in text and "second" in text and "other" in text and "first" not in text
+
+
+def test_comparison_gives_the_ratio_of_p95_between_sizes():
+    small = bench.table([_result("caseload, first page", [0.1] * 20)])
+    large = bench.table([_result("caseload, first page", [0.12] * 20)])
+    text = f"<!-- bench:100k -->\n{small}\n<!-- /bench:100k -->\n<!-- bench:1m -->\n{large}\n<!-- /bench:1m -->"
+    compared = bench.comparison(text)
+    assert "| caseload, first page | 100 | 120 | 1.2x | yes | yes |" in compared
+
+
+def _result(name, latencies):
+    result = bench.Result(name, latencies=latencies)
+    result.wall = 1.0
+    return result
