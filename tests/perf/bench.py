@@ -452,7 +452,8 @@ def comparison(text: str, small: str = "100k", large: str = "1m") -> str | None:
         target = ("yes" if y < 60000 else "no") + " (< 60 s)" if job else ("yes" if y < 200 else "no")
         if name.startswith("floor"):
             target = "(floor)"
-        lines.append(f"| {name} | {x:.0f} | {y:.0f} | {y / x:.1f}x | {target} | {'yes' if y / x <= 1.3 else 'no'} |")
+        flat = "— (volume grows 10x)" if job else ("yes" if y / x <= 1.3 else "no")
+        lines.append(f"| {name} | {x:.0f} | {y:.0f} | {y / x:.1f}x | {target} | {flat} |")
     return "\n".join(lines)
 
 
