@@ -1,6 +1,6 @@
 from django.db import transaction
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -12,7 +12,7 @@ from audit.models import AccessEvent, Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record
 from casework import selectors, services
-from casework.models import Assessment, Case, Goal, Person, PlanAction, Rag
+from casework.models import ActionStatus, Assessment, Case, Goal, Person, PlanAction, Rag
 from consent import policy
 from core.errors import NotFound
 
@@ -226,46 +226,58 @@ class _CaseChildView(StaffOnly, generics.GenericAPIView):
     def get_case(self):
         return selectors.get_case(user=self.request.user, pk=self.kwargs["case_pk"])
 
-    def _list(self, request, case, queryset, page_name):
-        page = self.paginate_queryset(queryset)
-        access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case,
-                            detail={"page": page_name, "shown": len(page)})
+
+class _CaseChildList(_CaseChildView, generics.ListCreateAPIView):
+    """GET: the case's records, paginated like every list; POST: add one through the service."""
+
+    page_name = ""
+
+    def get_queryset(self):
+        return self.child_queryset(self.case)
+
+    def list(self, request, *args, **kwargs):
+        self.case = self.get_case()
+        page = self.paginate_queryset(self.get_queryset())
+        access_event_record(user=request.user, action=Action.VIEW, person=self.case.person, obj=self.case,
+                            detail={"page": self.page_name, "shown": len(page)})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    def create(self, request, *args, **kwargs):
+        case = self.get_case()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = self.perform_service(case, serializer.validated_data)
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
 
-class CaseAssessmentList(_CaseChildView):
+
+class CaseAssessmentList(_CaseChildList):
     serializer_class = AssessmentSerializer
+    queryset = Assessment.objects.none()  # for the schema only; get_queryset scopes every request
+    page_name = "api:assessments"
 
-    def get(self, request, case_pk):
-        case = self.get_case()
-        qs = Assessment.objects.for_user(request.user).filter(case=case).select_related("assessed_by").order_by(
+    def child_queryset(self, case):
+        return Assessment.objects.for_user(self.request.user).filter(case=case).select_related("assessed_by").order_by(
             "-assessed_on", "-id")
-        return self._list(request, case, qs, "api:assessments")
 
-    def post(self, request, case_pk):
-        case = self.get_case()
-        serializer = AssessmentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        assessment = services.assessment_record(user=request.user, case=case, **serializer.validated_data)
-        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+    def perform_service(self, case, data):
+        return services.assessment_record(user=self.request.user, case=case, **data)
 
 
-class CaseActionList(_CaseChildView):
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("status", str, enum=ActionStatus.values,
+                                                                   description="Only actions with this status")]))
+class CaseActionList(_CaseChildList):
     serializer_class = PlanActionSerializer
+    queryset = PlanAction.objects.none()  # for the schema only; get_queryset scopes every request
+    page_name = "api:actions"
 
-    def get(self, request, case_pk):
-        case = self.get_case()
-        qs = PlanAction.objects.for_user(request.user).filter(case=case)
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
-        return self._list(request, case, qs.order_by("sequence", "due_date", "id"), "api:actions")
+    def child_queryset(self, case):
+        qs = PlanAction.objects.for_user(self.request.user).filter(case=case)
+        if self.request.query_params.get("status"):
+            qs = qs.filter(status=self.request.query_params["status"])
+        return qs.order_by("sequence", "due_date", "id")
 
-    def post(self, request, case_pk):
-        case = self.get_case()
-        serializer = PlanActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        item = services.action_add(user=request.user, case=case, **serializer.validated_data)
-        return Response(PlanActionSerializer(item).data, status=status.HTTP_201_CREATED)
+    def perform_service(self, case, data):
+        return services.action_add(user=self.request.user, case=case, **data)
 
 
 class CaseActionDetail(_CaseChildView):

@@ -216,6 +216,12 @@ SPECTACULAR_SETTINGS = {
         "WithdrawReasonEnum": "referrals.models.WithdrawReason",
         "DataCategoryEnum": "consent.models.DataCategory",
         "YesNoUnknownEnum": "casework.models.YesNoUnknown",
+        "CaseEndReasonEnum": "casework.models.EndReason",
+        "ActionStatusEnum": "casework.models.ActionStatus",
+        "SpellKindEnum": "employers.models.SpellKind",
+        "SpellEndReasonEnum": "employers.models.SpellEndReason",
+        "ReferralStatusEnum": "referrals.models.Status",
+        "ReportKindEnum": "reporting.models.ReportKind",
     },
 }
 

@@ -20,3 +20,4 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 # Security features that would get in the way of other apps' tests; tests/security turns them on.
 RATE_LIMIT_ENABLED = False
 OTP_REQUIRED_FOR_MANAGERS = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405 - quiet per-login INFO lines in test output

@@ -11,6 +11,7 @@ NAV_ITEMS = [
     ("Custody", "custody:worklist", {"ebsa", "work_coach"}),
     ("Employers", "employers:employer_list", {"caseworker", "work_coach", "employment_adviser", "manager"}),
     ("Checks due", "employers:checks_due", {"employment_adviser", "caseworker", "manager"}),
+    ("Post-exit checks", "reporting:check_list", {"caseworker", "manager"}),
     ("Reports", "reporting:report_list", {"manager"}),
     ("Access log", "audit:user_access", {"manager"}),
 ]

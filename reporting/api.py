@@ -1,6 +1,6 @@
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from reporting.models import Report, ReportKind, ReportScope
 from reporting.periods import parse_month
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", "example": "2026-01"})
 class MonthField(serializers.Field):
     """A month as "YYYY-MM"."""
 
@@ -25,8 +26,8 @@ class MonthField(serializers.Field):
 
 class ReportSerializer(serializers.ModelSerializer):
     month = MonthField()
-    agency = serializers.PrimaryKeyRelatedField(read_only=True)
-    region = serializers.PrimaryKeyRelatedField(read_only=True)
+    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null for a region report
+    region = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null for an agency report
     pdf_url = serializers.SerializerMethodField()
     csv_url = serializers.SerializerMethodField()
 
@@ -60,6 +61,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Monthly outcome reports of the acting manager's agency (a commissioner: their region)."""
 
     serializer_class = ReportSerializer
+    queryset = Report.objects.none()  # for the schema only (typed {id}); get_queryset scopes every request
 
     def get_queryset(self):
         return selectors.reports_for_user(user=self.request.user)

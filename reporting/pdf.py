@@ -1,6 +1,7 @@
 """The one way Resettle makes PDFs: WeasyPrint, A4, system fonts, only our own static files."""
 
 import logging
+import mimetypes
 from pathlib import Path
 
 from django.conf import settings
@@ -28,7 +29,8 @@ class StaticOnlyFetcher(URLFetcher):
         root = static_root()
         if root not in path.parents or not path.is_file():
             raise ValueError("refused to fetch a file outside static/")
-        return URLFetcherResponse(path.as_uri(), path.read_bytes())
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime_type})
 
 
 def render_pdf(*, template_name: str, context: dict) -> bytes:

@@ -6,11 +6,14 @@ import time
 
 import pytest
 from celery import current_app, shared_task
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import transaction
 
 from casework import services
 from casework.models import Person
+from consent import policy as consent_policy
 from core import dispatch
 from core.models import PendingTask
 
@@ -127,10 +130,84 @@ def test_celery_redelivers_work_from_a_worker_that_died():
     assert conf.worker_prefetch_multiplier == 1
 
 
-@pytest.mark.skip(reason="reporting (monthly report generation) is not on main yet: enable when reporting.tasks "
-                         "exists — kill the worker mid-report, check the report is retried and no partial file is kept")
-def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies():
-    raise AssertionError("to be written against reporting.tasks")
+def _stored_files(report) -> list[str]:
+    try:
+        return sorted(default_storage.listdir(f"reports/{report.pk}")[1])
+    except FileNotFoundError:
+        return []
+
+
+def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
+        settings, tmp_path, monkeypatch, manager_a, case_a, django_capture_on_commit_callbacks):
+    """The worker is killed while it writes the report's files: no cleanup code runs (as with SIGKILL).
+
+    The report never points at the half-written files, so nobody can download them; the redelivered
+    task does not start a second build while the dead one still holds the claim; once the claim is
+    stale, asking again re-queues the report, the rebuild sweeps the orphans and stores complete files.
+    """
+    from rest_framework.test import APIClient
+
+    from core.errors import NotFound
+    from reporting import services as reporting_services
+    from reporting.models import Report
+    from reporting.periods import last_month
+    from reporting.tasks import build_report_task
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    month = last_month(consent_policy.today())
+    with django_capture_on_commit_callbacks(execute=False) as queued_calls:
+        report, queued = reporting_services.report_request(user=manager_a, month=month)
+    assert queued and len(queued_calls) == 1 and build_report_task.acks_late is True
+
+    real_save = default_storage.save
+
+    def save_then_die(name, content, **kwargs):
+        if name.endswith(".csv"):  # the PDF is on disk; the worker dies halfway through the CSV
+            data = content.read()
+            real_save(name, ContentFile(data[: len(data) // 2]), **kwargs)
+            raise SystemExit("worker killed")
+        return real_save(name, content, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", save_then_die)
+    monkeypatch.setattr(default_storage, "delete", lambda name: None)  # a killed process cleans nothing up
+    with pytest.raises(SystemExit):
+        build_report_task(report.pk)
+    monkeypatch.undo()
+
+    report.refresh_from_db()
+    orphans = _stored_files(report)
+    assert len(orphans) == 2 and {name.rsplit(".", 1)[1] for name in orphans} == {"pdf", "csv"}  # left by the kill
+    assert report.status == "running" and report.attempts == 1
+    assert not report.pdf and not report.csv  # the report points at neither file
+    with pytest.raises(NotFound):
+        reporting_services.report_download(user=manager_a, report=report, file_format="csv")
+    api = APIClient()
+    api.force_authenticate(manager_a)
+    assert api.get(f"/api/v1/reports/{report.pk}/csv/").status_code == 404
+    assert api.get(f"/api/v1/reports/{report.pk}/pdf/").status_code == 404
+
+    # Celery redelivers the message at once (acks_late, reject_on_worker_lost): the claim is fresh, so no second build
+    assert build_report_task(report.pk) == "running"
+    assert Report.objects.get(pk=report.pk).attempts == 1
+
+    # later the dead build's claim is stale: asking again re-queues it and the rebuild completes
+    Report.objects.filter(pk=report.pk).update(
+        started_at=report.started_at - reporting_services.STALE_AFTER - datetime.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        again, requeued = reporting_services.report_request(user=manager_a, month=month)
+    again.refresh_from_db()
+    assert requeued and again.pk == report.pk and again.status == "ready" and again.attempts == 2
+    stored = _stored_files(again)
+    assert stored == sorted([again.pdf.name.rsplit("/", 1)[1], again.csv.name.rsplit("/", 1)[1]])
+    assert not set(stored) & set(orphans)  # the half-written files were swept
+    with again.csv.open("rb") as f:
+        csv_text = f.read().decode("utf-8")
+    assert csv_text.startswith("measure,breakdown,value,") and csv_text.endswith("\n")
+    with again.pdf.open("rb") as f:
+        pdf = f.read()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    response = api.get(f"/api/v1/reports/{report.pk}/csv/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).decode("utf-8") == csv_text
 
 
 def test_files_are_written_atomically_pattern(tmp_path):
