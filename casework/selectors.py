@@ -41,10 +41,14 @@ def person_search(*, user, q: str):
 def caseload_for_user(*, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""):
     """Open cases the acting agency owns or is involved in: the user's own first, then the team's."""
     acting = user.acting
-    involved = CaseInvolvement.objects.filter(case=OuterRef("pk"), agency_id=acting.agency_id, ended_on__isnull=True)
+    # Candidate ids from two indexed lookups (case_caseload and the involvement agency index), not an
+    # OR with an EXISTS: the OR made PostgreSQL read every PersonAccess row of the agency, or scan all
+    # people (docs/performance.md).
+    owned = Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True).order_by().values("pk")
+    involved = CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True).order_by().values("case_id")
     qs = (
         Case.objects.for_user(user).open()
-        .filter(Q(owning_agency_id=acting.agency_id) | Exists(involved))
+        .filter(pk__in=owned.union(involved, all=True))
         .select_related("person", "owner", "owning_agency")
         .annotate(is_mine=When_(When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
     )

@@ -1,0 +1,22 @@
+"""Check the bulk-loaded PersonAccess rows against the policy computed from scratch."""
+
+import random
+
+from consent import policy
+from consent.models import PersonAccess
+
+
+def check_sample(person_ids: list[int], *, sample: int = 200, seed: int = 1) -> list[str]:
+    """Return a list of mismatches (empty when stored rows equal policy.expected_access)."""
+    rng = random.Random(seed)  # noqa: S311
+    chosen = rng.sample(person_ids, min(sample, len(person_ids)))
+    stored: dict[int, dict] = {pid: {} for pid in chosen}
+    for row in PersonAccess.objects.filter(person_id__in=chosen).values_list(
+            "person_id", "agency_id", "visible_until", "sensitive_until", "is_owner"):
+        stored[row[0]][row[1]] = (row[2], row[3], row[4])
+    problems = []
+    for pid in chosen:
+        expected = {agency: (vis, sens, owner) for agency, (vis, sens, owner) in policy.expected_access(pid).items()}
+        if stored[pid] != expected:
+            problems.append(f"person {pid}: stored {stored[pid]} != expected {expected}")
+    return problems
