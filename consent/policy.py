@@ -107,6 +107,23 @@ def scope_by_person(queryset, user, person_field="person"):
     )
 
 
+def visible_person_ids(user):
+    """A subquery of the ids of people the acting agency may see, driven by the PersonAccess index.
+
+    Use it where a filter needs `person_id IN (...)` inside an OR; it starts from the agency's
+    access rows rather than from the whole people table.
+    """
+    from consent.models import PersonAccess
+
+    acting = acting_of(user)
+    if acting is None or acting.role not in STAFF:
+        return PersonAccess.objects.none().values("person_id")
+    return PersonAccess.objects.filter(
+        _restricted_clause(user, "person__"), agency_id=acting.agency_id, visible_until__gte=today(),
+        person__anonymised_at__isnull=True,
+    ).values("person_id")
+
+
 def sees_sensitive(user, person) -> bool:
     from consent.models import PersonAccess
 
