@@ -133,12 +133,6 @@ class ReferralQuerySet(models.QuerySet):
         return self.filter(from_agency_id=user.acting.agency_id)
 
 
-def _person_model():
-    from casework.models import Person
-
-    return Person
-
-
 class Referral(models.Model):
     person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="referrals")
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="referrals")
