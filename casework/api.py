@@ -208,6 +208,12 @@ class PlanActionSerializer(serializers.ModelSerializer):
     goal = serializers.PrimaryKeyRelatedField(queryset=Goal.objects.all(), required=False, allow_null=True)
     sequence = serializers.IntegerField(min_value=1, max_value=999, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        # a goal on a case the user may not see is "does not exist", like any foreign record
+        self.fields["goal"].queryset = Goal.objects.for_user(request.user) if request else Goal.objects.none()
+
     class Meta:
         model = PlanAction
         fields = ["id", "case", "description", "owner_agency", "owner", "goal", "sequence", "due_date", "status",
@@ -295,7 +301,7 @@ class CaseActionDetail(_CaseChildView):
 
     def patch(self, request, case_pk, action_pk):
         item = self.get_object()
-        serializer = PlanActionPatchSerializer(item, data=request.data, partial=True)
+        serializer = PlanActionPatchSerializer(item, data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
