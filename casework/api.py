@@ -58,7 +58,9 @@ class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         q = self.request.query_params.get("q", "").strip()
         if q and self.action == "list":
             return selectors.person_search(user=self.request.user, q=q[:100])
-        return Person.objects.for_user(self.request.user).order_by("last_name", "first_name", "id")
+        # PersonAccess.sort_key (surname then given name) in the scope's own join: the first page walks
+        # the (agency, sort_key) index instead of sorting everyone the agency may see.
+        return Person.objects.for_user(self.request.user).order_by("access__sort_key", "access__person_id")
 
     def get_serializer_class(self):
         return PersonPatchSerializer if self.action == "partial_update" else PersonSerializer

@@ -74,6 +74,8 @@ class Person(models.Model):
         permissions = [(policy.RESTRICTED_PERMISSION, "May see this restricted person")]
         indexes = [
             models.Index(fields=["crn"], name="person_crn"),
+            # Covering: the incoming-referral rule checks these two flags per referral from the index.
+            models.Index(fields=["id"], include=["restricted", "anonymised_at"], name="person_withheld_flags"),
             models.Index(fields=["prison_number"], name="person_prison_number"),
             models.Index(fields=["national_insurance_number"], name="person_nino"),
         ]
@@ -163,6 +165,9 @@ class Case(models.Model):
         ordering = ["-start_date", "-id"]
         indexes = [
             models.Index(fields=["owning_agency", "end_date", "stage"], name="case_caseload"),
+            # Covering, open cases only: the caseload's candidates and filters without reading the table.
+            models.Index(fields=["owning_agency", "id"], include=["person", "owner", "stage", "support_level"],
+                         condition=models.Q(end_date__isnull=True), name="case_open_caseload"),
             models.Index(fields=["owner", "end_date"], name="case_owner"),
         ]
         constraints = [

@@ -41,6 +41,7 @@ from consent import policy
 from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
+from core.pagination import narrow_page
 from core.views import apply_error, querystring_without
 
 PAGE_SIZE = 25
@@ -72,7 +73,7 @@ def caseload(request):
     cases = selectors.caseload_for_user(
         user=request.user, stage=filters.get("stage", ""), support_level=filters.get("support_level", ""),
         mine=filters.get("mine") == "1", q=filters.get("q", ""))
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = narrow_page(cases, request.GET.get("page"), PAGE_SIZE)
     access_event_record(user=request.user, action=Action.SEARCH if filters.get("q") else Action.VIEW,
                         detail={"page": "caseload", "filters": {k: v for k, v in filters.items() if v},
                                 "shown": len(page.object_list)})

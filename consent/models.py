@@ -29,6 +29,9 @@ class ConsentMethod(models.TextChoices):
     VERBAL_WITNESSED = "verbal_witnessed", "Verbal, with a witness"
 
 
+LIVE_CONSENT_FIELDS = ["employment_support", "given_on", "expires_on", "withdrawn_on"]
+
+
 class ConsentRecord(models.Model):
     """The person's consent to share with one recipient agency for the purposes ticked."""
 
@@ -56,7 +59,12 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-given_on", "-id"]
-        indexes = [models.Index(fields=["person", "recipient_agency"], name="consent_person_recipient")]
+        # Covering: "is there a live consent?" is answered from the index, per person (referral scope)
+        # or per recipient agency (the receiving agency's inbox, hashed).
+        indexes = [models.Index(fields=["person", "recipient_agency"], include=LIVE_CONSENT_FIELDS,
+                                name="consent_person_recipient"),
+                   models.Index(fields=["recipient_agency", "person"], include=LIVE_CONSENT_FIELDS,
+                                name="consent_recipient_person")]
         constraints = [
             models.CheckConstraint(condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("given_on")),
                                    name="consent_expiry_after_given"),
@@ -131,7 +139,10 @@ class PersonAccess(models.Model):
 
     Rebuilt for a person by consent.policy.refresh_person_access in the same transaction as every
     ownership, involvement, gateway and consent change. Expiry lives in visible_until, so the
-    query `visible_until >= today` hides an expired consent at once, with no batch job.
+    query `visible_until >= today` hides an expired consent at once, with no batch job. The
+    person's `restricted` flag is copied here (consent.services.person_set_restricted keeps it in
+    step) and an anonymised person has no rows, so a scoped query never has to read the people
+    table to decide access (docs/performance.md).
     """
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
@@ -139,12 +150,17 @@ class PersonAccess(models.Model):
     visible_until = models.DateField()
     sensitive_until = models.DateField(null=True, blank=True)
     is_owner = models.BooleanField(default=False)
+    restricted = models.BooleanField(default=False)
     sort_key = models.CharField(max_length=210)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "person"], name="person_access_unique")]
-        indexes = [models.Index(fields=["agency", "visible_until", "person"], name="person_access_lookup"),
-                   models.Index(fields=["agency", "sort_key"], name="person_access_sorted")]
+        # Covering (INCLUDE, PostgreSQL only): the scope and the people list read the index alone, never
+        # the table's pages, which at 1,000,000 people are scattered (docs/performance.md).
+        indexes = [models.Index(fields=["agency", "visible_until", "person"], include=["restricted", "sort_key"],
+                                name="person_access_lookup"),
+                   models.Index(fields=["agency", "sort_key", "person"], include=["visible_until", "restricted"],
+                                name="person_access_sorted")]
 
 
 class RestrictedPersonUserPermission(UserObjectPermissionBase):

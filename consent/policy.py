@@ -74,37 +74,48 @@ def require_owner(user, case) -> None:
 # --- Scoping --------------------------------------------------------------------------------
 
 def _restricted_clause(user, prefix=""):
+    """Restricted people only for named users; `prefix` leads to a PersonAccess row."""
     from consent.models import RestrictedPersonUserPermission
 
     granted = RestrictedPersonUserPermission.objects.filter(
         user=user, permission__codename=RESTRICTED_PERMISSION).values("content_object_id")
-    return Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}pk__in": granted})
+    return Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}person__in": granted})
+
+
+def not_withheld(user, person_field="person"):
+    """For rows an agency sees *before* it may see the person (an incoming referral): never an
+    anonymised record, and a restricted person only for named users. Reads the people table."""
+    from consent.models import RestrictedPersonUserPermission
+
+    granted = RestrictedPersonUserPermission.objects.filter(
+        user=user, permission__codename=RESTRICTED_PERMISSION).values("content_object_id")
+    p = f"{person_field}__"
+    return (Q(**{f"{p}restricted": False}) | Q(**{f"{person_field}__in": granted})) & Q(**{f"{p}anonymised_at__isnull": True})
+
+
+def _access_q(user, prefix=""):
+    """The whole rule on PersonAccess rows (with `prefix` leading to them), or None for no access.
+
+    Every condition sits in one Q so that Django joins PersonAccess once; the people table is
+    never read: restricted is copied into PersonAccess and anonymised people have no rows.
+    """
+    acting = acting_of(user)
+    if acting is None or acting.role not in STAFF:
+        return None
+    return _restricted_clause(user, prefix) & Q(**{f"{prefix}agency_id": acting.agency_id,
+                                                   f"{prefix}visible_until__gte": today()})
 
 
 def scope_people(queryset, user):
     """People the acting agency may see now (one indexed join on PersonAccess)."""
-    acting = acting_of(user)
-    if acting is None or acting.role not in STAFF:
-        return queryset.none()
-    return queryset.filter(
-        _restricted_clause(user),
-        access__agency_id=acting.agency_id,
-        access__visible_until__gte=today(),
-        anonymised_at__isnull=True,
-    )
+    rule = _access_q(user, "access__")
+    return queryset.none() if rule is None else queryset.filter(rule)
 
 
 def scope_by_person(queryset, user, person_field="person"):
     """Rows belonging to people the acting agency may see (cases, notes, spells, ...)."""
-    acting = acting_of(user)
-    if acting is None or acting.role not in STAFF:
-        return queryset.none()
-    p = f"{person_field}__"
-    return queryset.filter(
-        _restricted_clause(user, p),
-        **{f"{p}access__agency_id": acting.agency_id, f"{p}access__visible_until__gte": today(),
-           f"{p}anonymised_at__isnull": True},
-    )
+    rule = _access_q(user, f"{person_field}__access__")
+    return queryset.none() if rule is None else queryset.filter(rule)
 
 
 def visible_person_ids(user):
@@ -115,13 +126,10 @@ def visible_person_ids(user):
     """
     from consent.models import PersonAccess
 
-    acting = acting_of(user)
-    if acting is None or acting.role not in STAFF:
+    rule = _access_q(user)
+    if rule is None:
         return PersonAccess.objects.none().values("person_id")
-    return PersonAccess.objects.filter(
-        _restricted_clause(user, "person__"), agency_id=acting.agency_id, visible_until__gte=today(),
-        person__anonymised_at__isnull=True,
-    ).values("person_id")
+    return PersonAccess.objects.filter(rule).values("person_id")
 
 
 def sees_sensitive(user, person) -> bool:
@@ -167,21 +175,20 @@ def _merge(rows, agency_id, visible_until, sensitive_until, owner=False):
 
 def expected_access(person_id: int) -> dict[int, tuple]:
     """The access rule computed from scratch: {agency_id: (visible_until, sensitive_until, is_owner)}."""
-    from casework.models import Case
+    from casework.models import Case, Person
     from consent.models import CaseInvolvement, ConsentRecord, StatutoryGateway
 
     rows: dict[int, tuple] = {}
+    person = Person.objects.filter(pk=person_id).values("anonymised_at", "created_by_agency_id").first()
+    if person is None or person["anonymised_at"] is not None:
+        return rows  # an anonymised record is seen by nobody (reports read it without the policy)
     has_case = False
     for agency_id, end_date in Case.objects.filter(person_id=person_id).values_list("owning_agency_id", "end_date"):
         until = FOREVER if end_date is None else end_date + datetime.timedelta(days=OWNER_GRACE_DAYS)
         _merge(rows, agency_id, until, until, owner=end_date is None)
         has_case = True
-    if not has_case:
-        from casework.models import Person
-
-        creator = Person.objects.filter(pk=person_id).values_list("created_by_agency_id", flat=True).first()
-        if creator:
-            _merge(rows, creator, FOREVER, FOREVER, owner=True)
+    if not has_case and person["created_by_agency_id"]:
+        _merge(rows, person["created_by_agency_id"], FOREVER, FOREVER, owner=True)
     involved = set(CaseInvolvement.objects.filter(case__person_id=person_id, ended_on__isnull=True,
                                                   case__end_date__isnull=True).values_list("agency_id", flat=True))
     consents = ConsentRecord.objects.filter(person_id=person_id, employment_support=True, withdrawn_on__isnull=True,
@@ -197,18 +204,27 @@ def expected_access(person_id: int) -> dict[int, tuple]:
     return rows
 
 
+def sort_key_for(last_name: str, first_name: str) -> str:
+    """The caseload and people-list order (surname, then given name, case-insensitive)."""
+    return f"{last_name} {first_name}".lower()[:210]
+
+
 def refresh_person_access(person) -> None:
     """Rewrite the PersonAccess rows of one person from the rule. Call inside the changing transaction."""
+    from casework.models import Person
     from consent.models import PersonAccess
 
     rows = expected_access(person.pk)
-    sort_key = f"{person.last_name} {person.first_name}".lower()[:210]
+    # the stored row, not the caller's copy, which may predate a rename or a restriction
+    last_name, first_name, restricted = Person.objects.filter(pk=person.pk).values_list(
+        "last_name", "first_name", "restricted").get()
+    sort_key = sort_key_for(last_name, first_name)
     PersonAccess.objects.filter(person_id=person.pk).exclude(agency_id__in=rows).delete()
     existing = {a.agency_id: a for a in PersonAccess.objects.filter(person_id=person.pk)}
     for agency_id, (visible_until, sensitive_until, is_owner) in rows.items():
         row = existing.get(agency_id)
         values = {"visible_until": visible_until, "sensitive_until": sensitive_until, "is_owner": is_owner,
-                  "sort_key": sort_key}
+                  "restricted": restricted, "sort_key": sort_key}
         if row is None:
             PersonAccess.objects.create(agency_id=agency_id, person_id=person.pk, **values)
         elif any(getattr(row, k) != v for k, v in values.items()):

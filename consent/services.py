@@ -17,6 +17,7 @@ from consent.models import (
     ConsentRecord,
     DataCategory,
     InvolvementBasis,
+    PersonAccess,
     Purpose,
     RestrictedPersonUserPermission,
     StatutoryGateway,
@@ -170,6 +171,7 @@ def person_set_restricted(*, user, person, restricted: bool) -> None:
         RestrictedPersonUserPermission.objects.get_or_create(
             user=user, permission=_restricted_permission(), content_object=person)
     type(person).objects.filter(pk=person.pk).update(restricted=restricted)
+    PersonAccess.objects.filter(person=person).update(restricted=restricted)
     access_event_record(user=user, action=Action.CHANGE, person=person, detail={"restricted": restricted})
 
 

@@ -12,6 +12,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from consent import policy
 from core.errors import ApplicationError
+from core.pagination import narrow_page
 from core.views import apply_error
 from employers import matching, selectors, services
 from employers.forms import (
@@ -311,7 +312,7 @@ def spell_edit(request, pk):
 def checks_due(request):
     _staff_only(request.user)
     mine = request.GET.get("mine") == "1"
-    page = Paginator(selectors.checks_due_for_user(user=request.user, mine=mine), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = narrow_page(selectors.checks_due_for_user(user=request.user, mine=mine), request.GET.get("page"), PAGE_SIZE)
     access_event_record(user=request.user, action=Action.VIEW, detail={"page": "checks_due", "shown": len(page.object_list)})
     return render(request, "employers/checks_due.html", {"page": page, "mine": mine, "today": policy.today()})
 

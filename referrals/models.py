@@ -108,29 +108,33 @@ class ReferralQuerySet(models.QuerySet):
         covers it: before acceptance it cannot see the person's record, and after a withdrawal it sees
         neither. Any other agency sees nothing (404).
         """
+        sent, received = self.sent_by(user), self.received_by(user)
+        # Two index-driven branches joined by UNION ALL inside IN, not an OR: the OR made PostgreSQL
+        # test both rules on every referral of the agency and read the people table for each
+        # (docs/performance.md).
+        return self.filter(pk__in=sent.order_by().values("pk").union(received.order_by().values("pk"), all=True))
+
+    def sent_by(self, user):
+        """The acting agency's own referrals (drafts too) for people it may still see."""
         acting = policy.acting_of(user)
         if acting is None or acting.role not in policy.STAFF:
             return self.none()
-        today = policy.today()
-        sent_by_us = Q(from_agency_id=acting.agency_id, person_id__in=policy.visible_person_ids(user))
+        return self.filter(from_agency_id=acting.agency_id, person_id__in=policy.visible_person_ids(user))
+
+    def received_by(self, user):
+        """Referrals sent to the acting agency that a live employment-support consent covers."""
+        acting = policy.acting_of(user)
+        if acting is None or acting.role not in policy.STAFF:
+            return self.none()
         from consent.models import ConsentRecord
 
+        today = policy.today()
         live_consent = ConsentRecord.objects.filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=today),
             person_id=OuterRef("person_id"), recipient_agency_id=acting.agency_id, employment_support=True,
             withdrawn_on__isnull=True, given_on__lte=today)
-        to_us = (Q(to_agency_id=acting.agency_id) & ~Q(status=Status.DRAFT) & Q(Exists(live_consent))
-                 & policy._restricted_clause(user, "person__") & Q(person__anonymised_at__isnull=True))
-        # The outer agency filter lets PostgreSQL start from the two agency indexes (a bitmap OR)
-        # instead of scanning every referral; each branch then re-checks its own rule.
-        ours = Q(from_agency_id=acting.agency_id) | Q(to_agency_id=acting.agency_id)
-        return self.filter(ours).filter(sent_by_us | to_us)
-
-    def incoming(self, user):
-        return self.filter(to_agency_id=user.acting.agency_id).exclude(status=Status.DRAFT)
-
-    def outgoing(self, user):
-        return self.filter(from_agency_id=user.acting.agency_id)
+        return (self.filter(policy.not_withheld(user), Exists(live_consent), to_agency_id=acting.agency_id)
+                .exclude(status=Status.DRAFT))
 
 
 class Referral(models.Model):

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,6 +12,7 @@ from casework.models import Person
 from casework.selectors import get_case
 from consent import policy
 from core.errors import ApplicationError, Conflict, NotFound
+from core.pagination import narrow_page
 from core.views import apply_error, querystring_without
 from referrals import selectors, services
 from referrals.forms import (
@@ -70,9 +70,11 @@ def inbox(request):
     _staff_only(request.user)
     form = InboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    referrals = selectors.referral_list_for_user(user=request.user, direction=filters.get("direction", ""),
-                                                 status=filters.get("status", ""))
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    direction, status = filters.get("direction", ""), filters.get("status", "")
+    referrals = selectors.referral_list_for_user(user=request.user, direction=direction, status=status)
+    counts = selectors.inbox_counts(user=request.user)
+    page = narrow_page(referrals, request.GET.get("page"), PAGE_SIZE,
+                       count=selectors.inbox_total(counts, direction=direction, status=status))
     today = policy.today()
     agency_id = request.user.acting.agency_id
     for referral in page.object_list:
@@ -82,7 +84,7 @@ def inbox(request):
                         detail={"page": "referrals_inbox", "filters": {k: v for k, v in filters.items() if v},
                                 "shown": len(page.object_list)})
     return render(request, "referrals/referral_inbox.html", {
-        "form": form, "page": page, "counts": selectors.inbox_counts(user=request.user),
+        "form": form, "page": page, "counts": counts,
         "querystring": querystring_without(request, "page")})
 
 

@@ -9,7 +9,7 @@ import bisect
 import datetime
 import itertools
 
-from consent.policy import FOREVER, OWNER_GRACE_DAYS
+from consent.policy import FOREVER, OWNER_GRACE_DAYS, sort_key_for
 from core.loadgen.copy import DayCache, Table
 from core.loadgen.names import FEMALE, MALE, surname
 
@@ -79,7 +79,7 @@ TABLES = {
                                                 "created_by_id", "created_at")),
     "gateway": ("consent_statutorygateway", ("id", "person_id", "agency_id", "reason", "started_on", "ends_on")),
     "access": ("consent_personaccess", ("id", "agency_id", "person_id", "visible_until", "sensitive_until",
-                                        "is_owner", "sort_key")),
+                                        "is_owner", "restricted", "sort_key")),
     "event": ("audit_accessevent", ("id", "at", "user_id", "agency_id", "person_id", "action", "object_type",
                                     "object_id", "detail")),
 }
@@ -89,7 +89,7 @@ class Person:
     """What later generators (referrals, jobs, assessments...) need to know about one person."""
 
     __slots__ = ("id", "region", "male", "group", "cases", "open_case", "involved", "sees", "custody", "reception",
-                 "release", "prison", "first_name", "last_name", "rows", "partners", "consents")
+                 "release", "prison", "first_name", "last_name", "rows", "partners", "consents", "restricted")
 
     def merge(self, agency, vis, sens, owner=False):
         """consent.policy._merge: latest visibility, latest sensitive date, owner if any source owns."""
@@ -228,12 +228,13 @@ class PeopleGenerator:
                 if rng.random() < 0.7 else "")
         crn = f"{LETTERS[(pid // 1000000) % len(LETTERS)]}{pid % 1000000:06d}"
         verified = current.start + rng.randint(0, 30) if rng.random() < 0.6 else None
+        p.restricted = rng.random() < 0.002  # copied into the person's PersonAccess rows in finish()
         t["person"].add(pid, first, last, aliases, day(dob), "male" if male else "female", nino, prison_number, crn,
                         home, release_area, day(verified) if verified and verified <= today else None, None,
                         rng.random() < 0.6, rng.random() < 0.55,
                         "in_custody" if in_custody_now else pick_accommodation(rng),
                         "not_available" if in_custody_now else pick_employment(rng), pick_benefit(rng),
-                        rng.random() < 0.002, p.cases[0].agency, 1, self._ts(p.cases[0].start, rng),
+                        p.restricted, p.cases[0].agency, 1, self._ts(p.cases[0].start, rng),
                         self._ts(current.start, rng), None)
 
         # sharing: involvements with consent; access computed with the policy's rule
@@ -310,9 +311,9 @@ class PeopleGenerator:
         today = self.today
         pid = p.id
         rows = p.rows
-        sort_key = f"{p.last_name} {p.first_name}".lower()[:210]
+        sort_key = sort_key_for(p.last_name, p.first_name)
         for agency, (vis, sens, owner) in rows.items():
-            t["access"].add(t["access"].new_id(), agency, pid, day(vis), day(sens), owner, sort_key)
+            t["access"].add(t["access"].new_id(), agency, pid, day(vis), day(sens), owner, p.restricted, sort_key)
         p.sees = [a for a, v in rows.items() if v[0] >= today]
 
         # access events: views and changes by staff of the agencies that see the person

@@ -2,6 +2,7 @@
 
 import random
 
+from casework.models import Person
 from consent import policy
 from consent.models import PersonAccess
 
@@ -12,11 +13,13 @@ def check_sample(person_ids: list[int], *, sample: int = 200, seed: int = 1) -> 
     chosen = rng.sample(person_ids, min(sample, len(person_ids)))
     stored: dict[int, dict] = {pid: {} for pid in chosen}
     for row in PersonAccess.objects.filter(person_id__in=chosen).values_list(
-            "person_id", "agency_id", "visible_until", "sensitive_until", "is_owner"):
-        stored[row[0]][row[1]] = (row[2], row[3], row[4])
+            "person_id", "agency_id", "visible_until", "sensitive_until", "is_owner", "restricted"):
+        stored[row[0]][row[1]] = (row[2], row[3], row[4], row[5])
+    restricted = dict(Person.objects.filter(pk__in=chosen).values_list("pk", "restricted"))
     problems = []
     for pid in chosen:
-        expected = {agency: (vis, sens, owner) for agency, (vis, sens, owner) in policy.expected_access(pid).items()}
+        expected = {agency: (vis, sens, owner, restricted[pid])
+                    for agency, (vis, sens, owner) in policy.expected_access(pid).items()}
         if stored[pid] != expected:
             problems.append(f"person {pid}: stored {stored[pid]} != expected {expected}")
     return problems

@@ -237,6 +237,8 @@ def test_person_access_always_equals_rule_from_scratch(caseworker_a, manager_a, 
         expected = policy.expected_access(person.pk)
         stored = {a.agency_id: (a.visible_until, a.sensitive_until, a.is_owner) for a in PersonAccess.objects.filter(person=person)}
         assert stored == expected
+        person.refresh_from_db()
+        assert {a.restricted for a in PersonAccess.objects.filter(person=person)} <= {person.restricted}
 
     check()
     c1 = share_with(caseworker_a, case_a, jobcentre_a, expires_on=TODAY() + datetime.timedelta(days=30))
@@ -250,4 +252,14 @@ def test_person_access_always_equals_rule_from_scratch(caseworker_a, manager_a, 
     case_services.case_update(user=caseworker_a, case=case_a, version=case_a.version, end_date=TODAY(), end_reason="moved_away")
     check()
     _, second = person_with_case(caseworker_a, last_name="Other")
+    check()
+    services.person_set_restricted(user=manager_a, person=person, restricted=True)
+    check()
+    assert PersonAccess.objects.filter(person=person, restricted=True).exists()
+    stale = Person.objects.get(pk=person.pk)
+    stale.restricted = False  # a caller's copy from before the restriction: the refresh reads the row
+    policy.refresh_person_access(stale)
+    check()
+    assert PersonAccess.objects.filter(person=person, restricted=True).exists()
+    services.person_set_restricted(user=manager_a, person=person, restricted=False)
     check()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from consent import services as consent_services
+from referrals import selectors
 from referrals.models import Referral, Status
 from tests.referrals.conftest import make_referral
 
@@ -219,3 +220,24 @@ def test_navigation_shows_how_many_referrals_wait_for_an_answer(client_for, advi
     assert "Referrals (1)" in client_for(adviser_a).get(reverse("referrals:inbox")).content.decode()
     html = client_for(caseworker_a).get(reverse("referrals:inbox")).content.decode()
     assert "Referrals (1)" not in html and "Referrals" in html
+
+
+def test_inbox_length_from_the_tab_counts_matches_the_list_for_every_filter(caseworker_a, adviser_a, case_a,
+                                                                            provision_a, consent_a, draft_a, sent_a):
+    """The inbox takes its 'N referrals' from inbox_counts instead of counting the list again."""
+    from referrals.forms import InboxFilterForm
+
+    Referral.objects.filter(pk=sent_a.pk).update(respond_by=datetime.date.today() - datetime.timedelta(days=3))
+    _bulk_referrals(7, case_a, provision_a, caseworker_a)
+    Referral.objects.filter(reason="Bulk 1").update(status=Status.ACCEPTED)
+    checked = 0
+    for user in (caseworker_a, adviser_a):
+        counts = selectors.inbox_counts(user=user)
+        for direction, _label in InboxFilterForm.base_fields["direction"].choices:
+            for status, _label in InboxFilterForm.base_fields["status"].choices:
+                total = selectors.inbox_total(counts, direction=direction, status=status)
+                if total is not None:
+                    listed = selectors.referral_list_for_user(user=user, direction=direction, status=status)
+                    assert total == listed.count() == len(list(listed)), (user, direction, status)
+                    checked += 1
+    assert checked == 2 * 10

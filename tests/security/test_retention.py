@@ -87,6 +87,20 @@ def test_anonymised_person_is_hidden_from_staff(old_person, caseworker_a):
     assert not Person.objects.for_user(caseworker_a).filter(pk=old_person.pk).exists()
 
 
+def test_anonymised_person_has_no_access_rows_even_while_a_rule_would_grant_one(caseworker_a):
+    """Scopes read PersonAccess alone (no people-table check), so anonymisation must empty it."""
+    from consent.models import PersonAccess
+    from consent.retention import person_anonymise
+
+    person, case = person_with_case(caseworker_a)  # open case: the owner would see them for ever
+    assert PersonAccess.objects.filter(person=person).exists()
+    person_anonymise(person=person)
+    assert policy.expected_access(person.pk) == {}
+    assert not PersonAccess.objects.filter(person=person).exists()
+    assert not Person.objects.for_user(caseworker_a).filter(pk=person.pk).exists()
+    assert not Case.objects.for_user(caseworker_a).filter(pk=case.pk).exists()
+
+
 def test_people_kept(caseworker_a):
     recent, _ = _closed_person(caseworker_a, closed_on=_years_ago(5), first_name="Recent", crn="X400004")
     boundary, _ = _closed_person(caseworker_a, closed_on=cutoff(TODAY), first_name="Boundary", crn="X400005")
