@@ -166,7 +166,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["owning_agency", "end_date", "stage"], name="case_caseload"),
             # Covering, open cases only: the caseload's candidates and filters without reading the table.
-            models.Index(fields=["owning_agency", "id"], include=["person", "owner", "stage", "support_level"],
+            models.Index(fields=["owning_agency", "id"], include=["person", "owner", "stage", "support_level", "start_date"],
                          condition=models.Q(end_date__isnull=True), name="case_open_caseload"),
             models.Index(fields=["owner", "end_date"], name="case_owner"),
         ]

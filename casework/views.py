@@ -41,7 +41,7 @@ from consent import policy
 from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
-from core.pagination import narrow_page
+from core.pagination import narrow_page, narrow_slice
 from core.views import apply_error, querystring_without
 
 PAGE_SIZE = 25
@@ -592,7 +592,7 @@ def my_work(request):
     mine_only = not team
     overdue = list(selectors.overdue_actions(user=request.user, mine_only=mine_only)[:50])
     handoffs = list(selectors.handoffs_waiting(user=request.user)[:50])
-    quiet = list(selectors.cases_without_contact(user=request.user, mine_only=mine_only)[:50])
+    quiet = narrow_slice(selectors.cases_without_contact(user=request.user, mine_only=mine_only), 50)
     access_event_record(user=request.user, action=Action.VIEW, detail={
         "page": "my_work", "shown": len(overdue) + len(handoffs) + len(quiet)})
     return render(request, "casework/my_work.html", {

@@ -12,6 +12,35 @@ import copy
 from django.core.paginator import Page, Paginator
 
 
+def _load(queryset, keyed: dict) -> list:
+    """The rows for {pk: annotation values}, in that order, with the queryset's joins and prefetches."""
+    names = list(queryset.query.annotations)
+    rows = {}
+    if keyed:
+        loader = queryset.model._default_manager.filter(pk__in=list(keyed))
+        loader.query.select_related = copy.deepcopy(queryset.query.select_related)
+        loader.query.deferred_loading = copy.deepcopy(queryset.query.deferred_loading)
+        loader._prefetch_related_lookups = queryset._prefetch_related_lookups
+        rows = {row.pk: row for row in loader}
+    loaded = []
+    for pk, values in keyed.items():
+        if pk in rows:
+            row = rows[pk]
+            for name, value in zip(names, values, strict=True):
+                setattr(row, name, value)
+            loaded.append(row)
+    return loaded
+
+
+def _keyed(rows) -> dict:
+    return {row[0]: row[1:] for row in rows}
+
+
+def narrow_slice(queryset, limit: int) -> list:
+    """The first `limit` rows of `queryset` (scoped and ordered), sorted narrow, joined after."""
+    return _load(queryset, _keyed(queryset.values_list("pk", *queryset.query.annotations)[:limit]))
+
+
 def narrow_page(queryset, number, per_page: int, *, count: int | None = None) -> Page:
     """A Page of `queryset` (already scoped by the access policy and ordered), rows in its order.
 
@@ -20,24 +49,9 @@ def narrow_page(queryset, number, per_page: int, *, count: int | None = None) ->
     The rows are loaded by the primary keys the scoped query has just returned, in the same request,
     so the access rule is not evaluated a second time; annotations come from the scoped query.
     """
-    names = list(queryset.query.annotations)
-    paginator = Paginator(queryset.values_list("pk", *names), per_page)
+    paginator = Paginator(queryset.values_list("pk", *queryset.query.annotations), per_page)
     if count is not None:
         paginator.count = count  # a cached_property: the instance value replaces the COUNT query
     page = paginator.get_page(number)
-    keyed = {row[0]: row[1:] for row in page.object_list}
-    rows = {}
-    if keyed:
-        loader = queryset.model._default_manager.filter(pk__in=list(keyed))
-        loader.query.select_related = copy.deepcopy(queryset.query.select_related)
-        loader.query.deferred_loading = copy.deepcopy(queryset.query.deferred_loading)
-        loader._prefetch_related_lookups = queryset._prefetch_related_lookups
-        rows = {row.pk: row for row in loader}
-    page.object_list = []
-    for pk, values in keyed.items():
-        if pk in rows:
-            row = rows[pk]
-            for name, value in zip(names, values, strict=True):
-                setattr(row, name, value)
-            page.object_list.append(row)
+    page.object_list = _load(queryset, _keyed(page.object_list))
     return page

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('end_date__isnull', True)), fields=['owning_agency', 'id'], include=('person', 'owner', 'stage', 'support_level'), name='case_open_caseload'),
+            index=models.Index(condition=models.Q(('end_date__isnull', True)), fields=['owning_agency', 'id'], include=('person', 'owner', 'stage', 'support_level', 'start_date'), name='case_open_caseload'),
         ),
         migrations.AddIndex(
             model_name='person',
