@@ -38,31 +38,47 @@ def person_search(*, user, q: str):
         "last_name", "first_name", "id")
 
 
-def caseload_for_user(*, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""):
-    """Open cases the acting agency owns or is involved in: the user's own first, then the team's."""
-    acting = user.acting
-    # Candidate ids from two indexed lookups (case_caseload and the involvement agency index), not an
-    # OR with an EXISTS: the OR made PostgreSQL read every PersonAccess row of the agency, or scan all
-    # people (docs/performance.md).
-    owned = Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True).order_by().values("pk")
-    involved = CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True).order_by().values("case_id")
-    qs = (
-        Case.objects.for_user(user).open()
-        .filter(pk__in=owned.union(involved, all=True))
-        .select_related("person", "owner", "owning_agency")
-        .annotate(is_mine=When_(When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
-    )
+def _caseload(user, *, stage="", support_level="", q=""):
+    """Open cases the acting agency may see, filtered; each row knows whether it is the user's."""
+    qs = (Case.objects.for_user(user).open()
+          .select_related("person", "owner", "owning_agency")
+          .annotate(is_mine=When_(When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())))
     if stage:
         qs = qs.filter(stage=stage)
     if support_level:
         qs = qs.filter(support_level=support_level)
-    if mine:
-        qs = qs.filter(owner_id=user.pk)
     if q:
         qs = qs.filter(person__in=person_search(user=user, q=q).values("pk"))
-    # PersonAccess.sort_key (surname, given name) comes from the scope's own join and its covering
-    # index, so ordering never reads the people table.
-    return qs.order_by("is_mine", "person__access__sort_key", "id")
+    return qs
+
+
+def caseload_segments(*, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""):
+    """The caseload as it is shown: the user's own cases, then the team's, then other agencies' cases
+    the agency is involved in; each by name (Case.sort_key), so that each segment is one walk of the
+    case_open_caseload index (or the involvement index) and a page reads about 25 rows, not the
+    agency's thousands (docs/performance.md). Use with core.pagination.narrow_page(segments=...)."""
+    agency_id = user.acting.agency_id
+    qs = _caseload(user, stage=stage, support_level=support_level, q=q)
+    order = ("sort_key", "id")
+    own = qs.filter(owning_agency_id=agency_id)
+    segments = [own.filter(owner_id=user.pk).order_by(*order)]
+    if not mine:
+        involved = CaseInvolvement.objects.filter(agency_id=agency_id, ended_on__isnull=True).values("case_id")
+        segments += [own.exclude(owner_id=user.pk).order_by(*order),
+                     qs.filter(pk__in=involved).exclude(owning_agency_id=agency_id).order_by(*order)]
+    return segments
+
+
+def caseload_for_user(*, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""):
+    """The whole caseload as one queryset, in the page's order (for job matching and exports)."""
+    acting = user.acting
+    owned = Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True).order_by().values("pk")
+    involved = CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True).order_by().values("case_id")
+    qs = _caseload(user, stage=stage, support_level=support_level, q=q).filter(pk__in=owned.union(involved, all=True))
+    if mine:
+        qs = qs.filter(owner_id=user.pk)
+    return qs.annotate(shared=When_(When(owning_agency_id=acting.agency_id, then=Value(0)), default=Value(1),
+                                    output_field=IntegerField())).order_by("is_mine", "shared", "sort_key", "id")
 
 
 def cases_for_person(*, user, person):

@@ -41,10 +41,13 @@ from consent import policy
 from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
-from core.pagination import narrow_page, narrow_slice
+from core.pagination import Segments, narrow_page, narrow_slice
 from core.views import apply_error, querystring_without
 
 PAGE_SIZE = 25
+# Each part of the caseload (yours, your team's, shared) is counted up to this many: past it the page
+# says "more than" and asks for a filter, so a request never counts an agency's thousands of cases.
+CASELOAD_COUNT_CAP = 1000
 
 
 def _staff_only(user):
@@ -70,15 +73,16 @@ def caseload(request):
         return redirect("reporting:report_list") if _has_reports() else redirect("agencies:no_agency")
     form = CaseloadFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    cases = selectors.caseload_for_user(
+    cases = Segments(selectors.caseload_segments(
         user=request.user, stage=filters.get("stage", ""), support_level=filters.get("support_level", ""),
-        mine=filters.get("mine") == "1", q=filters.get("q", ""))
+        mine=filters.get("mine") == "1", q=filters.get("q", "")), cap=CASELOAD_COUNT_CAP)
     page = narrow_page(cases, request.GET.get("page"), PAGE_SIZE)
     access_event_record(user=request.user, action=Action.SEARCH if filters.get("q") else Action.VIEW,
                         detail={"page": "caseload", "filters": {k: v for k, v in filters.items() if v},
                                 "shown": len(page.object_list)})
     return render(request, "casework/caseload.html", {
-        "form": form, "page": page, "querystring": querystring_without(request, "page")})
+        "form": form, "page": page, "capped": cases.capped, "cap": CASELOAD_COUNT_CAP,
+        "querystring": querystring_without(request, "page")})
 
 
 @login_required

@@ -210,8 +210,9 @@ def sort_key_for(last_name: str, first_name: str) -> str:
 
 
 def refresh_person_access(person) -> None:
-    """Rewrite the PersonAccess rows of one person from the rule. Call inside the changing transaction."""
-    from casework.models import Person
+    """Rewrite the PersonAccess rows of one person from the rule (and the name key of their cases).
+    Call inside the changing transaction."""
+    from casework.models import Case, Person
     from consent.models import PersonAccess
 
     rows = expected_access(person.pk)
@@ -219,6 +220,7 @@ def refresh_person_access(person) -> None:
     last_name, first_name, restricted = Person.objects.filter(pk=person.pk).values_list(
         "last_name", "first_name", "restricted").get()
     sort_key = sort_key_for(last_name, first_name)
+    Case.objects.filter(person_id=person.pk).exclude(sort_key=sort_key).update(sort_key=sort_key)
     PersonAccess.objects.filter(person_id=person.pk).exclude(agency_id__in=rows).delete()
     existing = {a.agency_id: a for a in PersonAccess.objects.filter(person_id=person.pk)}
     for agency_id, (visible_until, sensitive_until, is_owner) in rows.items():

@@ -8,6 +8,7 @@ queries whatever the size, and the joins touch one page of rows (docs/performanc
 """
 
 import copy
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 
@@ -41,15 +42,55 @@ def narrow_slice(queryset, limit: int) -> list:
     return _load(queryset, _keyed(queryset.values_list("pk", *queryset.query.annotations)[:limit]))
 
 
+class Segments:
+    """Querysets shown one after another (the caseload: yours, your team's, shared with you), as
+    one sequence for Django's Paginator. Each segment is ordered by an index, so a page is a LIMIT
+    on one or two of them; each segment's count stops at `cap`, so no request counts more than
+    `cap` rows a segment whatever the agency's size (`capped` says when that happened)."""
+
+    def __init__(self, querysets, *, cap: int | None = None):
+        self.base = querysets[0]  # rows are loaded with its joins and annotations
+        self.querysets = [qs.values_list("pk", *qs.query.annotations) for qs in querysets]
+        self.cap = cap
+
+    @cached_property
+    def counts(self) -> list[int]:
+        return [qs.order_by()[: self.cap].count() if self.cap else qs.count() for qs in self.querysets]
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None and any(n >= self.cap for n in self.counts)
+
+    def count(self) -> int:
+        return sum(self.counts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list:
+        start, stop = key.start or 0, key.stop
+        rows = []
+        for qs, size in zip(self.querysets, self.counts, strict=True):
+            if start < size and stop > 0:
+                rows += list(qs[max(start, 0):min(stop, size)])
+            start, stop = start - size, stop - size
+        return rows
+
+
 def narrow_page(queryset, number, per_page: int, *, count: int | None = None) -> Page:
     """A Page of `queryset` (already scoped by the access policy and ordered), rows in its order.
 
-    `count`, when the caller already knows it (the inbox's tab counts), saves the count query.
+    `queryset` may be Segments (of one base queryset, differently filtered and ordered). `count`,
+    when the caller already knows it (the inbox's tab counts), saves the count query.
 
     The rows are loaded by the primary keys the scoped query has just returned, in the same request,
     so the access rule is not evaluated a second time; annotations come from the scoped query.
     """
-    paginator = Paginator(queryset.values_list("pk", *queryset.query.annotations), per_page)
+    if isinstance(queryset, Segments):
+        paginator = Paginator(queryset, per_page)
+        queryset = queryset.base
+    else:
+        paginator = Paginator(queryset.values_list("pk", *queryset.query.annotations), per_page)
     if count is not None:
         paginator.count = count  # a cached_property: the instance value replaces the COUNT query
     page = paginator.get_page(number)

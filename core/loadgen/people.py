@@ -64,7 +64,7 @@ TABLES = {
                                    "anonymised_at")),
     "case": ("casework_case", ("id", "person_id", "owning_agency_id", "owner_id", "site_id", "offender_group",
                                "support_level", "stage", "start_date", "planned_end_date", "end_date", "end_reason",
-                               "version", "created_at", "updated_at")),
+                               "sort_key", "version", "created_at", "updated_at")),
     "lead": ("casework_leadagencyperiod", ("id", "case_id", "agency_id", "started_on", "ended_on")),
     "sentence": ("casework_sentenceepisode", ("id", "person_id", "case_id", "sentence_type", "length_months",
                                               "sentence_date", "reception_date", "establishment_id",
@@ -187,7 +187,8 @@ class PeopleGenerator:
                 end_reason = pick_end_reason(rng)
             p.cases.append(c)
             t["case"].add(c.id, pid, c.agency, c.owner, self.world.site_of[c.agency][0], group, c.support, c.stage,
-                          day(c.start), day(c.planned_end), day(c.end), end_reason, 1, self._ts(c.start, rng),
+                          day(c.start), day(c.planned_end), day(c.end), end_reason, sort_key_for(p.last_name, p.first_name),
+                          1, self._ts(c.start, rng),
                           self._ts(c.end or c.start, rng))
             t["lead"].add(t["lead"].new_id(), c.id, c.agency, day(c.start), day(c.end))
         current = p.cases[-1]

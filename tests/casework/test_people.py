@@ -118,7 +118,63 @@ def test_caseload_lists_own_cases_first(client_for, caseworker_a, caseworker_a2)
     assert html.index("ZEBRA") < html.index("AARDVARK")
 
 
+def _caseload_names(html):
+    import re
+
+    return re.findall(r'href="/people/\d+/">([A-Z0-9\' -]+),', html)
+
+
+def test_caseload_is_yours_then_your_teams_then_shared_each_by_surname_across_pages(
+        client_for, caseworker_a, caseworker_a2, caseworker_b, agency_a, monkeypatch):
+    from casework import views
+    from tests.factories import share_with
+
+    for name in ("Young", "adams"):
+        person_with_case(caseworker_a2, last_name=name)
+    for name in ("Moss", "brook"):
+        person_with_case(caseworker_a, last_name=name)
+    for name in ("Cole", "Abbot"):
+        _, other = person_with_case(caseworker_b, last_name=name)
+        share_with(caseworker_b, other, agency_a)
+    person_with_case(caseworker_b, last_name="Hidden")  # another agency's, not shared
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    client = client_for(caseworker_a)
+    first = client.get(reverse("casework:caseload")).content.decode()
+    second = client.get(reverse("casework:caseload"), {"page": 2}).content.decode()
+    assert _caseload_names(first) + _caseload_names(second) == ["BROOK", "MOSS", "ADAMS", "YOUNG", "ABBOT", "COLE"]
+    assert "6 cases" in first and "Page 1 of 2" in first and "HIDDEN" not in first + second
+    assert "Owned by" in second and "Owned by" not in first
+    mine = client.get(reverse("casework:caseload"), {"mine": "1"}).content.decode()
+    assert _caseload_names(mine) == ["BROOK", "MOSS"] and "2 cases" in mine
+
+
+def test_caseload_counts_each_part_up_to_a_cap_and_says_so(client_for, caseworker_a, caseworker_a2, monkeypatch,
+                                                           django_assert_max_num_queries):
+    from casework import views
+
+    for i in range(5):
+        person_with_case(caseworker_a2, last_name=f"Team{i}")
+    person_with_case(caseworker_a, last_name="Mine")
+    monkeypatch.setattr(views, "CASELOAD_COUNT_CAP", 3)
+    client = client_for(caseworker_a)
+    client.get(reverse("casework:caseload"))
+    with django_assert_max_num_queries(16):
+        html = client.get(reverse("casework:caseload")).content.decode()
+    assert "More than 4 cases. Use the filters or search" in html
+    assert _caseload_names(html) == ["MINE", "TEAM0", "TEAM1", "TEAM2"]  # what was counted is listed
+
+
 def test_closing_case_requires_reason(client_for, caseworker_a, case_a):
     response = client_for(caseworker_a).post(reverse("casework:case_close", args=[case_a.pk]), {
         "version": case_a.version, "end_date_day": "1", "end_date_month": "1", "end_date_year": str(datetime.date.today().year + 1)})
     assert "Select why the case ended" in response.content.decode()
+
+
+def test_a_rename_moves_the_person_in_caseload_order(caseworker_a):
+    from casework.models import Case
+
+    person, case = person_with_case(caseworker_a, first_name="Ann", last_name="Zulu")
+    assert Case.objects.get(pk=case.pk).sort_key == "zulu ann"
+    person = Person.objects.get(pk=person.pk)
+    services.person_update(user=caseworker_a, person=person, version=person.version, last_name="Able")
+    assert Case.objects.get(pk=case.pk).sort_key == "able ann"
