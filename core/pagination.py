@@ -8,6 +8,8 @@ queries whatever the size, and the joins touch one page of rows (docs/performanc
 """
 
 import copy
+import heapq
+import itertools
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
@@ -39,23 +41,66 @@ def _keyed(rows) -> dict:
 
 def narrow_slice(queryset, limit: int) -> list:
     """The first `limit` rows of `queryset` (scoped and ordered), sorted narrow, joined after."""
-    return _load(queryset, _keyed(queryset.values_list("pk", *queryset.query.annotations)[:limit]))
+    return _load(queryset, _keyed(_narrow(queryset)[:limit]))
+
+
+def _narrow(queryset, *extra):
+    return queryset.values_list("pk", *queryset.query.annotations, *extra)
+
+
+class Merged:
+    """Querysets with the same ordering on their own columns (say incoming and outgoing referrals,
+    newest first), read as one part of Segments: rows [a:b] are the first b rows of each, read
+    in index order with a LIMIT, merged in Python. The work grows with the page number, not with
+    the number of rows."""
+
+    def __init__(self, querysets):
+        self.querysets = list(querysets)
+        order = list(self.querysets[0].query.order_by)
+        descending = {field.startswith("-") for field in order}
+        if len(descending) != 1 or any(list(qs.query.order_by) != order for qs in self.querysets):
+            raise ValueError("Merged needs querysets ordered alike, all ascending or all descending")
+        self.fields = [field.lstrip("-") for field in order]
+        self.reverse = descending.pop()
+
+    def count(self, cap: int | None) -> int:
+        return sum(_Part(qs).count(cap) for qs in self.querysets)
+
+    def rows(self, start: int, stop: int) -> list:
+        width = 1 + len(self.querysets[0].query.annotations)
+        streams = [list(_narrow(qs, *self.fields)[:stop]) for qs in self.querysets]
+        merged = heapq.merge(*streams, key=lambda row: row[width:], reverse=self.reverse)
+        return [row[:width] for row in itertools.islice(merged, start, stop)]
+
+
+class _Part:
+    def __init__(self, queryset):
+        self.narrow = _narrow(queryset)
+
+    def count(self, cap: int | None) -> int:
+        return self.narrow.order_by()[:cap].count() if cap else self.narrow.count()
+
+    def rows(self, start: int, stop: int) -> list:
+        return list(self.narrow[start:stop])
 
 
 class Segments:
-    """Querysets shown one after another (the caseload: yours, your team's, shared with you), as
-    one sequence for Django's Paginator. Each segment is ordered by an index, so a page is a LIMIT
-    on one or two of them; each segment's count stops at `cap`, so no request counts more than
-    `cap` rows a segment whatever the agency's size (`capped` says when that happened)."""
+    """Parts shown one after another (the caseload: yours, your team's, shared with you), as one
+    sequence for Django's Paginator. Each part is a queryset ordered by an index, or a Merged group
+    of them, so a page is a LIMIT on one or two parts; each part's count stops at `cap`, so no
+    request counts more than `cap` rows a part whatever the agency's size (`capped` says when).
+    The querysets must share their select_related and annotations (rows load with the first's)."""
 
-    def __init__(self, querysets, *, cap: int | None = None):
-        self.base = querysets[0]  # rows are loaded with its joins and annotations
-        self.querysets = [qs.values_list("pk", *qs.query.annotations) for qs in querysets]
+    def __init__(self, parts, *, cap: int | None = None):
+        parts = list(parts)
+        first = parts[0].querysets[0] if isinstance(parts[0], Merged) else parts[0]
+        self.base = first  # rows are loaded with its joins and annotations
+        self.parts = [part if isinstance(part, Merged) else _Part(part) for part in parts]
         self.cap = cap
 
     @cached_property
     def counts(self) -> list[int]:
-        return [qs.order_by()[: self.cap].count() if self.cap else qs.count() for qs in self.querysets]
+        return [part.count(self.cap) for part in self.parts]
 
     @property
     def capped(self) -> bool:
@@ -70,9 +115,9 @@ class Segments:
     def __getitem__(self, key: slice) -> list:
         start, stop = key.start or 0, key.stop
         rows = []
-        for qs, size in zip(self.querysets, self.counts, strict=True):
+        for part, size in zip(self.parts, self.counts, strict=True):
             if start < size and stop > 0:
-                rows += list(qs[max(start, 0):min(stop, size)])
+                rows += part.rows(max(start, 0), min(stop, size))
             start, stop = start - size, stop - size
         return rows
 
@@ -90,7 +135,7 @@ def narrow_page(queryset, number, per_page: int, *, count: int | None = None) ->
         paginator = Paginator(queryset, per_page)
         queryset = queryset.base
     else:
-        paginator = Paginator(queryset.values_list("pk", *queryset.query.annotations), per_page)
+        paginator = Paginator(_narrow(queryset), per_page)
     if count is not None:
         paginator.count = count  # a cached_property: the instance value replaces the COUNT query
     page = paginator.get_page(number)

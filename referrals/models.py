@@ -140,9 +140,12 @@ class ReferralQuerySet(models.QuerySet):
 class Referral(models.Model):
     person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="referrals")
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="referrals")
-    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_sent")
+    # db_index=False: the composite indexes below lead with the agency and serve these lookups too
+    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_sent",
+                                    db_index=False)
     from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made")
-    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_received")
+    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_received",
+                                  db_index=False)
     provision = models.ForeignKey(Provision, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
     need = models.CharField("need addressed", max_length=40, choices=Need.choices)
     reason = models.TextField("reason for the referral")
@@ -168,8 +171,12 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["to_agency", "status", "respond_by"], name="referral_inbox"),
-            models.Index(fields=["from_agency", "status"], name="referral_outbox"),
+            # the inbox's parts, each walked in its display order (referrals.selectors.inbox_segments)
+            # (covering the person, whose consent and access each row is checked against)
+            models.Index(fields=["to_agency", "status", "respond_by"], include=["person"], name="referral_inbox"),
+            models.Index(fields=["from_agency", "status", "respond_by"], include=["person"], name="referral_outbox"),
+            models.Index(fields=["to_agency", "created_at", "id"], include=["person", "status"], name="referral_received"),
+            models.Index(fields=["from_agency", "created_at", "id"], include=["person", "status"], name="referral_made"),
             models.Index(fields=["person", "provision", "status"], name="referral_duplicates"),
             models.Index(fields=["status", "respond_by"], name="referral_sla"),
         ]

@@ -12,7 +12,7 @@ from casework.models import Person
 from casework.selectors import get_case
 from consent import policy
 from core.errors import ApplicationError, Conflict, NotFound
-from core.pagination import narrow_page
+from core.pagination import Segments, narrow_page
 from core.views import apply_error, querystring_without
 from referrals import selectors, services
 from referrals.forms import (
@@ -71,10 +71,10 @@ def inbox(request):
     form = InboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     direction, status = filters.get("direction", ""), filters.get("status", "")
-    referrals = selectors.referral_list_for_user(user=request.user, direction=direction, status=status)
     counts = selectors.inbox_counts(user=request.user)
-    page = narrow_page(referrals, request.GET.get("page"), PAGE_SIZE,
-                       count=selectors.inbox_total(counts, direction=direction, status=status))
+    referrals = Segments(selectors.inbox_segments(user=request.user, direction=direction, status=status),
+                         cap=selectors.INBOX_COUNT_CAP)
+    page = narrow_page(referrals, request.GET.get("page"), PAGE_SIZE)
     today = policy.today()
     agency_id = request.user.acting.agency_id
     for referral in page.object_list:
@@ -84,7 +84,7 @@ def inbox(request):
                         detail={"page": "referrals_inbox", "filters": {k: v for k, v in filters.items() if v},
                                 "shown": len(page.object_list)})
     return render(request, "referrals/referral_inbox.html", {
-        "form": form, "page": page, "counts": counts,
+        "form": form, "page": page, "counts": counts, "capped": referrals.capped, "cap": selectors.INBOX_COUNT_CAP,
         "querystring": querystring_without(request, "page")})
 
 
