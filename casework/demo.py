@@ -225,3 +225,6 @@ def _journeys(world, rng, today, people):
     PlanAction.objects.bulk_create(actions)
     CaseNote.objects.bulk_create(notes)
     Appointment.objects.bulk_create(appointments)
+    from casework.services import refresh_last_contact
+
+    refresh_last_contact({note.case_id for note in notes} | {a.case_id for a in appointments})

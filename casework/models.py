@@ -158,6 +158,9 @@ class Case(models.Model):
     # The person's surname and given name (consent.policy.sort_key_for), kept in step by
     # refresh_person_access: the caseload walks (owning agency, sort_key) in index order.
     sort_key = models.CharField(max_length=210, default="", editable=False)
+    # The latest contact (a case note's date or an attended appointment's), kept by
+    # services.refresh_last_contact: My work finds cases without recent contact from an index.
+    last_contact_on = models.DateField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -174,6 +177,9 @@ class Case(models.Model):
                          include=["person", "owner", "stage", "support_level", "start_date"],
                          condition=models.Q(end_date__isnull=True), name="case_open_caseload"),
             models.Index(fields=["owner", "end_date"], name="case_owner"),
+            # My work's "no contact" list, oldest contact (or none) first
+            models.Index(F("owning_agency"), F("last_contact_on").asc(nulls_first=True), F("id"),
+                         condition=models.Q(end_date__isnull=True), name="case_open_last_contact"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(planned_end_date__gt=F("start_date")), name="case_planned_end_after_start"),

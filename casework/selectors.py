@@ -3,7 +3,7 @@
 import datetime
 
 from django.db.models import Case as When_
-from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import F, IntegerField, Prefetch, Q, Value, When
 
 from casework.models import (
     Appointment,
@@ -212,12 +212,11 @@ def cases_without_contact(*, user, days: int = NO_CONTACT_DAYS, mine_only: bool 
     from consent import policy
 
     since = policy.today() - datetime.timedelta(days=days)
-    recent_note = CaseNote.objects.filter(case=OuterRef("pk"), contact_on__gte=since)
-    recent_visit = Appointment.objects.filter(case=OuterRef("pk"), at__date__gte=since, attended="yes")
-    last_note = CaseNote.objects.filter(case=OuterRef("pk")).order_by("-contact_on").values("contact_on")[:1]
+    # Case.last_contact_on (kept by services.refresh_last_contact) and the case_open_last_contact index:
+    # the list is read oldest contact first and stops at the page, whatever the team's size.
     qs = (Case.objects.for_user(user).open().filter(owning_agency_id=user.acting.agency_id, start_date__lte=since)
-          .exclude(Exists(recent_note)).exclude(Exists(recent_visit))
-          .annotate(last_contact=Subquery(last_note)).select_related("person", "owner"))
+          .filter(Q(last_contact_on__lt=since) | Q(last_contact_on__isnull=True))
+          .select_related("person", "owner"))
     if mine_only:
         qs = qs.filter(owner_id=user.pk)
-    return qs.order_by(F("last_contact").asc(nulls_first=True), "id")
+    return qs.order_by(F("last_contact_on").asc(nulls_first=True), "id")

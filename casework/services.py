@@ -434,12 +434,31 @@ def appointment_attendance_record(*, user, appointment: Appointment, attended: s
     if not updated:
         raise Conflict("Someone else recorded attendance for this appointment. Check it and try again.")
     appointment = Appointment.objects.select_related("case__person").get(pk=appointment.pk)
+    refresh_last_contact([appointment.case_id])
     access_event_record(user=user, action=Action.CHANGE, person=appointment.case.person, obj=appointment,
                         detail={"attended": attended})
     return appointment
 
 
 # --- Case notes --------------------------------------------------------------------------------
+
+def last_contact_expression():
+    """The latest case note date or attended appointment date of each case (None without either)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce, Greatest, TruncDate
+
+    note = CaseNote.objects.filter(case=OuterRef("pk")).order_by("-contact_on").values("contact_on")[:1]
+    visit = (Appointment.objects.filter(case=OuterRef("pk"), attended=YesNoUnknown.YES).annotate(on=TruncDate("at"))
+             .order_by("-on").values("on")[:1])
+    note, visit = Subquery(note), Subquery(visit)
+    # Greatest is NULL on SQLite when either side is: coalescing each with the other keeps the one present
+    return Greatest(Coalesce(note, visit), Coalesce(visit, note))
+
+
+def refresh_last_contact(case_ids) -> None:
+    """Recompute Case.last_contact_on for these cases (after notes or attendance change)."""
+    Case.objects.filter(pk__in=list(case_ids)).update(last_contact_on=last_contact_expression())
+
 
 @transaction.atomic
 def note_add(*, user, case: Case, note_type: str, contact_on: datetime.date, body: str, sensitive: bool = False) -> CaseNote:
@@ -455,6 +474,7 @@ def note_add(*, user, case: Case, note_type: str, contact_on: datetime.date, bod
         raise Forbidden("Your agency cannot record sensitive details for this person.")
     note = CaseNote.objects.create(case=case, note_type=note_type, contact_on=contact_on, body=body.strip(),
                                    sensitive=bool(sensitive), author=user, agency=user.acting.agency)
+    refresh_last_contact([case.pk])
     access_event_record(user=user, action=Action.CREATE, person=case.person, obj=note, detail={"sensitive": note.sensitive})
     return note
 

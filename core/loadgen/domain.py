@@ -328,14 +328,17 @@ class Journey(Extension):
             for _ in range(rng.randint(0, 2)):
                 at = min(last + 30, case.start + rng.randint(7, 200))
                 t = self.tables["appointment"]
+                attended = "yes" if at < today and rng.random() < 0.8 else "unknown"
                 t.add(t.new_id(), case.id, rng.choice(("probation", "signing_on", "provider")), gen._ts(at, rng),
-                      "Office", case.agency, "yes" if at < today and rng.random() < 0.8 else "unknown", author,
-                      gen._ts(case.start, rng), 1)
+                      "Office", case.agency, attended, author, gen._ts(case.start, rng), 1)
+                if attended == "yes":
+                    case.last_contact = max(at, case.last_contact or at)
             for _ in range(rng.randint(2, 8)):
                 on = rng.randint(case.start, last)
                 t = self.tables["note"]
                 t.add(t.new_id(), case.id, rng.choice(("face_to_face", "phone", "letter", "other_agency")), day(on),
                       rng.choice(NOTES), rng.random() < 0.05, author, case.agency, gen._ts(on, rng))
+                case.last_contact = max(on, case.last_contact or on)
 
 
 @register

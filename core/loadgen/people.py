@@ -64,7 +64,7 @@ TABLES = {
                                    "anonymised_at")),
     "case": ("casework_case", ("id", "person_id", "owning_agency_id", "owner_id", "site_id", "offender_group",
                                "support_level", "stage", "start_date", "planned_end_date", "end_date", "end_reason",
-                               "sort_key", "version", "created_at", "updated_at")),
+                               "sort_key", "last_contact_on", "version", "created_at", "updated_at")),
     "lead": ("casework_leadagencyperiod", ("id", "case_id", "agency_id", "started_on", "ended_on")),
     "sentence": ("casework_sentenceepisode", ("id", "person_id", "case_id", "sentence_type", "length_months",
                                               "sentence_date", "reception_date", "establishment_id",
@@ -104,7 +104,8 @@ class Person:
 
 
 class Case:
-    __slots__ = ("id", "agency", "owner", "start", "planned_end", "end", "stage", "support", "group", "kind")
+    __slots__ = ("id", "agency", "owner", "start", "planned_end", "end", "stage", "support", "group", "kind",
+                 "end_reason", "last_contact")
 
 
 class PeopleGenerator:
@@ -185,11 +186,9 @@ class PeopleGenerator:
                 c.end = min(today - 1, case_start + rng.randint(60, 600))
                 c.stage = rng.choice(("in_community", "in_work", "released"))
                 end_reason = pick_end_reason(rng)
+            c.end_reason = end_reason
+            c.last_contact = None  # the journey extension records notes and visits; the row is written in finish()
             p.cases.append(c)
-            t["case"].add(c.id, pid, c.agency, c.owner, self.world.site_of[c.agency][0], group, c.support, c.stage,
-                          day(c.start), day(c.planned_end), day(c.end), end_reason, sort_key_for(p.last_name, p.first_name),
-                          1, self._ts(c.start, rng),
-                          self._ts(c.end or c.start, rng))
             t["lead"].add(t["lead"].new_id(), c.id, c.agency, day(c.start), day(c.end))
         current = p.cases[-1]
         p.open_case = current if current.end is None else None
@@ -313,6 +312,10 @@ class PeopleGenerator:
         pid = p.id
         rows = p.rows
         sort_key = sort_key_for(p.last_name, p.first_name)
+        for c in p.cases:
+            t["case"].add(c.id, pid, c.agency, c.owner, self.world.site_of[c.agency][0], c.group, c.support, c.stage,
+                          day(c.start), day(c.planned_end), day(c.end), c.end_reason, sort_key, day(c.last_contact),
+                          1, self._ts(c.start, rng), self._ts(c.end or c.start, rng))
         for agency, (vis, sens, owner) in rows.items():
             t["access"].add(t["access"].new_id(), agency, pid, day(vis), day(sens), owner, p.restricted, sort_key)
         p.sees = [a for a, v in rows.items() if v[0] >= today]

@@ -23,3 +23,16 @@ def check_sample(person_ids: list[int], *, sample: int = 200, seed: int = 1) -> 
         if stored[pid] != expected:
             problems.append(f"person {pid}: stored {stored[pid]} != expected {expected}")
     return problems
+
+
+def check_last_contact(person_ids: list[int], *, sample: int = 200, seed: int = 1) -> list[str]:
+    """Cases' stored last contact against casework.services.last_contact_expression (mismatches)."""
+    from casework.models import Case
+    from casework.services import last_contact_expression
+
+    rng = random.Random(seed)  # noqa: S311
+    chosen = rng.sample(person_ids, min(sample, len(person_ids)))
+    rows = Case.objects.filter(person_id__in=chosen).annotate(expected=last_contact_expression())
+    return [f"case {case.pk}: stored {case.last_contact_on} != expected {case.expected}"
+            for case in rows if case.last_contact_on != case.expected]
+

@@ -398,4 +398,23 @@ def test_cases_without_contact_for_28_days(caseworker_a, today):
     services.note_add(user=caseworker_a, case=noted, note_type="phone", contact_on=today - 3 * DAY, body="Called")
     services.note_add(user=caseworker_a, case=quiet, note_type="phone", contact_on=today - 40 * DAY, body="Long ago")
     result = list(selectors.cases_without_contact(user=caseworker_a))
-    assert result == [quiet] and result[0].last_contact == today - 40 * DAY
+    assert result == [quiet] and result[0].last_contact_on == today - 40 * DAY
+
+
+def test_an_attended_appointment_is_contact_and_a_corrected_attendance_undoes_it(caseworker_a, today):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casework.models import Case
+
+    _, never = person_with_case(caseworker_a, last_name="Never", start_date=today - 60 * DAY)
+    _, seen = person_with_case(caseworker_a, last_name="Seen", start_date=today - 60 * DAY)
+    at = timezone.now() - dt.timedelta(days=2)
+    visit = services.appointment_add(user=caseworker_a, case=seen, kind="probation", at=at)
+    visit = services.appointment_attendance_record(user=caseworker_a, appointment=visit, attended="yes", version=visit.version)
+    assert Case.objects.get(pk=seen.pk).last_contact_on == timezone.localtime(at).date()
+    assert list(selectors.cases_without_contact(user=caseworker_a)) == [never]
+    services.appointment_attendance_record(user=caseworker_a, appointment=visit, attended="no", version=visit.version)
+    assert Case.objects.get(pk=seen.pk).last_contact_on is None
+    assert list(selectors.cases_without_contact(user=caseworker_a)) == [never, seen]  # never contacted, by id

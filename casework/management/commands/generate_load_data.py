@@ -46,7 +46,7 @@ class Command(BaseCommand):
             call_command("migrate", verbosity=0)
         from casework.models import Person
         from core.loadgen.build import build
-        from core.loadgen.validate import check_sample
+        from core.loadgen.validate import check_last_contact, check_sample
 
         before = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         started = time.perf_counter()
@@ -64,5 +64,11 @@ class Command(BaseCommand):
                 raise CommandError(f"{len(problems)} of {min(options['validate'], len(ids))} people have PersonAccess "
                                    "rows that differ from consent.policy.expected_access")
             self.stdout.write(f"PersonAccess matches the policy for {min(options['validate'], len(ids))} sampled people")
+            problems = check_last_contact(ids, sample=options["validate"], seed=options["seed"])
+            if problems:
+                for line in problems[:10]:
+                    self.stderr.write(line)
+                raise CommandError(f"{len(problems)} cases have a last contact that differs from their notes and visits")
+            self.stdout.write("Cases' last contact matches their notes and attended appointments")
         self.stdout.write(self.style.SUCCESS(
             f"generated {options['people']:,} people in {time.perf_counter() - started:.1f} s"))
