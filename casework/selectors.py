@@ -24,18 +24,30 @@ from consent.models import CaseInvolvement
 
 
 def person_search(*, user, q: str):
-    """Visible people matching a name, CRN, prison number or NI number."""
+    """Visible people matching a name, CRN, prison number or NI number, by surname.
+
+    Names are matched in the agency's own PersonAccess rows (sort_key holds "surname given-name",
+    read from the covering person_access_lookup index), so the work is the agency's people, not every
+    person in the country with that name; aliases use their trigram index and identifiers their
+    exact indexes. The three sets of ids are joined by UNION ALL (docs/performance.md).
+    """
+    from consent import policy
+
     qs = Person.objects.for_user(user)
     q = (q or "").strip()
     if not q:
         return qs.none()
+    terms = [term.lower() for term in q.split()[:3]]
+    by_name = policy.visible_person_ids(user).filter(*[Q(sort_key__contains=term) for term in terms])
+    aliases = Q()
+    for term in terms:
+        aliases &= Q(aliases__icontains=term)
     ident = normalise(q)
-    terms = q.split()
-    name_q = Q()
-    for term in terms[:3]:
-        name_q &= Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(aliases__icontains=term)
-    return qs.filter(name_q | Q(crn=ident) | Q(prison_number=ident) | Q(national_insurance_number=ident)).order_by(
-        "last_name", "first_name", "id")
+    by_alias = Person.objects.filter(aliases).order_by().values("pk")
+    by_identifier = Person.objects.filter(
+        Q(crn=ident) | Q(prison_number=ident) | Q(national_insurance_number=ident)).order_by().values("pk")
+    matched = by_name.order_by().union(by_alias, by_identifier, all=True)
+    return qs.filter(pk__in=matched).order_by("access__sort_key", "access__person_id")
 
 
 def _caseload(user, *, stage="", support_level="", q=""):

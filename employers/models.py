@@ -313,7 +313,8 @@ class EmploymentSpell(models.Model):
     verified_how = models.CharField(max_length=10, choices=VerifiedHow.choices, blank=True)
     adviser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="advised_spells",
                                 help_text="Told when a retention check falls due")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    # db_index=False: spell_agency (below) leads with the agency and covers the checks-due join
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
     application = models.ForeignKey(Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="spells")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -322,7 +323,8 @@ class EmploymentSpell(models.Model):
 
     class Meta:
         ordering = ["-start_date", "-id"]
-        indexes = [models.Index(fields=["person", "start_date"], name="spell_person_start"),
+        indexes = [models.Index(fields=["agency", "id"], include=["person", "adviser"], name="spell_agency"),
+                   models.Index(fields=["person", "start_date"], name="spell_person_start"),
                    models.Index(fields=["case", "start_date"], name="spell_case_start")]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="spell_end_after_start"),
@@ -394,6 +396,9 @@ class RetentionCheck(models.Model):
         ]
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status__in=["scheduled", "due", "overdue"]), name="retention_check_open_due"),
+            # checks due now, per job start: the checks-due page probes it once per spell of the agency
+            models.Index(fields=["spell"], include=["due_on", "status"], condition=Q(status__in=["due", "overdue"]),
+                         name="retention_check_due_now"),
             models.Index(fields=["id"], condition=Q(status__in=["due", "overdue"], notified_at__isnull=True), name="retention_check_to_notify"),
         ]
 
