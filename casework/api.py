@@ -15,6 +15,7 @@ from casework import selectors, services
 from casework.models import ActionStatus, Assessment, Case, Goal, Person, PlanAction, Rag
 from consent import policy
 from core.errors import NotFound
+from core.pagination import CountedBy
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -69,6 +70,12 @@ class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return policy.get_person(self.request.user, self.kwargs["pk"])
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="Name, CRN, prison number or NI number")])
+    def paginate_queryset(self, queryset):
+        if self.action == "list" and not self.request.query_params.get("q", "").strip():
+            # one PersonAccess row per visible person: count those (index only), not the join
+            queryset = CountedBy(queryset, policy.visible_person_ids(self.request.user))
+        return super().paginate_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         access_event_record(user=request.user, action=Action.SEARCH if request.query_params.get("q") else Action.VIEW,

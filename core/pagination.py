@@ -91,8 +91,9 @@ class Segments:
     request counts more than `cap` rows a part whatever the agency's size (`capped` says when).
     The querysets must share their select_related and annotations (rows load with the first's)."""
 
-    def __init__(self, parts, *, cap: int | None = None):
+    def __init__(self, parts, *, cap: int | None = None, known: dict[int, int] | None = None):
         parts = list(parts)
+        self.known = known or {}  # part index -> its count, already counted (with the same cap)
         first = parts[0].querysets[0] if isinstance(parts[0], Merged) else parts[0]
         self.base = first  # rows are loaded with its joins and annotations
         self.parts = [part if isinstance(part, Merged) else _Part(part) for part in parts]
@@ -100,7 +101,7 @@ class Segments:
 
     @cached_property
     def counts(self) -> list[int]:
-        return [part.count(self.cap) for part in self.parts]
+        return [self.known[i] if i in self.known else part.count(self.cap) for i, part in enumerate(self.parts)]
 
     @property
     def capped(self) -> bool:
@@ -141,3 +142,23 @@ def narrow_page(queryset, number, per_page: int, *, count: int | None = None) ->
     page = paginator.get_page(number)
     page.object_list = _load(queryset, _keyed(page.object_list))
     return page
+
+
+class CountedBy:
+    """A queryset paginated as usual whose count() comes from a cheaper query with the same number
+    of rows (the people list is counted on the agency's PersonAccess index alone)."""
+
+    ordered = True
+
+    def __init__(self, queryset, count_query):
+        self.queryset, self.count_query = queryset, count_query
+
+    def count(self) -> int:
+        return self.count_query.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+

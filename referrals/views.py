@@ -72,8 +72,10 @@ def inbox(request):
     filters = form.cleaned_data if form.is_valid() else {}
     direction, status = filters.get("direction", ""), filters.get("status", "")
     counts = selectors.inbox_counts(user=request.user)
+    # the first part (incoming, waiting) is the "to answer" count when no status filter narrows it
+    known = {0: counts["to_answer"]} if direction in ("", "in") and status in ("", Status.SENT) else None
     referrals = Segments(selectors.inbox_segments(user=request.user, direction=direction, status=status),
-                         cap=selectors.INBOX_COUNT_CAP)
+                         cap=selectors.INBOX_COUNT_CAP, known=known)
     page = narrow_page(referrals, request.GET.get("page"), PAGE_SIZE)
     today = policy.today()
     agency_id = request.user.acting.agency_id

@@ -98,3 +98,15 @@ def test_api_token_and_me(caseworker_a):
 def test_schema_is_served(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200 and b"/api/v1/people/" in response.content
+
+
+def test_people_api_count_comes_from_access_rows_and_matches_the_list(api_for, caseworker_a, manager_a):
+    from consent import services as consent_services
+
+    people = [person_with_case(caseworker_a, last_name=f"Counted{i}")[0] for i in range(3)]
+    consent_services.person_set_restricted(user=manager_a, person=people[0], restricted=True)
+    body = api_for(caseworker_a).get("/api/v1/people/", {"page_size": 2}).json()
+    second = api_for(caseworker_a).get("/api/v1/people/", {"page_size": 2, "page": 2})
+    assert body["count"] == 2 and len(body["results"]) == 2 and second.status_code == 404  # restricted one hidden
+    assert [p["last_name"] for p in body["results"]] == ["Counted1", "Counted2"]
+    assert api_for(manager_a).get("/api/v1/people/").json()["count"] == 3  # the manager who restricted keeps access
