@@ -176,3 +176,19 @@ def test_sign_out_everywhere_leaves_other_users_signed_in(client_for, caseworker
 
 def test_sign_in_page_has_no_lockout_bypass_for_get(caseworker_a):
     assert Client().get("/sign-in/").status_code == 200
+
+
+def test_passwords_are_stored_as_argon2id_at_the_owasp_minimum_and_old_hashes_upgrade(settings):
+    """Production settings (the test settings use a fast hasher): Argon2id m=19 MiB, t=2, p=1."""
+    from django.contrib.auth.hashers import check_password, make_password
+
+    from config import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    encoded = make_password("a long synthetic password")
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert check_password("a long synthetic password", encoded)
+    old = make_password("a long synthetic password", hasher="pbkdf2_sha256")
+    upgraded = []
+    assert check_password("a long synthetic password", old, setter=upgraded.append)
+    assert upgraded == ["a long synthetic password"]  # Django re-hashes it with Argon2id at sign-in
