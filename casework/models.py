@@ -177,9 +177,8 @@ class Case(models.Model):
                          include=["person", "owner", "stage", "support_level", "start_date"],
                          condition=models.Q(end_date__isnull=True), name="case_open_caseload"),
             models.Index(fields=["owner", "end_date"], name="case_owner"),
-            # My work's "no contact" list, oldest contact (or none) first
-            models.Index(F("owning_agency"), F("last_contact_on").asc(nulls_first=True), F("id"),
-                         condition=models.Q(end_date__isnull=True), name="case_open_last_contact"),
+            # case_open_last_contact (My work's "no contact" list, oldest contact or none first) needs
+            # NULLS FIRST, which SQLite cannot index: migration 0006 creates it on PostgreSQL only.
         ]
         constraints = [
             models.CheckConstraint(condition=Q(planned_end_date__gt=F("start_date")), name="case_planned_end_after_start"),

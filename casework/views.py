@@ -594,7 +594,7 @@ def my_work(request):
     _staff_only(request.user)
     team = request.GET.get("whose") == "team"
     mine_only = not team
-    overdue = list(selectors.overdue_actions(user=request.user, mine_only=mine_only)[:50])
+    overdue = narrow_slice(selectors.overdue_actions(user=request.user, mine_only=mine_only), 50)
     handoffs = list(selectors.handoffs_waiting(user=request.user)[:50])
     quiet = narrow_slice(selectors.cases_without_contact(user=request.user, mine_only=mine_only), 50)
     access_event_record(user=request.user, action=Action.VIEW, detail={

@@ -14,7 +14,7 @@ tests hold PersonAccess equal to it.
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from agencies.models import AgencyKind, Role
@@ -113,9 +113,17 @@ def scope_people(queryset, user):
 
 
 def scope_by_person(queryset, user, person_field="person"):
-    """Rows belonging to people the acting agency may see (cases, notes, spells, ...)."""
-    rule = _access_q(user, f"{person_field}__access__")
-    return queryset.none() if rule is None else queryset.filter(rule)
+    """Rows belonging to people the acting agency may see (cases, notes, spells, ...).
+
+    A semi-join (EXISTS) on PersonAccess by the row's person id: the people table is not joined at
+    all, and PostgreSQL may hash the agency's access rows or probe them per row as it sees fit.
+    """
+    from consent.models import PersonAccess
+
+    rule = _access_q(user)
+    if rule is None:
+        return queryset.none()
+    return queryset.filter(Exists(PersonAccess.objects.filter(rule, person_id=OuterRef(person_field))))
 
 
 def visible_person_ids(user):
