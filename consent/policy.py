@@ -73,24 +73,24 @@ def require_owner(user, case) -> None:
 
 # --- Scoping --------------------------------------------------------------------------------
 
-def _restricted_clause(user, prefix=""):
-    """Restricted people only for named users; `prefix` leads to a PersonAccess row."""
+def _granted(user):
+    """Ids of the restricted people this user is named for (a subquery)."""
     from consent.models import RestrictedPersonUserPermission
 
-    granted = RestrictedPersonUserPermission.objects.filter(
+    return RestrictedPersonUserPermission.objects.filter(
         user=user, permission__codename=RESTRICTED_PERMISSION).values("content_object_id")
-    return Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}person__in": granted})
+
+
+def _restricted_clause(user, prefix=""):
+    """Restricted people only for named users; `prefix` leads to a PersonAccess row."""
+    return Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}person__in": _granted(user)})
 
 
 def not_withheld(user, person_field="person"):
     """For rows an agency sees *before* it may see the person (an incoming referral): never an
     anonymised record, and a restricted person only for named users. Reads the people table."""
-    from consent.models import RestrictedPersonUserPermission
-
-    granted = RestrictedPersonUserPermission.objects.filter(
-        user=user, permission__codename=RESTRICTED_PERMISSION).values("content_object_id")
-    p = f"{person_field}__"
-    return (Q(**{f"{p}restricted": False}) | Q(**{f"{person_field}__in": granted})) & Q(**{f"{p}anonymised_at__isnull": True})
+    return ((Q(**{f"{person_field}__restricted": False}) | Q(**{f"{person_field}__in": _granted(user)}))
+            & Q(**{f"{person_field}__anonymised_at__isnull": True}))
 
 
 def _access_q(user, prefix=""):
@@ -98,6 +98,7 @@ def _access_q(user, prefix=""):
 
     Every condition sits in one Q so that Django joins PersonAccess once; the people table is
     never read: restricted is copied into PersonAccess and anonymised people have no rows.
+    Wrapped by scope_people (a join), scope_by_person (EXISTS) and visible_person_ids (a subquery).
     """
     acting = acting_of(user)
     if acting is None or acting.role not in STAFF:
