@@ -63,8 +63,8 @@ class Merged:
         self.fields = [field.lstrip("-") for field in order]
         self.reverse = descending.pop()
 
-    def count(self, cap: int | None) -> int:
-        return sum(_Part(qs).count(cap) for qs in self.querysets)
+    def count(self, limit: int | None) -> int:
+        return sum(_Part(qs).count(limit) for qs in self.querysets)
 
     def rows(self, start: int, stop: int) -> list:
         width = 1 + len(self.querysets[0].query.annotations)
@@ -77,8 +77,8 @@ class _Part:
     def __init__(self, queryset):
         self.narrow = _narrow(queryset)
 
-    def count(self, cap: int | None) -> int:
-        return self.narrow.order_by()[:cap].count() if cap else self.narrow.count()
+    def count(self, limit: int | None) -> int:
+        return self.narrow.order_by()[:limit].count() if limit else self.narrow.count()
 
     def rows(self, start: int, stop: int) -> list:
         return list(self.narrow[start:stop])
@@ -93,7 +93,7 @@ class Segments:
 
     def __init__(self, parts, *, cap: int | None = None, known: dict[int, int] | None = None):
         parts = list(parts)
-        self.known = known or {}  # part index -> its count, already counted (with the same cap)
+        self.known = known or {}  # part index -> its count, already counted up to cap + 1
         first = parts[0].querysets[0] if isinstance(parts[0], Merged) else parts[0]
         self.base = first  # rows are loaded with its joins and annotations
         self.parts = [part if isinstance(part, Merged) else _Part(part) for part in parts]
@@ -101,11 +101,17 @@ class Segments:
 
     @cached_property
     def counts(self) -> list[int]:
-        return [self.known[i] if i in self.known else part.count(self.cap) for i, part in enumerate(self.parts)]
+        return [n if self.cap is None else min(n, self.cap) for n in self._counted]
+
+    @cached_property
+    def _counted(self) -> list[int]:
+        """Each part's count, up to cap + 1 so that "more than cap" is known, not guessed."""
+        limit = None if self.cap is None else self.cap + 1
+        return [self.known[i] if i in self.known else part.count(limit) for i, part in enumerate(self.parts)]
 
     @property
     def capped(self) -> bool:
-        return self.cap is not None and any(n >= self.cap for n in self.counts)
+        return self.cap is not None and any(n > self.cap for n in self._counted)
 
     def count(self) -> int:
         return sum(self.counts)

@@ -129,6 +129,15 @@ def checks_due_for_user(*, user, mine: bool = False, statuses=None):
     return qs.order_by("is_mine", "is_overdue", "due_on", "id")
 
 
+def checks_due_parts(*, user, mine: bool = False) -> list:
+    """The checks-due page as core.pagination.Segments parts: the user's own job starts, then the
+    team's, each overdue first and by due date; counted up to a cap per part by the page."""
+    qs = checks_due_for_user(user=user)
+    order = ("is_overdue", "due_on", "id")
+    own = qs.filter(spell__adviser_id=user.pk).order_by(*order)
+    return [own] if mine else [own, qs.exclude(spell__adviser_id=user.pk).order_by(*order)]
+
+
 def open_checks_for_api(*, user, status: str = ""):
     qs = RetentionCheck.objects.for_user(user).select_related("spell").order_by("due_on", "id")
     if status:

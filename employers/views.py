@@ -12,7 +12,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from consent import policy
 from core.errors import ApplicationError
-from core.pagination import narrow_page
+from core.pagination import Segments, narrow_page
 from core.views import apply_error
 from employers import matching, selectors, services
 from employers.forms import (
@@ -33,6 +33,8 @@ from employers.forms import (
 from employers.models import JobPreferences
 
 PAGE_SIZE = 25
+# Yours and the team's checks are each counted up to this many (the page then says "more than").
+CHECKS_COUNT_CAP = 500
 
 
 def _staff_only(user):
@@ -312,9 +314,11 @@ def spell_edit(request, pk):
 def checks_due(request):
     _staff_only(request.user)
     mine = request.GET.get("mine") == "1"
-    page = narrow_page(selectors.checks_due_for_user(user=request.user, mine=mine), request.GET.get("page"), PAGE_SIZE)
+    checks = Segments(selectors.checks_due_parts(user=request.user, mine=mine), cap=CHECKS_COUNT_CAP)
+    page = narrow_page(checks, request.GET.get("page"), PAGE_SIZE)
     access_event_record(user=request.user, action=Action.VIEW, detail={"page": "checks_due", "shown": len(page.object_list)})
-    return render(request, "employers/checks_due.html", {"page": page, "mine": mine, "today": policy.today()})
+    return render(request, "employers/checks_due.html", {"page": page, "mine": mine, "today": policy.today(),
+                                                         "capped": checks.capped})
 
 
 @login_required

@@ -42,13 +42,19 @@ def referral_list_for_user(*, user, direction: str = "", status: str = ""):
             .order_by("waiting", F("waiting_deadline").asc(nulls_last=True), "-created_at", "-id"))
 
 
-# Each inbox count and each part of the list is counted up to this many (shown as "500+"): a
+# Each inbox count and each part of the list is counted up to this many (shown as "200+"): a
 # provider receiving 30,000 referrals a year is not counted row by row on every page.
-INBOX_COUNT_CAP = 500
+INBOX_COUNT_CAP = 200
 
 
 def _capped(queryset) -> int:
-    return queryset.order_by().values("pk")[:INBOX_COUNT_CAP].count()
+    """The count, up to INBOX_COUNT_CAP + 1 (over the cap it is shown as "200+")."""
+    return queryset.order_by().values("pk")[:INBOX_COUNT_CAP + 1].count()
+
+
+def shown(count: int):
+    """How a capped count reads: the number, or "200+" past the cap."""
+    return f"{INBOX_COUNT_CAP}+" if count > INBOX_COUNT_CAP else count
 
 
 def _status_filtered(qs, status: str):
@@ -105,9 +111,9 @@ def provision_list(*, active_only: bool = True):
     return qs.order_by("name", "id")
 
 
-def nav_count(user) -> int:
+def nav_count(user) -> int | str:
     """Incoming referrals waiting for an answer, for the navigation (one query, or none on the inbox)."""
     cached = getattr(user, "_referrals_to_answer", None)
-    if cached is not None:
-        return cached
-    return _capped(Referral.objects.received_by(user).filter(status=Status.SENT))
+    if cached is None:
+        cached = _capped(Referral.objects.received_by(user).filter(status=Status.SENT))
+    return shown(cached)

@@ -86,7 +86,8 @@ def inbox(request):
                         detail={"page": "referrals_inbox", "filters": {k: v for k, v in filters.items() if v},
                                 "shown": len(page.object_list)})
     return render(request, "referrals/referral_inbox.html", {
-        "form": form, "page": page, "counts": counts, "capped": referrals.capped, "cap": selectors.INBOX_COUNT_CAP,
+        "form": form, "page": page, "counts": counts, "shown": {k: selectors.shown(v) for k, v in counts.items()},
+        "capped": referrals.capped,
         "querystring": querystring_without(request, "page")})
 
 

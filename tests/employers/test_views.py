@@ -193,3 +193,20 @@ def test_spell_create_form_in_browser_schedules_checks(client_for, adviser_a, sh
         "kind": "self_employment", "job_title": "Gardener", **_date("start_date", TODAY()), "contract_type": "self_employed"})
     assert response.status_code == 302
     assert EmploymentSpell.objects.get().checks.count() == 3
+
+
+def test_checks_due_lists_yours_then_the_teams_and_counts_each_up_to_a_cap(client_for, caseworker_a, provider_a,
+                                                                          adviser_a, employer, monkeypatch):
+    from employers import views as employer_views
+    from tests.factories import staff
+
+    colleague = staff("adviser_colleague", provider_a, "employment_adviser")
+    _people_with_due_checks(caseworker_a, provider_a, colleague, employer, 2, 0)  # the team's: 6 checks
+    _people_with_due_checks(caseworker_a, provider_a, adviser_a, employer, 1, 50)  # yours: 3 checks
+    page = client_for(adviser_a)
+    html = page.get(reverse("employers:checks_due")).content.decode()
+    assert "9 checks due" in html and html.index("LOAD50") < min(html.index("LOAD0"), html.index("LOAD1"))
+    monkeypatch.setattr(employer_views, "CHECKS_COUNT_CAP", 4)
+    html = page.get(reverse("employers:checks_due")).content.decode()
+    assert "More than 7 checks due." in html and html.count("Picker") == 7  # 3 yours + 4 of the team's
+    assert page.get(reverse("employers:checks_due"), {"mine": "1"}).content.decode().count("Picker") == 3
