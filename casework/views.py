@@ -41,13 +41,16 @@ from consent import policy
 from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
-from core.pagination import Segments, narrow_page, narrow_slice
+from core.pagination import Segments, capped_count, capped_text, narrow_page, narrow_slice
 from core.views import apply_error, querystring_without
 
 PAGE_SIZE = 25
 # Each part of the caseload (yours, your team's, shared) is counted up to this many: past it the page
 # says "more than" and asks for a filter, so a request never counts an agency's thousands of cases.
 CASELOAD_COUNT_CAP = 1000
+# My work shows the most urgent rows of each list, with each list's count (up to the cap).
+MY_WORK_ROWS = 25
+MY_WORK_COUNT_CAP = 500
 
 
 def _staff_only(user):
@@ -594,11 +597,13 @@ def my_work(request):
     _staff_only(request.user)
     team = request.GET.get("whose") == "team"
     mine_only = not team
-    overdue = narrow_slice(selectors.overdue_actions(user=request.user, mine_only=mine_only), 50)
-    handoffs = list(selectors.handoffs_waiting(user=request.user)[:50])
-    quiet = narrow_slice(selectors.cases_without_contact(user=request.user, mine_only=mine_only), 50)
+    lists = {"handoffs": selectors.handoffs_waiting(user=request.user),
+             "overdue": selectors.overdue_actions(user=request.user, mine_only=mine_only),
+             "quiet": selectors.cases_without_contact(user=request.user, mine_only=mine_only)}
+    shown = {name: narrow_slice(qs, MY_WORK_ROWS) for name, qs in lists.items()}
+    counts = {name: capped_text(capped_count(qs, MY_WORK_COUNT_CAP), MY_WORK_COUNT_CAP) for name, qs in lists.items()}
     access_event_record(user=request.user, action=Action.VIEW, detail={
-        "page": "my_work", "shown": len(overdue) + len(handoffs) + len(quiet)})
+        "page": "my_work", "shown": sum(len(rows) for rows in shown.values())})
     return render(request, "casework/my_work.html", {
-        "overdue": overdue, "handoffs": handoffs, "quiet": quiet, "team": team, "today": policy.today(),
+        **shown, "counts": counts, "rows": MY_WORK_ROWS, "team": team, "today": policy.today(),
         "no_contact_days": selectors.NO_CONTACT_DAYS})

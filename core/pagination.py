@@ -168,3 +168,13 @@ class CountedBy:
     def __getitem__(self, key):
         return self.queryset[key]
 
+
+def capped_count(queryset, cap: int) -> int:
+    """The number of rows, counting no further than cap + 1 (past the cap, show "cap+")."""
+    return queryset.order_by().values("pk")[:cap + 1].count()
+
+
+def capped_text(count: int, cap: int):
+    """How a capped count reads: the number, or "500+" past the cap."""
+    return f"{cap:,}+" if count > cap else count
+

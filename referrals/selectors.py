@@ -4,7 +4,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 
 from consent import policy
 from core.errors import NotFound
-from core.pagination import Merged
+from core.pagination import Merged, capped_count, capped_text
 from referrals.models import OPEN_STATUSES, Provision, Referral, Status
 
 DIRECTIONS = {"in", "out"}
@@ -48,13 +48,12 @@ INBOX_COUNT_CAP = 200
 
 
 def _capped(queryset) -> int:
-    """The count, up to INBOX_COUNT_CAP + 1 (over the cap it is shown as "200+")."""
-    return queryset.order_by().values("pk")[:INBOX_COUNT_CAP + 1].count()
+    return capped_count(queryset, INBOX_COUNT_CAP)
 
 
 def shown(count: int):
-    """How a capped count reads: the number, or "200+" past the cap."""
-    return f"{INBOX_COUNT_CAP}+" if count > INBOX_COUNT_CAP else count
+    """How an inbox count reads: the number, or "200+" past the cap."""
+    return capped_text(count, INBOX_COUNT_CAP)
 
 
 def _status_filtered(qs, status: str):

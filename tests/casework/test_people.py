@@ -178,3 +178,16 @@ def test_a_rename_moves_the_person_in_caseload_order(caseworker_a):
     person = Person.objects.get(pk=person.pk)
     services.person_update(user=caseworker_a, person=person, version=person.version, last_name="Able")
     assert Case.objects.get(pk=case.pk).sort_key == "able ann"
+
+
+def test_my_work_shows_the_most_urgent_rows_with_each_lists_count(client_for, caseworker_a, monkeypatch):
+    from casework import views
+
+    for name in ("Quiet", "Quieter", "Quietest"):
+        person_with_case(caseworker_a, last_name=name, start_date=datetime.date.today() - datetime.timedelta(days=60))
+    monkeypatch.setattr(views, "MY_WORK_ROWS", 2)
+    html = client_for(caseworker_a).get(reverse("casework:my_work")).content.decode()
+    assert "No contact for 28 days (3)" in html and "showing the 2 without contact longest" in html
+    assert sum(html.count(name) for name in ("Jordan Quiet<", "Jordan Quieter<", "Jordan Quietest<")) == 2
+    monkeypatch.setattr(views, "MY_WORK_COUNT_CAP", 2)
+    assert "No contact for 28 days (2+)" in client_for(caseworker_a).get(reverse("casework:my_work")).content.decode()
