@@ -68,7 +68,7 @@ def caseload_segments(*, user, stage: str = "", support_level: str = "", mine: b
     """The caseload as it is shown: the user's own cases, then the team's, then other agencies' cases
     the agency is involved in; each by name (Case.sort_key), so that each segment is one walk of the
     case_open_caseload index (or the involvement index) and a page reads about 25 rows, not the
-    agency's thousands (docs/performance.md). Use with core.pagination.narrow_page(segments=...)."""
+    agency's thousands (docs/performance.md). Page it with core.pagination.narrow_page(Segments(...))."""
     agency_id = user.acting.agency_id
     qs = _caseload(user, stage=stage, support_level=support_level, q=q)
     order = ("sort_key", "id")

@@ -129,11 +129,10 @@ class Segments:
         return rows
 
 
-def narrow_page(queryset, number, per_page: int, *, count: int | None = None) -> Page:
+def narrow_page(queryset, number, per_page: int) -> Page:
     """A Page of `queryset` (already scoped by the access policy and ordered), rows in its order.
 
-    `queryset` may be Segments (of one base queryset, differently filtered and ordered). `count`,
-    when the caller already knows it (the inbox's tab counts), saves the count query.
+    `queryset` may be Segments (of one base queryset, differently filtered and ordered).
 
     The rows are loaded by the primary keys the scoped query has just returned, in the same request,
     so the access rule is not evaluated a second time; annotations come from the scoped query.
@@ -143,8 +142,6 @@ def narrow_page(queryset, number, per_page: int, *, count: int | None = None) ->
         queryset = queryset.base
     else:
         paginator = Paginator(_narrow(queryset), per_page)
-    if count is not None:
-        paginator.count = count  # a cached_property: the instance value replaces the COUNT query
     page = paginator.get_page(number)
     page.object_list = _load(queryset, _keyed(page.object_list))
     return page
