@@ -545,6 +545,7 @@ class ReleasePlan(models.Model):
 class HandoffStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be accepted"
     ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -561,6 +562,7 @@ class ReleaseHandoff(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True, help_text="Why the receiving agency could not take the case")
 
     objects = CaseScopedQuerySet.as_manager()
 

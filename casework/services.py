@@ -683,6 +683,32 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
 
 
 @transaction.atomic
+def handoff_decline(*, user, handoff: ReleaseHandoff, reason: str) -> ReleaseHandoff:
+    """The receiving agency cannot take the case: the hand-off ends, the owner keeps the case and
+    sees why, and the receiving agency's hand-off involvement (and the access it gave) ends."""
+    from consent.models import CaseInvolvement
+
+    policy.require(user, "case.change")
+    reason = (reason or "").strip()
+    handoff = ReleaseHandoff.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=handoff.pk)
+    if handoff.to_agency_id != user.acting.agency_id:
+        raise Forbidden("Only the agency this case was handed to can decline it.")
+    if handoff.status != HandoffStatus.PENDING:
+        raise Conflict(f"This hand-off has already been {handoff.get_status_display().lower()}.")
+    if not reason:
+        raise ApplicationError("Say why your agency cannot take this case", field="decline_reason")
+    ReleaseHandoff.objects.filter(pk=handoff.pk).update(status=HandoffStatus.DECLINED, decided_by=user,
+                                                        decided_at=timezone.now(), decline_reason=reason[:2000])
+    CaseInvolvement.objects.filter(case=handoff.case, agency_id=handoff.to_agency_id, basis=InvolvementBasis.HANDOFF,
+                                   ended_on__isnull=True).update(ended_on=policy.today())
+    policy.refresh_person_access(handoff.case.person)
+    access_event_record(user=user, action=Action.CHANGE, person=handoff.case.person, obj=handoff,
+                        detail={"declined": True, "from_agency": handoff.from_agency_id})
+    handoff.refresh_from_db()
+    return handoff
+
+
+@transaction.atomic
 def handoff_cancel(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     """The handing-off agency withdraws a hand-off nobody has accepted yet."""
     from consent.models import CaseInvolvement

@@ -91,6 +91,9 @@ def _handoffs(user, case):
         if h.status == HandoffStatus.ACCEPTED and h.decided_at:
             yield Entry(at=h.decided_at, kind="handoff", title=f"Hand-off accepted: {h.to_agency.name} now leads the case",
                         agency=h.to_agency.name, url=url)
+        elif h.status == HandoffStatus.DECLINED and h.decided_at:
+            yield Entry(at=h.decided_at, kind="handoff", title=f"Hand-off declined by {h.to_agency.name}",
+                        agency=h.to_agency.name, url=url, detail=h.decline_reason)
         elif h.status == HandoffStatus.CANCELLED and h.decided_at:
             yield Entry(at=h.decided_at, kind="handoff", title="Hand-off cancelled", agency=h.from_agency.name, url=url)
 

@@ -520,9 +520,14 @@ def handoff_detail(request, handoff_pk):
     handoff = selectors.get_handoff(user=request.user, pk=handoff_pk)
     case = handoff.case
     acting_id = request.user.acting.agency_id
+    decline_error = ""
     if request.method == "POST":
         action = request.POST.get("action")
         try:
+            if action == "decline":
+                services.handoff_decline(user=request.user, handoff=handoff, reason=request.POST.get("decline_reason", ""))
+                messages.success(request, f"Hand-off declined. {handoff.from_agency.name} keeps the case and can see why.")
+                return redirect("casework:my_work")
             if action == "accept":
                 services.handoff_accept(user=request.user, handoff=handoff)
                 messages.success(request, f"You now own {case.person.full_name}'s case.")
@@ -536,14 +541,19 @@ def handoff_detail(request, handoff_pk):
                 raise Http404(exc.message) from exc
             if exc.status_code == 403:
                 raise PermissionDenied(exc.message) from exc
-            messages.error(request, exc.message)
-            return redirect("casework:handoff_detail", handoff_pk=handoff.pk)
-        return HttpResponseBadRequest("Unknown action")
+            if exc.field != "decline_reason":
+                messages.error(request, exc.message)
+                return redirect("casework:handoff_detail", handoff_pk=handoff.pk)
+            decline_error = exc.message  # shown on the form, with what was typed
+        else:
+            return HttpResponseBadRequest("Unknown action")
     access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=handoff)
     return render(request, "casework/handoff_detail.html", {
         "handoff": handoff, "case": case, "person": case.person,
         "can_accept": handoff.status == "pending" and handoff.to_agency_id == acting_id,
-        "can_cancel": handoff.status == "pending" and case.owning_agency_id == acting_id})
+        "can_cancel": handoff.status == "pending" and case.owning_agency_id == acting_id,
+        "decline_error": decline_error, "decline_reason": request.POST.get("decline_reason", "")},
+        status=400 if decline_error else 200)
 
 
 @login_required

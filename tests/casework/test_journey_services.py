@@ -418,3 +418,27 @@ def test_an_attended_appointment_is_contact_and_a_corrected_attendance_undoes_it
     services.appointment_attendance_record(user=caseworker_a, appointment=visit, attended="no", version=visit.version)
     assert Case.objects.get(pk=seen.pk).last_contact_on is None
     assert list(selectors.cases_without_contact(user=caseworker_a)) == [never, seen]  # never contacted, by id
+
+
+def test_handoff_decline_needs_a_reason_keeps_the_owner_and_ends_the_receivers_access(
+        caseworker_a, caseworker_b, case_a, agency_a, agency_b):
+    from core.errors import NotFound
+
+    _consent(caseworker_a, case_a, agency_b)
+    handoff = services.handoff_create(user=caseworker_a, case=case_a, to_agency=agency_b)
+    with pytest.raises(Forbidden):
+        services.handoff_decline(user=caseworker_a, handoff=handoff, reason="Not ours")
+    with pytest.raises(ApplicationError, match="Say why"):
+        services.handoff_decline(user=caseworker_b, handoff=handoff, reason="   ")
+    handoff = services.handoff_decline(user=caseworker_b, handoff=handoff, reason="Released outside our area")
+    case_a.refresh_from_db()
+    assert handoff.status == "declined" and handoff.decline_reason == "Released outside our area"
+    assert case_a.owning_agency == agency_a and handoff.decided_by == caseworker_b
+    assert not CaseInvolvement.objects.filter(case=case_a, agency=agency_b, ended_on__isnull=True).exists()
+    with pytest.raises(NotFound):
+        policy.get_person(caseworker_b, case_a.person_id)  # consent alone does not give access
+    assert _audit(case_a.person, "change", "releasehandoff").count() == 1
+    with pytest.raises(Conflict):
+        services.handoff_cancel(user=caseworker_a, handoff=handoff)
+    # the owner can hand the case to someone else now
+    assert services.handoff_create(user=caseworker_a, case=case_a, to_agency=agency_b).status == "pending"

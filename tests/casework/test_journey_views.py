@@ -299,3 +299,29 @@ def test_case_page_has_sub_navigation(client_for, caseworker_a, case_a):
     for name in ("case_assessment", "case_plan", "case_notes", "case_custody", "case_timeline"):
         assert reverse(f"casework:{name}", args=[case_a.pk]) in html
     assert 'aria-label="Case sections"' in html
+
+
+def test_handoff_decline_in_the_browser_keeps_what_was_typed_and_tells_the_owner_why(
+        client_for, caseworker_a, caseworker_b, case_a, agency_b):
+    from consent import services as consent_services
+
+    consent_services.consent_record(user=caseworker_a, person=case_a.person, recipient_agency=agency_b,
+                                    purposes=["employment_support"], method="signed_form", form_version="v3",
+                                    given_on=datetime.date.today())
+    client_a, client_b = client_for(caseworker_a), client_for(caseworker_b)
+    client_a.post(reverse("casework:handoff_create", args=[case_a.pk]), {"to_agency": agency_b.pk})
+    handoff = case_a.handoffs.get()
+    url = reverse("casework:handoff_detail", args=[handoff.pk])
+    assert "Decline hand-off" in client_b.get(url).content.decode()
+    assert "Decline hand-off" not in client_a.get(url).content.decode()  # only the receiving agency declines
+    response = client_b.post(url, {"action": "decline", "decline_reason": "  "})
+    html = response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in html and "Say why your agency" in html
+    response = client_b.post(url, {"action": "decline", "decline_reason": "No capacity in Southend this month"})
+    assert response.status_code == 302 and response.url == reverse("casework:my_work")
+    page = client_a.get(url).content.decode()
+    assert "Declined" in page and "No capacity in Southend this month" in page
+    timeline = client_a.get(reverse("casework:case_timeline", args=[case_a.pk])).content.decode()
+    assert "Hand-off declined by Probation B" in timeline
+    assert client_b.get(url).status_code == 404  # the receiving agency no longer sees the person
+
