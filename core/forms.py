@@ -54,7 +54,7 @@ class DateField(forms.Field):
             raise ValidationError(f"{label} must be a real date, for example 27 3 2007", code="invalid")
         try:
             result = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # a day of 10**20 overflows the C long inside date()
             raise ValidationError(f"{label} must be a real date", code="invalid") from None
         if not self.min_year <= result.year <= self.max_year:
             raise ValidationError(f"{label} must be between {self.min_year} and {self.max_year}", code="range")

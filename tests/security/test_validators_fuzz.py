@@ -110,6 +110,7 @@ date_part = st.one_of(st.text(max_size=6), st.integers(-99999, 99999).map(str), 
 @given(date_part, date_part, date_part)
 @example("³", "1", "2000")  # a superscript is a "digit" to str.isdigit() but not to int()
 @example("1", "1", "２０００")  # full-width digits mean the same number: accepted as 1 January 2000
+@example("99999999999999999999", "1", "2000")  # overflows inside datetime.date: a 500 before the fix
 def test_date_field_accepts_or_refuses_any_input_cleanly(day, month, year):
     field = DateField(label="Date of birth", required=False)
     try:
