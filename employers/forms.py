@@ -39,6 +39,10 @@ class EmployerForm(GovUKFormMixin, forms.Form):
     contact_phone = forms.CharField(max_length=30, required=False, label="Contact phone")
 
 
+class EmployerEditForm(EmployerForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class ContactForm(GovUKFormMixin, forms.Form):
     contacted_on = DateField(label="Date of contact", error_messages={"required": "Enter the date of contact"})
     method = forms.ChoiceField(choices=ContactMethod.choices, widget=forms.RadioSelect, label="How?",

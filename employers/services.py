@@ -137,7 +137,10 @@ def employer_create(*, user, **fields) -> Employer:
 
 @transaction.atomic
 def employer_update(*, user, employer: Employer, version: int, **fields) -> Employer:
+    """The relationship owner (the agency that added the employer) keeps its details up to date."""
     policy.require(user, "person.view")
+    if employer.owning_agency_id != user.acting.agency_id:
+        raise Forbidden("Only the agency that owns the relationship with this employer can change its details.")
     _check_unknown(fields, EMPLOYER_FIELDS)
     if fields.get("postcode"):
         fields["postcode"] = normalise_postcode(fields["postcode"])

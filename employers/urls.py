@@ -8,6 +8,7 @@ urlpatterns = [
     path("employers/", views.employer_list, name="employer_list"),
     path("employers/new/", views.employer_create, name="employer_create"),
     path("employers/<int:pk>/", views.employer_detail, name="employer_detail"),
+    path("employers/<int:pk>/edit/", views.employer_edit, name="employer_edit"),
     path("employers/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("employers/vacancies/", views.vacancy_list, name="vacancy_list"),
     path("employers/vacancies/new/", views.vacancy_create, name="vacancy_create"),

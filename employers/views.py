@@ -21,6 +21,7 @@ from employers.forms import (
     CheckRecordForm,
     ContactForm,
     DisclosureChoiceForm,
+    EmployerEditForm,
     EmployerFilterForm,
     EmployerForm,
     FeedbackForm,
@@ -78,6 +79,29 @@ def employer_create(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def employer_edit(request, pk):
+    _staff_only(request.user)
+    employer = selectors.get_employer(pk=pk)
+    if employer.owning_agency_id != request.user.acting.agency_id:
+        raise PermissionDenied("Only the agency that owns the relationship with this employer can change its details.")
+    initial = {name: getattr(employer, name) for name in EmployerForm.base_fields} | {"version": employer.version}
+    form = EmployerEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.employer_update(user=request.user, employer=employer, version=version, **data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Employer details saved.")
+            return redirect("employers:employer_detail", pk=employer.pk)
+    return render(request, "employers/employer_form.html", {"form": form, "employer": employer,
+                                                            "title": f"Change details for {employer.name}"})
+
+
+@login_required
 def employer_detail(request, pk):
     _staff_only(request.user)
     employer = selectors.get_employer(pk=pk)
@@ -86,6 +110,7 @@ def employer_detail(request, pk):
         "contacts": selectors.employer_contacts(employer=employer),
         "recent_other": selectors.other_agency_recent_contacts(employer=employer, agency=request.user.acting.agency),
         "vacancies": selectors.vacancies_for_employer(employer=employer),
+        "can_edit": employer.owning_agency_id == request.user.acting.agency_id,
     })
 
 

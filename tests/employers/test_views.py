@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from audit.models import AccessEvent
 from employers import services
 from employers.models import Application, EmploymentSpell, RetentionCheck
 from tests.factories import person_with_case, share_with
@@ -210,3 +211,28 @@ def test_checks_due_lists_yours_then_the_teams_and_counts_each_up_to_a_cap(clien
     html = page.get(reverse("employers:checks_due")).content.decode()
     assert "More than 7 checks due." in html and html.count("Picker") == 7  # 3 yours + 4 of the team's
     assert page.get(reverse("employers:checks_due"), {"mine": "1"}).content.decode().count("Picker") == 3
+
+
+def test_the_relationship_owner_changes_employer_details_and_a_stale_form_keeps_what_was_typed(
+        client_for, adviser_a, caseworker_a, employer):
+    from employers.models import Employer
+
+    url = reverse("employers:employer_edit", args=[employer.pk])
+    owner = client_for(adviser_a)
+    assert "Change employer details" in owner.get(reverse("employers:employer_detail", args=[employer.pk])).content.decode()
+    form = {"name": "Hatters Logistics", "sector": "warehousing", "town": "Dunstable", "postcode": "lu6 1aa",
+            "engagement_level": "engaged", "guaranteed_interviews": "on", "version": employer.version}
+    response = owner.post(url, {**form, "postcode": "not a postcode"})
+    assert response.status_code == 200 and "Enter a real postcode" in response.content.decode()
+    assert 'value="Dunstable"' in response.content.decode()  # what was typed stays
+    assert owner.post(url, form).status_code == 302
+    employer.refresh_from_db()
+    assert employer.town == "Dunstable" and employer.postcode == "LU6 1AA" and employer.version == 2
+    stale = owner.post(url, {**form, "town": "Luton"})  # version 1 again: someone else saved first
+    assert "Someone else changed this employer" in stale.content.decode() and 'value="Luton"' in stale.content.decode()
+    assert Employer.objects.get(pk=employer.pk).town == "Dunstable"
+    assert AccessEvent.objects.filter(action="change", object_type="employers.employer").count() == 1
+    # another agency can read the employer but not change it
+    other = client_for(caseworker_a)
+    assert "Change employer details" not in other.get(reverse("employers:employer_detail", args=[employer.pk])).content.decode()
+    assert other.get(url).status_code == 403 and other.post(url, form).status_code == 403
