@@ -42,7 +42,7 @@ from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
 from core.pagination import Segments, capped_count, capped_text, narrow_page, narrow_slice
-from core.views import apply_error, querystring_without
+from core.views import apply_error, querystring_without, save_with
 
 PAGE_SIZE = 25
 # Each part of the caseload (yours, your team's, shared) is counted up to this many: past it the page
@@ -252,17 +252,6 @@ def _form_page(request, case, form, *, title, button, section, intro="", back=No
         "intro": intro, "back": back or reverse(f"casework:case_{section}", args=[case.pk]), **extra})
 
 
-def _save(request, form, func, success, redirect_to, **kwargs):
-    """Call a service with the form's data; show refusals on the form. Returns a redirect or None."""
-    try:
-        func(user=request.user, **kwargs)
-    except ApplicationError as exc:
-        apply_error(form, exc)
-        return None
-    messages.success(request, success)
-    return redirect(redirect_to)
-
-
 @login_required
 def case_assessment(request, pk):
     case = _case(request, pk)
@@ -281,7 +270,7 @@ def assessment_create(request, pk):
     case = _case(request, pk)
     form = AssessmentForm(request.POST or None, initial={"assessed_on": policy.today()})
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.assessment_record, "Assessment saved.",
+        done = save_with(request, form, services.assessment_record, "Assessment saved.",
                      reverse("casework:case_assessment", args=[case.pk]), case=case, **form.service_kwargs())
         if done:
             return done
@@ -310,7 +299,7 @@ def goal_create(request, pk):
     case = _case(request, pk)
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.goal_add, "Goal added.", reverse("casework:case_plan", args=[case.pk]),
+        done = save_with(request, form, services.goal_add, "Goal added.", reverse("casework:case_plan", args=[case.pk]),
                      case=case, **form.cleaned_data)
         if done:
             return done
@@ -324,7 +313,7 @@ def action_create(request, pk):
     form = ActionForm(request.POST or None, case=case, user=request.user,
                       initial={"owner_agency": request.user.acting.agency_id, "owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.action_add, "Action added to the plan.",
+        done = save_with(request, form, services.action_add, "Action added to the plan.",
                      reverse("casework:case_plan", args=[case.pk]), case=case, **form.cleaned_data)
         if done:
             return done
@@ -346,7 +335,7 @@ def action_edit(request, pk, action_pk):
         version = data.pop("version")
         if data.get("sequence") is None:
             data["sequence"] = item.sequence
-        done = _save(request, form, services.action_update, "Action updated.", reverse("casework:case_plan", args=[case.pk]),
+        done = save_with(request, form, services.action_update, "Action updated.", reverse("casework:case_plan", args=[case.pk]),
                      action=item, version=version, **data)
         if done:
             return done
@@ -359,7 +348,7 @@ def appointment_create(request, pk):
     case = _case(request, pk)
     form = AppointmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.appointment_add, "Appointment added.",
+        done = save_with(request, form, services.appointment_add, "Appointment added.",
                      reverse("casework:case_plan", args=[case.pk]), case=case, kind=form.cleaned_data["kind"],
                      at=form.at(), where=form.cleaned_data["where"])
         if done:
@@ -374,7 +363,7 @@ def appointment_attendance(request, pk, appointment_pk):
     appointment = selectors.get_appointment(user=request.user, case=case, pk=appointment_pk)
     form = AttendanceForm(request.POST or None, initial={"version": appointment.version, "attended": appointment.attended})
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.appointment_attendance_record, "Attendance recorded.",
+        done = save_with(request, form, services.appointment_attendance_record, "Attendance recorded.",
                      reverse("casework:case_plan", args=[case.pk]), appointment=appointment, **form.cleaned_data)
         if done:
             return done
@@ -400,7 +389,7 @@ def note_create(request, pk):
     form = NoteForm(request.POST or None, allow_sensitive=policy.sees_sensitive(request.user, case.person),
                     initial={"contact_on": policy.today()})
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.note_add, "Note added.", reverse("casework:case_notes", args=[case.pk]),
+        done = save_with(request, form, services.note_add, "Note added.", reverse("casework:case_notes", args=[case.pk]),
                      case=case, **form.cleaned_data)
         if done:
             return done
@@ -429,7 +418,7 @@ def sentence_create(request, pk):
     _owner_only(request, case, "record sentences")
     form = SentenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.sentence_record, "Sentence recorded.",
+        done = save_with(request, form, services.sentence_record, "Sentence recorded.",
                      reverse("casework:case_custody", args=[case.pk]), case=case, **form.cleaned_data)
         if done:
             return done
@@ -447,7 +436,7 @@ def sentence_edit(request, pk, sentence_pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        done = _save(request, form, services.sentence_update, "Sentence saved.",
+        done = save_with(request, form, services.sentence_update, "Sentence saved.",
                      reverse("casework:case_custody", args=[case.pk]), sentence=sentence, version=version, **data)
         if done:
             return done
@@ -463,7 +452,7 @@ def transfer_create(request, pk, sentence_pk):
     _owner_only(request, case, "record transfers")
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.sentence_transfer_record, "Transfer recorded.",
+        done = save_with(request, form, services.sentence_transfer_record, "Transfer recorded.",
                      reverse("casework:case_custody", args=[case.pk]), sentence=sentence, **form.cleaned_data)
         if done:
             return done
@@ -484,7 +473,7 @@ def release_plan_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        done = _save(request, form, services.release_plan_update, "Pre-release checklist saved.",
+        done = save_with(request, form, services.release_plan_update, "Pre-release checklist saved.",
                      reverse("casework:case_custody", args=[case.pk]), case=case, version=version, **data)
         if done:
             return done
@@ -564,7 +553,7 @@ def case_progress(request, pk):
     form = ProgressForm(request.POST or None, initial={"version": case.version, "stage": case.stage,
                                                        "ladder_step": case.ladder_step})
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.case_progress_update, "Stage and ladder step saved.",
+        done = save_with(request, form, services.case_progress_update, "Stage and ladder step saved.",
                      reverse("casework:case_detail", args=[case.pk]), case=case, **form.cleaned_data)
         if done:
             return done
@@ -579,7 +568,7 @@ def case_reopen(request, pk):
     _owner_only(request, case, "reopen it")
     form = ReopenForm(request.POST or None, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
-        done = _save(request, form, services.case_reopen, "Case reopened.", reverse("casework:case_detail", args=[case.pk]),
+        done = save_with(request, form, services.case_reopen, "Case reopened.", reverse("casework:case_detail", args=[case.pk]),
                      case=case, **form.cleaned_data)
         if done:
             return done

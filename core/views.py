@@ -1,7 +1,9 @@
 """Small helpers shared by the apps' views."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 
 from core.errors import ApplicationError, Forbidden, NotFound
 
@@ -22,3 +24,18 @@ def querystring_without(request, *names) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def save_with(request, form, func, success, redirect_to, **kwargs):
+    """Call a service with the form's data; show its refusal on the form (what was typed stays).
+
+    Returns a redirect with a success message, or None to render the form again.
+    """
+    try:
+        func(user=request.user, **kwargs)
+    except ApplicationError as exc:
+        apply_error(form, exc)
+        return None
+    messages.success(request, success)
+    return redirect(redirect_to)
+

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -13,7 +14,7 @@ from audit.services import access_event_record
 from consent import policy
 from core.errors import ApplicationError
 from core.pagination import Segments, narrow_page
-from core.views import apply_error
+from core.views import apply_error, save_with
 from employers import matching, selectors, services
 from employers.forms import (
     ApplicationForm,
@@ -88,15 +89,10 @@ def employer_edit(request, pk):
     initial = {name: getattr(employer, name) for name in EmployerForm.base_fields} | {"version": employer.version}
     form = EmployerEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        try:
-            services.employer_update(user=request.user, employer=employer, version=version, **data)
-        except ApplicationError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, "Employer details saved.")
-            return redirect("employers:employer_detail", pk=employer.pk)
+        done = save_with(request, form, services.employer_update, "Employer details saved.",
+                         reverse("employers:employer_detail", args=[employer.pk]), employer=employer, **form.cleaned_data)
+        if done:
+            return done
     return render(request, "employers/employer_form.html", {"form": form, "employer": employer,
                                                             "title": f"Change details for {employer.name}"})
 
@@ -319,16 +315,10 @@ def spell_edit(request, pk):
     initial["employer"] = spell.employer_id
     form = SpellEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        data["hours_per_week"] = data.get("hours_per_week")
-        try:
-            services.employment_spell_update(user=request.user, spell=spell, version=version, **data)
-        except ApplicationError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, "Job start saved.")
-            return redirect("employers:spell_detail", pk=spell.pk)
+        done = save_with(request, form, services.employment_spell_update, "Job start saved.",
+                         reverse("employers:spell_detail", args=[spell.pk]), spell=spell, **form.cleaned_data)
+        if done:
+            return done
     return render(request, "employers/spell_form.html", {"form": form, "person": spell.person, "spell": spell,
                                                          "title": "Change job start"})
 
