@@ -39,6 +39,7 @@ services:
 test: test-deps services
 	@bash scripts/ensure-apt.sh
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r agencies audit casework consent core config custody employers referrals reporting
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0 --settings=config.test_settings
 	$(BIN)/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
@@ -55,7 +56,7 @@ e2e: test-deps services
 
 lint: test-deps
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 worker: deps
 	$(BIN)/celery -A config worker -l info

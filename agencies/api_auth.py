@@ -16,7 +16,9 @@ def _attach(request, result):
     try:
         acting.attach(user, requested)
     except LookupError:
-        raise exceptions.PermissionDenied("You are not a member of the agency in X-Acting-Agency.") from None
+        raise exceptions.PermissionDenied(
+            "You are not a member of the agency in X-Acting-Agency."
+        ) from None
     return user, auth
 
 
@@ -28,4 +30,3 @@ class ActingTokenAuthentication(TokenAuthentication):
 class ActingSessionAuthentication(SessionAuthentication):
     def authenticate(self, request):
         return _attach(request, super().authenticate(request))
-

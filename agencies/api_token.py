@@ -10,8 +10,13 @@ from agencies.security import requires_two_factor
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
-    otp = serializers.CharField(required=False, allow_blank=True, max_length=10, write_only=True,
-                                help_text="Six-digit code from the authenticator app (managers and administrators)")
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10,
+        write_only=True,
+        help_text="Six-digit code from the authenticator app (managers and administrators)",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -19,8 +24,10 @@ class TokenRequestSerializer(AuthTokenSerializer):
         if requires_two_factor(user):
             code = (attrs.get("otp") or "").strip()
             if not code or match_token(user, code) is None:
-                raise serializers.ValidationError({"otp": ["Enter the code from your authenticator app."]},
-                                                  code="two_factor_required")
+                raise serializers.ValidationError(
+                    {"otp": ["Enter the code from your authenticator app."]},
+                    code="two_factor_required",
+                )
         return attrs
 
 

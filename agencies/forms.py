@@ -14,27 +14,39 @@ class SignInForm(GovUKFormMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
-        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "spellcheck": "false"}
+        )
 
 
 class ChooseAgencyForm(GovUKFormMixin, forms.Form):
-    agency = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Which agency are you working for?",
-                                    error_messages={"required": "Select the agency you are working for"})
+    agency = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Which agency are you working for?",
+        error_messages={"required": "Select the agency you are working for"},
+    )
 
     def __init__(self, *args, memberships=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [(m.agency_id, f"{m.agency.name} ({m.get_role_display()})") for m in memberships]
+        self.fields["agency"].choices = [
+            (m.agency_id, f"{m.agency.name} ({m.get_role_display()})") for m in memberships
+        ]
 
 
 class TwoFactorCodeForm(GovUKFormMixin, forms.Form):
-    code = forms.CharField(label="Code from your authenticator app", max_length=10,
-                           help_text="The 6-digit code shown in the app",
-                           error_messages={"required": "Enter the code from your authenticator app"})
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=10,
+        help_text="The 6-digit code shown in the app",
+        error_messages={"required": "Enter the code from your authenticator app"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update({"autocomplete": "one-time-code", "spellcheck": "false",
-                                                 "inputmode": "numeric"})
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "spellcheck": "false", "inputmode": "numeric"}
+        )
 
     def clean_code(self):
         code = "".join(self.cleaned_data["code"].split())

@@ -37,15 +37,28 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and not request.path.startswith(self.EXEMPT_PREFIXES)
-                and requires_two_factor(user) and not user.is_verified()):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and requires_two_factor(user)
+            and not user.is_verified()
+        ):
             from django_otp import user_has_device
 
             if request.path.startswith("/api/"):
-                return JsonResponse({"code": "two_factor_required",
-                                     "detail": "Verify your sign-in with two-factor authentication first."}, status=403)
+                return JsonResponse(
+                    {
+                        "code": "two_factor_required",
+                        "detail": "Verify your sign-in with two-factor authentication first.",
+                    },
+                    status=403,
+                )
 
-            target = "agencies:two_factor_verify" if user_has_device(user) else "agencies:two_factor_setup"
+            target = (
+                "agencies:two_factor_verify"
+                if user_has_device(user)
+                else "agencies:two_factor_setup"
+            )
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
-

@@ -6,8 +6,13 @@ from django.utils.crypto import salted_hmac
 class User(AbstractUser):
     """A member of staff. What they may see comes from their memberships, never from is_staff."""
 
-    session_salt = models.CharField(max_length=32, blank=True, default="", editable=False,
-                                    help_text="Rotated by 'sign out everywhere': every existing session stops working")
+    session_salt = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Rotated by 'sign out everywhere': every existing session stops working",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -16,8 +21,12 @@ class User(AbstractUser):
         """Django checks this on every request: a new session_salt ends every session at once.
 
         With an empty salt the hash equals Django's own, so existing sessions stay valid."""
-        return salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
-                           self.password + self.session_salt, secret=secret, algorithm="sha256").hexdigest()
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            self.password + self.session_salt,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -75,7 +84,9 @@ class Site(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="site_unique_name_per_agency")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="site_unique_name_per_agency")
+        ]
 
     def __str__(self):
         return self.name
@@ -94,12 +105,16 @@ class StaffMembership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=30, choices=Role.choices)
-    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff")
+    site = models.ForeignKey(
+        Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff"
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="membership_unique_user_agency")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency"], name="membership_unique_user_agency")
+        ]
 
     def __str__(self):
         return f"{self.user} at {self.agency} ({self.get_role_display()})"

@@ -8,8 +8,12 @@ class ActingTokenScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Token <key>` from /api/v1/auth/token/. Choose the agency with `X-Acting-Agency: <id>`."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>` from /api/v1/auth/token/. Choose the agency with `X-Acting-Agency: <id>`.",
+        }
 
 
 class ActingSessionScheme(OpenApiAuthenticationExtension):

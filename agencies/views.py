@@ -19,7 +19,9 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"expired": self.request.GET.get("expired") == "1"}
+        return super().get_context_data(**kwargs) | {
+            "expired": self.request.GET.get("expired") == "1"
+        }
 
     def get_success_url(self):
         url = super().get_success_url()
@@ -33,7 +35,9 @@ class SignInView(auth_views.LoginView):
 def choose_agency(request):
     memberships = list(acting.memberships_for(request.user))
     current = getattr(request.user.acting, "agency_id", None)
-    form = ChooseAgencyForm(request.POST or None, memberships=memberships, initial={"agency": current})
+    form = ChooseAgencyForm(
+        request.POST or None, memberships=memberships, initial={"agency": current}
+    )
     if request.method == "POST" and form.is_valid():
         request.session[acting.SESSION_KEY] = form.cleaned_data["agency"]
         chosen = next(m for m in memberships if m.agency_id == form.cleaned_data["agency"])
@@ -52,7 +56,9 @@ def no_agency(request):
 
 def _safe_next(request, default="/"):
     nxt = request.POST.get("next") or request.GET.get("next") or default
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return default
     return nxt
 
@@ -76,20 +82,37 @@ def two_factor_setup(request):
         return redirect(f"{reverse('agencies:two_factor_verify')}?next={_safe_next(request)}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
+        )
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()  # one app per user
+            TOTPDevice.objects.filter(
+                user=request.user, confirmed=True
+            ).delete()  # one app per user
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            messages.success(request, "Two-factor authentication is set up. You will be asked for a code when you sign in.")
+            messages.success(
+                request,
+                "Two-factor authentication is set up. You will be asked for a code when you sign in.",
+            )
             return redirect(_safe_next(request))
-        form.add_error("code", "The code is not right. Check the time on your phone and enter the newest code")
-    return render(request, "agencies/two_factor_setup.html", {
-        "form": form, "secret": _secret_for(device), "otpauth_uri": device.config_url,
-        "required": requires_two_factor(request.user), "next": _safe_next(request, "")})
+        form.add_error(
+            "code", "The code is not right. Check the time on your phone and enter the newest code"
+        )
+    return render(
+        request,
+        "agencies/two_factor_setup.html",
+        {
+            "form": form,
+            "secret": _secret_for(device),
+            "otpauth_uri": device.config_url,
+            "required": requires_two_factor(request.user),
+            "next": _safe_next(request, ""),
+        },
+    )
 
 
 @login_required
@@ -110,8 +133,12 @@ def two_factor_verify(request):
             if allowed and device.verify_token(form.cleaned_data["code"]):
                 otp_login(request, device)
                 return redirect(_safe_next(request))
-        form.add_error("code", "The code is not right. Enter the newest code from your authenticator app")
-    return render(request, "agencies/two_factor_verify.html", {"form": form, "next": _safe_next(request, "")})
+        form.add_error(
+            "code", "The code is not right. Enter the newest code from your authenticator app"
+        )
+    return render(
+        request, "agencies/two_factor_verify.html", {"form": form, "next": _safe_next(request, "")}
+    )
 
 
 @login_required

@@ -30,9 +30,15 @@ class AccessEvent(models.Model):
     """One view, change, export or download of personal data. Append-only (a trigger enforces it)."""
 
     at = models.DateTimeField(default=timezone.now)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+")
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, null=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=40, blank=True)

@@ -2,7 +2,11 @@ from audit.models import AccessEvent
 
 
 def access_log_for_person(*, person, limit: int | None = 50):
-    qs = AccessEvent.objects.filter(person=person).select_related("user", "agency").order_by("-at", "-id")
+    qs = (
+        AccessEvent.objects.filter(person=person)
+        .select_related("user", "agency")
+        .order_by("-at", "-id")
+    )
     return qs[:limit] if limit else qs
 
 

@@ -13,8 +13,15 @@ def _describe(obj) -> tuple[str, str]:
     return str(type(obj).__name__).lower(), ""
 
 
-def access_event_record(*, user, action: str, person=None, obj=None, detail: dict | None = None,
-                        system: str | None = None) -> AccessEvent:
+def access_event_record(
+    *,
+    user,
+    action: str,
+    person=None,
+    obj=None,
+    detail: dict | None = None,
+    system: str | None = None,
+) -> AccessEvent:
     """Append one AccessEvent. Refuses to log without an actor: a signed-in user, or a named system job."""
     if user is None or not getattr(user, "is_authenticated", False):
         if not system:

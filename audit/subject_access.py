@@ -18,7 +18,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 MAX_DEPTH = 4
-SKIP_APPS = {"admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "authtoken", "guardian"}
+SKIP_APPS = {
+    "admin",
+    "auth",
+    "contenttypes",
+    "sessions",
+    "axes",
+    "otp_totp",
+    "authtoken",
+    "guardian",
+}
 
 
 @lru_cache(maxsize=1)
@@ -32,12 +41,22 @@ def person_related_models() -> dict[type[models.Model], tuple[str, ...]]:
             if model._meta.app_label in SKIP_APPS or model is person_model:
                 continue
             for field in model._meta.get_fields():
-                if not (getattr(field, "many_to_one", False) or getattr(field, "one_to_one", False)):
+                if not (
+                    getattr(field, "many_to_one", False) or getattr(field, "one_to_one", False)
+                ):
                     continue
-                if not getattr(field, "concrete", False) or field.related_model not in paths or field.related_model is model:
+                if (
+                    not getattr(field, "concrete", False)
+                    or field.related_model not in paths
+                    or field.related_model is model
+                ):
                     continue
                 target = field.related_model
-                lookups = [field.name] if target is person_model else [f"{field.name}__{p}" for p in paths[target]]
+                lookups = (
+                    [field.name]
+                    if target is person_model
+                    else [f"{field.name}__{p}" for p in paths[target]]
+                )
                 known = paths.setdefault(model, [])
                 for lookup in lookups:
                     if lookup not in known and lookup.count("__") < MAX_DEPTH:
@@ -104,6 +123,12 @@ def as_pdf(data: dict) -> bytes:
     """A plain PDF of the same data (reuses the project's safe WeasyPrint renderer)."""
     from core.pdf import render_pdf
 
-    sections = [{"label": label, "rows": rows, "columns": list(rows[0].keys())} for label, rows in data["records"].items()]
-    html = render_to_string("audit/subject_access_pdf.html", {"data": data, "person": data["person"], "sections": sections})
+    sections = [
+        {"label": label, "rows": rows, "columns": list(rows[0].keys())}
+        for label, rows in data["records"].items()
+    ]
+    html = render_to_string(
+        "audit/subject_access_pdf.html",
+        {"data": data, "person": data["person"], "sections": sections},
+    )
     return render_pdf(html)

@@ -19,8 +19,12 @@ def person_access_log(request, pk):
     if not policy.can(request.user, "audit.view_person"):
         raise PermissionDenied
     person = policy.get_person(request.user, pk)
-    access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "access_log"})
-    page = Paginator(selectors.access_log_for_person(person=person, limit=None), 50).get_page(request.GET.get("page"))
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, detail={"page": "access_log"}
+    )
+    page = Paginator(selectors.access_log_for_person(person=person, limit=None), 50).get_page(
+        request.GET.get("page")
+    )
     return render(request, "audit/person_access_log.html", {"person": person, "page": page})
 
 
@@ -31,11 +35,19 @@ def user_access(request):
         raise PermissionDenied("Only managers can review staff access.")
     agency = request.user.acting.agency
     staff = User.objects.filter(memberships__agency=agency).distinct().order_by("username")
-    selected = staff.filter(pk=request.GET.get("user") or 0).first() if request.GET.get("user", "").isdigit() else None
+    selected = (
+        staff.filter(pk=request.GET.get("user") or 0).first()
+        if request.GET.get("user", "").isdigit()
+        else None
+    )
     page = None
     if selected:
-        page = Paginator(selectors.access_log_for_user(staff_user=selected, agency=agency), 50).get_page(request.GET.get("page"))
-    return render(request, "audit/user_access.html", {"staff": staff, "selected": selected, "page": page})
+        page = Paginator(
+            selectors.access_log_for_user(staff_user=selected, agency=agency), 50
+        ).get_page(request.GET.get("page"))
+    return render(
+        request, "audit/user_access.html", {"staff": staff, "selected": selected, "page": page}
+    )
 
 
 def _subject_access_person(request, pk):
@@ -48,9 +60,14 @@ def _subject_access_person(request, pk):
     if not policy.can(request.user, "audit.view_user"):
         raise PermissionDenied("Only managers can export a person's records.")
     agency_id = request.user.acting.agency_id
-    owns = person.created_by_agency_id == agency_id or Case.objects.filter(person=person, owning_agency_id=agency_id).exists()
+    owns = (
+        person.created_by_agency_id == agency_id
+        or Case.objects.filter(person=person, owning_agency_id=agency_id).exists()
+    )
     if not owns:
-        raise PermissionDenied("Only a manager of an agency that owns a case for this person can export their records.")
+        raise PermissionDenied(
+            "Only a manager of an agency that owns a case for this person can export their records."
+        )
     return person
 
 
@@ -65,11 +82,17 @@ def subject_access(request, pk):
         return render(request, "audit/subject_access.html", {"person": person}, status=status)
     data = subject_access_export.collect(person)
     with transaction.atomic():
-        access_event_record(user=request.user, action=Action.EXPORT, person=person,
-                            detail={"page": "subject_access", "format": fmt, "records": data["record_count"]})
+        access_event_record(
+            user=request.user,
+            action=Action.EXPORT,
+            person=person,
+            detail={"page": "subject_access", "format": fmt, "records": data["record_count"]},
+        )
     filename = f"subject-access-{person.pk}-{policy.today():%Y%m%d}.{fmt}"
     if fmt == "json":
-        response = HttpResponse(subject_access_export.as_json(data), content_type="application/json")
+        response = HttpResponse(
+            subject_access_export.as_json(data), content_type="application/json"
+        )
     else:
         response = HttpResponse(subject_access_export.as_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -21,9 +21,27 @@ from core.pagination import CountedBy
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
-        fields = ["id", "first_name", "last_name", "aliases", "date_of_birth", "sex", "national_insurance_number",
-                  "prison_number", "crn", "home_area", "release_area", "accommodation_status", "employment_status",
-                  "benefit_status", "bank_account_held", "id_documents_held", "identity_verified_on", "restricted", "version"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "aliases",
+            "date_of_birth",
+            "sex",
+            "national_insurance_number",
+            "prison_number",
+            "crn",
+            "home_area",
+            "release_area",
+            "accommodation_status",
+            "employment_status",
+            "benefit_status",
+            "bank_account_held",
+            "id_documents_held",
+            "identity_verified_on",
+            "restricted",
+            "version",
+        ]
         read_only_fields = ["id", "restricted", "version"]
 
 
@@ -50,8 +68,14 @@ class StaffOnly:
             raise PermissionDenied("Your role does not give access to personal records.")
 
 
-class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = PersonSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -61,7 +85,9 @@ class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return selectors.person_search(user=self.request.user, q=q[:100])
         # PersonAccess.sort_key (surname then given name) in the scope's own join: the first page walks
         # the (agency, sort_key) index instead of sorting everyone the agency may see.
-        return Person.objects.for_user(self.request.user).order_by("access__sort_key", "access__person_id")
+        return Person.objects.for_user(self.request.user).order_by(
+            "access__sort_key", "access__person_id"
+        )
 
     def get_serializer_class(self):
         return PersonPatchSerializer if self.action == "partial_update" else PersonSerializer
@@ -69,7 +95,9 @@ class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_object(self):
         return policy.get_person(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name, CRN, prison number or NI number")])
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Name, CRN, prison number or NI number")]
+    )
     def paginate_queryset(self, queryset):
         if self.action == "list" and not self.request.query_params.get("q", "").strip():
             # one PersonAccess row per visible person: count those (index only), not the join
@@ -78,14 +106,22 @@ class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        access_event_record(user=request.user, action=Action.SEARCH if request.query_params.get("q") else Action.VIEW,
-                            detail={"page": "api:people", "q": request.query_params.get("q", "")[:100],
-                                    "shown": len(response.data["results"])})
+        access_event_record(
+            user=request.user,
+            action=Action.SEARCH if request.query_params.get("q") else Action.VIEW,
+            detail={
+                "page": "api:people",
+                "q": request.query_params.get("q", "")[:100],
+                "shown": len(response.data["results"]),
+            },
+        )
         return response
 
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "api"})
+        access_event_record(
+            user=request.user, action=Action.VIEW, person=person, detail={"page": "api"}
+        )
         return Response(PersonSerializer(person).data)
 
     def create(self, request, *args, **kwargs):
@@ -110,7 +146,12 @@ class PersonViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def access_log(self, request, pk=None):
         person = self.get_object()
         with transaction.atomic():
-            access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "api:access-log"})
+            access_event_record(
+                user=request.user,
+                action=Action.VIEW,
+                person=person,
+                detail={"page": "api:access-log"},
+            )
         page = self.paginate_queryset(access_log_for_person(person=person, limit=None))
         return self.get_paginated_response(AccessEventSerializer(page, many=True).data)
 
@@ -121,8 +162,19 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "person", "owning_agency", "offender_group", "support_level", "stage", "start_date",
-                  "planned_end_date", "end_date", "end_reason", "version"]
+        fields = [
+            "id",
+            "person",
+            "owning_agency",
+            "offender_group",
+            "support_level",
+            "stage",
+            "start_date",
+            "planned_end_date",
+            "end_date",
+            "end_reason",
+            "version",
+        ]
         read_only_fields = ["id", "owning_agency", "version"]
 
     def __init__(self, *args, **kwargs):
@@ -140,13 +192,23 @@ class CasePatchSerializer(CaseSerializer):
         read_only_fields = ["id", "owning_agency", "person"]
 
 
-class CaseViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = Case.objects.for_user(self.request.user).select_related("owning_agency", "owning_agency__region").order_by("-start_date", "-id")
+        qs = (
+            Case.objects.for_user(self.request.user)
+            .select_related("owning_agency", "owning_agency__region")
+            .order_by("-start_date", "-id")
+        )
         for name in ("stage", "support_level"):
             if self.request.query_params.get(name):
                 qs = qs.filter(**{name: self.request.query_params[name]})
@@ -163,12 +225,22 @@ class CaseViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, m
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        access_event_record(user=request.user, action=Action.VIEW, detail={"page": "api:cases", "shown": len(response.data["results"])})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            detail={"page": "api:cases", "shown": len(response.data["results"])},
+        )
         return response
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case, detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=case.person,
+            obj=case,
+            detail={"page": "api"},
+        )
         return Response(CaseSerializer(case, context={"request": request}).data)
 
     def create(self, request, *args, **kwargs):
@@ -179,11 +251,15 @@ class CaseViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         for name in ("end_date", "end_reason"):
             data.pop(name, None)
         case = services.case_open(user=request.user, person=person, **data)
-        return Response(CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     def update(self, request, *args, **kwargs):
         case = self.get_object()
-        serializer = CasePatchSerializer(case, data=request.data, partial=True, context={"request": request})
+        serializer = CasePatchSerializer(
+            case, data=request.data, partial=True, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "version" not in data:
@@ -195,43 +271,86 @@ class CaseViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, m
 
 # --- Assessments and actions of a case: /api/v1/cases/{id}/assessments/, /actions/ -------------
 
+
 class AssessmentSerializer(serializers.ModelSerializer):
-    ratings = serializers.DictField(child=serializers.ChoiceField(choices=Rag.choices),
-                                    help_text="{area: red|amber|green} for the ten need areas")
-    area_notes = serializers.DictField(child=serializers.CharField(max_length=500, allow_blank=True), required=False)
+    ratings = serializers.DictField(
+        child=serializers.ChoiceField(choices=Rag.choices),
+        help_text="{area: red|amber|green} for the ten need areas",
+    )
+    area_notes = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True), required=False
+    )
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
     assessed_by = serializers.CharField(source="assessed_by.username", read_only=True)
 
     class Meta:
         model = Assessment
-        fields = ["id", "case", "assessed_on", "ratings", "work_readiness", "area_notes", "confident_writing_name",
-                  "confident_writing_address", "confident_writing_phone", "self_reported_needs", "convictions_spent",
-                  "disclosure_advice_given", "disclosure_notes", "agency", "assessed_by", "created_at"]
+        fields = [
+            "id",
+            "case",
+            "assessed_on",
+            "ratings",
+            "work_readiness",
+            "area_notes",
+            "confident_writing_name",
+            "confident_writing_address",
+            "confident_writing_phone",
+            "self_reported_needs",
+            "convictions_spent",
+            "disclosure_advice_given",
+            "disclosure_notes",
+            "agency",
+            "assessed_by",
+            "created_at",
+        ]
         read_only_fields = ["id", "case", "agency", "assessed_by", "created_at"]
 
 
 class PlanActionSerializer(serializers.ModelSerializer):
-    owner_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True), required=False,
-                                                      help_text="Defaults to the acting agency")
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
-    goal = serializers.PrimaryKeyRelatedField(queryset=Goal.objects.all(), required=False, allow_null=True)
+    owner_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        help_text="Defaults to the acting agency",
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    goal = serializers.PrimaryKeyRelatedField(
+        queryset=Goal.objects.all(), required=False, allow_null=True
+    )
     sequence = serializers.IntegerField(min_value=1, max_value=999, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         # a goal on a case the user may not see is "does not exist", like any foreign record
-        self.fields["goal"].queryset = Goal.objects.for_user(request.user) if request else Goal.objects.none()
+        self.fields["goal"].queryset = (
+            Goal.objects.for_user(request.user) if request else Goal.objects.none()
+        )
 
     class Meta:
         model = PlanAction
-        fields = ["id", "case", "description", "owner_agency", "owner", "goal", "sequence", "due_date", "status",
-                  "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "case",
+            "description",
+            "owner_agency",
+            "owner",
+            "goal",
+            "sequence",
+            "due_date",
+            "status",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "case", "version", "created_at", "updated_at"]
 
 
 class PlanActionPatchSerializer(PlanActionSerializer):
-    version = serializers.IntegerField(required=False, help_text="The version you read; a stale one answers 409")
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one answers 409"
+    )
 
     class Meta(PlanActionSerializer.Meta):
         read_only_fields = ["id", "case", "created_at", "updated_at"]
@@ -253,8 +372,13 @@ class _CaseChildList(_CaseChildView, generics.ListCreateAPIView):
     def list(self, request, *args, **kwargs):
         self.case = self.get_case()
         page = self.paginate_queryset(self.get_queryset())
-        access_event_record(user=request.user, action=Action.VIEW, person=self.case.person, obj=self.case,
-                            detail={"page": self.page_name, "shown": len(page)})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=self.case.person,
+            obj=self.case,
+            detail={"page": self.page_name, "shown": len(page)},
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
@@ -271,15 +395,26 @@ class CaseAssessmentList(_CaseChildList):
     page_name = "api:assessments"
 
     def child_queryset(self, case):
-        return Assessment.objects.for_user(self.request.user).filter(case=case).select_related("assessed_by").order_by(
-            "-assessed_on", "-id")
+        return (
+            Assessment.objects.for_user(self.request.user)
+            .filter(case=case)
+            .select_related("assessed_by")
+            .order_by("-assessed_on", "-id")
+        )
 
     def perform_service(self, case, data):
         return services.assessment_record(user=self.request.user, case=case, **data)
 
 
-@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("status", str, enum=ActionStatus.values,
-                                                                   description="Only actions with this status")]))
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=ActionStatus.values, description="Only actions with this status"
+            )
+        ]
+    )
+)
 class CaseActionList(_CaseChildList):
     serializer_class = PlanActionSerializer
     queryset = PlanAction.objects.none()  # for the schema only; get_queryset scopes every request
@@ -300,17 +435,27 @@ class CaseActionDetail(_CaseChildView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
-        return selectors.get_action(user=self.request.user, case=self.get_case(), pk=self.kwargs["action_pk"])
+        return selectors.get_action(
+            user=self.request.user, case=self.get_case(), pk=self.kwargs["action_pk"]
+        )
 
     @extend_schema(operation_id="v1_cases_actions_detail")
     def get(self, request, case_pk, action_pk):
         item = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=item.case.person, obj=item, detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=item.case.person,
+            obj=item,
+            detail={"page": "api"},
+        )
         return Response(PlanActionSerializer(item).data)
 
     def patch(self, request, case_pk, action_pk):
         item = self.get_object()
-        serializer = PlanActionPatchSerializer(item, data=request.data, partial=True, context={"request": request})
+        serializer = PlanActionPatchSerializer(
+            item, data=request.data, partial=True, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
@@ -321,5 +466,9 @@ class CaseActionDetail(_CaseChildView):
 urlpatterns = [
     path("cases/<int:case_pk>/assessments/", CaseAssessmentList.as_view(), name="case_assessments"),
     path("cases/<int:case_pk>/actions/", CaseActionList.as_view(), name="case_actions"),
-    path("cases/<int:case_pk>/actions/<int:action_pk>/", CaseActionDetail.as_view(), name="case_action_detail"),
+    path(
+        "cases/<int:case_pk>/actions/<int:action_pk>/",
+        CaseActionDetail.as_view(),
+        name="case_action_detail",
+    ),
 ]

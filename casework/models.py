@@ -44,24 +44,46 @@ class BenefitStatus(models.TextChoices):
 class Person(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    aliases = models.CharField(max_length=300, blank=True, help_text="Other names used, separated by commas")
+    aliases = models.CharField(
+        max_length=300, blank=True, help_text="Other names used, separated by commas"
+    )
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices)
-    national_insurance_number = models.CharField(max_length=13, blank=True, validators=[validate_ni_number])
+    national_insurance_number = models.CharField(
+        max_length=13, blank=True, validators=[validate_ni_number]
+    )
     prison_number = models.CharField(max_length=10, blank=True, validators=[validate_prison_number])
-    crn = models.CharField("case reference number (CRN)", max_length=10, blank=True, validators=[validate_crn])
+    crn = models.CharField(
+        "case reference number (CRN)", max_length=10, blank=True, validators=[validate_crn]
+    )
     home_area = models.CharField(max_length=100, blank=True)
     release_area = models.CharField(max_length=100, blank=True)
     identity_verified_on = models.DateField(null=True, blank=True)
-    identity_verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    identity_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     bank_account_held = models.BooleanField(default=False)
     id_documents_held = models.BooleanField(default=False)
-    accommodation_status = models.CharField(max_length=20, choices=AccommodationStatus.choices, default=AccommodationStatus.UNKNOWN)
-    employment_status = models.CharField(max_length=20, choices=EmploymentStatus.choices, default=EmploymentStatus.UNKNOWN)
-    benefit_status = models.CharField(max_length=20, choices=BenefitStatus.choices, default=BenefitStatus.UNKNOWN)
-    restricted = models.BooleanField(default=False, help_text="Limited access: only named users may see this person")
-    created_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                          help_text="Sees the person until a case is opened for them")
+    accommodation_status = models.CharField(
+        max_length=20, choices=AccommodationStatus.choices, default=AccommodationStatus.UNKNOWN
+    )
+    employment_status = models.CharField(
+        max_length=20, choices=EmploymentStatus.choices, default=EmploymentStatus.UNKNOWN
+    )
+    benefit_status = models.CharField(
+        max_length=20, choices=BenefitStatus.choices, default=BenefitStatus.UNKNOWN
+    )
+    restricted = models.BooleanField(
+        default=False, help_text="Limited access: only named users may see this person"
+    )
+    created_by_agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Sees the person until a case is opened for them",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -75,7 +97,9 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["crn"], name="person_crn"),
             # Covering: the incoming-referral rule checks these two flags per referral from the index.
-            models.Index(fields=["id"], include=["restricted", "anonymised_at"], name="person_withheld_flags"),
+            models.Index(
+                fields=["id"], include=["restricted", "anonymised_at"], name="person_withheld_flags"
+            ),
             models.Index(fields=["prison_number"], name="person_prison_number"),
             models.Index(fields=["national_insurance_number"], name="person_nino"),
         ]
@@ -142,10 +166,20 @@ class Case(models.Model):
     """One episode of support for a person, owned by one agency; others may be involved in parallel."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
-    owning_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="owned_cases")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_cases",
-                              help_text="The caseworker responsible")
-    site = models.ForeignKey("agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
+    owning_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        help_text="The caseworker responsible",
+    )
+    site = models.ForeignKey(
+        "agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
+    )
     offender_group = models.CharField(max_length=20, choices=OffenderGroup.choices)
     support_level = models.CharField(max_length=10, choices=SupportLevel.choices)
     stage = models.CharField(max_length=20, choices=Stage.choices)
@@ -153,8 +187,12 @@ class Case(models.Model):
     planned_end_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
-    ladder_step = models.CharField(max_length=20, choices=LadderStep.choices, blank=True,
-                                   help_text="Current progression ladder step; the history is in CaseEvent")
+    ladder_step = models.CharField(
+        max_length=20,
+        choices=LadderStep.choices,
+        blank=True,
+        help_text="Current progression ladder step; the history is in CaseEvent",
+    )
     # The person's surname and given name (consent.policy.sort_key_for), kept in step by
     # refresh_person_access: the caseload walks (owning agency, sort_key) in index order.
     sort_key = models.CharField(max_length=210, default="", editable=False)
@@ -173,17 +211,28 @@ class Case(models.Model):
             models.Index(fields=["owning_agency", "end_date", "stage"], name="case_caseload"),
             # Open cases only, in caseload order, covering what its filters and scope read: a caseload page
             # walks 25 index entries instead of sorting the agency's thousands (docs/performance.md).
-            models.Index(fields=["owning_agency", "sort_key", "id"],
-                         include=["person", "owner", "stage", "support_level", "start_date"],
-                         condition=models.Q(end_date__isnull=True), name="case_open_caseload"),
+            models.Index(
+                fields=["owning_agency", "sort_key", "id"],
+                include=["person", "owner", "stage", "support_level", "start_date"],
+                condition=models.Q(end_date__isnull=True),
+                name="case_open_caseload",
+            ),
             models.Index(fields=["owner", "end_date"], name="case_owner"),
             # case_open_last_contact (My work's "no contact" list, oldest contact or none first) needs
             # NULLS FIRST, which SQLite cannot index: migration 0006 creates it on PostgreSQL only.
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(planned_end_date__gt=F("start_date")), name="case_planned_end_after_start"),
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="case_end_after_start"),
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | ~Q(end_reason=""), name="case_end_needs_reason"),
+            models.CheckConstraint(
+                condition=Q(planned_end_date__gt=F("start_date")),
+                name="case_planned_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="case_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | ~Q(end_reason=""), name="case_end_needs_reason"
+            ),
         ]
 
     def __str__(self):
@@ -215,16 +264,22 @@ class SentenceEpisodeQuerySet(models.QuerySet):
 
 class SentenceEpisode(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sentences")
-    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="sentences")
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="sentences"
+    )
     sentence_type = models.CharField(max_length=20, choices=SentenceType.choices)
     length_months = models.PositiveIntegerField(null=True, blank=True)
     sentence_date = models.DateField(null=True, blank=True)
     reception_date = models.DateField(null=True, blank=True)
-    establishment = models.ForeignKey("agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    establishment = models.ForeignKey(
+        "agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     expected_release_date = models.DateField(null=True, blank=True)
     actual_release_date = models.DateField(null=True, blank=True)
     release_type = models.CharField(max_length=20, choices=ReleaseType.choices, blank=True)
-    offence_summary = models.TextField(blank=True, help_text="Sensitive: shown only to the owning agency and consented recipients")
+    offence_summary = models.TextField(
+        blank=True, help_text="Sensitive: shown only to the owning agency and consented recipients"
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = SentenceEpisodeQuerySet.as_manager()
@@ -233,11 +288,17 @@ class SentenceEpisode(models.Model):
         ordering = ["-reception_date", "-sentence_date", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(actual_release_date__isnull=True) | Q(reception_date__isnull=True) | Q(actual_release_date__gte=F("reception_date")),
-                name="sentence_release_after_reception"),
+                condition=Q(actual_release_date__isnull=True)
+                | Q(reception_date__isnull=True)
+                | Q(actual_release_date__gte=F("reception_date")),
+                name="sentence_release_after_reception",
+            ),
             models.CheckConstraint(
-                condition=Q(expected_release_date__isnull=True) | Q(reception_date__isnull=True) | Q(expected_release_date__gte=F("reception_date")),
-                name="sentence_expected_release_after_reception"),
+                condition=Q(expected_release_date__isnull=True)
+                | Q(reception_date__isnull=True)
+                | Q(expected_release_date__gte=F("reception_date")),
+                name="sentence_expected_release_after_reception",
+            ),
         ]
 
 
@@ -251,10 +312,15 @@ class LeadAgencyPeriod(models.Model):
 
     class Meta:
         ordering = ["started_on", "id"]
-        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True), name="one_current_lead_agency")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_on__isnull=True), name="one_current_lead_agency"
+            )
+        ]
 
 
 # --- Case lifecycle ---------------------------------------------------------------------------
+
 
 class CaseEventKind(models.TextChoices):
     STAGE = "stage", "Stage changed"
@@ -280,8 +346,12 @@ class CaseEvent(models.Model):
     to_value = models.CharField(max_length=40, blank=True)
     on = models.DateField()
     reason = models.TextField(blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseScopedQuerySet.as_manager()
@@ -306,6 +376,7 @@ class CaseEvent(models.Model):
 
 
 # --- Assessment ---------------------------------------------------------------------------------
+
 
 class NeedArea(models.TextChoices):
     """The ten areas of the needs assessment (DOMAIN.md §3, decision)."""
@@ -349,16 +420,28 @@ class Assessment(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
     assessed_on = models.DateField()
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     ratings = models.JSONField(default=dict, help_text="{area: red|amber|green}")
     area_notes = models.JSONField(default=dict, blank=True, help_text="{area: note}")
-    confident_writing_name = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
-    confident_writing_address = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
-    confident_writing_phone = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    confident_writing_name = models.CharField(
+        max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    confident_writing_address = models.CharField(
+        max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    confident_writing_phone = models.CharField(
+        max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
     work_readiness = models.CharField(max_length=20, choices=WorkReadiness.choices)
-    self_reported_needs = models.TextField(blank=True, help_text="In the person's own words, apart from the professional view")
-    convictions_spent = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
+    self_reported_needs = models.TextField(
+        blank=True, help_text="In the person's own words, apart from the professional view"
+    )
+    convictions_spent = models.CharField(
+        max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
     disclosure_advice_given = models.BooleanField(default=False)
     disclosure_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -370,22 +453,30 @@ class Assessment(models.Model):
         indexes = [models.Index(fields=["case", "assessed_on"], name="assessment_case_on")]
 
     def rating_rows(self):
-        return [(area, label, self.ratings.get(area, ""), self.area_notes.get(area, "")) for area, label in NeedArea.choices]
+        return [
+            (area, label, self.ratings.get(area, ""), self.area_notes.get(area, ""))
+            for area, label in NeedArea.choices
+        ]
 
     @property
     def skills_screen(self):
-        return [("Writing their name", self.get_confident_writing_name_display()),
-                ("Writing their address", self.get_confident_writing_address_display()),
-                ("Writing their phone number", self.get_confident_writing_phone_display())]
+        return [
+            ("Writing their name", self.get_confident_writing_name_display()),
+            ("Writing their address", self.get_confident_writing_address_display()),
+            ("Writing their phone number", self.get_confident_writing_phone_display()),
+        ]
 
 
 # --- Action plan -------------------------------------------------------------------------------
+
 
 class Goal(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
     description = models.CharField(max_length=300)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseScopedQuerySet.as_manager()
@@ -420,16 +511,30 @@ class PlanAction(models.Model):
     """One action in the plan, owned by an agency (and optionally a named person there)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
-    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
     description = models.CharField(max_length=300)
     owner_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="plan_actions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+    )
     sequence = models.PositiveIntegerField(default=1)
     due_date = models.DateField()
-    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
+    status = models.CharField(
+        max_length=20, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED
+    )
     status_changed_on = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -438,8 +543,10 @@ class PlanAction(models.Model):
 
     class Meta:
         ordering = ["sequence", "due_date", "id"]
-        indexes = [models.Index(fields=["owner_agency", "status", "due_date"], name="action_agency_due"),
-                   models.Index(fields=["case", "sequence"], name="action_case_seq")]
+        indexes = [
+            models.Index(fields=["owner_agency", "status", "due_date"], name="action_agency_due"),
+            models.Index(fields=["case", "sequence"], name="action_case_seq"),
+        ]
 
     def __str__(self):
         return self.description
@@ -465,8 +572,12 @@ class Appointment(models.Model):
     at = models.DateTimeField()
     where = models.CharField(max_length=200, blank=True)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    attended = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attended = models.CharField(
+        max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -478,6 +589,7 @@ class Appointment(models.Model):
 
 
 # --- Case notes --------------------------------------------------------------------------------
+
 
 class NoteType(models.TextChoices):
     FACE_TO_FACE = "face_to_face", "Face to face"
@@ -491,7 +603,9 @@ class CaseNote(models.Model):
     note_type = models.CharField(max_length=20, choices=NoteType.choices)
     contact_on = models.DateField()
     body = models.TextField()
-    sensitive = models.BooleanField(default=False, help_text="Offence, health or substance misuse details")
+    sensitive = models.BooleanField(
+        default=False, help_text="Offence, health or substance misuse details"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -505,6 +619,7 @@ class CaseNote(models.Model):
 
 # --- Custody -----------------------------------------------------------------------------------
 
+
 class EstablishmentTransferQuerySet(models.QuerySet):
     def for_user(self, user):
         return policy.scope_by_person(self, user, person_field="sentence__person")
@@ -513,11 +628,19 @@ class EstablishmentTransferQuerySet(models.QuerySet):
 class EstablishmentTransfer(models.Model):
     """A move between establishments during a sentence (dated history)."""
 
-    sentence = models.ForeignKey(SentenceEpisode, on_delete=models.CASCADE, related_name="transfers")
-    from_establishment = models.ForeignKey("agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    to_establishment = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="+")
+    sentence = models.ForeignKey(
+        SentenceEpisode, on_delete=models.CASCADE, related_name="transfers"
+    )
+    from_establishment = models.ForeignKey(
+        "agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_establishment = models.ForeignKey(
+        "agencies.Site", on_delete=models.PROTECT, related_name="+"
+    )
     transferred_on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EstablishmentTransferQuerySet.as_manager()
@@ -536,7 +659,9 @@ class ReleasePlan(models.Model):
     accommodation_screened_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseScopedQuerySet.as_manager()
@@ -554,19 +679,35 @@ class ReleaseHandoff(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs")
     from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="handoffs_in")
-    to_site = models.ForeignKey("agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="handoffs_in"
+    )
+    to_site = models.ForeignKey(
+        "agencies.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True, help_text="Why the receiving agency could not take the case")
+    decline_reason = models.TextField(
+        blank=True, help_text="Why the receiving agency could not take the case"
+    )
 
     objects = CaseScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]
         indexes = [models.Index(fields=["to_agency", "status"], name="handoff_inbox")]
-        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="one_pending_handoff_per_case")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_handoff_per_case"
+            )
+        ]

@@ -38,23 +38,37 @@ def person_search(*, user, q: str):
     if not q:
         return qs.none()
     terms = [term.lower() for term in q.split()[:3]]
-    by_name = policy.visible_person_ids(user).filter(*[Q(sort_key__contains=term) for term in terms])
+    by_name = policy.visible_person_ids(user).filter(
+        *[Q(sort_key__contains=term) for term in terms]
+    )
     aliases = Q()
     for term in terms:
         aliases &= Q(aliases__icontains=term)
     ident = normalise(q)
     by_alias = Person.objects.filter(aliases).order_by().values("pk")
-    by_identifier = Person.objects.filter(
-        Q(crn=ident) | Q(prison_number=ident) | Q(national_insurance_number=ident)).order_by().values("pk")
+    by_identifier = (
+        Person.objects.filter(
+            Q(crn=ident) | Q(prison_number=ident) | Q(national_insurance_number=ident)
+        )
+        .order_by()
+        .values("pk")
+    )
     matched = by_name.order_by().union(by_alias, by_identifier, all=True)
     return qs.filter(pk__in=matched).order_by("access__sort_key", "access__person_id")
 
 
 def _caseload(user, *, stage="", support_level="", q=""):
     """Open cases the acting agency may see, filtered; each row knows whether it is the user's."""
-    qs = (Case.objects.for_user(user).open()
-          .select_related("person", "owner", "owning_agency")
-          .annotate(is_mine=When_(When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())))
+    qs = (
+        Case.objects.for_user(user)
+        .open()
+        .select_related("person", "owner", "owning_agency")
+        .annotate(
+            is_mine=When_(
+                When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+    )
     if stage:
         qs = qs.filter(stage=stage)
     if support_level:
@@ -64,7 +78,9 @@ def _caseload(user, *, stage="", support_level="", q=""):
     return qs
 
 
-def caseload_segments(*, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""):
+def caseload_segments(
+    *, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""
+):
     """The caseload as it is shown: the user's own cases, then the team's, then other agencies' cases
     the agency is involved in; each by name (Case.sort_key), so that each segment is one walk of the
     case_open_caseload index (or the involvement index) and a page reads about 25 rows, not the
@@ -75,33 +91,62 @@ def caseload_segments(*, user, stage: str = "", support_level: str = "", mine: b
     own = qs.filter(owning_agency_id=agency_id)
     segments = [own.filter(owner_id=user.pk).order_by(*order)]
     if not mine:
-        involved = CaseInvolvement.objects.filter(agency_id=agency_id, ended_on__isnull=True).values("case_id")
-        segments += [own.exclude(owner_id=user.pk).order_by(*order),
-                     qs.filter(pk__in=involved).exclude(owning_agency_id=agency_id).order_by(*order)]
+        involved = CaseInvolvement.objects.filter(
+            agency_id=agency_id, ended_on__isnull=True
+        ).values("case_id")
+        segments += [
+            own.exclude(owner_id=user.pk).order_by(*order),
+            qs.filter(pk__in=involved).exclude(owning_agency_id=agency_id).order_by(*order),
+        ]
     return segments
 
 
-def caseload_for_user(*, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""):
+def caseload_for_user(
+    *, user, stage: str = "", support_level: str = "", mine: bool = False, q: str = ""
+):
     """The whole caseload as one queryset, in the page's order (for job matching and exports)."""
     acting = user.acting
-    owned = Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True).order_by().values("pk")
-    involved = CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True).order_by().values("case_id")
-    qs = _caseload(user, stage=stage, support_level=support_level, q=q).filter(pk__in=owned.union(involved, all=True))
+    owned = (
+        Case.objects.filter(owning_agency_id=acting.agency_id, end_date__isnull=True)
+        .order_by()
+        .values("pk")
+    )
+    involved = (
+        CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True)
+        .order_by()
+        .values("case_id")
+    )
+    qs = _caseload(user, stage=stage, support_level=support_level, q=q).filter(
+        pk__in=owned.union(involved, all=True)
+    )
     if mine:
         qs = qs.filter(owner_id=user.pk)
-    return qs.annotate(shared=When_(When(owning_agency_id=acting.agency_id, then=Value(0)), default=Value(1),
-                                    output_field=IntegerField())).order_by("is_mine", "shared", "sort_key", "id")
+    return qs.annotate(
+        shared=When_(
+            When(owning_agency_id=acting.agency_id, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("is_mine", "shared", "sort_key", "id")
 
 
 def cases_for_person(*, user, person):
-    return Case.objects.for_user(user).filter(person=person).select_related("owning_agency", "owner", "site")
+    return (
+        Case.objects.for_user(user)
+        .filter(person=person)
+        .select_related("owning_agency", "owner", "site")
+    )
 
 
 def get_case(*, user, pk) -> Case:
     from core.errors import NotFound
 
     try:
-        return Case.objects.for_user(user).select_related("person", "owning_agency", "owner", "site").get(pk=int(pk))
+        return (
+            Case.objects.for_user(user)
+            .select_related("person", "owning_agency", "owner", "site")
+            .get(pk=int(pk))
+        )
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotFound("Case not found") from None
 
@@ -122,8 +167,12 @@ def _get(qs, pk, message):
 
 
 def assessments_for_case(*, user, case):
-    return list(Assessment.objects.for_user(user).filter(case=case).select_related("assessed_by", "agency")
-                .order_by("assessed_on", "id"))
+    return list(
+        Assessment.objects.for_user(user)
+        .filter(case=case)
+        .select_related("assessed_by", "agency")
+        .order_by("assessed_on", "id")
+    )
 
 
 def goals_for_case(*, user, case):
@@ -131,16 +180,30 @@ def goals_for_case(*, user, case):
 
 
 def actions_for_case(*, user, case):
-    return list(PlanAction.objects.for_user(user).filter(case=case).select_related("owner_agency", "owner", "goal"))
+    return list(
+        PlanAction.objects.for_user(user)
+        .filter(case=case)
+        .select_related("owner_agency", "owner", "goal")
+    )
 
 
 def appointments_for_case(*, user, case):
-    return list(Appointment.objects.for_user(user).filter(case=case).select_related("agency").order_by("-at", "-id"))
+    return list(
+        Appointment.objects.for_user(user)
+        .filter(case=case)
+        .select_related("agency")
+        .order_by("-at", "-id")
+    )
 
 
 def get_action(*, user, case, pk) -> PlanAction:
-    return _get(PlanAction.objects.for_user(user).filter(case=case).select_related("owner_agency", "owner", "case"), pk,
-                "Action not found")
+    return _get(
+        PlanAction.objects.for_user(user)
+        .filter(case=case)
+        .select_related("owner_agency", "owner", "case"),
+        pk,
+        "Action not found",
+    )
 
 
 def get_appointment(*, user, case, pk) -> Appointment:
@@ -160,14 +223,27 @@ def notes_for_case(*, user, case, sees_sensitive: bool | None = None):
 
 
 def sentences_for_case(*, user, case):
-    return list(SentenceEpisode.objects.for_user(user).filter(case=case).select_related("establishment")
-                .prefetch_related(Prefetch("transfers", queryset=EstablishmentTransfer.objects.select_related(
-                    "from_establishment", "to_establishment"))))
+    return list(
+        SentenceEpisode.objects.for_user(user)
+        .filter(case=case)
+        .select_related("establishment")
+        .prefetch_related(
+            Prefetch(
+                "transfers",
+                queryset=EstablishmentTransfer.objects.select_related(
+                    "from_establishment", "to_establishment"
+                ),
+            )
+        )
+    )
 
 
 def get_sentence(*, user, case, pk) -> SentenceEpisode:
-    return _get(SentenceEpisode.objects.for_user(user).filter(case=case).select_related("establishment"), pk,
-                "Sentence not found")
+    return _get(
+        SentenceEpisode.objects.for_user(user).filter(case=case).select_related("establishment"),
+        pk,
+        "Sentence not found",
+    )
 
 
 def release_plan_for_case(*, case) -> ReleasePlan | None:
@@ -184,36 +260,57 @@ def accommodation_screening(*, sentences, plan, today) -> dict:
     screened = plan.accommodation_screened_on if plan else None
     if screened:
         on_time = screened <= due
-        return {"state": "done" if on_time else "late", "due": due, "screened": screened,
-                "text": f"Screened on {screened:%-d %B %Y}" + ("" if on_time else f", late (due by {due:%-d %B %Y})")}
-    return {"state": "overdue" if today > due else "due", "due": due,
-            "text": f"Not screened: {'overdue since' if today > due else 'due by'} {due:%-d %B %Y}"}
+        return {
+            "state": "done" if on_time else "late",
+            "due": due,
+            "screened": screened,
+            "text": f"Screened on {screened:%-d %B %Y}"
+            + ("" if on_time else f", late (due by {due:%-d %B %Y})"),
+        }
+    return {
+        "state": "overdue" if today > due else "due",
+        "due": due,
+        "text": f"Not screened: {'overdue since' if today > due else 'due by'} {due:%-d %B %Y}",
+    }
 
 
 def handoffs_for_case(*, user, case):
-    return list(ReleaseHandoff.objects.for_user(user).filter(case=case)
-                .select_related("from_agency", "to_agency", "to_site", "requested_by", "decided_by"))
+    return list(
+        ReleaseHandoff.objects.for_user(user)
+        .filter(case=case)
+        .select_related("from_agency", "to_agency", "to_site", "requested_by", "decided_by")
+    )
 
 
 def get_handoff(*, user, pk) -> ReleaseHandoff:
-    return _get(ReleaseHandoff.objects.for_user(user).select_related("case", "case__person", "from_agency", "to_agency",
-                                                                     "to_site", "requested_by"), pk, "Hand-off not found")
+    return _get(
+        ReleaseHandoff.objects.for_user(user).select_related(
+            "case", "case__person", "from_agency", "to_agency", "to_site", "requested_by"
+        ),
+        pk,
+        "Hand-off not found",
+    )
 
 
 def handoffs_waiting(*, user):
     """Pending hand-offs to the acting agency (its inbox), oldest first."""
-    return (ReleaseHandoff.objects.for_user(user)
-            .filter(to_agency_id=user.acting.agency_id, status=HandoffStatus.PENDING)
-            .select_related("case", "case__person", "from_agency", "to_site", "requested_by")
-            .order_by("requested_at", "id"))
+    return (
+        ReleaseHandoff.objects.for_user(user)
+        .filter(to_agency_id=user.acting.agency_id, status=HandoffStatus.PENDING)
+        .select_related("case", "case__person", "from_agency", "to_site", "requested_by")
+        .order_by("requested_at", "id")
+    )
 
 
 def overdue_actions(*, user, mine_only: bool = True):
     """Open actions of the acting agency past their due date (assigned to the user, or unassigned)."""
     from consent import policy
 
-    qs = PlanAction.objects.for_user(user).overdue(policy.today()).filter(
-        owner_agency_id=user.acting.agency_id, case__end_date__isnull=True)
+    qs = (
+        PlanAction.objects.for_user(user)
+        .overdue(policy.today())
+        .filter(owner_agency_id=user.acting.agency_id, case__end_date__isnull=True)
+    )
     if mine_only:
         qs = qs.filter(Q(owner_id=user.pk) | Q(owner__isnull=True))
     return qs.select_related("case", "case__person", "owner").order_by("due_date", "id")
@@ -226,9 +323,13 @@ def cases_without_contact(*, user, days: int = NO_CONTACT_DAYS, mine_only: bool 
     since = policy.today() - datetime.timedelta(days=days)
     # Case.last_contact_on (kept by services.refresh_last_contact) and the case_open_last_contact index:
     # the list is read oldest contact first and stops at the page, whatever the team's size.
-    qs = (Case.objects.for_user(user).open().filter(owning_agency_id=user.acting.agency_id, start_date__lte=since)
-          .filter(Q(last_contact_on__lt=since) | Q(last_contact_on__isnull=True))
-          .select_related("person", "owner"))
+    qs = (
+        Case.objects.for_user(user)
+        .open()
+        .filter(owning_agency_id=user.acting.agency_id, start_date__lte=since)
+        .filter(Q(last_contact_on__lt=since) | Q(last_contact_on__isnull=True))
+        .select_related("person", "owner")
+    )
     if mine_only:
         qs = qs.filter(owner_id=user.pk)
     return qs.order_by(F("last_contact_on").asc(nulls_first=True), "id")

@@ -46,11 +46,32 @@ from consent.models import InvolvementBasis
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 
 PERSON_FIELDS = {
-    "first_name", "last_name", "aliases", "date_of_birth", "sex", "national_insurance_number", "prison_number",
-    "crn", "home_area", "release_area", "bank_account_held", "id_documents_held", "accommodation_status",
-    "employment_status", "benefit_status", "identity_verified_on",
+    "first_name",
+    "last_name",
+    "aliases",
+    "date_of_birth",
+    "sex",
+    "national_insurance_number",
+    "prison_number",
+    "crn",
+    "home_area",
+    "release_area",
+    "bank_account_held",
+    "id_documents_held",
+    "accommodation_status",
+    "employment_status",
+    "benefit_status",
+    "identity_verified_on",
 }
-CASE_FIELDS = {"offender_group", "support_level", "stage", "start_date", "planned_end_date", "owner", "site"}
+CASE_FIELDS = {
+    "offender_group",
+    "support_level",
+    "stage",
+    "start_date",
+    "planned_end_date",
+    "owner",
+    "site",
+}
 IDENTIFIERS = ("national_insurance_number", "prison_number", "crn")
 
 
@@ -106,11 +127,15 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
         raise ApplicationError("Date of birth must be in the past", field="date_of_birth")
     if "identity_verified_on" in changed:
         fields["identity_verified_by"] = user if fields["identity_verified_on"] else None
-    updated = Person.objects.filter(pk=person.pk, version=version).update(version=F("version") + 1, **fields)
+    updated = Person.objects.filter(pk=person.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this record while you were editing it. "
-                       "Your changes have not been saved: check the latest details and make them again.",
-                       extra={"current_version": Person.objects.get(pk=person.pk).version})
+        raise Conflict(
+            "Someone else changed this record while you were editing it. "
+            "Your changes have not been saved: check the latest details and make them again.",
+            extra={"current_version": Person.objects.get(pk=person.pk).version},
+        )
     person = Person.objects.get(pk=person.pk)
     policy.refresh_person_access(person)  # names feed the sort key
     access_event_record(user=user, action=Action.CHANGE, person=person, detail={"fields": changed})
@@ -119,7 +144,9 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
 
 def _validate_case_dates(start_date, planned_end_date, end_date=None):
     if start_date and planned_end_date and planned_end_date <= start_date:
-        raise ApplicationError("Planned end date must be after the start date", field="planned_end_date")
+        raise ApplicationError(
+            "Planned end date must be after the start date", field="planned_end_date"
+        )
     if end_date and start_date and end_date < start_date:
         raise ApplicationError("End date must be on or after the start date", field="end_date")
     if start_date and start_date > policy.today() + datetime.timedelta(days=366):
@@ -157,10 +184,14 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
     if current.end_date and not current.end_reason:
         raise ApplicationError("Select why the case ended", field="end_reason")
     _full_clean(current, exclude=["owner", "site", "person", "owning_agency"])
-    updated = Case.objects.filter(pk=case.pk, version=version).update(version=F("version") + 1, **fields)
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this case while you were editing it. Your changes have not been saved.",
-                       extra={"current_version": Case.objects.get(pk=case.pk).version})
+        raise Conflict(
+            "Someone else changed this case while you were editing it. Your changes have not been saved.",
+            extra={"current_version": Case.objects.get(pk=case.pk).version},
+        )
     case = Case.objects.select_related("person").get(pk=case.pk)
     if "stage" in changed:
         _case_event(user, case, CaseEventKind.STAGE, from_value=stage_before, to_value=case.stage)
@@ -168,23 +199,36 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
         _case_event(user, case, CaseEventKind.CLOSED, to_value=case.end_reason, on=case.end_date)
     if {"end_date"} & set(changed):
         policy.refresh_person_access(case.person)
-    access_event_record(user=user, action=Action.CHANGE, person=case.person, obj=case, detail={"fields": changed})
+    access_event_record(
+        user=user, action=Action.CHANGE, person=case.person, obj=case, detail={"fields": changed}
+    )
     return case
 
 
 def _case_event(user, case, kind, *, from_value="", to_value="", on=None, reason="") -> CaseEvent:
     acting = policy.acting_of(user)
-    return CaseEvent.objects.create(case=case, kind=kind, from_value=from_value or "", to_value=to_value or "",
-                                    on=on or policy.today(), reason=reason, user=user,
-                                    agency=acting.agency if acting else None)
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        from_value=from_value or "",
+        to_value=to_value or "",
+        on=on or policy.today(),
+        reason=reason,
+        user=user,
+        agency=acting.agency if acting else None,
+    )
 
 
 def _bump_case(case: Case, version: int, **fields) -> Case:
     """Conditional update of a case row: refuses when someone else changed it since `version`."""
-    updated = Case.objects.filter(pk=case.pk, version=version).update(version=F("version") + 1, **fields)
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this case while you were editing it. Your changes have not been saved.",
-                       extra={"current_version": Case.objects.get(pk=case.pk).version})
+        raise Conflict(
+            "Someone else changed this case while you were editing it. Your changes have not been saved.",
+            extra={"current_version": Case.objects.get(pk=case.pk).version},
+        )
     return Case.objects.select_related("person", "owning_agency").get(pk=case.pk)
 
 
@@ -200,7 +244,10 @@ def _not_future(value, field, label):
 
 def _not_before_start(case, value, field, label):
     if value and value < case.start_date:
-        raise ApplicationError(f"{label} must be on or after the case start date ({case.start_date:%-d %B %Y})", field=field)
+        raise ApplicationError(
+            f"{label} must be on or after the case start date ({case.start_date:%-d %B %Y})",
+            field=field,
+        )
 
 
 def _choice(value, choices, field, message):
@@ -210,9 +257,17 @@ def _choice(value, choices, field, message):
 
 # --- Case lifecycle ---------------------------------------------------------------------------
 
+
 @transaction.atomic
-def case_progress_update(*, user, case: Case, version: int, stage: str | None = None, ladder_step: str | None = None,
-                         reason: str = "") -> Case:
+def case_progress_update(
+    *,
+    user,
+    case: Case,
+    version: int,
+    stage: str | None = None,
+    ladder_step: str | None = None,
+    reason: str = "",
+) -> Case:
     """Move the case to another journey stage and/or progression ladder step (backwards allowed)."""
     policy.require(user, "case.change")
     policy.require_owner(user, case)
@@ -229,10 +284,30 @@ def case_progress_update(*, user, case: Case, version: int, stage: str | None = 
     before = (case.stage, case.ladder_step)
     case = _bump_case(case, version, **fields)
     if "stage" in fields:
-        _case_event(user, case, CaseEventKind.STAGE, from_value=before[0], to_value=case.stage, reason=reason)
+        _case_event(
+            user,
+            case,
+            CaseEventKind.STAGE,
+            from_value=before[0],
+            to_value=case.stage,
+            reason=reason,
+        )
     if "ladder_step" in fields:
-        _case_event(user, case, CaseEventKind.LADDER, from_value=before[1], to_value=case.ladder_step, reason=reason)
-    access_event_record(user=user, action=Action.CHANGE, person=case.person, obj=case, detail={"fields": sorted(fields)})
+        _case_event(
+            user,
+            case,
+            CaseEventKind.LADDER,
+            from_value=before[1],
+            to_value=case.ladder_step,
+            reason=reason,
+        )
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=case.person,
+        obj=case,
+        detail={"fields": sorted(fields)},
+    )
     return case
 
 
@@ -248,14 +323,24 @@ def case_reopen(*, user, case: Case, version: int, reason: str) -> Case:
     case = _bump_case(case, version, end_date=None, end_reason="")
     _case_event(user, case, CaseEventKind.REOPENED, from_value=ended, reason=reason.strip())
     policy.refresh_person_access(case.person)
-    access_event_record(user=user, action=Action.CHANGE, person=case.person, obj=case, detail={"reopened": True})
+    access_event_record(
+        user=user, action=Action.CHANGE, person=case.person, obj=case, detail={"reopened": True}
+    )
     return case
 
 
 # --- Assessment -------------------------------------------------------------------------------
 
-ASSESSMENT_OPTIONAL = {"area_notes", "confident_writing_name", "confident_writing_address", "confident_writing_phone",
-                       "self_reported_needs", "convictions_spent", "disclosure_advice_given", "disclosure_notes"}
+ASSESSMENT_OPTIONAL = {
+    "area_notes",
+    "confident_writing_name",
+    "confident_writing_address",
+    "confident_writing_phone",
+    "self_reported_needs",
+    "convictions_spent",
+    "disclosure_advice_given",
+    "disclosure_notes",
+}
 
 
 def _validate_ratings(ratings, area_notes):
@@ -266,14 +351,17 @@ def _validate_ratings(ratings, area_notes):
         raise ApplicationError(f"Unknown need area: {', '.join(unknown)}", field="ratings")
     for area, rag in ratings.items():
         if rag not in Rag.values:
-            raise ApplicationError(f"Rate {NeedArea(area).label.lower()} red, amber or green", field="ratings")
+            raise ApplicationError(
+                f"Rate {NeedArea(area).label.lower()} red, amber or green", field="ratings"
+            )
     if not isinstance(area_notes, dict) or set(area_notes) - set(NeedArea.values):
         raise ApplicationError("Notes must be given per need area", field="area_notes")
 
 
 @transaction.atomic
-def assessment_record(*, user, case: Case, assessed_on: datetime.date, ratings: dict, work_readiness: str,
-                      **optional) -> Assessment:
+def assessment_record(
+    *, user, case: Case, assessed_on: datetime.date, ratings: dict, work_readiness: str, **optional
+) -> Assessment:
     """Record a (re)assessment. Earlier ones are kept: distance travelled compares first and latest."""
     policy.require(user, "case.change")
     _check_unknown(optional, ASSESSMENT_OPTIONAL)
@@ -282,16 +370,36 @@ def assessment_record(*, user, case: Case, assessed_on: datetime.date, ratings: 
         raise ApplicationError("Enter the date of the assessment", field="assessed_on")
     _not_future(assessed_on, "assessed_on", "Date of the assessment")
     _not_before_start(case, assessed_on, "assessed_on", "Date of the assessment")
-    ratings = {k: v for k, v in (ratings or {}).items() if v} if isinstance(ratings, dict) else ratings
-    notes = {k: v.strip() for k, v in (optional.pop("area_notes", None) or {}).items() if (v or "").strip()}
+    ratings = (
+        {k: v for k, v in (ratings or {}).items() if v} if isinstance(ratings, dict) else ratings
+    )
+    notes = {
+        k: v.strip()
+        for k, v in (optional.pop("area_notes", None) or {}).items()
+        if (v or "").strip()
+    }
     _validate_ratings(ratings, notes)
-    _choice(work_readiness, WorkReadiness, "work_readiness", "Select how ready for work the person is")
-    for name in ("confident_writing_name", "confident_writing_address", "confident_writing_phone", "convictions_spent"):
+    _choice(
+        work_readiness, WorkReadiness, "work_readiness", "Select how ready for work the person is"
+    )
+    for name in (
+        "confident_writing_name",
+        "confident_writing_address",
+        "confident_writing_phone",
+        "convictions_spent",
+    ):
         if name in optional:
             _choice(optional[name], YesNoUnknown, name, "Select yes, no or not known")
     assessment = Assessment.objects.create(
-        case=case, assessed_on=assessed_on, assessed_by=user, agency=user.acting.agency, ratings=ratings,
-        area_notes=notes, work_readiness=work_readiness, **optional)
+        case=case,
+        assessed_on=assessed_on,
+        assessed_by=user,
+        agency=user.acting.agency,
+        ratings=ratings,
+        area_notes=notes,
+        work_readiness=work_readiness,
+        **optional,
+    )
     access_event_record(user=user, action=Action.CREATE, person=case.person, obj=assessment)
     return assessment
 
@@ -304,29 +412,47 @@ def distance_travelled(assessments) -> list[dict]:
         rated = [a.ratings[area] for a in ordered if a.ratings.get(area)]
         first, latest = (rated[0], rated[-1]) if rated else ("", "")
         change = RAG_SCORE[latest] - RAG_SCORE[first] if rated else None
-        rows.append({"area": area, "label": label, "first": first, "latest": latest, "change": change,
-                     "times_rated": len(rated)})
+        rows.append(
+            {
+                "area": area,
+                "label": label,
+                "first": first,
+                "latest": latest,
+                "change": change,
+                "times_rated": len(rated),
+            }
+        )
     return rows
 
 
 # --- Action plan -------------------------------------------------------------------------------
 
+
 def _agency_on_case(case: Case, agency) -> bool:
     from consent.models import CaseInvolvement
 
-    return agency.pk == case.owning_agency_id or CaseInvolvement.objects.filter(
-        case=case, agency=agency, ended_on__isnull=True).exists()
+    return (
+        agency.pk == case.owning_agency_id
+        or CaseInvolvement.objects.filter(case=case, agency=agency, ended_on__isnull=True).exists()
+    )
 
 
 def _check_action_owner(user, case, owner_agency, owner):
     acting = user.acting
     if owner_agency.pk != acting.agency_id:
         if case.owning_agency_id != acting.agency_id:
-            raise Forbidden("You can only add or change actions for your own agency on a case you do not own.")
+            raise Forbidden(
+                "You can only add or change actions for your own agency on a case you do not own."
+            )
         if not _agency_on_case(case, owner_agency):
-            raise ApplicationError(f"{owner_agency.name} is not working on this case. Share the case with them first.",
-                                   field="owner_agency")
-    if owner is not None and not owner.memberships.filter(agency=owner_agency, is_active=True).exists():
+            raise ApplicationError(
+                f"{owner_agency.name} is not working on this case. Share the case with them first.",
+                field="owner_agency",
+            )
+    if (
+        owner is not None
+        and not owner.memberships.filter(agency=owner_agency, is_active=True).exists()
+    ):
         raise ApplicationError(f"{owner} does not work for {owner_agency.name}", field="owner")
 
 
@@ -336,14 +462,26 @@ def goal_add(*, user, case: Case, description: str) -> Goal:
     _require_open(case)
     if not (description or "").strip():
         raise ApplicationError("Describe the goal", field="description")
-    goal = Goal.objects.create(case=case, description=description.strip()[:300], agency=user.acting.agency, created_by=user)
+    goal = Goal.objects.create(
+        case=case, description=description.strip()[:300], agency=user.acting.agency, created_by=user
+    )
     access_event_record(user=user, action=Action.CREATE, person=case.person, obj=goal)
     return goal
 
 
 @transaction.atomic
-def action_add(*, user, case: Case, description: str, due_date: datetime.date, owner_agency=None, owner=None,
-               goal: Goal | None = None, sequence: int | None = None, status: str = ActionStatus.NOT_STARTED) -> PlanAction:
+def action_add(
+    *,
+    user,
+    case: Case,
+    description: str,
+    due_date: datetime.date,
+    owner_agency=None,
+    owner=None,
+    goal: Goal | None = None,
+    sequence: int | None = None,
+    status: str = ActionStatus.NOT_STARTED,
+) -> PlanAction:
     """Any agency that can see the case adds its own actions; the owner may assign to agencies on the case."""
     policy.require(user, "case.change")
     _require_open(case)
@@ -360,12 +498,25 @@ def action_add(*, user, case: Case, description: str, due_date: datetime.date, o
     if sequence is None:
         sequence = (PlanAction.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0) + 1
     action = PlanAction.objects.create(
-        case=case, goal=goal, description=description.strip()[:300], owner_agency=owner_agency, owner=owner,
-        sequence=sequence, due_date=due_date, status=status,
+        case=case,
+        goal=goal,
+        description=description.strip()[:300],
+        owner_agency=owner_agency,
+        owner=owner,
+        sequence=sequence,
+        due_date=due_date,
+        status=status,
         status_changed_on=policy.today() if status != ActionStatus.NOT_STARTED else None,
-        created_by=user, created_by_agency=user.acting.agency)
-    access_event_record(user=user, action=Action.CREATE, person=case.person, obj=action,
-                        detail={"owner_agency": owner_agency.pk})
+        created_by=user,
+        created_by_agency=user.acting.agency,
+    )
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=case.person,
+        obj=action,
+        detail={"owner_agency": owner_agency.pk},
+    )
     return action
 
 
@@ -377,7 +528,9 @@ def action_update(*, user, action: PlanAction, version: int | None = None, **fie
     """Change an action (its owning agency or the case owner). Stale `version` -> Conflict."""
     policy.require(user, "case.change")
     _check_unknown(fields, ACTION_FIELDS)
-    current = PlanAction.objects.select_related("case", "case__person", "owner_agency").get(pk=action.pk)
+    current = PlanAction.objects.select_related("case", "case__person", "owner_agency").get(
+        pk=action.pk
+    )
     case = current.case
     acting = user.acting
     if acting.agency_id not in (current.owner_agency_id, case.owning_agency_id):
@@ -401,55 +554,96 @@ def action_update(*, user, action: PlanAction, version: int | None = None, **fie
         raise ApplicationError("Choose a goal from this case's plan", field="goal")
     if "status" in changed:
         fields["status_changed_on"] = policy.today()
-    updated = PlanAction.objects.filter(pk=action.pk, version=version).update(version=F("version") + 1, **fields)
+    updated = PlanAction.objects.filter(pk=action.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this action while you were editing it. Your changes have not been saved.",
-                       extra={"current_version": PlanAction.objects.get(pk=action.pk).version})
+        raise Conflict(
+            "Someone else changed this action while you were editing it. Your changes have not been saved.",
+            extra={"current_version": PlanAction.objects.get(pk=action.pk).version},
+        )
     action = PlanAction.objects.select_related("case", "owner_agency", "owner").get(pk=action.pk)
-    access_event_record(user=user, action=Action.CHANGE, person=case.person, obj=action, detail={"fields": changed})
+    access_event_record(
+        user=user, action=Action.CHANGE, person=case.person, obj=action, detail={"fields": changed}
+    )
     return action
 
 
 @transaction.atomic
-def appointment_add(*, user, case: Case, kind: str, at: datetime.datetime, where: str = "") -> Appointment:
+def appointment_add(
+    *, user, case: Case, kind: str, at: datetime.datetime, where: str = ""
+) -> Appointment:
     policy.require(user, "case.change")
     _require_open(case)
     _choice(kind, AppointmentKind, "kind", "Select the kind of appointment")
     if not at:
         raise ApplicationError("Enter the date and time of the appointment", field="at")
-    _not_before_start(case, timezone.localtime(at).date() if timezone.is_aware(at) else at.date(), "at", "Appointment date")
-    appointment = Appointment.objects.create(case=case, kind=kind, at=at, where=(where or "").strip()[:200],
-                                             agency=user.acting.agency, created_by=user)
+    _not_before_start(
+        case,
+        timezone.localtime(at).date() if timezone.is_aware(at) else at.date(),
+        "at",
+        "Appointment date",
+    )
+    appointment = Appointment.objects.create(
+        case=case,
+        kind=kind,
+        at=at,
+        where=(where or "").strip()[:200],
+        agency=user.acting.agency,
+        created_by=user,
+    )
     access_event_record(user=user, action=Action.CREATE, person=case.person, obj=appointment)
     return appointment
 
 
 @transaction.atomic
-def appointment_attendance_record(*, user, appointment: Appointment, attended: str, version: int) -> Appointment:
+def appointment_attendance_record(
+    *, user, appointment: Appointment, attended: str, version: int
+) -> Appointment:
     policy.require(user, "case.change")
     _choice(attended, YesNoUnknown, "attended", "Select whether the person attended")
     if attended != YesNoUnknown.UNKNOWN and appointment.at > timezone.now():
-        raise ApplicationError("You can record attendance once the appointment has taken place", field="attended")
-    updated = Appointment.objects.filter(pk=appointment.pk, version=version).update(version=F("version") + 1, attended=attended)
+        raise ApplicationError(
+            "You can record attendance once the appointment has taken place", field="attended"
+        )
+    updated = Appointment.objects.filter(pk=appointment.pk, version=version).update(
+        version=F("version") + 1, attended=attended
+    )
     if not updated:
-        raise Conflict("Someone else recorded attendance for this appointment. Check it and try again.")
+        raise Conflict(
+            "Someone else recorded attendance for this appointment. Check it and try again."
+        )
     appointment = Appointment.objects.select_related("case__person").get(pk=appointment.pk)
     refresh_last_contact([appointment.case_id])
-    access_event_record(user=user, action=Action.CHANGE, person=appointment.case.person, obj=appointment,
-                        detail={"attended": attended})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=appointment.case.person,
+        obj=appointment,
+        detail={"attended": attended},
+    )
     return appointment
 
 
 # --- Case notes --------------------------------------------------------------------------------
+
 
 def last_contact_expression():
     """The latest case note date or attended appointment date of each case (None without either)."""
     from django.db.models import OuterRef, Subquery
     from django.db.models.functions import Coalesce, Greatest, TruncDate
 
-    note = CaseNote.objects.filter(case=OuterRef("pk")).order_by("-contact_on").values("contact_on")[:1]
-    visit = (Appointment.objects.filter(case=OuterRef("pk"), attended=YesNoUnknown.YES).annotate(on=TruncDate("at"))
-             .order_by("-on").values("on")[:1])
+    note = (
+        CaseNote.objects.filter(case=OuterRef("pk"))
+        .order_by("-contact_on")
+        .values("contact_on")[:1]
+    )
+    visit = (
+        Appointment.objects.filter(case=OuterRef("pk"), attended=YesNoUnknown.YES)
+        .annotate(on=TruncDate("at"))
+        .order_by("-on")
+        .values("on")[:1]
+    )
     note, visit = Subquery(note), Subquery(visit)
     # Greatest is NULL on SQLite when either side is: coalescing each with the other keeps the one present
     return Greatest(Coalesce(note, visit), Coalesce(visit, note))
@@ -461,7 +655,15 @@ def refresh_last_contact(case_ids) -> None:
 
 
 @transaction.atomic
-def note_add(*, user, case: Case, note_type: str, contact_on: datetime.date, body: str, sensitive: bool = False) -> CaseNote:
+def note_add(
+    *,
+    user,
+    case: Case,
+    note_type: str,
+    contact_on: datetime.date,
+    body: str,
+    sensitive: bool = False,
+) -> CaseNote:
     policy.require(user, "case.change")
     _choice(note_type, NoteType, "note_type", "Select the type of contact")
     if not contact_on:
@@ -472,17 +674,39 @@ def note_add(*, user, case: Case, note_type: str, contact_on: datetime.date, bod
         raise ApplicationError("Enter the note", field="body")
     if sensitive and not policy.sees_sensitive(user, case.person):
         raise Forbidden("Your agency cannot record sensitive details for this person.")
-    note = CaseNote.objects.create(case=case, note_type=note_type, contact_on=contact_on, body=body.strip(),
-                                   sensitive=bool(sensitive), author=user, agency=user.acting.agency)
+    note = CaseNote.objects.create(
+        case=case,
+        note_type=note_type,
+        contact_on=contact_on,
+        body=body.strip(),
+        sensitive=bool(sensitive),
+        author=user,
+        agency=user.acting.agency,
+    )
     refresh_last_contact([case.pk])
-    access_event_record(user=user, action=Action.CREATE, person=case.person, obj=note, detail={"sensitive": note.sensitive})
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=case.person,
+        obj=note,
+        detail={"sensitive": note.sensitive},
+    )
     return note
 
 
 # --- Custody -----------------------------------------------------------------------------------
 
-SENTENCE_FIELDS = {"sentence_type", "length_months", "sentence_date", "reception_date", "establishment",
-                   "expected_release_date", "actual_release_date", "release_type", "offence_summary"}
+SENTENCE_FIELDS = {
+    "sentence_type",
+    "length_months",
+    "sentence_date",
+    "reception_date",
+    "establishment",
+    "expected_release_date",
+    "actual_release_date",
+    "release_type",
+    "offence_summary",
+}
 
 
 def _validate_sentence(s: SentenceEpisode):
@@ -491,21 +715,32 @@ def _validate_sentence(s: SentenceEpisode):
     _not_future(s.reception_date, "reception_date", "Reception date")
     _not_future(s.actual_release_date, "actual_release_date", "Actual release date")
     if s.reception_date and s.expected_release_date and s.expected_release_date < s.reception_date:
-        raise ApplicationError("Expected release date must be on or after the reception date", field="expected_release_date")
+        raise ApplicationError(
+            "Expected release date must be on or after the reception date",
+            field="expected_release_date",
+        )
     if s.actual_release_date and not s.reception_date:
-        raise ApplicationError("Enter the reception date before recording a release", field="reception_date")
+        raise ApplicationError(
+            "Enter the reception date before recording a release", field="reception_date"
+        )
     if s.reception_date and s.actual_release_date and s.actual_release_date < s.reception_date:
-        raise ApplicationError("Release date must be on or after the reception date", field="actual_release_date")
+        raise ApplicationError(
+            "Release date must be on or after the reception date", field="actual_release_date"
+        )
     if s.actual_release_date and not s.release_type:
         raise ApplicationError("Select the type of release", field="release_type")
     if s.release_type and s.release_type not in ReleaseType.values:
         raise ApplicationError("Select the type of release", field="release_type")
     if s.release_type and not s.actual_release_date:
-        raise ApplicationError("Enter the actual release date for this release", field="actual_release_date")
+        raise ApplicationError(
+            "Enter the actual release date for this release", field="actual_release_date"
+        )
     if s.establishment_id and s.establishment.kind != SiteKind.PRISON:
         raise ApplicationError("Choose a prison establishment", field="establishment")
     if s.length_months is not None and not 0 < s.length_months <= 1200:
-        raise ApplicationError("Sentence length must be between 1 and 1200 months", field="length_months")
+        raise ApplicationError(
+            "Sentence length must be between 1 and 1200 months", field="length_months"
+        )
 
 
 @transaction.atomic
@@ -536,53 +771,103 @@ def sentence_update(*, user, sentence: SentenceEpisode, version: int, **fields) 
         setattr(current, name, value)
     _validate_sentence(current)
     last_transfer = current.transfers.order_by("-transferred_on").first()
-    if last_transfer and current.actual_release_date and current.actual_release_date < last_transfer.transferred_on:
-        raise ApplicationError("Release date must be on or after the last transfer", field="actual_release_date")
-    updated = SentenceEpisode.objects.filter(pk=sentence.pk, version=version).update(version=F("version") + 1, **fields)
+    if (
+        last_transfer
+        and current.actual_release_date
+        and current.actual_release_date < last_transfer.transferred_on
+    ):
+        raise ApplicationError(
+            "Release date must be on or after the last transfer", field="actual_release_date"
+        )
+    updated = SentenceEpisode.objects.filter(pk=sentence.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this sentence while you were editing it. Your changes have not been saved.",
-                       extra={"current_version": SentenceEpisode.objects.get(pk=sentence.pk).version})
-    sentence = SentenceEpisode.objects.select_related("case", "person", "establishment").get(pk=sentence.pk)
+        raise Conflict(
+            "Someone else changed this sentence while you were editing it. Your changes have not been saved.",
+            extra={"current_version": SentenceEpisode.objects.get(pk=sentence.pk).version},
+        )
+    sentence = SentenceEpisode.objects.select_related("case", "person", "establishment").get(
+        pk=sentence.pk
+    )
     policy.refresh_person_access(sentence.person)
-    access_event_record(user=user, action=Action.CHANGE, person=sentence.person, obj=sentence, detail={"fields": changed})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=sentence.person,
+        obj=sentence,
+        detail={"fields": changed},
+    )
     return sentence
 
 
 @transaction.atomic
-def sentence_transfer_record(*, user, sentence: SentenceEpisode, to_establishment, transferred_on: datetime.date
-                             ) -> EstablishmentTransfer:
+def sentence_transfer_record(
+    *, user, sentence: SentenceEpisode, to_establishment, transferred_on: datetime.date
+) -> EstablishmentTransfer:
     policy.require(user, "case.change")
-    sentence = SentenceEpisode.objects.select_for_update(of=("self",)).select_related("case", "person").get(pk=sentence.pk)
+    sentence = (
+        SentenceEpisode.objects.select_for_update(of=("self",))
+        .select_related("case", "person")
+        .get(pk=sentence.pk)
+    )
     if sentence.case is None:
         raise NotFound("Sentence not found")
     policy.require_owner(user, sentence.case)
     if to_establishment is None or to_establishment.kind != SiteKind.PRISON:
         raise ApplicationError("Choose the prison the person moved to", field="to_establishment")
     if to_establishment.pk == sentence.establishment_id:
-        raise ApplicationError("The person is already at this establishment", field="to_establishment")
+        raise ApplicationError(
+            "The person is already at this establishment", field="to_establishment"
+        )
     if not transferred_on:
         raise ApplicationError("Enter the date of the transfer", field="transferred_on")
     _not_future(transferred_on, "transferred_on", "Date of the transfer")
     if not sentence.reception_date:
-        raise ApplicationError("Record the reception date before a transfer", field="transferred_on")
+        raise ApplicationError(
+            "Record the reception date before a transfer", field="transferred_on"
+        )
     if transferred_on < sentence.reception_date:
-        raise ApplicationError("Transfer date must be on or after the reception date", field="transferred_on")
+        raise ApplicationError(
+            "Transfer date must be on or after the reception date", field="transferred_on"
+        )
     if sentence.actual_release_date and transferred_on > sentence.actual_release_date:
-        raise ApplicationError("Transfer date must be on or before the release date", field="transferred_on")
+        raise ApplicationError(
+            "Transfer date must be on or before the release date", field="transferred_on"
+        )
     last = sentence.transfers.order_by("-transferred_on").first()
     if last and transferred_on < last.transferred_on:
-        raise ApplicationError("Transfer date must be on or after the previous transfer", field="transferred_on")
-    transfer = EstablishmentTransfer.objects.create(sentence=sentence, from_establishment_id=sentence.establishment_id,
-                                                    to_establishment=to_establishment, transferred_on=transferred_on,
-                                                    recorded_by=user)
-    SentenceEpisode.objects.filter(pk=sentence.pk).update(establishment=to_establishment, version=F("version") + 1)
+        raise ApplicationError(
+            "Transfer date must be on or after the previous transfer", field="transferred_on"
+        )
+    transfer = EstablishmentTransfer.objects.create(
+        sentence=sentence,
+        from_establishment_id=sentence.establishment_id,
+        to_establishment=to_establishment,
+        transferred_on=transferred_on,
+        recorded_by=user,
+    )
+    SentenceEpisode.objects.filter(pk=sentence.pk).update(
+        establishment=to_establishment, version=F("version") + 1
+    )
     policy.refresh_person_access(sentence.person)
-    access_event_record(user=user, action=Action.CHANGE, person=sentence.person, obj=sentence,
-                        detail={"transfer_to": to_establishment.pk})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=sentence.person,
+        obj=sentence,
+        detail={"transfer_to": to_establishment.pk},
+    )
     return transfer
 
 
-RELEASE_PLAN_FIELDS = {"release_address", "id_documents_ready", "bank_account_ready", "accommodation_screened_on", "notes"}
+RELEASE_PLAN_FIELDS = {
+    "release_address",
+    "id_documents_ready",
+    "bank_account_ready",
+    "accommodation_screened_on",
+    "notes",
+}
 
 
 @transaction.atomic
@@ -591,20 +876,40 @@ def release_plan_update(*, user, case: Case, version: int, **fields) -> ReleaseP
     policy.require(user, "case.change")
     policy.require_owner(user, case)
     _check_unknown(fields, RELEASE_PLAN_FIELDS)
-    _not_future(fields.get("accommodation_screened_on"), "accommodation_screened_on", "Date of accommodation screening")
+    _not_future(
+        fields.get("accommodation_screened_on"),
+        "accommodation_screened_on",
+        "Date of accommodation screening",
+    )
     plan, _ = ReleasePlan.objects.get_or_create(case=case)
-    reception = case.sentences.exclude(reception_date=None).order_by("-reception_date").values_list(
-        "reception_date", flat=True).first()
+    reception = (
+        case.sentences.exclude(reception_date=None)
+        .order_by("-reception_date")
+        .values_list("reception_date", flat=True)
+        .first()
+    )
     screened = fields.get("accommodation_screened_on")
     if screened and reception and screened < reception:
-        raise ApplicationError("Accommodation screening must be on or after the reception date",
-                               field="accommodation_screened_on")
-    updated = ReleasePlan.objects.filter(pk=plan.pk, version=version).update(version=F("version") + 1, updated_by=user, **fields)
+        raise ApplicationError(
+            "Accommodation screening must be on or after the reception date",
+            field="accommodation_screened_on",
+        )
+    updated = ReleasePlan.objects.filter(pk=plan.pk, version=version).update(
+        version=F("version") + 1, updated_by=user, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this checklist while you were editing it. Your changes have not been saved.",
-                       extra={"current_version": ReleasePlan.objects.get(pk=plan.pk).version})
+        raise Conflict(
+            "Someone else changed this checklist while you were editing it. Your changes have not been saved.",
+            extra={"current_version": ReleasePlan.objects.get(pk=plan.pk).version},
+        )
     plan = ReleasePlan.objects.get(pk=plan.pk)
-    access_event_record(user=user, action=Action.CHANGE, person=case.person, obj=plan, detail={"fields": sorted(fields)})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=case.person,
+        obj=plan,
+        detail={"fields": sorted(fields)},
+    )
     return plan
 
 
@@ -622,6 +927,7 @@ def freshstart_status(*, person):
 
 # --- Release hand-off ----------------------------------------------------------------------
 
+
 @transaction.atomic
 def handoff_create(*, user, case: Case, to_agency, to_site=None, note: str = "") -> ReleaseHandoff:
     """Hand the case to the release-area agency. It stays open until someone there accepts it.
@@ -637,16 +943,35 @@ def handoff_create(*, user, case: Case, to_agency, to_site=None, note: str = "")
     if to_agency is None:
         raise ApplicationError("Choose the agency to hand the case to", field="to_agency")
     if to_agency.pk == case.owning_agency_id:
-        raise ApplicationError("Your agency already owns this case: choose the release-area agency", field="to_agency")
+        raise ApplicationError(
+            "Your agency already owns this case: choose the release-area agency", field="to_agency"
+        )
     if to_site is not None and to_site.agency_id != to_agency.pk:
-        raise ApplicationError(f"{to_site.name} is not an office of {to_agency.name}", field="to_site")
+        raise ApplicationError(
+            f"{to_site.name} is not an office of {to_agency.name}", field="to_site"
+        )
     if ReleaseHandoff.objects.filter(case=case, status=HandoffStatus.PENDING).exists():
-        raise ApplicationError("This case already has a hand-off waiting to be accepted", field="to_agency")
-    case_involve(user=user, case=case, agency=to_agency, basis=InvolvementBasis.HANDOFF, check_role=False)
-    handoff = ReleaseHandoff.objects.create(case=case, from_agency=user.acting.agency, to_agency=to_agency, to_site=to_site,
-                                            note=(note or "").strip(), requested_by=user)
-    access_event_record(user=user, action=Action.SHARE, person=case.person, obj=handoff,
-                        detail={"to_agency": to_agency.pk, "handoff": handoff.pk})
+        raise ApplicationError(
+            "This case already has a hand-off waiting to be accepted", field="to_agency"
+        )
+    case_involve(
+        user=user, case=case, agency=to_agency, basis=InvolvementBasis.HANDOFF, check_role=False
+    )
+    handoff = ReleaseHandoff.objects.create(
+        case=case,
+        from_agency=user.acting.agency,
+        to_agency=to_agency,
+        to_site=to_site,
+        note=(note or "").strip(),
+        requested_by=user,
+    )
+    access_event_record(
+        user=user,
+        action=Action.SHARE,
+        person=case.person,
+        obj=handoff,
+        detail={"to_agency": to_agency.pk, "handoff": handoff.pk},
+    )
     return handoff
 
 
@@ -656,7 +981,11 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     from consent.models import CaseInvolvement
 
     policy.require(user, "case.change")
-    handoff = ReleaseHandoff.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=handoff.pk)
+    handoff = (
+        ReleaseHandoff.objects.select_for_update(of=("self",))
+        .select_related("case", "case__person")
+        .get(pk=handoff.pk)
+    )
     if handoff.to_agency_id != user.acting.agency_id:
         raise Forbidden("Only the agency this case was handed to can accept it.")
     if handoff.status != HandoffStatus.PENDING:
@@ -666,18 +995,40 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
         raise ApplicationError("The case has been closed, so it cannot be handed over")
     today = policy.today()
     old_agency_id = case.owning_agency_id
-    case = _bump_case(case, case.version, owning_agency_id=handoff.to_agency_id, owner=user, site=handoff.to_site)
+    case = _bump_case(
+        case, case.version, owning_agency_id=handoff.to_agency_id, owner=user, site=handoff.to_site
+    )
     LeadAgencyPeriod.objects.filter(case=case, ended_on__isnull=True).update(ended_on=today)
     LeadAgencyPeriod.objects.create(case=case, agency_id=handoff.to_agency_id, started_on=today)
-    CaseInvolvement.objects.filter(case=case, agency_id=handoff.to_agency_id, ended_on__isnull=True).update(ended_on=today)
-    CaseInvolvement.objects.get_or_create(case=case, agency_id=old_agency_id, basis=InvolvementBasis.HANDOFF,
-                                          ended_on__isnull=True, defaults={"started_on": today, "created_by": user})
-    ReleaseHandoff.objects.filter(pk=handoff.pk).update(status=HandoffStatus.ACCEPTED, decided_by=user, decided_at=timezone.now())
-    _case_event(user, case, CaseEventKind.LEAD, from_value=str(old_agency_id), to_value=str(handoff.to_agency_id),
-                reason="Release hand-off accepted")
+    CaseInvolvement.objects.filter(
+        case=case, agency_id=handoff.to_agency_id, ended_on__isnull=True
+    ).update(ended_on=today)
+    CaseInvolvement.objects.get_or_create(
+        case=case,
+        agency_id=old_agency_id,
+        basis=InvolvementBasis.HANDOFF,
+        ended_on__isnull=True,
+        defaults={"started_on": today, "created_by": user},
+    )
+    ReleaseHandoff.objects.filter(pk=handoff.pk).update(
+        status=HandoffStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
+    )
+    _case_event(
+        user,
+        case,
+        CaseEventKind.LEAD,
+        from_value=str(old_agency_id),
+        to_value=str(handoff.to_agency_id),
+        reason="Release hand-off accepted",
+    )
     policy.refresh_person_access(case.person)
-    access_event_record(user=user, action=Action.CHANGE, person=case.person, obj=handoff,
-                        detail={"accepted": True, "from_agency": old_agency_id})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=case.person,
+        obj=handoff,
+        detail={"accepted": True, "from_agency": old_agency_id},
+    )
     handoff.refresh_from_db()
     return handoff
 
@@ -690,20 +1041,37 @@ def handoff_decline(*, user, handoff: ReleaseHandoff, reason: str) -> ReleaseHan
 
     policy.require(user, "case.change")
     reason = (reason or "").strip()
-    handoff = ReleaseHandoff.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=handoff.pk)
+    handoff = (
+        ReleaseHandoff.objects.select_for_update(of=("self",))
+        .select_related("case", "case__person")
+        .get(pk=handoff.pk)
+    )
     if handoff.to_agency_id != user.acting.agency_id:
         raise Forbidden("Only the agency this case was handed to can decline it.")
     if handoff.status != HandoffStatus.PENDING:
         raise Conflict(f"This hand-off has already been {handoff.get_status_display().lower()}.")
     if not reason:
         raise ApplicationError("Say why your agency cannot take this case", field="decline_reason")
-    ReleaseHandoff.objects.filter(pk=handoff.pk).update(status=HandoffStatus.DECLINED, decided_by=user,
-                                                        decided_at=timezone.now(), decline_reason=reason[:2000])
-    CaseInvolvement.objects.filter(case=handoff.case, agency_id=handoff.to_agency_id, basis=InvolvementBasis.HANDOFF,
-                                   ended_on__isnull=True).update(ended_on=policy.today())
+    ReleaseHandoff.objects.filter(pk=handoff.pk).update(
+        status=HandoffStatus.DECLINED,
+        decided_by=user,
+        decided_at=timezone.now(),
+        decline_reason=reason[:2000],
+    )
+    CaseInvolvement.objects.filter(
+        case=handoff.case,
+        agency_id=handoff.to_agency_id,
+        basis=InvolvementBasis.HANDOFF,
+        ended_on__isnull=True,
+    ).update(ended_on=policy.today())
     policy.refresh_person_access(handoff.case.person)
-    access_event_record(user=user, action=Action.CHANGE, person=handoff.case.person, obj=handoff,
-                        detail={"declined": True, "from_agency": handoff.from_agency_id})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=handoff.case.person,
+        obj=handoff,
+        detail={"declined": True, "from_agency": handoff.from_agency_id},
+    )
     handoff.refresh_from_db()
     return handoff
 
@@ -714,15 +1082,30 @@ def handoff_cancel(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     from consent.models import CaseInvolvement
 
     policy.require(user, "case.change")
-    handoff = ReleaseHandoff.objects.select_for_update(of=("self",)).select_related("case", "case__person").get(pk=handoff.pk)
+    handoff = (
+        ReleaseHandoff.objects.select_for_update(of=("self",))
+        .select_related("case", "case__person")
+        .get(pk=handoff.pk)
+    )
     policy.require_owner(user, handoff.case)
     if handoff.status != HandoffStatus.PENDING:
         raise Conflict(f"This hand-off has already been {handoff.get_status_display().lower()}.")
-    ReleaseHandoff.objects.filter(pk=handoff.pk).update(status=HandoffStatus.CANCELLED, decided_by=user, decided_at=timezone.now())
-    CaseInvolvement.objects.filter(case=handoff.case, agency_id=handoff.to_agency_id, basis=InvolvementBasis.HANDOFF,
-                                   ended_on__isnull=True).update(ended_on=policy.today())
+    ReleaseHandoff.objects.filter(pk=handoff.pk).update(
+        status=HandoffStatus.CANCELLED, decided_by=user, decided_at=timezone.now()
+    )
+    CaseInvolvement.objects.filter(
+        case=handoff.case,
+        agency_id=handoff.to_agency_id,
+        basis=InvolvementBasis.HANDOFF,
+        ended_on__isnull=True,
+    ).update(ended_on=policy.today())
     policy.refresh_person_access(handoff.case.person)
-    access_event_record(user=user, action=Action.REVOKE, person=handoff.case.person, obj=handoff,
-                        detail={"cancelled": True, "to_agency": handoff.to_agency_id})
+    access_event_record(
+        user=user,
+        action=Action.REVOKE,
+        person=handoff.case.person,
+        obj=handoff,
+        detail={"cancelled": True, "to_agency": handoff.to_agency_id},
+    )
     handoff.refresh_from_db()
     return handoff

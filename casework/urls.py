@@ -23,15 +23,28 @@ urlpatterns = [
     path("cases/<int:pk>/plan/goals/new/", views.goal_create, name="goal_create"),
     path("cases/<int:pk>/plan/actions/new/", views.action_create, name="action_create"),
     path("cases/<int:pk>/plan/actions/<int:action_pk>/", views.action_edit, name="action_edit"),
-    path("cases/<int:pk>/plan/appointments/new/", views.appointment_create, name="appointment_create"),
-    path("cases/<int:pk>/plan/appointments/<int:appointment_pk>/attendance/", views.appointment_attendance,
-         name="appointment_attendance"),
+    path(
+        "cases/<int:pk>/plan/appointments/new/", views.appointment_create, name="appointment_create"
+    ),
+    path(
+        "cases/<int:pk>/plan/appointments/<int:appointment_pk>/attendance/",
+        views.appointment_attendance,
+        name="appointment_attendance",
+    ),
     path("cases/<int:pk>/notes/", views.case_notes, name="case_notes"),
     path("cases/<int:pk>/notes/new/", views.note_create, name="note_create"),
     path("cases/<int:pk>/custody/", views.case_custody, name="case_custody"),
     path("cases/<int:pk>/custody/sentences/new/", views.sentence_create, name="sentence_create"),
-    path("cases/<int:pk>/custody/sentences/<int:sentence_pk>/", views.sentence_edit, name="sentence_edit"),
-    path("cases/<int:pk>/custody/sentences/<int:sentence_pk>/transfers/new/", views.transfer_create, name="transfer_create"),
+    path(
+        "cases/<int:pk>/custody/sentences/<int:sentence_pk>/",
+        views.sentence_edit,
+        name="sentence_edit",
+    ),
+    path(
+        "cases/<int:pk>/custody/sentences/<int:sentence_pk>/transfers/new/",
+        views.transfer_create,
+        name="transfer_create",
+    ),
     path("cases/<int:pk>/custody/checklist/", views.release_plan_edit, name="release_plan_edit"),
     path("cases/<int:pk>/handoff/new/", views.handoff_create, name="handoff_create"),
     path("handoffs/<int:handoff_pk>/", views.handoff_detail, name="handoff_detail"),

@@ -73,19 +73,42 @@ def caseload(request):
     if request.user.acting is None:
         return redirect("agencies:no_agency")
     if not policy.can(request.user, "person.view"):
-        return redirect("reporting:report_list") if _has_reports() else redirect("agencies:no_agency")
+        return (
+            redirect("reporting:report_list") if _has_reports() else redirect("agencies:no_agency")
+        )
     form = CaseloadFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    cases = Segments(selectors.caseload_segments(
-        user=request.user, stage=filters.get("stage", ""), support_level=filters.get("support_level", ""),
-        mine=filters.get("mine") == "1", q=filters.get("q", "")), cap=CASELOAD_COUNT_CAP)
+    cases = Segments(
+        selectors.caseload_segments(
+            user=request.user,
+            stage=filters.get("stage", ""),
+            support_level=filters.get("support_level", ""),
+            mine=filters.get("mine") == "1",
+            q=filters.get("q", ""),
+        ),
+        cap=CASELOAD_COUNT_CAP,
+    )
     page = narrow_page(cases, request.GET.get("page"), PAGE_SIZE)
-    access_event_record(user=request.user, action=Action.SEARCH if filters.get("q") else Action.VIEW,
-                        detail={"page": "caseload", "filters": {k: v for k, v in filters.items() if v},
-                                "shown": len(page.object_list)})
-    return render(request, "casework/caseload.html", {
-        "form": form, "page": page, "capped": cases.capped, "cap": CASELOAD_COUNT_CAP,
-        "querystring": querystring_without(request, "page")})
+    access_event_record(
+        user=request.user,
+        action=Action.SEARCH if filters.get("q") else Action.VIEW,
+        detail={
+            "page": "caseload",
+            "filters": {k: v for k, v in filters.items() if v},
+            "shown": len(page.object_list),
+        },
+    )
+    return render(
+        request,
+        "casework/caseload.html",
+        {
+            "form": form,
+            "page": page,
+            "capped": cases.capped,
+            "cap": CASELOAD_COUNT_CAP,
+            "querystring": querystring_without(request, "page"),
+        },
+    )
 
 
 @login_required
@@ -95,7 +118,9 @@ def person_search(request):
     results = selectors.person_search(user=request.user, q=q)[:50] if q.strip() else []
     if q.strip():
         results = list(results)
-        access_event_record(user=request.user, action=Action.SEARCH, detail={"q": q, "shown": len(results)})
+        access_event_record(
+            user=request.user, action=Action.SEARCH, detail={"q": q, "shown": len(results)}
+        )
     return render(request, "casework/person_search.html", {"q": q, "results": results})
 
 
@@ -104,15 +129,19 @@ def person_detail(request, pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, pk)
     access_event_record(user=request.user, action=Action.VIEW, person=person)
-    return render(request, "casework/person_detail.html", {
-        "person": person,
-        "cases": selectors.cases_for_person(user=request.user, person=person),
-        "sharing": sharing_summary(user=request.user, person=person),
-        "access_log": access_log_for_person(person=person, limit=20),
-        "sees_sensitive": policy.sees_sensitive(request.user, person),
-        "can_manage_restricted": policy.can(request.user, "restricted.grant"),
-        "panels": panels.collect("person", user=request.user, person=person),
-    })
+    return render(
+        request,
+        "casework/person_detail.html",
+        {
+            "person": person,
+            "cases": selectors.cases_for_person(user=request.user, person=person),
+            "sharing": sharing_summary(user=request.user, person=person),
+            "access_log": access_log_for_person(person=person, limit=20),
+            "sees_sensitive": policy.sees_sensitive(request.user, person),
+            "can_manage_restricted": policy.can(request.user, "restricted.grant"),
+            "panels": panels.collect("person", user=request.user, person=person),
+        },
+    )
 
 
 @login_required
@@ -127,7 +156,9 @@ def person_create(request):
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, f"{person.full_name} has been added. Now open a case for them.")
+            messages.success(
+                request, f"{person.full_name} has been added. Now open a case for them."
+            )
             return redirect("casework:case_create", person_pk=person.pk)
     return render(request, "casework/person_form.html", {"form": form, "title": "Add a person"})
 
@@ -137,7 +168,9 @@ def person_create(request):
 def person_edit(request, pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, pk)
-    initial = {name: getattr(person, name) for name in PersonForm.base_fields} | {"version": person.version}
+    initial = {name: getattr(person, name) for name in PersonForm.base_fields} | {
+        "version": person.version
+    }
     form = PersonEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -149,7 +182,11 @@ def person_edit(request, pk):
         else:
             messages.success(request, "Personal details saved.")
             return redirect("casework:person_detail", pk=person.pk)
-    return render(request, "casework/person_form.html", {"form": form, "person": person, "title": f"Change details for {person.full_name}"})
+    return render(
+        request,
+        "casework/person_form.html",
+        {"form": form, "person": person, "title": f"Change details for {person.full_name}"},
+    )
 
 
 @login_required
@@ -157,7 +194,11 @@ def person_edit(request, pk):
 def case_create(request, person_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk)
-    form = CaseForm(request.POST or None, agency=request.user.acting.agency, initial={"start_date": policy.today()})
+    form = CaseForm(
+        request.POST or None,
+        agency=request.user.acting.agency,
+        initial={"start_date": policy.today()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_open(user=request.user, person=person, **form.cleaned_data)
@@ -166,7 +207,11 @@ def case_create(request, person_pk):
         else:
             messages.success(request, f"Case opened for {person.full_name}.")
             return redirect("casework:case_detail", pk=case.pk)
-    return render(request, "casework/case_form.html", {"form": form, "person": person, "title": f"Open a case for {person.full_name}"})
+    return render(
+        request,
+        "casework/case_form.html",
+        {"form": form, "person": person, "title": f"Open a case for {person.full_name}"},
+    )
 
 
 @login_required
@@ -175,15 +220,26 @@ def case_detail(request, pk):
     case = selectors.get_case(user=request.user, pk=pk)
     access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case)
     today = policy.today()
-    return render(request, "casework/case_detail.html", {
-        "case": case, "person": case.person, "section": "detail",
-        "is_owner": case.owning_agency_id == request.user.acting.agency_id,
-        "overdue_count": PlanAction.objects.for_user(request.user).filter(case=case).overdue(today).count(),
-        "pending_handoff": case.handoffs.filter(status=HandoffStatus.PENDING).select_related("to_agency", "to_site").first(),
-        "lead_periods": case.lead_periods.select_related("agency"),
-        "involvements": case.involvements.select_related("agency").order_by("started_on"),
-        "panels": panels.collect("case", user=request.user, case=case),
-    })
+    return render(
+        request,
+        "casework/case_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "section": "detail",
+            "is_owner": case.owning_agency_id == request.user.acting.agency_id,
+            "overdue_count": PlanAction.objects.for_user(request.user)
+            .filter(case=case)
+            .overdue(today)
+            .count(),
+            "pending_handoff": case.handoffs.filter(status=HandoffStatus.PENDING)
+            .select_related("to_agency", "to_site")
+            .first(),
+            "lead_periods": case.lead_periods.select_related("agency"),
+            "involvements": case.involvements.select_related("agency").order_by("started_on"),
+            "panels": panels.collect("case", user=request.user, case=case),
+        },
+    )
 
 
 @login_required
@@ -193,7 +249,9 @@ def case_edit(request, pk):
     case = selectors.get_case(user=request.user, pk=pk)
     if case.owning_agency_id != request.user.acting.agency_id:
         raise PermissionDenied("Only the agency that owns this case can change it.")
-    initial = {name: getattr(case, name) for name in CaseForm.base_fields} | {"version": case.version}
+    initial = {name: getattr(case, name) for name in CaseForm.base_fields} | {
+        "version": case.version
+    }
     form = CaseEditForm(request.POST or None, agency=request.user.acting.agency, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -205,8 +263,11 @@ def case_edit(request, pk):
         else:
             messages.success(request, "Case details saved.")
             return redirect("casework:case_detail", pk=case.pk)
-    return render(request, "casework/case_form.html", {"form": form, "person": case.person, "case": case,
-                                                       "title": "Change case details"})
+    return render(
+        request,
+        "casework/case_form.html",
+        {"form": form, "person": case.person, "case": case, "title": "Change case details"},
+    )
 
 
 @login_required
@@ -216,7 +277,9 @@ def case_close(request, pk):
     case = selectors.get_case(user=request.user, pk=pk)
     if case.owning_agency_id != request.user.acting.agency_id:
         raise PermissionDenied("Only the agency that owns this case can close it.")
-    form = CaseCloseForm(request.POST or None, initial={"version": case.version, "end_date": policy.today()})
+    form = CaseCloseForm(
+        request.POST or None, initial={"version": case.version, "end_date": policy.today()}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -227,10 +290,13 @@ def case_close(request, pk):
         else:
             messages.success(request, "Case closed.")
             return redirect("casework:case_detail", pk=case.pk)
-    return render(request, "casework/case_close.html", {"form": form, "case": case, "person": case.person})
+    return render(
+        request, "casework/case_close.html", {"form": form, "case": case, "person": case.person}
+    )
 
 
 # --- The casework journey: assessment, plan, notes, custody, hand-off, timeline, My work ---------
+
 
 def _case(request, pk):
     _staff_only(request.user)
@@ -243,13 +309,27 @@ def _owner_only(request, case, what="do this"):
 
 
 def _viewed(request, case, page):
-    access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case, detail={"page": page})
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=case.person, obj=case, detail={"page": page}
+    )
 
 
 def _form_page(request, case, form, *, title, button, section, intro="", back=None, **extra):
-    return render(request, "casework/case_form_page.html", {
-        "case": case, "person": case.person, "form": form, "title": title, "button": button, "section": section,
-        "intro": intro, "back": back or reverse(f"casework:case_{section}", args=[case.pk]), **extra})
+    return render(
+        request,
+        "casework/case_form_page.html",
+        {
+            "case": case,
+            "person": case.person,
+            "form": form,
+            "title": title,
+            "button": button,
+            "section": section,
+            "intro": intro,
+            "back": back or reverse(f"casework:case_{section}", args=[case.pk]),
+            **extra,
+        },
+    )
 
 
 @login_required
@@ -258,10 +338,19 @@ def case_assessment(request, pk):
     assessments = selectors.assessments_for_case(user=request.user, case=case)
     rows = services.distance_travelled(assessments)
     _viewed(request, case, "assessment")
-    return render(request, "casework/assessment_list.html", {
-        "case": case, "person": case.person, "section": "assessment", "assessments": list(reversed(assessments)),
-        "distance": rows, "chart": distance_travelled_svg(rows) if assessments else "",
-        "latest": assessments[-1] if assessments else None})
+    return render(
+        request,
+        "casework/assessment_list.html",
+        {
+            "case": case,
+            "person": case.person,
+            "section": "assessment",
+            "assessments": list(reversed(assessments)),
+            "distance": rows,
+            "chart": distance_travelled_svg(rows) if assessments else "",
+            "latest": assessments[-1] if assessments else None,
+        },
+    )
 
 
 @login_required
@@ -270,12 +359,22 @@ def assessment_create(request, pk):
     case = _case(request, pk)
     form = AssessmentForm(request.POST or None, initial={"assessed_on": policy.today()})
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.assessment_record, "Assessment saved.",
-                     reverse("casework:case_assessment", args=[case.pk]), case=case, **form.service_kwargs())
+        done = save_with(
+            request,
+            form,
+            services.assessment_record,
+            "Assessment saved.",
+            reverse("casework:case_assessment", args=[case.pk]),
+            case=case,
+            **form.service_kwargs(),
+        )
         if done:
             return done
-    return render(request, "casework/assessment_form.html", {"case": case, "person": case.person, "form": form,
-                                                             "section": "assessment"})
+    return render(
+        request,
+        "casework/assessment_form.html",
+        {"case": case, "person": case.person, "form": form, "section": "assessment"},
+    )
 
 
 @login_required
@@ -285,12 +384,25 @@ def case_plan(request, pk):
     today = policy.today()
     for item in actions:
         item.overdue = item.is_overdue(today)
-        item.can_change = request.user.acting.agency_id in (item.owner_agency_id, case.owning_agency_id)
+        item.can_change = request.user.acting.agency_id in (
+            item.owner_agency_id,
+            case.owning_agency_id,
+        )
     _viewed(request, case, "plan")
-    return render(request, "casework/plan_detail.html", {
-        "case": case, "person": case.person, "section": "plan", "goals": selectors.goals_for_case(user=request.user, case=case),
-        "actions": actions, "overdue_count": sum(1 for a in actions if a.overdue),
-        "appointments": selectors.appointments_for_case(user=request.user, case=case), "now": timezone.now()})
+    return render(
+        request,
+        "casework/plan_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "section": "plan",
+            "goals": selectors.goals_for_case(user=request.user, case=case),
+            "actions": actions,
+            "overdue_count": sum(1 for a in actions if a.overdue),
+            "appointments": selectors.appointments_for_case(user=request.user, case=case),
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required
@@ -299,8 +411,15 @@ def goal_create(request, pk):
     case = _case(request, pk)
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.goal_add, "Goal added.", reverse("casework:case_plan", args=[case.pk]),
-                     case=case, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.goal_add,
+            "Goal added.",
+            reverse("casework:case_plan", args=[case.pk]),
+            case=case,
+            **form.cleaned_data,
+        )
         if done:
             return done
     return _form_page(request, case, form, title="Add a goal", button="Add goal", section="plan")
@@ -310,14 +429,27 @@ def goal_create(request, pk):
 @require_http_methods(["GET", "POST"])
 def action_create(request, pk):
     case = _case(request, pk)
-    form = ActionForm(request.POST or None, case=case, user=request.user,
-                      initial={"owner_agency": request.user.acting.agency_id, "owner": request.user.pk})
+    form = ActionForm(
+        request.POST or None,
+        case=case,
+        user=request.user,
+        initial={"owner_agency": request.user.acting.agency_id, "owner": request.user.pk},
+    )
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.action_add, "Action added to the plan.",
-                     reverse("casework:case_plan", args=[case.pk]), case=case, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.action_add,
+            "Action added to the plan.",
+            reverse("casework:case_plan", args=[case.pk]),
+            case=case,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Add an action", button="Add action", section="plan")
+    return _form_page(
+        request, case, form, title="Add an action", button="Add action", section="plan"
+    )
 
 
 @login_required
@@ -326,20 +458,42 @@ def action_edit(request, pk, action_pk):
     case = _case(request, pk)
     item = selectors.get_action(user=request.user, case=case, pk=action_pk)
     if request.user.acting.agency_id not in (item.owner_agency_id, case.owning_agency_id):
-        raise PermissionDenied("Only the agency that owns this action, or the case owner, can change it.")
-    initial = {name: getattr(item, name) for name in ("description", "goal", "owner_agency", "owner", "sequence",
-                                                      "due_date", "status")} | {"version": item.version}
+        raise PermissionDenied(
+            "Only the agency that owns this action, or the case owner, can change it."
+        )
+    initial = {
+        name: getattr(item, name)
+        for name in (
+            "description",
+            "goal",
+            "owner_agency",
+            "owner",
+            "sequence",
+            "due_date",
+            "status",
+        )
+    } | {"version": item.version}
     form = ActionEditForm(request.POST or None, case=case, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
         if data.get("sequence") is None:
             data["sequence"] = item.sequence
-        done = save_with(request, form, services.action_update, "Action updated.", reverse("casework:case_plan", args=[case.pk]),
-                     action=item, version=version, **data)
+        done = save_with(
+            request,
+            form,
+            services.action_update,
+            "Action updated.",
+            reverse("casework:case_plan", args=[case.pk]),
+            action=item,
+            version=version,
+            **data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Change an action", button="Save action", section="plan")
+    return _form_page(
+        request, case, form, title="Change an action", button="Save action", section="plan"
+    )
 
 
 @login_required
@@ -348,12 +502,22 @@ def appointment_create(request, pk):
     case = _case(request, pk)
     form = AppointmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.appointment_add, "Appointment added.",
-                     reverse("casework:case_plan", args=[case.pk]), case=case, kind=form.cleaned_data["kind"],
-                     at=form.at(), where=form.cleaned_data["where"])
+        done = save_with(
+            request,
+            form,
+            services.appointment_add,
+            "Appointment added.",
+            reverse("casework:case_plan", args=[case.pk]),
+            case=case,
+            kind=form.cleaned_data["kind"],
+            at=form.at(),
+            where=form.cleaned_data["where"],
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Add an appointment", button="Add appointment", section="plan")
+    return _form_page(
+        request, case, form, title="Add an appointment", button="Add appointment", section="plan"
+    )
 
 
 @login_required
@@ -361,39 +525,79 @@ def appointment_create(request, pk):
 def appointment_attendance(request, pk, appointment_pk):
     case = _case(request, pk)
     appointment = selectors.get_appointment(user=request.user, case=case, pk=appointment_pk)
-    form = AttendanceForm(request.POST or None, initial={"version": appointment.version, "attended": appointment.attended})
+    form = AttendanceForm(
+        request.POST or None,
+        initial={"version": appointment.version, "attended": appointment.attended},
+    )
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.appointment_attendance_record, "Attendance recorded.",
-                     reverse("casework:case_plan", args=[case.pk]), appointment=appointment, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.appointment_attendance_record,
+            "Attendance recorded.",
+            reverse("casework:case_plan", args=[case.pk]),
+            appointment=appointment,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Record attendance", button="Save attendance", section="plan",
-                      intro=f"{appointment.get_kind_display()} appointment on {timezone.localtime(appointment.at):%-d %B %Y at %H:%M}")
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Record attendance",
+        button="Save attendance",
+        section="plan",
+        intro=f"{appointment.get_kind_display()} appointment on {timezone.localtime(appointment.at):%-d %B %Y at %H:%M}",
+    )
 
 
 @login_required
 def case_notes(request, pk):
     case = _case(request, pk)
     sees_sensitive = policy.sees_sensitive(request.user, case.person)
-    page = Paginator(selectors.notes_for_case(user=request.user, case=case, sees_sensitive=sees_sensitive),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.notes_for_case(user=request.user, case=case, sees_sensitive=sees_sensitive),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     _viewed(request, case, "notes")
-    return render(request, "casework/note_list.html", {"case": case, "person": case.person, "section": "notes",
-                                                       "page": page, "sees_sensitive": sees_sensitive})
+    return render(
+        request,
+        "casework/note_list.html",
+        {
+            "case": case,
+            "person": case.person,
+            "section": "notes",
+            "page": page,
+            "sees_sensitive": sees_sensitive,
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_create(request, pk):
     case = _case(request, pk)
-    form = NoteForm(request.POST or None, allow_sensitive=policy.sees_sensitive(request.user, case.person),
-                    initial={"contact_on": policy.today()})
+    form = NoteForm(
+        request.POST or None,
+        allow_sensitive=policy.sees_sensitive(request.user, case.person),
+        initial={"contact_on": policy.today()},
+    )
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.note_add, "Note added.", reverse("casework:case_notes", args=[case.pk]),
-                     case=case, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.note_add,
+            "Note added.",
+            reverse("casework:case_notes", args=[case.pk]),
+            case=case,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Add a case note", button="Save note", section="notes")
+    return _form_page(
+        request, case, form, title="Add a case note", button="Save note", section="notes"
+    )
 
 
 @login_required
@@ -402,13 +606,24 @@ def case_custody(request, pk):
     sentences = selectors.sentences_for_case(user=request.user, case=case)
     plan = selectors.release_plan_for_case(case=case)
     _viewed(request, case, "custody")
-    return render(request, "casework/custody_detail.html", {
-        "case": case, "person": case.person, "section": "custody", "sentences": sentences, "plan": plan,
-        "is_owner": case.owning_agency_id == request.user.acting.agency_id,
-        "sees_sensitive": policy.sees_sensitive(request.user, case.person),
-        "screening": selectors.accommodation_screening(sentences=sentences, plan=plan, today=policy.today()),
-        "freshstart": services.freshstart_status(person=case.person),
-        "handoffs": selectors.handoffs_for_case(user=request.user, case=case)})
+    return render(
+        request,
+        "casework/custody_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "section": "custody",
+            "sentences": sentences,
+            "plan": plan,
+            "is_owner": case.owning_agency_id == request.user.acting.agency_id,
+            "sees_sensitive": policy.sees_sensitive(request.user, case.person),
+            "screening": selectors.accommodation_screening(
+                sentences=sentences, plan=plan, today=policy.today()
+            ),
+            "freshstart": services.freshstart_status(person=case.person),
+            "handoffs": selectors.handoffs_for_case(user=request.user, case=case),
+        },
+    )
 
 
 @login_required
@@ -418,11 +633,20 @@ def sentence_create(request, pk):
     _owner_only(request, case, "record sentences")
     form = SentenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.sentence_record, "Sentence recorded.",
-                     reverse("casework:case_custody", args=[case.pk]), case=case, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.sentence_record,
+            "Sentence recorded.",
+            reverse("casework:case_custody", args=[case.pk]),
+            case=case,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Record a sentence", button="Save sentence", section="custody")
+    return _form_page(
+        request, case, form, title="Record a sentence", button="Save sentence", section="custody"
+    )
 
 
 @login_required
@@ -431,17 +655,33 @@ def sentence_edit(request, pk, sentence_pk):
     case = _case(request, pk)
     sentence = selectors.get_sentence(user=request.user, case=case, pk=sentence_pk)
     _owner_only(request, case, "change sentences")
-    initial = {name: getattr(sentence, name) for name in SentenceForm.base_fields} | {"version": sentence.version}
+    initial = {name: getattr(sentence, name) for name in SentenceForm.base_fields} | {
+        "version": sentence.version
+    }
     form = SentenceEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        done = save_with(request, form, services.sentence_update, "Sentence saved.",
-                     reverse("casework:case_custody", args=[case.pk]), sentence=sentence, version=version, **data)
+        done = save_with(
+            request,
+            form,
+            services.sentence_update,
+            "Sentence saved.",
+            reverse("casework:case_custody", args=[case.pk]),
+            sentence=sentence,
+            version=version,
+            **data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Change sentence or record release", button="Save sentence",
-                      section="custody")
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Change sentence or record release",
+        button="Save sentence",
+        section="custody",
+    )
 
 
 @login_required
@@ -452,12 +692,26 @@ def transfer_create(request, pk, sentence_pk):
     _owner_only(request, case, "record transfers")
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.sentence_transfer_record, "Transfer recorded.",
-                     reverse("casework:case_custody", args=[case.pk]), sentence=sentence, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.sentence_transfer_record,
+            "Transfer recorded.",
+            reverse("casework:case_custody", args=[case.pk]),
+            sentence=sentence,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Record a transfer", button="Save transfer", section="custody",
-                      intro=f"Currently at {sentence.establishment or 'no establishment recorded'}.")
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Record a transfer",
+        button="Save transfer",
+        section="custody",
+        intro=f"Currently at {sentence.establishment or 'no establishment recorded'}.",
+    )
 
 
 @login_required
@@ -473,11 +727,26 @@ def release_plan_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        done = save_with(request, form, services.release_plan_update, "Pre-release checklist saved.",
-                     reverse("casework:case_custody", args=[case.pk]), case=case, version=version, **data)
+        done = save_with(
+            request,
+            form,
+            services.release_plan_update,
+            "Pre-release checklist saved.",
+            reverse("casework:case_custody", args=[case.pk]),
+            case=case,
+            version=version,
+            **data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Pre-release checklist", button="Save checklist", section="custody")
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Pre-release checklist",
+        button="Save checklist",
+        section="custody",
+    )
 
 
 @login_required
@@ -494,12 +763,22 @@ def handoff_create(request, pk):
             apply_error(form, exc)
             consent_missing = exc.code == "consent_required"
         else:
-            messages.success(request, f"Hand-off sent to {handoff.to_agency.name}. It stays open until someone there accepts it.")
+            messages.success(
+                request,
+                f"Hand-off sent to {handoff.to_agency.name}. It stays open until someone there accepts it.",
+            )
             return redirect("casework:case_custody", pk=case.pk)
-    return _form_page(request, case, form, title="Hand off to the release area", button="Send hand-off",
-                      section="custody", intro="The receiving agency can see this person only if they have consented "
-                      "to share their record with it. It becomes the owner and lead agency when it accepts.",
-                      consent_missing=consent_missing)
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Hand off to the release area",
+        button="Send hand-off",
+        section="custody",
+        intro="The receiving agency can see this person only if they have consented "
+        "to share their record with it. It becomes the owner and lead agency when it accepts.",
+        consent_missing=consent_missing,
+    )
 
 
 @login_required
@@ -514,8 +793,15 @@ def handoff_detail(request, handoff_pk):
         action = request.POST.get("action")
         try:
             if action == "decline":
-                services.handoff_decline(user=request.user, handoff=handoff, reason=request.POST.get("decline_reason", ""))
-                messages.success(request, f"Hand-off declined. {handoff.from_agency.name} keeps the case and can see why.")
+                services.handoff_decline(
+                    user=request.user,
+                    handoff=handoff,
+                    reason=request.POST.get("decline_reason", ""),
+                )
+                messages.success(
+                    request,
+                    f"Hand-off declined. {handoff.from_agency.name} keeps the case and can see why.",
+                )
                 return redirect("casework:my_work")
             if action == "accept":
                 services.handoff_accept(user=request.user, handoff=handoff)
@@ -537,12 +823,20 @@ def handoff_detail(request, handoff_pk):
         else:
             return HttpResponseBadRequest("Unknown action")
     access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=handoff)
-    return render(request, "casework/handoff_detail.html", {
-        "handoff": handoff, "case": case, "person": case.person,
-        "can_accept": handoff.status == "pending" and handoff.to_agency_id == acting_id,
-        "can_cancel": handoff.status == "pending" and case.owning_agency_id == acting_id,
-        "decline_error": decline_error, "decline_reason": request.POST.get("decline_reason", "")},
-        status=400 if decline_error else 200)
+    return render(
+        request,
+        "casework/handoff_detail.html",
+        {
+            "handoff": handoff,
+            "case": case,
+            "person": case.person,
+            "can_accept": handoff.status == "pending" and handoff.to_agency_id == acting_id,
+            "can_cancel": handoff.status == "pending" and case.owning_agency_id == acting_id,
+            "decline_error": decline_error,
+            "decline_reason": request.POST.get("decline_reason", ""),
+        },
+        status=400 if decline_error else 200,
+    )
 
 
 @login_required
@@ -550,15 +844,31 @@ def handoff_detail(request, handoff_pk):
 def case_progress(request, pk):
     case = _case(request, pk)
     _owner_only(request, case, "change its stage")
-    form = ProgressForm(request.POST or None, initial={"version": case.version, "stage": case.stage,
-                                                       "ladder_step": case.ladder_step})
+    form = ProgressForm(
+        request.POST or None,
+        initial={"version": case.version, "stage": case.stage, "ladder_step": case.ladder_step},
+    )
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.case_progress_update, "Stage and ladder step saved.",
-                     reverse("casework:case_detail", args=[case.pk]), case=case, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.case_progress_update,
+            "Stage and ladder step saved.",
+            reverse("casework:case_detail", args=[case.pk]),
+            case=case,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Change stage or ladder step", button="Save", section="detail",
-                      back=reverse("casework:case_detail", args=[case.pk]))
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Change stage or ladder step",
+        button="Save",
+        section="detail",
+        back=reverse("casework:case_detail", args=[case.pk]),
+    )
 
 
 @login_required
@@ -568,12 +878,26 @@ def case_reopen(request, pk):
     _owner_only(request, case, "reopen it")
     form = ReopenForm(request.POST or None, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.case_reopen, "Case reopened.", reverse("casework:case_detail", args=[case.pk]),
-                     case=case, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.case_reopen,
+            "Case reopened.",
+            reverse("casework:case_detail", args=[case.pk]),
+            case=case,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return _form_page(request, case, form, title="Reopen this case", button="Reopen case", section="detail",
-                      back=reverse("casework:case_detail", args=[case.pk]))
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Reopen this case",
+        button="Reopen case",
+        section="detail",
+        back=reverse("casework:case_detail", args=[case.pk]),
+    )
 
 
 @login_required
@@ -582,11 +906,22 @@ def case_timeline(request, pk):
 
     case = _case(request, pk)
     form = TimelineFilterForm(request.GET or None)
-    kinds = set(form.cleaned_data["kind"]) if form.is_valid() and form.cleaned_data["kind"] else None
+    kinds = (
+        set(form.cleaned_data["kind"]) if form.is_valid() and form.cleaned_data["kind"] else None
+    )
     entries = entries_for_case(user=request.user, case=case, kinds=kinds)
     _viewed(request, case, "timeline")
-    return render(request, "casework/case_timeline.html", {"case": case, "person": case.person, "section": "timeline",
-                                                           "form": form, "entries": entries})
+    return render(
+        request,
+        "casework/case_timeline.html",
+        {
+            "case": case,
+            "person": case.person,
+            "section": "timeline",
+            "form": form,
+            "entries": entries,
+        },
+    )
 
 
 @login_required
@@ -596,13 +931,30 @@ def my_work(request):
     _staff_only(request.user)
     team = request.GET.get("whose") == "team"
     mine_only = not team
-    lists = {"handoffs": selectors.handoffs_waiting(user=request.user),
-             "overdue": selectors.overdue_actions(user=request.user, mine_only=mine_only),
-             "quiet": selectors.cases_without_contact(user=request.user, mine_only=mine_only)}
+    lists = {
+        "handoffs": selectors.handoffs_waiting(user=request.user),
+        "overdue": selectors.overdue_actions(user=request.user, mine_only=mine_only),
+        "quiet": selectors.cases_without_contact(user=request.user, mine_only=mine_only),
+    }
     shown = {name: narrow_slice(qs, MY_WORK_ROWS) for name, qs in lists.items()}
-    counts = {name: capped_text(capped_count(qs, MY_WORK_COUNT_CAP), MY_WORK_COUNT_CAP) for name, qs in lists.items()}
-    access_event_record(user=request.user, action=Action.VIEW, detail={
-        "page": "my_work", "shown": sum(len(rows) for rows in shown.values())})
-    return render(request, "casework/my_work.html", {
-        **shown, "counts": counts, "rows": MY_WORK_ROWS, "team": team, "today": policy.today(),
-        "no_contact_days": selectors.NO_CONTACT_DAYS})
+    counts = {
+        name: capped_text(capped_count(qs, MY_WORK_COUNT_CAP), MY_WORK_COUNT_CAP)
+        for name, qs in lists.items()
+    }
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        detail={"page": "my_work", "shown": sum(len(rows) for rows in shown.values())},
+    )
+    return render(
+        request,
+        "casework/my_work.html",
+        {
+            **shown,
+            "counts": counts,
+            "rows": MY_WORK_ROWS,
+            "team": team,
+            "today": policy.today(),
+            "no_contact_days": selectors.NO_CONTACT_DAYS,
+        },
+    )

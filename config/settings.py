@@ -134,7 +134,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -192,14 +195,46 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
-    "retention_sweep": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=0), "args": ["retention_sweep"]},
-    "referral_sla_sweep": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=10), "args": ["referral_sla_sweep"]},
-    "consent_expiry": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=20), "args": ["consent_expiry"]},
-    "post_exit_checks": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=30), "args": ["post_exit_checks"]},
-    "offender_marker_expiry": {"task": "core.tasks.runjob_task", "schedule": crontab(hour=5, minute=40), "args": ["offender_marker_expiry"]},
-    "monthly_reports": {"task": "core.tasks.runjob_task", "schedule": crontab(day_of_month=1, hour=6, minute=0), "args": ["monthly_reports"]},
-    "resend_pending_tasks": {"task": "core.tasks.runjob_task", "schedule": 300.0, "args": ["resend_pending_tasks"]},
-    "records_retention": {"task": "core.tasks.runjob_task", "schedule": crontab(day_of_week=0, hour=3, minute=0), "args": ["records_retention"]},
+    "retention_sweep": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=5, minute=0),
+        "args": ["retention_sweep"],
+    },
+    "referral_sla_sweep": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=5, minute=10),
+        "args": ["referral_sla_sweep"],
+    },
+    "consent_expiry": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=5, minute=20),
+        "args": ["consent_expiry"],
+    },
+    "post_exit_checks": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=5, minute=30),
+        "args": ["post_exit_checks"],
+    },
+    "offender_marker_expiry": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=5, minute=40),
+        "args": ["offender_marker_expiry"],
+    },
+    "monthly_reports": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+        "args": ["monthly_reports"],
+    },
+    "resend_pending_tasks": {
+        "task": "core.tasks.runjob_task",
+        "schedule": 300.0,
+        "args": ["resend_pending_tasks"],
+    },
+    "records_retention": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(day_of_week=0, hour=3, minute=0),
+        "args": ["records_retention"],
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------
@@ -214,7 +249,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Resettle API",
@@ -285,7 +323,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", 3
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", 0)) or None  # set to 1 behind one reverse proxy
+AXES_IPWARE_PROXY_COUNT = (
+    int(env("AXES_PROXY_COUNT", 0)) or None
+)  # set to 1 behind one reverse proxy
 AXES_VERBOSE = False
 
 # Two-factor (django-otp TOTP): required for managers and administrators. On by default whenever
@@ -297,7 +337,8 @@ OTP_TOTP_ISSUER = "Resettle"
 _CACHE_URL = env("CACHE_URL") or env("REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
-    if _CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "resettle"}
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "resettle"}
 }
 
 # Rate limits (core.ratelimit): name -> (requests, window seconds). Sign-in and token per client

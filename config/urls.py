@@ -16,7 +16,11 @@ urlpatterns = [
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api_docs"),
-    path("accessibility/", TemplateView.as_view(template_name="accessibility.html"), name="accessibility"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="accessibility.html"),
+        name="accessibility",
+    ),
     path("", include("agencies.urls")),
     path("", include("consent.urls")),
     path("", include("audit.urls")),

@@ -13,14 +13,32 @@ from consent.models import ConsentRecord, DataCategory, Purpose
 
 class ConsentSerializer(serializers.ModelSerializer):
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
-    recipient_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
-    purposes = serializers.ListField(child=serializers.ChoiceField(choices=Purpose.choices), allow_empty=False)
-    data_categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), required=False)
+    recipient_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(is_active=True)
+    )
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Purpose.choices), allow_empty=False
+    )
+    data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices), required=False
+    )
 
     class Meta:
         model = ConsentRecord
-        fields = ["id", "person", "recipient_agency", "purposes", "data_categories", "given_on", "method", "form_version",
-                  "witness_name", "expires_on", "withdrawn_on", "withdrawal_reason"]
+        fields = [
+            "id",
+            "person",
+            "recipient_agency",
+            "purposes",
+            "data_categories",
+            "given_on",
+            "method",
+            "form_version",
+            "witness_name",
+            "expires_on",
+            "withdrawn_on",
+            "withdrawal_reason",
+        ]
         read_only_fields = ["id", "withdrawn_on", "withdrawal_reason"]
 
     def __init__(self, *args, **kwargs):
@@ -34,12 +52,19 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ConsentViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     viewsets.GenericViewSet):
+class ConsentViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ConsentSerializer
 
     def get_queryset(self):
-        qs = policy.scope_by_person(ConsentRecord.objects.all(), self.request.user).order_by("-given_on", "-id")
+        qs = policy.scope_by_person(ConsentRecord.objects.all(), self.request.user).order_by(
+            "-given_on", "-id"
+        )
         if self.request.query_params.get("person", "").isdigit():
             qs = qs.filter(person_id=int(self.request.query_params["person"]))
         return qs
@@ -59,7 +84,9 @@ class ConsentViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin
         consent = self.get_object()
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        consent = services.consent_withdraw(user=request.user, consent=consent, reason=serializer.validated_data["reason"])
+        consent = services.consent_withdraw(
+            user=request.user, consent=consent, reason=serializer.validated_data["reason"]
+        )
         return Response(ConsentSerializer(consent, context={"request": request}).data)
 
 
@@ -78,9 +105,18 @@ class CaseShareView(StaffOnly, generics.GenericAPIView):
         case = get_case(user=request.user, pk=pk)
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        involvement = services.case_involve(user=request.user, case=case, agency=serializer.validated_data["agency"])
-        return Response({"case": case.pk, "agency": involvement.agency_id, "basis": involvement.basis,
-                         "started_on": involvement.started_on}, status=status.HTTP_201_CREATED)
+        involvement = services.case_involve(
+            user=request.user, case=case, agency=serializer.validated_data["agency"]
+        )
+        return Response(
+            {
+                "case": case.pk,
+                "agency": involvement.agency_id,
+                "basis": involvement.basis,
+                "started_on": involvement.started_on,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 urlpatterns = [path("cases/<int:pk>/share/", CaseShareView.as_view(), name="case-share")]

@@ -12,7 +12,10 @@ class Purpose(models.TextChoices):
     EMPLOYMENT_SUPPORT = "employment_support", "Employment support (case management)"
     OFFENDER_MARKER = "offender_marker", "Offender marker on the Jobcentre record"
     DISCLOSE_TO_EMPLOYER = "disclose_to_employer", "Disclosure to an employer"
-    SENSITIVE_CATEGORIES = "sensitive_categories", "Sensitive categories (offence, health, substance misuse)"
+    SENSITIVE_CATEGORIES = (
+        "sensitive_categories",
+        "Sensitive categories (offence, health, substance misuse)",
+    )
 
 
 class DataCategory(models.TextChoices):
@@ -36,7 +39,9 @@ class ConsentRecord(models.Model):
     """The person's consent to share with one recipient agency for the purposes ticked."""
 
     person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="consents")
-    recipient_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="consents_received")
+    recipient_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="consents_received"
+    )
     employment_support = models.BooleanField(default=False)
     offender_marker = models.BooleanField(default=False)
     disclose_to_employer = models.BooleanField(default=False)
@@ -47,11 +52,17 @@ class ConsentRecord(models.Model):
     witness_name = models.CharField(max_length=200, blank=True)
     given_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True, help_text="Expiry or review date")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_on = models.DateField(null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     withdrawal_reason = models.TextField(blank=True)
     expiry_recorded_at = models.DateTimeField(null=True, blank=True)
 
@@ -61,15 +72,27 @@ class ConsentRecord(models.Model):
         ordering = ["-given_on", "-id"]
         # Covering: "is there a live consent?" is answered from the index, per person (referral scope)
         # or per recipient agency (the receiving agency's inbox, hashed).
-        indexes = [models.Index(fields=["person", "recipient_agency"], include=LIVE_CONSENT_FIELDS,
-                                name="consent_person_recipient"),
-                   models.Index(fields=["recipient_agency", "person"], include=LIVE_CONSENT_FIELDS,
-                                name="consent_recipient_person")]
+        indexes = [
+            models.Index(
+                fields=["person", "recipient_agency"],
+                include=LIVE_CONSENT_FIELDS,
+                name="consent_person_recipient",
+            ),
+            models.Index(
+                fields=["recipient_agency", "person"],
+                include=LIVE_CONSENT_FIELDS,
+                name="consent_recipient_person",
+            ),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("given_on")),
-                                   name="consent_expiry_after_given"),
-            models.CheckConstraint(condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
-                                   name="consent_withdrawn_after_given"),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("given_on")),
+                name="consent_expiry_after_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
         ]
 
     @property
@@ -80,8 +103,11 @@ class ConsentRecord(models.Model):
         return [Purpose(p).label for p in self.purposes]
 
     def is_active_on(self, day: datetime.date) -> bool:
-        return (self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
-                and (self.expires_on is None or self.expires_on >= day))
+        return (
+            self.given_on <= day
+            and (self.withdrawn_on is None or self.withdrawn_on > day)
+            and (self.expires_on is None or self.expires_on >= day)
+        )
 
     def status_on(self, day: datetime.date) -> str:
         if self.withdrawn_on is not None and self.withdrawn_on <= day:
@@ -106,18 +132,25 @@ class CaseInvolvement(models.Model):
     """Another agency working on the case in parallel. It sees the person only while consent covers it."""
 
     case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="involvements")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="involvements")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="involvements"
+    )
     basis = models.CharField(max_length=20, choices=InvolvementBasis.choices)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["started_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "agency", "basis"], condition=Q(ended_on__isnull=True),
-                                    name="involvement_one_open_per_basis"),
+            models.UniqueConstraint(
+                fields=["case", "agency", "basis"],
+                condition=Q(ended_on__isnull=True),
+                name="involvement_one_open_per_basis",
+            ),
         ]
 
 
@@ -131,7 +164,9 @@ class StatutoryGateway(models.Model):
     ends_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "agency", "reason"], name="gateway_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "agency", "reason"], name="gateway_unique")
+        ]
 
 
 class PersonAccess(models.Model):
@@ -154,16 +189,28 @@ class PersonAccess(models.Model):
     sort_key = models.CharField(max_length=210)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "person"], name="person_access_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "person"], name="person_access_unique")
+        ]
         # Covering (INCLUDE, PostgreSQL only): the scope and the people list read the index alone, never
         # the table's pages, which at 1,000,000 people are scattered (docs/performance.md).
-        indexes = [models.Index(fields=["agency", "visible_until", "person"], include=["restricted", "sort_key"],
-                                name="person_access_lookup"),
-                   models.Index(fields=["agency", "sort_key", "person"], include=["visible_until", "restricted"],
-                                name="person_access_sorted")]
+        indexes = [
+            models.Index(
+                fields=["agency", "visible_until", "person"],
+                include=["restricted", "sort_key"],
+                name="person_access_lookup",
+            ),
+            models.Index(
+                fields=["agency", "sort_key", "person"],
+                include=["visible_until", "restricted"],
+                name="person_access_sorted",
+            ),
+        ]
 
 
 class RestrictedPersonUserPermission(UserObjectPermissionBase):
     """Named access to a restricted person (guardian, direct foreign key)."""
 
-    content_object = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="+")
+    content_object = models.ForeignKey(
+        "casework.Person", on_delete=models.CASCADE, related_name="+"
+    )

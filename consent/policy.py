@@ -33,7 +33,13 @@ PERMISSIONS = {
     "person.change": STAFF,
     "case.create": STAFF,
     "case.change": STAFF,
-    "case.share": {Role.CASEWORKER, Role.MANAGER, Role.EBSA, Role.WORK_COACH, Role.EMPLOYMENT_ADVISER},
+    "case.share": {
+        Role.CASEWORKER,
+        Role.MANAGER,
+        Role.EBSA,
+        Role.WORK_COACH,
+        Role.EMPLOYMENT_ADVISER,
+    },
     "consent.record": STAFF,
     "consent.withdraw": STAFF,
     "restricted.grant": {Role.MANAGER},
@@ -53,7 +59,11 @@ def acting_of(user):
 
 def can(user, action: str) -> bool:
     acting = acting_of(user)
-    if acting is None or acting.kind == AgencyKind.COMMISSIONER and action.startswith(("person.", "case.")):
+    if (
+        acting is None
+        or acting.kind == AgencyKind.COMMISSIONER
+        and action.startswith(("person.", "case."))
+    ):
         return False
     return acting.role in PERMISSIONS[action]
 
@@ -73,12 +83,14 @@ def require_owner(user, case) -> None:
 
 # --- Scoping --------------------------------------------------------------------------------
 
+
 def _granted(user):
     """Ids of the restricted people this user is named for (a subquery)."""
     from consent.models import RestrictedPersonUserPermission
 
     return RestrictedPersonUserPermission.objects.filter(
-        user=user, permission__codename=RESTRICTED_PERMISSION).values("content_object_id")
+        user=user, permission__codename=RESTRICTED_PERMISSION
+    ).values("content_object_id")
 
 
 def _restricted_clause(user, prefix=""):
@@ -89,8 +101,9 @@ def _restricted_clause(user, prefix=""):
 def not_withheld(user, person_field="person"):
     """For rows an agency sees *before* it may see the person (an incoming referral): never an
     anonymised record, and a restricted person only for named users. Reads the people table."""
-    return ((Q(**{f"{person_field}__restricted": False}) | Q(**{f"{person_field}__in": _granted(user)}))
-            & Q(**{f"{person_field}__anonymised_at__isnull": True}))
+    return (
+        Q(**{f"{person_field}__restricted": False}) | Q(**{f"{person_field}__in": _granted(user)})
+    ) & Q(**{f"{person_field}__anonymised_at__isnull": True})
 
 
 def _access_q(user, prefix=""):
@@ -103,8 +116,9 @@ def _access_q(user, prefix=""):
     acting = acting_of(user)
     if acting is None or acting.role not in STAFF:
         return None
-    return _restricted_clause(user, prefix) & Q(**{f"{prefix}agency_id": acting.agency_id,
-                                                   f"{prefix}visible_until__gte": today()})
+    return _restricted_clause(user, prefix) & Q(
+        **{f"{prefix}agency_id": acting.agency_id, f"{prefix}visible_until__gte": today()}
+    )
 
 
 def scope_people(queryset, user):
@@ -124,7 +138,9 @@ def scope_by_person(queryset, user, person_field="person"):
     rule = _access_q(user)
     if rule is None:
         return queryset.none()
-    return queryset.filter(Exists(PersonAccess.objects.filter(rule, person_id=OuterRef(person_field))))
+    return queryset.filter(
+        Exists(PersonAccess.objects.filter(rule, person_id=OuterRef(person_field)))
+    )
 
 
 def visible_person_ids(user):
@@ -147,8 +163,9 @@ def sees_sensitive(user, person) -> bool:
     acting = acting_of(user)
     if acting is None:
         return False
-    return PersonAccess.objects.filter(agency_id=acting.agency_id, person=person,
-                                       sensitive_until__gte=today()).exists()
+    return PersonAccess.objects.filter(
+        agency_id=acting.agency_id, person=person, sensitive_until__gte=today()
+    ).exists()
 
 
 def get_person(user, pk):
@@ -188,24 +205,44 @@ def expected_access(person_id: int) -> dict[int, tuple]:
     from consent.models import CaseInvolvement, ConsentRecord, StatutoryGateway
 
     rows: dict[int, tuple] = {}
-    person = Person.objects.filter(pk=person_id).values("anonymised_at", "created_by_agency_id").first()
+    person = (
+        Person.objects.filter(pk=person_id).values("anonymised_at", "created_by_agency_id").first()
+    )
     if person is None or person["anonymised_at"] is not None:
         return rows  # an anonymised record is seen by nobody (reports read it without the policy)
     has_case = False
-    for agency_id, end_date in Case.objects.filter(person_id=person_id).values_list("owning_agency_id", "end_date"):
-        until = FOREVER if end_date is None else end_date + datetime.timedelta(days=OWNER_GRACE_DAYS)
+    for agency_id, end_date in Case.objects.filter(person_id=person_id).values_list(
+        "owning_agency_id", "end_date"
+    ):
+        until = (
+            FOREVER if end_date is None else end_date + datetime.timedelta(days=OWNER_GRACE_DAYS)
+        )
         _merge(rows, agency_id, until, until, owner=end_date is None)
         has_case = True
     if not has_case and person["created_by_agency_id"]:
         _merge(rows, person["created_by_agency_id"], FOREVER, FOREVER, owner=True)
-    involved = set(CaseInvolvement.objects.filter(case__person_id=person_id, ended_on__isnull=True,
-                                                  case__end_date__isnull=True).values_list("agency_id", flat=True))
-    consents = ConsentRecord.objects.filter(person_id=person_id, employment_support=True, withdrawn_on__isnull=True,
-                                            recipient_agency_id__in=involved)
+    involved = set(
+        CaseInvolvement.objects.filter(
+            case__person_id=person_id, ended_on__isnull=True, case__end_date__isnull=True
+        ).values_list("agency_id", flat=True)
+    )
+    consents = ConsentRecord.objects.filter(
+        person_id=person_id,
+        employment_support=True,
+        withdrawn_on__isnull=True,
+        recipient_agency_id__in=involved,
+    )
     for consent in consents:
         until = consent.expires_on or FOREVER
-        _merge(rows, consent.recipient_agency_id, until, until if consent.sensitive_categories else None)
-    for agency_id, ends_on in StatutoryGateway.objects.filter(person_id=person_id).values_list("agency_id", "ends_on"):
+        _merge(
+            rows,
+            consent.recipient_agency_id,
+            until,
+            until if consent.sensitive_categories else None,
+        )
+    for agency_id, ends_on in StatutoryGateway.objects.filter(person_id=person_id).values_list(
+        "agency_id", "ends_on"
+    ):
         _merge(rows, agency_id, ends_on or FOREVER, None)
     for source in GATEWAY_SOURCES:
         for agency_id, until in source(person_id):
@@ -226,30 +263,43 @@ def refresh_person_access(person) -> None:
 
     rows = expected_access(person.pk)
     # the stored row, not the caller's copy, which may predate a rename or a restriction
-    last_name, first_name, restricted = Person.objects.filter(pk=person.pk).values_list(
-        "last_name", "first_name", "restricted").get()
+    last_name, first_name, restricted = (
+        Person.objects.filter(pk=person.pk)
+        .values_list("last_name", "first_name", "restricted")
+        .get()
+    )
     sort_key = sort_key_for(last_name, first_name)
     Case.objects.filter(person_id=person.pk).exclude(sort_key=sort_key).update(sort_key=sort_key)
     PersonAccess.objects.filter(person_id=person.pk).exclude(agency_id__in=rows).delete()
     existing = {a.agency_id: a for a in PersonAccess.objects.filter(person_id=person.pk)}
     for agency_id, (visible_until, sensitive_until, is_owner) in rows.items():
         row = existing.get(agency_id)
-        values = {"visible_until": visible_until, "sensitive_until": sensitive_until, "is_owner": is_owner,
-                  "restricted": restricted, "sort_key": sort_key}
+        values = {
+            "visible_until": visible_until,
+            "sensitive_until": sensitive_until,
+            "is_owner": is_owner,
+            "restricted": restricted,
+            "sort_key": sort_key,
+        }
         if row is None:
             PersonAccess.objects.create(agency_id=agency_id, person_id=person.pk, **values)
         elif any(getattr(row, k) != v for k, v in values.items()):
             PersonAccess.objects.filter(pk=row.pk).update(**values)
 
 
-def consent_covers(person, agency, purpose: str = "employment_support", on: datetime.date | None = None) -> bool:
+def consent_covers(
+    person, agency, purpose: str = "employment_support", on: datetime.date | None = None
+) -> bool:
     """Is there a live consent from the person to this agency for this purpose?"""
     from consent.models import ConsentRecord
 
     on = on or today()
     return ConsentRecord.objects.filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=on),
-        person=person, recipient_agency=agency, withdrawn_on__isnull=True, given_on__lte=on,
+        person=person,
+        recipient_agency=agency,
+        withdrawn_on__isnull=True,
+        given_on__lte=on,
         **{purpose: True},
     ).exists()
 
@@ -258,4 +308,5 @@ def has_restricted_grant(user, person) -> bool:
     from consent.models import RestrictedPersonUserPermission
 
     return RestrictedPersonUserPermission.objects.filter(
-        user=user, content_object=person, permission__codename=RESTRICTED_PERMISSION).exists()
+        user=user, content_object=person, permission__codename=RESTRICTED_PERMISSION
+    ).exists()

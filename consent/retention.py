@@ -24,10 +24,30 @@ ANONYMISED = "Anonymised"
 
 # CharFields holding names, contact details or identifiers, wherever they appear on person-linked rows.
 PERSONAL_CHAR_FIELDS = {
-    "first_name", "last_name", "aliases", "name", "full_name", "preferred_name", "national_insurance_number",
-    "prison_number", "crn", "home_area", "release_area", "witness_name", "email", "phone", "telephone",
-    "mobile", "address", "address_line_1", "address_line_2", "postcode", "contact_name", "contact_email",
-    "contact_phone", "next_of_kin",
+    "first_name",
+    "last_name",
+    "aliases",
+    "name",
+    "full_name",
+    "preferred_name",
+    "national_insurance_number",
+    "prison_number",
+    "crn",
+    "home_area",
+    "release_area",
+    "witness_name",
+    "email",
+    "phone",
+    "telephone",
+    "mobile",
+    "address",
+    "address_line_1",
+    "address_line_2",
+    "postcode",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "next_of_kin",
 }
 # Tables never rewritten: the audit trail is append-only; PersonAccess is rebuilt from the rule.
 NOT_REWRITTEN = {"audit.accessevent", "consent.personaccess"}
@@ -47,8 +67,11 @@ def people_due(today: datetime.date | None = None):
 
     return (
         Person.objects.filter(anonymised_at__isnull=True)
-        .annotate(case_count=Count("cases"), open_count=Count("cases", filter=Q(cases__end_date__isnull=True)),
-                  last_end=Max("cases__end_date"))
+        .annotate(
+            case_count=Count("cases"),
+            open_count=Count("cases", filter=Q(cases__end_date__isnull=True)),
+            last_end=Max("cases__end_date"),
+        )
         .filter(case_count__gt=0, open_count=0, last_end__lt=cutoff(today))
         .order_by("pk")
     )
@@ -59,8 +82,9 @@ def _blank_values(model, *, skip=()) -> dict:
     for field in model._meta.concrete_fields:
         if field.name in skip or field.primary_key or field.is_relation or field.choices:
             continue
-        if isinstance(field, models.TextField) or (isinstance(field, models.CharField)
-                                                    and field.name in PERSONAL_CHAR_FIELDS):
+        if isinstance(field, models.TextField) or (
+            isinstance(field, models.CharField) and field.name in PERSONAL_CHAR_FIELDS
+        ):
             values[field.name] = ""
     return values
 
@@ -80,20 +104,33 @@ def person_anonymise(*, person, today: datetime.date | None = None) -> dict:
             continue
         values = _blank_values(model)
         if values:
-            changed_rows += model._base_manager.filter(pk__in=rows_for(model, locked.pk).values("pk")).update(**values)
+            changed_rows += model._base_manager.filter(
+                pk__in=rows_for(model, locked.pk).values("pk")
+            ).update(**values)
     person_values = _blank_values(Person, skip={"first_name", "last_name"})
     birth_year = locked.date_of_birth.year
     Person.objects.filter(pk=locked.pk).update(
         **person_values,
-        first_name=ANONYMISED, last_name=f"Person {locked.pk}",
+        first_name=ANONYMISED,
+        last_name=f"Person {locked.pk}",
         date_of_birth=datetime.date(birth_year, 1, 1),  # keeps age bands for reports
-        identity_verified_by=None, anonymised_at=timezone.now(), version=F("version") + 1,
+        identity_verified_by=None,
+        anonymised_at=timezone.now(),
+        version=F("version") + 1,
     )
     locked.refresh_from_db()
     policy.refresh_person_access(locked)
-    access_event_record(user=None, system=SYSTEM_ACTOR, action=Action.ANONYMISE, person=locked,
-                        detail={"linked_rows_blanked": changed_rows, "retention_years": settings.RECORDS_RETENTION_YEARS,
-                                "cutoff": cutoff(today).isoformat()})
+    access_event_record(
+        user=None,
+        system=SYSTEM_ACTOR,
+        action=Action.ANONYMISE,
+        person=locked,
+        detail={
+            "linked_rows_blanked": changed_rows,
+            "retention_years": settings.RECORDS_RETENTION_YEARS,
+            "cutoff": cutoff(today).isoformat(),
+        },
+    )
     return {"changed": True, "linked_rows": changed_rows}
 
 
@@ -103,5 +140,10 @@ def records_retention(today: datetime.date | None = None) -> dict:
     for person in people_due(today):
         if person_anonymise(person=person, today=today)["changed"]:
             anonymised += 1
-    return {"anonymised": anonymised, "cutoff": cutoff(today).isoformat(),
-            "total_anonymised": AccessEvent.objects.filter(action=Action.ANONYMISE, detail__system=SYSTEM_ACTOR).count()}
+    return {
+        "anonymised": anonymised,
+        "cutoff": cutoff(today).isoformat(),
+        "total_anonymised": AccessEvent.objects.filter(
+            action=Action.ANONYMISE, detail__system=SYSTEM_ACTOR
+        ).count(),
+    }

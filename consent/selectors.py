@@ -18,7 +18,9 @@ class SharingLine:
 
 def consents_for_person(*, user, person):
     # the caller already resolved `person` through the policy
-    return ConsentRecord.objects.filter(person=person).select_related("recipient_agency", "recorded_by", "withdrawn_by")
+    return ConsentRecord.objects.filter(person=person).select_related(
+        "recipient_agency", "recorded_by", "withdrawn_by"
+    )
 
 
 def get_consent(*, user, pk) -> ConsentRecord:
@@ -40,12 +42,25 @@ def sharing_summary(*, user, person) -> list[SharingLine]:
     until 2 March 2027"."""
     today = policy.today()
     lines = []
-    access = PersonAccess.objects.filter(person=person, visible_until__gte=today).select_related("agency")
+    access = PersonAccess.objects.filter(person=person, visible_until__gte=today).select_related(
+        "agency"
+    )
     for row in access.order_by("-is_owner", "agency__name"):
         if row.is_owner:
-            lines.append(SharingLine(row.agency.name, "owner", "owns the case: sees everything, including sensitive categories", True))
+            lines.append(
+                SharingLine(
+                    row.agency.name,
+                    "owner",
+                    "owns the case: sees everything, including sensitive categories",
+                    True,
+                )
+            )
     consents = list(consents_for_person(user=user, person=person))
-    involved = set(CaseInvolvement.objects.filter(case__person=person, ended_on__isnull=True).values_list("agency_id", flat=True))
+    involved = set(
+        CaseInvolvement.objects.filter(case__person=person, ended_on__isnull=True).values_list(
+            "agency_id", flat=True
+        )
+    )
     for consent in consents:
         status = consent.status_on(today)
         purposes = ", ".join(label.split(" (")[0].lower() for label in consent.purpose_labels())

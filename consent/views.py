@@ -23,24 +23,38 @@ def _person(request, pk):
 @login_required
 def consent_list(request, pk):
     person = _person(request, pk)
-    access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "consent"})
-    return render(request, "consent/consent_list.html", {
-        "person": person, "consents": selectors.consents_for_person(user=request.user, person=person),
-        "sharing": selectors.sharing_summary(user=request.user, person=person), "today": policy.today()})
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, detail={"page": "consent"}
+    )
+    return render(
+        request,
+        "consent/consent_list.html",
+        {
+            "person": person,
+            "consents": selectors.consents_for_person(user=request.user, person=person),
+            "sharing": selectors.sharing_summary(user=request.user, person=person),
+            "today": policy.today(),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def consent_create(request, pk):
     person = _person(request, pk)
-    form = ConsentForm(request.POST or None, initial={"given_on": policy.today(), "purposes": ["employment_support"]})
+    form = ConsentForm(
+        request.POST or None,
+        initial={"given_on": policy.today(), "purposes": ["employment_support"]},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_record(user=request.user, person=person, **form.cleaned_data)
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, f"Consent recorded for {form.cleaned_data['recipient_agency'].name}.")
+            messages.success(
+                request, f"Consent recorded for {form.cleaned_data['recipient_agency'].name}."
+            )
             return redirect("consent:consent_list", pk=person.pk)
     return render(request, "consent/consent_form.html", {"form": form, "person": person})
 
@@ -52,13 +66,22 @@ def consent_withdraw(request, pk):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(user=request.user, consent=consent, reason=form.cleaned_data["reason"])
+            services.consent_withdraw(
+                user=request.user, consent=consent, reason=form.cleaned_data["reason"]
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, f"Consent withdrawn. {consent.recipient_agency.name} can no longer see this record.")
+            messages.success(
+                request,
+                f"Consent withdrawn. {consent.recipient_agency.name} can no longer see this record.",
+            )
             return redirect("consent:consent_list", pk=consent.person_id)
-    return render(request, "consent/consent_withdraw.html", {"form": form, "consent": consent, "person": consent.person})
+    return render(
+        request,
+        "consent/consent_withdraw.html",
+        {"form": form, "consent": consent, "person": consent.person},
+    )
 
 
 @login_required
@@ -77,10 +100,16 @@ def case_share(request, pk):
             apply_error(form, exc)
             consent_missing = exc.code == "consent_required"
         else:
-            messages.success(request, f"{agency.name} can now work on this case and see {case.person.full_name}'s record.")
+            messages.success(
+                request,
+                f"{agency.name} can now work on this case and see {case.person.full_name}'s record.",
+            )
             return redirect("casework:case_detail", pk=case.pk)
-    return render(request, "consent/case_share.html", {"form": form, "case": case, "person": case.person,
-                                                        "consent_missing": consent_missing})
+    return render(
+        request,
+        "consent/case_share.html",
+        {"form": form, "case": case, "person": case.person, "consent_missing": consent_missing},
+    )
 
 
 @login_required
@@ -106,14 +135,26 @@ def restricted_access(request, pk):
 
                 staff = User.objects.filter(pk=request.POST.get("staff_user")).first()
                 if staff:
-                    services.restricted_access_revoke(user=request.user, person=person, staff_user=staff)
+                    services.restricted_access_revoke(
+                        user=request.user, person=person, staff_user=staff
+                    )
                     messages.success(request, f"Named access removed for {staff}.")
                 return redirect("consent:restricted_access", pk=person.pk)
             if form.is_valid():
-                services.restricted_access_grant(user=request.user, person=person, staff_user=form.cleaned_data["staff_user"])
-                messages.success(request, f"{form.cleaned_data['staff_user']} can now see this record.")
+                services.restricted_access_grant(
+                    user=request.user, person=person, staff_user=form.cleaned_data["staff_user"]
+                )
+                messages.success(
+                    request, f"{form.cleaned_data['staff_user']} can now see this record."
+                )
                 return redirect("consent:restricted_access", pk=person.pk)
         except ApplicationError as exc:
             apply_error(form, exc)
-    grants = RestrictedPersonUserPermission.objects.filter(content_object=person).select_related("user")
-    return render(request, "consent/restricted_access.html", {"form": form, "person": person, "grants": grants})
+    grants = RestrictedPersonUserPermission.objects.filter(content_object=person).select_related(
+        "user"
+    )
+    return render(
+        request,
+        "consent/restricted_access.html",
+        {"form": form, "person": person, "grants": grants},
+    )

@@ -10,5 +10,6 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 CDN = "https://cdn.jsdelivr.net"
 
-api_docs = csp_update({"script-src": [CDN], "style-src": [CDN, "'unsafe-inline'"], "img-src": [CDN]})(
-    SpectacularSwaggerSplitView.as_view(url_name="schema"))
+api_docs = csp_update(
+    {"script-src": [CDN], "style-src": [CDN, "'unsafe-inline'"], "img-src": [CDN]}
+)(SpectacularSwaggerSplitView.as_view(url_name="schema"))

@@ -5,11 +5,27 @@ from django.utils.module_loading import import_string
 
 # (label, url name, roles that see it; None = every staff role). Apps add entries here.
 NAV_ITEMS = [
-    ("Caseload", "casework:caseload", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
-    ("My work", "casework:my_work", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
-    ("Referrals", "referrals:inbox", {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"}),
+    (
+        "Caseload",
+        "casework:caseload",
+        {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"},
+    ),
+    (
+        "My work",
+        "casework:my_work",
+        {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"},
+    ),
+    (
+        "Referrals",
+        "referrals:inbox",
+        {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"},
+    ),
     ("Custody", "custody:worklist", {"ebsa", "work_coach"}),
-    ("Employers", "employers:employer_list", {"caseworker", "work_coach", "employment_adviser", "manager"}),
+    (
+        "Employers",
+        "employers:employer_list",
+        {"caseworker", "work_coach", "employment_adviser", "manager"},
+    ),
     ("Checks due", "employers:checks_due", {"employment_adviser", "caseworker", "manager"}),
     ("Post-exit checks", "reporting:check_list", {"caseworker", "manager"}),
     ("Reports", "reporting:report_list", {"manager"}),

@@ -13,7 +13,12 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 # Fail fast when the broker is down: the user's request must not hang on reconnect attempts.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 
 
 class BrokerUnavailable(Exception):
@@ -31,7 +36,9 @@ def _publish(task_name: str, args: list, kwargs: dict) -> None:
         current_app.tasks[task_name].apply(args=args, kwargs=kwargs)
         return
     try:
-        current_app.send_task(task_name, args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+        current_app.send_task(
+            task_name, args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
     except Exception as exc:  # kombu OperationalError, redis ConnectionError, socket errors
         raise BrokerUnavailable(str(exc)) from exc
 
@@ -67,7 +74,9 @@ def resend_pending(batch: int = 500) -> dict:
     for pk in ids:
         try:
             with transaction.atomic():
-                pending = PendingTask.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+                pending = (
+                    PendingTask.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+                )
                 if pending is None:
                     continue  # sent by a concurrent run
                 _publish(pending.task_name, pending.args, pending.kwargs)

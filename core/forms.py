@@ -47,17 +47,25 @@ class DateField(forms.Field):
             return None
         day, month, year = (str(v or "").strip() for v in value)
         label = (self.label or "Date").capitalize()
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        missing = [
+            name for name, part in (("day", day), ("month", month), ("year", year)) if not part
+        ]
         if missing:
-            raise ValidationError(f"{label} must include a {' and '.join(missing)}", code="incomplete")
+            raise ValidationError(
+                f"{label} must include a {' and '.join(missing)}", code="incomplete"
+            )
         if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-            raise ValidationError(f"{label} must be a real date, for example 27 3 2007", code="invalid")
+            raise ValidationError(
+                f"{label} must be a real date, for example 27 3 2007", code="invalid"
+            )
         try:
             result = datetime.date(int(year), int(month), int(day))
         except (ValueError, OverflowError):  # a day of 10**20 overflows the C long inside date()
             raise ValidationError(f"{label} must be a real date", code="invalid") from None
         if not self.min_year <= result.year <= self.max_year:
-            raise ValidationError(f"{label} must be between {self.min_year} and {self.max_year}", code="range")
+            raise ValidationError(
+                f"{label} must be between {self.min_year} and {self.max_year}", code="range"
+            )
         return result
 
 

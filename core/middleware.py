@@ -30,7 +30,9 @@ class ApplicationErrorMiddleware:
         if isinstance(exception, Forbidden):
             raise PermissionDenied(exception.message)
         if isinstance(exception, ApplicationError):
-            return render(request, "400.html", {"message": exception.message}, status=exception.status_code)
+            return render(
+                request, "400.html", {"message": exception.message}, status=exception.status_code
+            )
         return None
 
 
@@ -53,9 +55,16 @@ class AbsoluteSessionTimeoutMiddleware:
             elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"code": "session_expired", "detail": "Your session has expired. Sign in again."},
-                                        status=401)
-                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path(), 'expired': '1'})}")
+                    return JsonResponse(
+                        {
+                            "code": "session_expired",
+                            "detail": "Your session has expired. Sign in again.",
+                        },
+                        status=401,
+                    )
+                return redirect(
+                    f"{reverse('login')}?{urlencode({'next': request.get_full_path(), 'expired': '1'})}"
+                )
         return self.get_response(request)
 
 

@@ -59,7 +59,9 @@ class Merged:
         order = list(self.querysets[0].query.order_by)
         descending = {field.startswith("-") for field in order}
         if len(descending) != 1 or any(list(qs.query.order_by) != order for qs in self.querysets):
-            raise ValueError("Merged needs querysets ordered alike, all ascending or all descending")
+            raise ValueError(
+                "Merged needs querysets ordered alike, all ascending or all descending"
+            )
         self.fields = [field.lstrip("-") for field in order]
         self.reverse = descending.pop()
 
@@ -107,7 +109,10 @@ class Segments:
     def _counted(self) -> list[int]:
         """Each part's count, up to cap + 1 so that "more than cap" is known, not guessed."""
         limit = None if self.cap is None else self.cap + 1
-        return [self.known[i] if i in self.known else part.count(limit) for i, part in enumerate(self.parts)]
+        return [
+            self.known[i] if i in self.known else part.count(limit)
+            for i, part in enumerate(self.parts)
+        ]
 
     @property
     def capped(self) -> bool:
@@ -168,10 +173,9 @@ class CountedBy:
 
 def capped_count(queryset, cap: int) -> int:
     """The number of rows, counting no further than cap + 1 (past the cap, show "cap+")."""
-    return queryset.order_by().values("pk")[:cap + 1].count()
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 def capped_text(count: int, cap: int):
     """How a capped count reads: the number, or "500+" past the cap."""
     return f"{cap:,}+" if count > cap else count
-

@@ -11,11 +11,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-BASE_URL = "https://resettle.invalid/"  # relative and /static/ URLs resolve against this, never fetched
+BASE_URL = (
+    "https://resettle.invalid/"  # relative and /static/ URLs resolve against this, never fetched
+)
 
 
 def _static_roots() -> list[Path]:
-    return [Path(d).resolve() for d in settings.STATICFILES_DIRS] + [Path(settings.STATIC_ROOT).resolve()]
+    return [Path(d).resolve() for d in settings.STATICFILES_DIRS] + [
+        Path(settings.STATIC_ROOT).resolve()
+    ]
 
 
 def _within_static(path: Path) -> bool:
@@ -31,22 +35,33 @@ def _fetcher_class():
             parts = urlsplit(url)
             if parts.scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme == "https" and f"{parts.scheme}://{parts.netloc}/" == BASE_URL \
-                    and parts.path.startswith(settings.STATIC_URL):
-                relative = parts.path[len(settings.STATIC_URL):]
+            if (
+                parts.scheme == "https"
+                and f"{parts.scheme}://{parts.netloc}/" == BASE_URL
+                and parts.path.startswith(settings.STATIC_URL)
+            ):
+                relative = parts.path[len(settings.STATIC_URL) :]
                 found = finders.find(relative) or str(Path(settings.STATIC_ROOT) / relative)
                 path = Path(found)
                 if path.is_file() and _within_static(path):
                     return super().fetch(path.resolve().as_uri(), headers)
-            if parts.scheme == "file" and _within_static(Path(parts.path)) and Path(parts.path).is_file():
+            if (
+                parts.scheme == "file"
+                and _within_static(Path(parts.path))
+                and Path(parts.path).is_file()
+            ):
                 return super().fetch(url, headers)
-            raise ValueError(f"PDF rendering may only load the project's static files, not {url[:80]}")
+            raise ValueError(
+                f"PDF rendering may only load the project's static files, not {url[:80]}"
+            )
 
     return StaticOnlyFetcher
 
 
 def safe_url_fetcher():
-    return _fetcher_class()(timeout=5, allowed_protocols={"https", "file", "data"}, allow_redirects=False)
+    return _fetcher_class()(
+        timeout=5, allowed_protocols={"https", "file", "data"}, allow_redirects=False
+    )
 
 
 def render_pdf(html: str) -> bytes:

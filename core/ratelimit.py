@@ -64,11 +64,20 @@ def hit(name: str, key: str) -> tuple[bool, int]:
 
 def too_many_requests(request, retry_after: int):
     if request.path.startswith("/api/"):
-        response = JsonResponse({"code": "rate_limited",
-                                 "detail": f"Too many requests. Try again in {retry_after} seconds."}, status=429)
+        response = JsonResponse(
+            {
+                "code": "rate_limited",
+                "detail": f"Too many requests. Try again in {retry_after} seconds.",
+            },
+            status=429,
+        )
     else:
-        response = render(request, "429.html", {"retry_after": retry_after, "minutes": max(1, round(retry_after / 60))},
-                          status=429)
+        response = render(
+            request,
+            "429.html",
+            {"retry_after": retry_after, "minutes": max(1, round(retry_after / 60))},
+            status=429,
+        )
     response["Retry-After"] = str(retry_after)
     return response
 

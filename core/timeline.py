@@ -30,7 +30,11 @@ class Entry:
         at = self.at
         if not isinstance(at, datetime.datetime):
             at = datetime.datetime.combine(at, datetime.time.min)
-        return at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(datetime.UTC).replace(tzinfo=None)
+        return (
+            at.replace(tzinfo=None)
+            if at.tzinfo is None
+            else at.astimezone(datetime.UTC).replace(tzinfo=None)
+        )
 
 
 def entries_for_case(*, user, case, kinds: set[str] | None = None) -> list[Entry]:

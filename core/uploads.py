@@ -55,8 +55,10 @@ class UploadValidator:
         limit = self.max_bytes or settings.UPLOAD_MAX_BYTES
         size = getattr(file, "size", None)
         if size is None or size > limit:
-            raise ValidationError(f"The selected file must be smaller than {limit // (1024 * 1024) or 1} MB",
-                                  code="file_too_large")
+            raise ValidationError(
+                f"The selected file must be smaller than {limit // (1024 * 1024) or 1} MB",
+                code="file_too_large",
+            )
         if size == 0:
             raise ValidationError("The selected file is empty", code="empty")
         name = os.path.basename(getattr(file, "name", "") or "")
@@ -70,17 +72,24 @@ class UploadValidator:
         else:
             ok = head.startswith(BINARY_SIGNATURES.get(extension, (b"\x00never",)))
         if not ok:
-            raise ValidationError(f"The selected file is not a real {extension.upper()} file", code="file_content")
+            raise ValidationError(
+                f"The selected file is not a real {extension.upper()} file", code="file_content"
+            )
 
     def __eq__(self, other):
-        return isinstance(other, UploadValidator) and (self.kinds, self.max_bytes) == (other.kinds, other.max_bytes)
+        return isinstance(other, UploadValidator) and (self.kinds, self.max_bytes) == (
+            other.kinds,
+            other.max_bytes,
+        )
 
 
 class UploadField(forms.FileField):
     """A form file field with the size and type limits, and a safe stored name."""
 
     def __init__(self, *, kinds=DEFAULT_KINDS, max_bytes=None, **kwargs):
-        kwargs.setdefault("error_messages", {"required": "Select a file", "empty": "The selected file is empty"})
+        kwargs.setdefault(
+            "error_messages", {"required": "Select a file", "empty": "The selected file is empty"}
+        )
         super().__init__(**kwargs)
         self.validators.append(UploadValidator(kinds=kinds, max_bytes=max_bytes))
         self.widget.attrs.setdefault("accept", ",".join(f".{k}" for k in kinds))

@@ -38,4 +38,3 @@ def save_with(request, form, func, success, redirect_to, **kwargs):
         return None
     messages.success(request, success)
     return redirect(redirect_to)
-

@@ -21,15 +21,35 @@ class VisiblePersonField(serializers.PrimaryKeyRelatedField):
 class ClaimClosureSerializer(serializers.ModelSerializer):
     person = VisiblePersonField()
     establishment = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
-    benefits = serializers.ListField(child=serializers.ChoiceField(choices=Benefit.choices), required=False)
+    benefits = serializers.ListField(
+        child=serializers.ChoiceField(choices=Benefit.choices), required=False
+    )
     turnaround_days = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = ClaimClosure
-        fields = ["id", "person", "establishment", "reception_date", "benefits", "found_by", "identity_checked",
-                  "national_insurance_number", "benefit_delivery_centre", "bdc_contact_method", "received_on",
-                  "identified_on", "sent_to_bdc_on", "closed_on", "suspected_overpayment", "home_centre_outside_region",
-                  "housing_benefit_kept", "notes", "turnaround_days", "version"]
+        fields = [
+            "id",
+            "person",
+            "establishment",
+            "reception_date",
+            "benefits",
+            "found_by",
+            "identity_checked",
+            "national_insurance_number",
+            "benefit_delivery_centre",
+            "bdc_contact_method",
+            "received_on",
+            "identified_on",
+            "sent_to_bdc_on",
+            "closed_on",
+            "suspected_overpayment",
+            "home_centre_outside_region",
+            "housing_benefit_kept",
+            "notes",
+            "turnaround_days",
+            "version",
+        ]
         read_only_fields = ["id", "version", "turnaround_days"]
         validators = []  # uniqueness is checked by the service with a clear message
 
@@ -50,8 +70,15 @@ class ClosureReaders:
         services.require_closure_reader(request.user)
 
 
-class ClaimClosureViewSet(StaffOnly, ClosureReaders, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ClaimClosureViewSet(
+    StaffOnly,
+    ClosureReaders,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ClaimClosureSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -65,38 +92,60 @@ class ClaimClosureViewSet(StaffOnly, ClosureReaders, mixins.ListModelMixin, mixi
         return qs
 
     def get_serializer_class(self):
-        return ClaimClosurePatchSerializer if self.action == "partial_update" else ClaimClosureSerializer
+        return (
+            ClaimClosurePatchSerializer
+            if self.action == "partial_update"
+            else ClaimClosureSerializer
+        )
 
     def get_object(self):
         return selectors.get_claim_closure(user=self.request.user, pk=self.kwargs["pk"])
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        access_event_record(user=request.user, action=Action.VIEW,
-                            detail={"page": "api:claim-closures", "shown": len(response.data["results"])})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            detail={"page": "api:claim-closures", "shown": len(response.data["results"])},
+        )
         return response
 
     def retrieve(self, request, *args, **kwargs):
         closure = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=closure.person, obj=closure, detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=closure.person,
+            obj=closure,
+            detail={"page": "api"},
+        )
         return Response(ClaimClosureSerializer(closure, context={"request": request}).data)
 
     def create(self, request, *args, **kwargs):
         serializer = ClaimClosureSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        closure = services.claim_closure_create(user=request.user, person=data.pop("person"), **data)
-        return Response(ClaimClosureSerializer(closure, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        closure = services.claim_closure_create(
+            user=request.user, person=data.pop("person"), **data
+        )
+        return Response(
+            ClaimClosureSerializer(closure, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request, *args, **kwargs):
         closure = self.get_object()
-        serializer = ClaimClosurePatchSerializer(closure, data=request.data, partial=True, context={"request": request})
+        serializer = ClaimClosurePatchSerializer(
+            closure, data=request.data, partial=True, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "version" not in data:
             raise serializers.ValidationError({"version": ["This field is required."]})
         version = data.pop("version")
-        closure = services.claim_closure_update(user=request.user, closure=closure, version=version, **data)
+        closure = services.claim_closure_update(
+            user=request.user, closure=closure, version=version, **data
+        )
         return Response(ClaimClosureSerializer(closure, context={"request": request}).data)
 
 
@@ -106,7 +155,16 @@ class FreshstartSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FreshstartAppointment
-        fields = ["id", "person", "jobcentre", "office", "appointment_at", "attended", "notes", "version"]
+        fields = [
+            "id",
+            "person",
+            "jobcentre",
+            "office",
+            "appointment_at",
+            "attended",
+            "notes",
+            "version",
+        ]
         read_only_fields = ["id", "jobcentre", "attended", "version"]
 
 
@@ -115,15 +173,23 @@ class FreshstartPatchSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class FreshstartViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                        mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class FreshstartViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Booking (POST) and attendance (PATCH with `attended` and `version`, by the booked Jobcentre)."""
 
     serializer_class = FreshstartSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = FreshstartAppointment.objects.for_user(self.request.user).order_by("appointment_at", "id")
+        qs = FreshstartAppointment.objects.for_user(self.request.user).order_by(
+            "appointment_at", "id"
+        )
         params = self.request.query_params
         if params.get("person", "").isdigit():
             qs = qs.filter(person_id=int(params["person"]))
@@ -136,31 +202,50 @@ class FreshstartViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        access_event_record(user=request.user, action=Action.VIEW,
-                            detail={"page": "api:freshstart-appointments", "shown": len(response.data["results"])})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            detail={"page": "api:freshstart-appointments", "shown": len(response.data["results"])},
+        )
         return response
 
     def retrieve(self, request, *args, **kwargs):
         appointment = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=appointment.person, obj=appointment,
-                            detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=appointment.person,
+            obj=appointment,
+            detail={"page": "api"},
+        )
         return Response(FreshstartSerializer(appointment, context={"request": request}).data)
 
     def create(self, request, *args, **kwargs):
         serializer = FreshstartSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        appointment = services.freshstart_book(user=request.user, person=data["person"], office=data["office"],
-                                               appointment_at=data["appointment_at"], notes=data.get("notes", ""))
-        return Response(FreshstartSerializer(appointment, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        appointment = services.freshstart_book(
+            user=request.user,
+            person=data["person"],
+            office=data["office"],
+            appointment_at=data["appointment_at"],
+            notes=data.get("notes", ""),
+        )
+        return Response(
+            FreshstartSerializer(appointment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request, *args, **kwargs):
         appointment = self.get_object()
         serializer = FreshstartPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        appointment = services.freshstart_attendance_record(user=request.user, appointment=appointment,
-                                                            attended=serializer.validated_data["attended"],
-                                                            version=serializer.validated_data["version"])
+        appointment = services.freshstart_attendance_record(
+            user=request.user,
+            appointment=appointment,
+            attended=serializer.validated_data["attended"],
+            version=serializer.validated_data["version"],
+        )
         return Response(FreshstartSerializer(appointment, context={"request": request}).data)
 
 
@@ -173,7 +258,9 @@ class MarkerSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "jobcentre", "set_on", "expires_on", "ended_on"]
 
 
-class MarkerViewSet(StaffOnly, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class MarkerViewSet(
+    StaffOnly, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Offender, drug and alcohol markers. POST without the person's offender_marker consent answers 409."""
 
     serializer_class = MarkerSerializer
@@ -186,16 +273,25 @@ class MarkerViewSet(StaffOnly, mixins.ListModelMixin, mixins.CreateModelMixin, v
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        access_event_record(user=request.user, action=Action.VIEW,
-                            detail={"page": "api:markers", "shown": len(response.data["results"])})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            detail={"page": "api:markers", "shown": len(response.data["results"])},
+        )
         return response
 
     def create(self, request, *args, **kwargs):
         serializer = MarkerSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        marker = services.marker_set(user=request.user, person=serializer.validated_data["person"],
-                                     kind=serializer.validated_data["kind"])
-        return Response(MarkerSerializer(marker, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        marker = services.marker_set(
+            user=request.user,
+            person=serializer.validated_data["person"],
+            kind=serializer.validated_data["kind"],
+        )
+        return Response(
+            MarkerSerializer(marker, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 def register(router):

@@ -45,29 +45,89 @@ RECEIVED = [
     ("Liam", "Foster", "JK100010B", "A7009BD", 57, False, "scan"),
 ]
 # first, last, NI, prison number, released (True: 4 days ago; False: due in 21 days)
-RELEASES = [("Ryan", "Cole", "JK100011C", "A7100BD", True), ("Nathan", "Pike", "JK100012D", "A7101BD", False)]
+RELEASES = [
+    ("Ryan", "Cole", "JK100011C", "A7100BD", True),
+    ("Nathan", "Pike", "JK100012D", "A7101BD", False),
+]
 
 # The sample scan: (prison number of a RECEIVED person or None, overrides, benefit, date format)
-SAMPLE_HEADER = ["ni_number", "prison_number", "last_name", "date_of_birth", "reception_date", "benefit", "benefit_delivery_centre"]
+SAMPLE_HEADER = [
+    "ni_number",
+    "prison_number",
+    "last_name",
+    "date_of_birth",
+    "reception_date",
+    "benefit",
+    "benefit_delivery_centre",
+]
 
 
 def sample_rows(reception_of) -> list[list[str]]:
     """The sample scan rows; reception_of(prison_number) gives that person's reception date."""
+
     def d(prison_number, fmt, shift=0):
         return (reception_of(prison_number) + datetime.timedelta(days=shift)).strftime(fmt)
 
     return [
-        ["JK100002B", "A7001BD", "Walker", "1991-04-02", d("A7001BD", "%Y-%m-%d"), "universal_credit", "Bedford Benefit Centre"],
-        ["JK 10 00 02 B", "A7001BD", "WALKER", "", d("A7001BD", "%d/%m/%Y"), "Housing Benefit", "Bedford Benefit Centre"],
+        [
+            "JK100002B",
+            "A7001BD",
+            "Walker",
+            "1991-04-02",
+            d("A7001BD", "%Y-%m-%d"),
+            "universal_credit",
+            "Bedford Benefit Centre",
+        ],
+        [
+            "JK 10 00 02 B",
+            "A7001BD",
+            "WALKER",
+            "",
+            d("A7001BD", "%d/%m/%Y"),
+            "Housing Benefit",
+            "Bedford Benefit Centre",
+        ],
         ["", "A7002BD", "Mensah", "", d("A7002BD", "%d %b %Y"), "esa", "Luton Benefit Centre"],
-        ["JK100007C", "A7006BD", "Reid", "1988-12-30", d("A7006BD", "%d-%m-%Y"), "universal_credit", ""],
+        [
+            "JK100007C",
+            "A7006BD",
+            "Reid",
+            "1988-12-30",
+            d("A7006BD", "%d-%m-%Y"),
+            "universal_credit",
+            "",
+        ],
         ["JK100010B", "A7009BD", "Foster", "", d("A7009BD", "%Y-%m-%d"), "universal_credit", ""],
         ["PA100050A", "A7999ZZ", "Ghost", "1990-01-01", d("A7004BD", "%Y-%m-%d"), "jsa", ""],
-        ["JK100005A", "A7004BD", "Nowak", "", d("A7004BD", "%d.%m.%Y"), "jsa", "Norwich Benefit Centre"],
+        [
+            "JK100005A",
+            "A7004BD",
+            "Nowak",
+            "",
+            d("A7004BD", "%d.%m.%Y"),
+            "jsa",
+            "Norwich Benefit Centre",
+        ],
         [],
         ["JK100003C", "A7002BD", "Mensah", "", "31/02/2026", "esa", ""],
-        ["JK100002B", "A7001BD", "Walker", "1991-04-02", d("A7001BD", "%Y-%m-%d"), "universal_credit", "Bedford Benefit Centre"],
-        ["JK100006B", "A7005BD", "Price", "", d("A7005BD", "%Y-%m-%d"), "jsa", "=cmd|' /C calc'!A0"],
+        [
+            "JK100002B",
+            "A7001BD",
+            "Walker",
+            "1991-04-02",
+            d("A7001BD", "%Y-%m-%d"),
+            "universal_credit",
+            "Bedford Benefit Centre",
+        ],
+        [
+            "JK100006B",
+            "A7005BD",
+            "Price",
+            "",
+            d("A7005BD", "%Y-%m-%d"),
+            "jsa",
+            "=cmd|' /C calc'!A0",
+        ],
     ]
 
 
@@ -84,15 +144,36 @@ def _person(world, index, first, last, ni, prison_number, reception, group):
     person = Person.objects.filter(prison_number=prison_number).first()
     if person is not None:
         return person, False
-    agency, users, sites = world["agencies"]["Bedfordshire Probation"], world["users"], world["sites"]
-    person = Person.objects.create(first_name=first, last_name=last, date_of_birth=datetime.date(1985 + index, 3, 1 + index),
-                                   sex="male", national_insurance_number=ni, prison_number=prison_number,
-                                   crn=f"E{900000 + index:06d}", home_area="Luton", release_area="Luton",
-                                   accommodation_status="in_custody", employment_status="not_available",
-                                   benefit_status="closed_at_reception" if index % 3 else "claiming")
-    case = Case.objects.create(person=person, owning_agency=agency, owner=users["probation.luton"],
-                               site=sites["Luton probation office"], offender_group=group, support_level=SupportLevel.HIGH,
-                               stage=Stage.IN_CUSTODY, start_date=reception, planned_end_date=reception + datetime.timedelta(days=365))
+    agency, users, sites = (
+        world["agencies"]["Bedfordshire Probation"],
+        world["users"],
+        world["sites"],
+    )
+    person = Person.objects.create(
+        first_name=first,
+        last_name=last,
+        date_of_birth=datetime.date(1985 + index, 3, 1 + index),
+        sex="male",
+        national_insurance_number=ni,
+        prison_number=prison_number,
+        crn=f"E{900000 + index:06d}",
+        home_area="Luton",
+        release_area="Luton",
+        accommodation_status="in_custody",
+        employment_status="not_available",
+        benefit_status="closed_at_reception" if index % 3 else "claiming",
+    )
+    case = Case.objects.create(
+        person=person,
+        owning_agency=agency,
+        owner=users["probation.luton"],
+        site=sites["Luton probation office"],
+        offender_group=group,
+        support_level=SupportLevel.HIGH,
+        stage=Stage.IN_CUSTODY,
+        start_date=reception,
+        planned_end_date=reception + datetime.timedelta(days=365),
+    )
     LeadAgencyPeriod.objects.create(case=case, agency=agency, started_on=reception)
     return person, True
 
@@ -100,21 +181,41 @@ def _person(world, index, first, last, ni, prison_number, reception, group):
 def seed(world):
     agencies, sites, users = world["agencies"], world["sites"], world["users"]
     today = policy.today()
-    ebsa_agency, bedford, ebsa = agencies["Jobcentre Plus at HMP Bedford"], sites["HMP Bedford"], users["ebsa.bedford"]
+    ebsa_agency, bedford, ebsa = (
+        agencies["Jobcentre Plus at HMP Bedford"],
+        sites["HMP Bedford"],
+        users["ebsa.bedford"],
+    )
     benefit_surgery_open(jobcentre=ebsa_agency, establishment=bedford)
     for index, (first, last, ni, prison_number, days_ago, remand, state) in enumerate(RECEIVED):
         reception = today - datetime.timedelta(days=days_ago)
-        person, created = _person(world, index, first, last, ni, prison_number, reception,
-                                  OffenderGroup.REMAND if remand else OffenderGroup.SHORT_CUSTODY)
+        person, created = _person(
+            world,
+            index,
+            first,
+            last,
+            ni,
+            prison_number,
+            reception,
+            OffenderGroup.REMAND if remand else OffenderGroup.SHORT_CUSTODY,
+        )
         if created:
             SentenceEpisode.objects.create(
-                person=person, case=person.cases.first(), sentence_type=SentenceType.REMAND if remand else SentenceType.CUSTODIAL,
-                length_months=None if remand else 4 + index, sentence_date=reception, reception_date=reception,
-                establishment=bedford, expected_release_date=reception + datetime.timedelta(days=40 + index * 12))
+                person=person,
+                case=person.cases.first(),
+                sentence_type=SentenceType.REMAND if remand else SentenceType.CUSTODIAL,
+                length_months=None if remand else 4 + index,
+                sentence_date=reception,
+                reception_date=reception,
+                establishment=bedford,
+                expected_release_date=reception + datetime.timedelta(days=40 + index * 12),
+            )
             policy.refresh_person_access(person)
         if state:
             _closure(person, state, ebsa_agency, bedford, ebsa, today)
-    for index, (first, last, ni, prison_number, released) in enumerate(RELEASES, start=len(RECEIVED)):
+    for index, (first, last, ni, prison_number, released) in enumerate(
+        RELEASES, start=len(RECEIVED)
+    ):
         _release(world, index, first, last, ni, prison_number, released, today)
     path = _write_sample(today)
     if path and world.get("stdout"):
@@ -123,40 +224,84 @@ def seed(world):
 
 def _closure(person, state, agency, site, ebsa, today):
     episode = person.sentences.filter(establishment=site).first()
-    if episode is None or ClaimClosure.objects.filter(person=person, reception_date=episode.reception_date).exists():
+    if (
+        episode is None
+        or ClaimClosure.objects.filter(
+            person=person, reception_date=episode.reception_date
+        ).exists()
+    ):
         return
     start = episode.reception_date
     sent = start + datetime.timedelta(days=2) if state in ("closed", "sent") else None
     ClaimClosure.objects.create(
-        person=person, agency=agency, establishment=site, reception_date=start,
-        benefits=[Benefit.UNIVERSAL_CREDIT] if state != "sent" else [Benefit.ESA, Benefit.HOUSING_BENEFIT],
-        found_by=FoundBy.MATCHING_SCAN if state == "scan" else FoundBy.EBSA_CASEWORK, identity_checked=state != "scan",
-        national_insurance_number=person.national_insurance_number, benefit_delivery_centre="Bedford Benefit Centre",
-        bdc_contact_method=ContactMethod.SECURE_EMAIL if sent else "", received_on=start, identified_on=start,
-        sent_to_bdc_on=sent, closed_on=start + datetime.timedelta(days=6) if state == "closed" else None, created_by=ebsa)
-    statutory_gateway_open(person=person, agency=agency, reason=CLAIM_CLOSURE_GATEWAY, started_on=start,
-                           ends_on=start + datetime.timedelta(days=365))
+        person=person,
+        agency=agency,
+        establishment=site,
+        reception_date=start,
+        benefits=[Benefit.UNIVERSAL_CREDIT]
+        if state != "sent"
+        else [Benefit.ESA, Benefit.HOUSING_BENEFIT],
+        found_by=FoundBy.MATCHING_SCAN if state == "scan" else FoundBy.EBSA_CASEWORK,
+        identity_checked=state != "scan",
+        national_insurance_number=person.national_insurance_number,
+        benefit_delivery_centre="Bedford Benefit Centre",
+        bdc_contact_method=ContactMethod.SECURE_EMAIL if sent else "",
+        received_on=start,
+        identified_on=start,
+        sent_to_bdc_on=sent,
+        closed_on=start + datetime.timedelta(days=6) if state == "closed" else None,
+        created_by=ebsa,
+    )
+    statutory_gateway_open(
+        person=person,
+        agency=agency,
+        reason=CLAIM_CLOSURE_GATEWAY,
+        started_on=start,
+        ends_on=start + datetime.timedelta(days=365),
+    )
 
 
 def _release(world, index, first, last, ni, prison_number, released, today):
     bedford, luton_office = world["sites"]["HMP Bedford"], world["sites"]["Luton Jobcentre"]
     reception = today - datetime.timedelta(days=70)
-    person, created = _person(world, index, first, last, ni, prison_number, reception, OffenderGroup.SHORT_CUSTODY)
+    person, created = _person(
+        world, index, first, last, ni, prison_number, reception, OffenderGroup.SHORT_CUSTODY
+    )
     if not created:
         return
     out = today - datetime.timedelta(days=4) if released else today + datetime.timedelta(days=21)
     SentenceEpisode.objects.create(
-        person=person, case=person.cases.first(), sentence_type=SentenceType.CUSTODIAL, length_months=6, sentence_date=reception,
-        reception_date=reception, establishment=bedford, expected_release_date=out, actual_release_date=out if released else None,
-        release_type="licence" if released else "")
+        person=person,
+        case=person.cases.first(),
+        sentence_type=SentenceType.CUSTODIAL,
+        length_months=6,
+        sentence_date=reception,
+        reception_date=reception,
+        establishment=bedford,
+        expected_release_date=out,
+        actual_release_date=out if released else None,
+        release_type="licence" if released else "",
+    )
     if released:
         Case.objects.filter(person=person).update(stage=Stage.RELEASED)
-        at = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(10, 0)))
-        FreshstartAppointment.objects.create(person=person, jobcentre=luton_office.agency, office=luton_office, appointment_at=at,
-                                             booked_by=world["users"]["ebsa.bedford"],
-                                             booked_by_agency=world["agencies"]["Jobcentre Plus at HMP Bedford"])
-        statutory_gateway_open(person=person, agency=luton_office.agency, reason=FRESHSTART_GATEWAY, started_on=reception,
-                               ends_on=at.date() + datetime.timedelta(days=FRESHSTART_GATEWAY_DAYS))
+        at = timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(10, 0))
+        )
+        FreshstartAppointment.objects.create(
+            person=person,
+            jobcentre=luton_office.agency,
+            office=luton_office,
+            appointment_at=at,
+            booked_by=world["users"]["ebsa.bedford"],
+            booked_by_agency=world["agencies"]["Jobcentre Plus at HMP Bedford"],
+        )
+        statutory_gateway_open(
+            person=person,
+            agency=luton_office.agency,
+            reason=FRESHSTART_GATEWAY,
+            started_on=reception,
+            ends_on=at.date() + datetime.timedelta(days=FRESHSTART_GATEWAY_DAYS),
+        )
     policy.refresh_person_access(person)
 
 
@@ -166,7 +311,9 @@ def _write_sample(today):
     path = Path(settings.BASE_DIR) / "var" / "demo" / "matching_scan_demo.csv"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(sample_csv(lambda pn: today - datetime.timedelta(days=days[pn])), encoding="utf-8")
+        path.write_text(
+            sample_csv(lambda pn: today - datetime.timedelta(days=days[pn])), encoding="utf-8"
+        )
     except OSError:
         return None
     return path

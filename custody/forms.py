@@ -22,37 +22,83 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 def _yes_no(label, required=True, **kwargs):
-    return forms.TypedChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect, required=required,
-                                  coerce=lambda v: v == "yes", empty_value=None, **kwargs)
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=required,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        **kwargs,
+    )
 
 
 class ClaimClosureForm(GovUKFormMixin, forms.Form):
-    establishment = forms.ModelChoiceField(queryset=Site.objects.none(), label="Establishment",
-                                           error_messages={"required": "Select the establishment"})
-    reception_date = DateField(label="Reception date", error_messages={"required": "Enter the reception date"})
-    benefits = forms.MultipleChoiceField(choices=Benefit.choices, widget=forms.CheckboxSelectMultiple, required=False,
-                                         label="Benefits in payment", help_text="Leave empty if none were in payment")
-    found_by = forms.ChoiceField(choices=FoundBy.choices, widget=forms.RadioSelect, label="How were they found?",
-                                 initial=FoundBy.EBSA_CASEWORK, error_messages={"required": "Select how the benefits were found"})
+    establishment = forms.ModelChoiceField(
+        queryset=Site.objects.none(),
+        label="Establishment",
+        error_messages={"required": "Select the establishment"},
+    )
+    reception_date = DateField(
+        label="Reception date", error_messages={"required": "Enter the reception date"}
+    )
+    benefits = forms.MultipleChoiceField(
+        choices=Benefit.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Benefits in payment",
+        help_text="Leave empty if none were in payment",
+    )
+    found_by = forms.ChoiceField(
+        choices=FoundBy.choices,
+        widget=forms.RadioSelect,
+        label="How were they found?",
+        initial=FoundBy.EBSA_CASEWORK,
+        error_messages={"required": "Select how the benefits were found"},
+    )
     identity_checked = forms.BooleanField(required=False, label="Identity checked")
-    national_insurance_number = forms.CharField(label="National Insurance number", max_length=13, required=False,
-                                                validators=[validate_ni_number], help_text="For example, QQ 12 34 56 C")
-    benefit_delivery_centre = forms.CharField(max_length=200, required=False, label="Benefit Delivery Centre")
-    bdc_contact_method = forms.ChoiceField(choices=[("", "Not contacted yet"), *ContactMethod.choices], required=False,
-                                           label="How the Benefit Delivery Centre was contacted")
-    received_on = DateField(label="Date received", required=False, help_text="When the reception notice reached you")
+    national_insurance_number = forms.CharField(
+        label="National Insurance number",
+        max_length=13,
+        required=False,
+        validators=[validate_ni_number],
+        help_text="For example, QQ 12 34 56 C",
+    )
+    benefit_delivery_centre = forms.CharField(
+        max_length=200, required=False, label="Benefit Delivery Centre"
+    )
+    bdc_contact_method = forms.ChoiceField(
+        choices=[("", "Not contacted yet"), *ContactMethod.choices],
+        required=False,
+        label="How the Benefit Delivery Centre was contacted",
+    )
+    received_on = DateField(
+        label="Date received", required=False, help_text="When the reception notice reached you"
+    )
     identified_on = DateField(label="Date benefits identified", required=False)
     sent_to_bdc_on = DateField(label="Date sent to the Benefit Delivery Centre", required=False)
     closed_on = DateField(label="Date closure confirmed", required=False)
     suspected_overpayment = forms.BooleanField(required=False, label="Suspected overpayment")
-    home_centre_outside_region = forms.BooleanField(required=False, label="Home benefit centre is outside the region")
-    housing_benefit_kept = forms.BooleanField(required=False, label="Housing Benefit kept (remand, or in custody under 13 weeks)")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+    home_centre_outside_region = forms.BooleanField(
+        required=False, label="Home benefit centre is outside the region"
+    )
+    housing_benefit_kept = forms.BooleanField(
+        required=False, label="Housing Benefit kept (remand, or in custody under 13 weeks)"
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
 
     def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
-        sites = BenefitSurgery.objects.filter(jobcentre=agency).values("establishment_id") if agency else []
-        self.fields["establishment"].queryset = Site.objects.filter(pk__in=sites) if agency else Site.objects.none()
+        sites = (
+            BenefitSurgery.objects.filter(jobcentre=agency).values("establishment_id")
+            if agency
+            else []
+        )
+        self.fields["establishment"].queryset = (
+            Site.objects.filter(pk__in=sites) if agency else Site.objects.none()
+        )
 
 
 class ClaimClosureEditForm(ClaimClosureForm):
@@ -60,25 +106,49 @@ class ClaimClosureEditForm(ClaimClosureForm):
 
 
 class MarkerForm(GovUKFormMixin, forms.Form):
-    kind = forms.ChoiceField(choices=MarkerKind.choices, widget=forms.RadioSelect, label="Which marker?",
-                             error_messages={"required": "Select the kind of marker"},
-                             help_text="Needs the person's consent for the offender marker purpose. Drug and alcohol "
-                                       "markers are never shown outside the Jobcentre. Every marker lapses after 12 months.")
+    kind = forms.ChoiceField(
+        choices=MarkerKind.choices,
+        widget=forms.RadioSelect,
+        label="Which marker?",
+        error_messages={"required": "Select the kind of marker"},
+        help_text="Needs the person's consent for the offender marker purpose. Drug and alcohol "
+        "markers are never shown outside the Jobcentre. Every marker lapses after 12 months.",
+    )
 
 
 class PreReleaseAdviceForm(GovUKFormMixin, forms.Form):
-    given_on = DateField(label="Date of the advice", error_messages={"required": "Enter the date of the advice"})
-    topics = forms.MultipleChoiceField(choices=AdviceTopic.choices, widget=forms.CheckboxSelectMultiple, required=False,
-                                       label="Topics covered")
-    discussed = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, label="What was discussed",
-                                error_messages={"required": "Enter what was discussed"})
-    budgeting_advance_applied = forms.BooleanField(required=False, label="Budgeting advance applied for")
+    given_on = DateField(
+        label="Date of the advice", error_messages={"required": "Enter the date of the advice"}
+    )
+    topics = forms.MultipleChoiceField(
+        choices=AdviceTopic.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Topics covered",
+    )
+    discussed = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        label="What was discussed",
+        error_messages={"required": "Enter what was discussed"},
+    )
+    budgeting_advance_applied = forms.BooleanField(
+        required=False, label="Budgeting advance applied for"
+    )
     social_fund_applied = forms.BooleanField(required=False, label="Social fund applied for")
-    jobcentre_offer_explained = forms.BooleanField(required=False, label="Jobcentre offer explained")
-    offender_status_declared = forms.BooleanField(required=False, label="Offender status declared to the Jobcentre",
-                                                  help_text="Needs the person's consent for the offender marker purpose")
-    declared_to = forms.ModelChoiceField(queryset=Agency.objects.filter(kind=AgencyKind.JOBCENTRE, is_active=True),
-                                         required=False, label="Declared to (release-area Jobcentre)")
+    jobcentre_offer_explained = forms.BooleanField(
+        required=False, label="Jobcentre offer explained"
+    )
+    offender_status_declared = forms.BooleanField(
+        required=False,
+        label="Offender status declared to the Jobcentre",
+        help_text="Needs the person's consent for the offender marker purpose",
+    )
+    declared_to = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(kind=AgencyKind.JOBCENTRE, is_active=True),
+        required=False,
+        label="Declared to (release-area Jobcentre)",
+    )
 
 
 def parse_time(value: str) -> datetime.time | None:
@@ -96,13 +166,24 @@ def parse_time(value: str) -> datetime.time | None:
 
 
 class FreshstartForm(GovUKFormMixin, forms.Form):
-    office = forms.ModelChoiceField(queryset=Site.objects.filter(kind=SiteKind.JOBCENTRE, agency__kind=AgencyKind.JOBCENTRE),
-                                    label="Jobcentre office", error_messages={"required": "Select the Jobcentre office"},
-                                    help_text="In the release area, not the prison's area")
-    appointment_date = DateField(label="Appointment date", error_messages={"required": "Enter the appointment date"})
-    appointment_time = forms.CharField(label="Appointment time", max_length=10, help_text="For example, 9:30am or 14:00",
-                                       error_messages={"required": "Enter the appointment time"})
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    office = forms.ModelChoiceField(
+        queryset=Site.objects.filter(kind=SiteKind.JOBCENTRE, agency__kind=AgencyKind.JOBCENTRE),
+        label="Jobcentre office",
+        error_messages={"required": "Select the Jobcentre office"},
+        help_text="In the release area, not the prison's area",
+    )
+    appointment_date = DateField(
+        label="Appointment date", error_messages={"required": "Enter the appointment date"}
+    )
+    appointment_time = forms.CharField(
+        label="Appointment time",
+        max_length=10,
+        help_text="For example, 9:30am or 14:00",
+        error_messages={"required": "Enter the appointment time"},
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
 
     def clean(self):
         data = super().clean()
@@ -111,30 +192,55 @@ class FreshstartForm(GovUKFormMixin, forms.Form):
             if time is None:
                 self.add_error("appointment_time", "Enter a real time, for example 9:30am or 14:00")
             elif data.get("appointment_date"):
-                data["appointment_at"] = timezone.make_aware(datetime.datetime.combine(data["appointment_date"], time))
+                data["appointment_at"] = timezone.make_aware(
+                    datetime.datetime.combine(data["appointment_date"], time)
+                )
         return data
 
 
 class AttendanceForm(GovUKFormMixin, forms.Form):
-    attended = _yes_no("Did they attend?", error_messages={"required": "Select whether they attended"})
+    attended = _yes_no(
+        "Did they attend?", error_messages={"required": "Select whether they attended"}
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class PostReleaseClaimForm(GovUKFormMixin, forms.Form):
-    released_on = DateField(label="Release date", error_messages={"required": "Enter the release date"})
-    claim_made_on = DateField(label="Date of the new claim", error_messages={"required": "Enter the date of the new claim"})
+    released_on = DateField(
+        label="Release date", error_messages={"required": "Enter the release date"}
+    )
+    claim_made_on = DateField(
+        label="Date of the new claim",
+        error_messages={"required": "Enter the date of the new claim"},
+    )
     benefit = forms.ChoiceField(choices=Benefit.choices, label="Benefit claimed")
-    last_claim_ended_on = DateField(label="Date the last claim ended", required=False,
-                                    help_text="Leave blank to use the latest confirmed claim closure")
-    circumstances_unchanged = forms.BooleanField(required=False, label="Circumstances unchanged since the last claim")
-    claim_state = forms.ChoiceField(choices=ClaimState.choices, widget=forms.RadioSelect, label="State of the claim")
-    undecided_reason = forms.ChoiceField(choices=UndecidedReason.choices[1:], widget=forms.RadioSelect, required=False,
-                                         label="If undecided, why?")
-    advance_requested = forms.BooleanField(required=False, label="Payment on account or advance requested")
+    last_claim_ended_on = DateField(
+        label="Date the last claim ended",
+        required=False,
+        help_text="Leave blank to use the latest confirmed claim closure",
+    )
+    circumstances_unchanged = forms.BooleanField(
+        required=False, label="Circumstances unchanged since the last claim"
+    )
+    claim_state = forms.ChoiceField(
+        choices=ClaimState.choices, widget=forms.RadioSelect, label="State of the claim"
+    )
+    undecided_reason = forms.ChoiceField(
+        choices=UndecidedReason.choices[1:],
+        widget=forms.RadioSelect,
+        required=False,
+        label="If undecided, why?",
+    )
+    advance_requested = forms.BooleanField(
+        required=False, label="Payment on account or advance requested"
+    )
     likely_entitled = _yes_no("Likely to be entitled?", required=False)
     in_financial_need = _yes_no("In financial need?", required=False)
-    first_payment_on = DateField(label="Date of first payment", required=False,
-                                 help_text="The finance gap is counted from release to this date")
+    first_payment_on = DateField(
+        label="Date of first payment",
+        required=False,
+        help_text="The finance gap is counted from release to this date",
+    )
 
 
 class PostReleaseClaimEditForm(PostReleaseClaimForm):
@@ -142,4 +248,6 @@ class PostReleaseClaimEditForm(PostReleaseClaimForm):
 
 
 class ScanUploadForm(GovUKFormMixin, forms.Form):
-    file = forms.FileField(label="Upload the matching scan (CSV)", error_messages={"required": "Select a CSV file"})
+    file = forms.FileField(
+        label="Upload the matching scan (CSV)", error_messages={"required": "Select a CSV file"}
+    )

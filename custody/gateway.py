@@ -16,9 +16,13 @@ def surgery_gateway(person_id: int):
     from custody.models import BenefitSurgery
 
     cutoff = policy.today() - datetime.timedelta(days=RELEASE_GRACE_DAYS)
-    episodes = list(SentenceEpisode.objects.filter(person_id=person_id, establishment__isnull=False, reception_date__isnull=False)
-                    .filter(Q(actual_release_date__isnull=True) | Q(actual_release_date__gte=cutoff))
-                    .values_list("establishment_id", "actual_release_date"))
+    episodes = list(
+        SentenceEpisode.objects.filter(
+            person_id=person_id, establishment__isnull=False, reception_date__isnull=False
+        )
+        .filter(Q(actual_release_date__isnull=True) | Q(actual_release_date__gte=cutoff))
+        .values_list("establishment_id", "actual_release_date")
+    )
     if not episodes:
         return
     until_by_site: dict[int, datetime.date | None] = {}
@@ -30,6 +34,7 @@ def surgery_gateway(person_id: int):
             until_by_site[site_id] = None  # still held there: no end yet
         else:
             until_by_site[site_id] = max(until_by_site[site_id], until)
-    for jobcentre_id, site_id in BenefitSurgery.objects.filter(establishment_id__in=until_by_site).values_list(
-            "jobcentre_id", "establishment_id"):
+    for jobcentre_id, site_id in BenefitSurgery.objects.filter(
+        establishment_id__in=until_by_site
+    ).values_list("jobcentre_id", "establishment_id"):
         yield jobcentre_id, until_by_site[site_id]

@@ -40,12 +40,18 @@ class ContactMethod(models.TextChoices):
 class BenefitSurgery(models.Model):
     """A Jobcentre agency runs a benefit surgery at a prison establishment (the EBSA's workplace)."""
 
-    jobcentre = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="benefit_surgeries")
-    establishment = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="benefit_surgeries")
+    jobcentre = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="benefit_surgeries"
+    )
+    establishment = models.ForeignKey(
+        "agencies.Site", on_delete=models.PROTECT, related_name="benefit_surgeries"
+    )
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["jobcentre", "establishment"], name="surgery_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcentre", "establishment"], name="surgery_unique")
+        ]
 
     def __str__(self):
         return f"{self.jobcentre} at {self.establishment}"
@@ -68,27 +74,51 @@ class ClaimClosureQuerySet(models.QuerySet):
 class ClaimClosure(models.Model):
     """Benefits closed at reception (remand or sentence). One per person per reception."""
 
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="claim_closures")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+",
-                               help_text="The Jobcentre (EBSA) that owns the work")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="claim_closures"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The Jobcentre (EBSA) that owns the work",
+    )
     establishment = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="+")
     reception_date = models.DateField()
     benefits = models.JSONField(default=list, blank=True)
     found_by = models.CharField(max_length=20, choices=FoundBy.choices)
     identity_checked = models.BooleanField(default=False)
-    national_insurance_number = models.CharField(max_length=13, blank=True, validators=[validate_ni_number])
+    national_insurance_number = models.CharField(
+        max_length=13, blank=True, validators=[validate_ni_number]
+    )
     benefit_delivery_centre = models.CharField(max_length=200, blank=True)
-    bdc_contact_method = models.CharField("how the Benefit Delivery Centre was contacted", max_length=20,
-                                          choices=ContactMethod.choices, blank=True)
-    received_on = models.DateField(null=True, blank=True, help_text="Reception notice received by the EBSA")
-    identified_on = models.DateField(null=True, blank=True, help_text="Benefits in payment identified")
+    bdc_contact_method = models.CharField(
+        "how the Benefit Delivery Centre was contacted",
+        max_length=20,
+        choices=ContactMethod.choices,
+        blank=True,
+    )
+    received_on = models.DateField(
+        null=True, blank=True, help_text="Reception notice received by the EBSA"
+    )
+    identified_on = models.DateField(
+        null=True, blank=True, help_text="Benefits in payment identified"
+    )
     sent_to_bdc_on = models.DateField(null=True, blank=True)
-    closed_on = models.DateField(null=True, blank=True, help_text="Closure confirmed by the Benefit Delivery Centre")
+    closed_on = models.DateField(
+        null=True, blank=True, help_text="Closure confirmed by the Benefit Delivery Centre"
+    )
     suspected_overpayment = models.BooleanField(default=False)
-    home_centre_outside_region = models.BooleanField("home benefit centre outside the region", default=False)
-    housing_benefit_kept = models.BooleanField(default=False, help_text="Remand, or in custody under 13 weeks")
+    home_centre_outside_region = models.BooleanField(
+        "home benefit centre outside the region", default=False
+    )
+    housing_benefit_kept = models.BooleanField(
+        default=False, help_text="Remand, or in custody under 13 weeks"
+    )
     notes = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -98,11 +128,17 @@ class ClaimClosure(models.Model):
     class Meta:
         ordering = ["reception_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "reception_date"], name="closure_one_per_reception"),
-            models.CheckConstraint(condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("reception_date")),
-                                   name="closure_closed_after_reception"),
-            models.CheckConstraint(condition=Q(closed_on__isnull=True) | Q(sent_to_bdc_on__isnull=False),
-                                   name="closure_closed_needs_sent"),
+            models.UniqueConstraint(
+                fields=["person", "reception_date"], name="closure_one_per_reception"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("reception_date")),
+                name="closure_closed_after_reception",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(sent_to_bdc_on__isnull=False),
+                name="closure_closed_needs_sent",
+            ),
         ]
         indexes = [models.Index(fields=["agency", "closed_on"], name="closure_agency_open")]
 
@@ -137,7 +173,9 @@ class ScanImport(models.Model):
     """One uploaded matching-scan file. Only the file is kept until the EBSA confirms the preview."""
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
@@ -146,7 +184,9 @@ class ScanImport(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
-    errors = models.JSONField(default=list, blank=True, help_text="Rows not imported, with the reason")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Rows not imported, with the reason"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -154,13 +194,20 @@ class ScanImport(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["agency", "sha256"], condition=Q(status__in=["queued", "running", "done"]),
-                                    name="scan_file_imported_once"),
+            models.UniqueConstraint(
+                fields=["agency", "sha256"],
+                condition=Q(status__in=["queued", "running", "done"]),
+                name="scan_file_imported_once",
+            ),
         ]
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total_rows else min(100, round(100 * self.processed_rows / self.total_rows))
+        return (
+            100
+            if not self.total_rows
+            else min(100, round(100 * self.processed_rows / self.total_rows))
+        )
 
 
 class ScanOutcome(models.TextChoices):
@@ -176,8 +223,12 @@ class ScanRow(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     row_key = models.CharField(max_length=64)
     line = models.PositiveIntegerField()
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    closure = models.ForeignKey(ClaimClosure, on_delete=models.SET_NULL, null=True, blank=True, related_name="scan_rows")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closure = models.ForeignKey(
+        ClaimClosure, on_delete=models.SET_NULL, null=True, blank=True, related_name="scan_rows"
+    )
     national_insurance_number = models.CharField(max_length=13, blank=True)
     prison_number = models.CharField(max_length=10, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -187,7 +238,9 @@ class ScanRow(models.Model):
 
     class Meta:
         ordering = ["line"]
-        constraints = [models.UniqueConstraint(fields=["agency", "row_key"], name="scan_row_once_per_agency")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "row_key"], name="scan_row_once_per_agency")
+        ]
 
 
 class ByPersonQuerySet(models.QuerySet):
@@ -207,17 +260,23 @@ class AdviceTopic(models.TextChoices):
 
 
 class PreReleaseAdvice(models.Model):
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="pre_release_advice")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="pre_release_advice"
+    )
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     given_on = models.DateField()
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     topics = models.JSONField(default=list, blank=True)
     discussed = models.TextField(help_text="What was discussed")
     budgeting_advance_applied = models.BooleanField(default=False)
     social_fund_applied = models.BooleanField(default=False)
     jobcentre_offer_explained = models.BooleanField(default=False)
     offender_status_declared = models.BooleanField(default=False)
-    declared_to = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    declared_to = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ByPersonQuerySet.as_manager()
@@ -232,16 +291,25 @@ class PreReleaseAdvice(models.Model):
 class FreshstartAppointment(models.Model):
     """Booked before release at the release-area Jobcentre; attendance recorded by its work coach."""
 
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="freshstart_appointments")
-    jobcentre = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="freshstart_appointments")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="freshstart_appointments"
+    )
+    jobcentre = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="freshstart_appointments"
+    )
     office = models.ForeignKey("agencies.Site", on_delete=models.PROTECT, related_name="+")
     appointment_at = models.DateTimeField()
     attended = models.BooleanField(null=True, blank=True)
-    attendance_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                               related_name="+")
+    attendance_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    booked_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_by_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
     notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -250,7 +318,9 @@ class FreshstartAppointment(models.Model):
 
     class Meta:
         ordering = ["-appointment_at", "-id"]
-        indexes = [models.Index(fields=["jobcentre", "appointment_at"], name="freshstart_jobcentre_at")]
+        indexes = [
+            models.Index(fields=["jobcentre", "appointment_at"], name="freshstart_jobcentre_at")
+        ]
 
     @property
     def recorded_by(self):
@@ -278,7 +348,9 @@ class AdvanceOutcome(models.TextChoices):
 class PostReleaseClaim(models.Model):
     """The benefit claim after release: rapid reclaim, payment on account, and the finance gap."""
 
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="post_release_claims")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="post_release_claims"
+    )
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     released_on = models.DateField()
     claim_made_on = models.DateField()
@@ -286,7 +358,9 @@ class PostReleaseClaim(models.Model):
     last_claim_ended_on = models.DateField(null=True, blank=True)
     circumstances_unchanged = models.BooleanField(default=False)
     rapid_reclaim = models.BooleanField(default=False)
-    claim_state = models.CharField(max_length=20, choices=ClaimState.choices, default=ClaimState.UNDECIDED)
+    claim_state = models.CharField(
+        max_length=20, choices=ClaimState.choices, default=ClaimState.UNDECIDED
+    )
     undecided_reason = models.CharField(max_length=30, choices=UndecidedReason.choices, blank=True)
     advance_requested = models.BooleanField(default=False)
     likely_entitled = models.BooleanField(null=True, blank=True)
@@ -294,7 +368,9 @@ class PostReleaseClaim(models.Model):
     advance_outcome = models.CharField(max_length=10, choices=AdvanceOutcome.choices, blank=True)
     advance_reason = models.CharField(max_length=300, blank=True)
     first_payment_on = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -303,9 +379,14 @@ class PostReleaseClaim(models.Model):
     class Meta:
         ordering = ["-released_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(claim_made_on__gte=F("released_on")), name="claim_after_release"),
-            models.CheckConstraint(condition=Q(first_payment_on__isnull=True) | Q(first_payment_on__gte=F("released_on")),
-                                   name="payment_after_release"),
+            models.CheckConstraint(
+                condition=Q(claim_made_on__gte=F("released_on")), name="claim_after_release"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_payment_on__isnull=True)
+                | Q(first_payment_on__gte=F("released_on")),
+                name="payment_after_release",
+            ),
         ]
 
     @property
@@ -339,7 +420,9 @@ class MarkerQuerySet(models.QuerySet):
 class Marker(models.Model):
     """A Jobcentre marker, set only with consent; it lapses 12 months after it is set."""
 
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="jobcentre_markers")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="jobcentre_markers"
+    )
     jobcentre = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=MarkerKind.choices)
     consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
@@ -354,7 +437,12 @@ class Marker(models.Model):
     class Meta:
         ordering = ["-set_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "jobcentre", "kind"], condition=Q(ended_on__isnull=True),
-                                    name="marker_one_live_per_kind"),
-            models.CheckConstraint(condition=Q(expires_on__gt=F("set_on")), name="marker_expires_after_set"),
+            models.UniqueConstraint(
+                fields=["person", "jobcentre", "kind"],
+                condition=Q(ended_on__isnull=True),
+                name="marker_one_live_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=F("set_on")), name="marker_expires_after_set"
+            ),
         ]

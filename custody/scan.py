@@ -38,12 +38,35 @@ from custody.models import (
     ScanStatus,
 )
 
-COLUMNS = ["ni_number", "prison_number", "last_name", "date_of_birth", "reception_date", "benefit", "benefit_delivery_centre"]
+COLUMNS = [
+    "ni_number",
+    "prison_number",
+    "last_name",
+    "date_of_birth",
+    "reception_date",
+    "benefit",
+    "benefit_delivery_centre",
+]
 REQUIRED = ["last_name", "reception_date", "benefit"]
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d"]
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%Y%m%d",
+]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-BENEFIT_ALIASES = {"uc": Benefit.UNIVERSAL_CREDIT, "hb": Benefit.HOUSING_BENEFIT, "is": Benefit.INCOME_SUPPORT,
-                   "jobseekers_allowance": Benefit.JSA, "jobseeker's_allowance": Benefit.JSA}
+BENEFIT_ALIASES = {
+    "uc": Benefit.UNIVERSAL_CREDIT,
+    "hb": Benefit.HOUSING_BENEFIT,
+    "is": Benefit.INCOME_SUPPORT,
+    "jobseekers_allowance": Benefit.JSA,
+    "jobseeker's_allowance": Benefit.JSA,
+}
 RECEPTION_TOLERANCE_DAYS = 14
 CHUNK = 1000
 MAX_ERRORS_KEPT = 1000
@@ -80,18 +103,27 @@ class ParsedFile:
 
 def _decode(content: bytes) -> tuple[str, str, str]:
     if b"\x00" in content[:65536]:
-        raise FileRefused("The selected file is not a CSV text file. Export the scan from your spreadsheet as CSV.", field="file")
+        raise FileRefused(
+            "The selected file is not a CSV text file. Export the scan from your spreadsheet as CSV.",
+            field="file",
+        )
     try:
         return content.decode("utf-8-sig"), "utf-8", ""
     except UnicodeDecodeError:
         pass
     try:
-        return (content.decode("cp1252"), "cp1252",
-                "The file was not saved as UTF-8, so it was read as Windows-1252 (the Excel default). "
-                "Check that names with accents look right below.")
+        return (
+            content.decode("cp1252"),
+            "cp1252",
+            "The file was not saved as UTF-8, so it was read as Windows-1252 (the Excel default). "
+            "Check that names with accents look right below.",
+        )
     except UnicodeDecodeError:
-        raise FileRefused("The file's text encoding was not recognised (it is neither UTF-8 nor Windows-1252). "
-                          "Save it from your spreadsheet as 'CSV UTF-8' and upload it again.", field="file") from None
+        raise FileRefused(
+            "The file's text encoding was not recognised (it is neither UTF-8 nor Windows-1252). "
+            "Save it from your spreadsheet as 'CSV UTF-8' and upload it again.",
+            field="file",
+        ) from None
 
 
 def parse_date(value: str) -> datetime.date | None:
@@ -110,7 +142,9 @@ def _benefit(value: str) -> str:
         return key
     if key in BENEFIT_ALIASES:
         return BENEFIT_ALIASES[key]
-    by_label = {"_".join(label.lower().replace("'", "'").split()): v for v, label in Benefit.choices}
+    by_label = {
+        "_".join(label.lower().replace("'", "'").split()): v for v, label in Benefit.choices
+    }
     return by_label.get(key, "")
 
 
@@ -129,8 +163,11 @@ def _header(cells: list[str]) -> list[str]:
             parts.append(f"not recognised {', '.join(unknown[:5])}")
         if repeated:
             parts.append(f"repeated {', '.join(repeated)}")
-        raise FileRefused(f"The file's columns are wrong ({'; '.join(parts)}). The first row must name the columns: "
-                          f"{', '.join(COLUMNS)}.", field="file")
+        raise FileRefused(
+            f"The file's columns are wrong ({'; '.join(parts)}). The first row must name the columns: "
+            f"{', '.join(COLUMNS)}.",
+            field="file",
+        )
     return names
 
 
@@ -138,14 +175,24 @@ def _check_row(row: Row, values: dict[str, str]) -> None:
     for column, raw in values.items():
         stripped = raw.strip()
         if stripped.startswith(FORMULA_PREFIXES) or raw.startswith(FORMULA_PREFIXES):
-            row.errors.append(f"{column} starts with “{stripped[:1] or raw[:1]!s}”, which a spreadsheet would run as a "
-                              "formula: the row was not imported")
+            row.errors.append(
+                f"{column} starts with “{stripped[:1] or raw[:1]!s}”, which a spreadsheet would run as a "
+                "formula: the row was not imported"
+            )
     if row.errors:
         return
-    row.ni, row.prison_number = normalise(values.get("ni_number", "")), normalise(values.get("prison_number", ""))
-    row.last_name, row.bdc = values.get("last_name", "").strip()[:100], values.get("benefit_delivery_centre", "").strip()[:200]
-    for value, validator, label in ((row.ni, validate_ni_number, "ni_number"),
-                                    (row.prison_number, validate_prison_number, "prison_number")):
+    row.ni, row.prison_number = (
+        normalise(values.get("ni_number", "")),
+        normalise(values.get("prison_number", "")),
+    )
+    row.last_name, row.bdc = (
+        values.get("last_name", "").strip()[:100],
+        values.get("benefit_delivery_centre", "").strip()[:200],
+    )
+    for value, validator, label in (
+        (row.ni, validate_ni_number, "ni_number"),
+        (row.prison_number, validate_prison_number, "prison_number"),
+    ):
         try:
             validator(value)
         except ValidationError as exc:
@@ -162,13 +209,17 @@ def _check_row(row: Row, values: dict[str, str]) -> None:
             continue
         parsed = parse_date(raw)
         if parsed is None:
-            row.errors.append(f"{name} “{raw[:20]}” is not a real date: use a date like 2027-03-31 or 31/03/2027")
+            row.errors.append(
+                f"{name} “{raw[:20]}” is not a real date: use a date like 2027-03-31 or 31/03/2027"
+            )
         elif parsed > policy.today():
             row.errors.append(f"{name} is in the future")
         setattr(row, name, parsed)
     row.benefit = _benefit(values.get("benefit", ""))
     if not row.benefit:
-        row.errors.append(f"benefit “{values.get('benefit', '')[:30]}” is not one of {', '.join(Benefit.values)}")
+        row.errors.append(
+            f"benefit “{values.get('benefit', '')[:30]}” is not one of {', '.join(Benefit.values)}"
+        )
     if not row.errors:
         raw_key = f"{row.ni}|{row.prison_number}|{row.reception_date.isoformat()}|{row.benefit}"
         row.key = hashlib.sha256(raw_key.encode()).hexdigest()
@@ -190,9 +241,13 @@ def parse(content: bytes) -> ParsedFile:
                 continue
             row = Row(line=reader.line_num)
             if len(cells) > len(header):
-                row.errors.append(f"The row has {len(cells)} cells but the header names {len(header)} columns")
+                row.errors.append(
+                    f"The row has {len(cells)} cells but the header names {len(header)} columns"
+                )
             else:
-                _check_row(row, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True)))
+                _check_row(
+                    row, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+                )
             if row.key:
                 if row.key in seen:
                     row.errors.append(f"Duplicate of row {seen[row.key]}")
@@ -201,7 +256,9 @@ def parse(content: bytes) -> ParsedFile:
                     seen[row.key] = row.line
             rows.append(row)
     except csv.Error as exc:
-        raise FileRefused(f"The file could not be read as CSV (line {reader.line_num}: {exc}).", field="file") from None
+        raise FileRefused(
+            f"The file could not be read as CSV (line {reader.line_num}: {exc}).", field="file"
+        ) from None
     if header is None:
         raise FileRefused("The selected file is empty", field="file")
     if not rows:
@@ -211,7 +268,9 @@ def parse(content: bytes) -> ParsedFile:
 
 def _name_matches(row: Row, person: dict) -> bool:
     wanted = row.last_name.strip().lower()
-    names = {person["last_name"].lower()} | {a.strip().lower() for a in person["aliases"].split(",") if a.strip()}
+    names = {person["last_name"].lower()} | {
+        a.strip().lower() for a in person["aliases"].split(",") if a.strip()
+    }
     return wanted in names or any(wanted in n.split() for n in names)
 
 
@@ -223,8 +282,11 @@ def match(rows: list[Row], *, user) -> None:
         return
     nis = {r.ni for r in valid if r.ni}
     numbers = {r.prison_number for r in valid if r.prison_number}
-    people = (Person.objects.for_user(user).filter(Q(national_insurance_number__in=nis) | Q(prison_number__in=numbers))
-              .values("id", "national_insurance_number", "prison_number", "last_name", "aliases"))
+    people = (
+        Person.objects.for_user(user)
+        .filter(Q(national_insurance_number__in=nis) | Q(prison_number__in=numbers))
+        .values("id", "national_insurance_number", "prison_number", "last_name", "aliases")
+    )
     by_ni, by_number, by_id = {}, {}, {}
     for person in people:
         by_id[person["id"]] = person
@@ -233,17 +295,32 @@ def match(rows: list[Row], *, user) -> None:
         if person["prison_number"]:
             by_number[person["prison_number"]] = person
     episodes: dict[int, list[tuple]] = {}
-    for pid, site_id, received in (SentenceEpisode.objects.for_user(user)
-                                   .filter(person_id__in=by_id, establishment_id__in=services.surgery_sites(user.acting.agency_id),
-                                           reception_date__isnull=False)
-                                   .values_list("person_id", "establishment_id", "reception_date")):
+    for pid, site_id, received in (
+        SentenceEpisode.objects.for_user(user)
+        .filter(
+            person_id__in=by_id,
+            establishment_id__in=services.surgery_sites(user.acting.agency_id),
+            reception_date__isnull=False,
+        )
+        .values_list("person_id", "establishment_id", "reception_date")
+    ):
         episodes.setdefault(pid, []).append((site_id, received))
-    imported = set(ScanRow.objects.filter(agency_id=user.acting.agency_id, row_key__in=[r.key for r in valid])
-                   .values_list("row_key", flat=True))
-    closures = set(ClaimClosure.objects.for_user(user).filter(person_id__in=by_id).values_list("person_id", "reception_date"))
+    imported = set(
+        ScanRow.objects.filter(
+            agency_id=user.acting.agency_id, row_key__in=[r.key for r in valid]
+        ).values_list("row_key", flat=True)
+    )
+    closures = set(
+        ClaimClosure.objects.for_user(user)
+        .filter(person_id__in=by_id)
+        .values_list("person_id", "reception_date")
+    )
     for row in valid:
         if row.key in imported:
-            row.outcome, row.note = "already_imported", "Already imported from an earlier scan: skipped"
+            row.outcome, row.note = (
+                "already_imported",
+                "Already imported from an earlier scan: skipped",
+            )
             continue
         by_ni_person = by_ni.get(row.ni) if row.ni else None
         by_number_person = by_number.get(row.prison_number) if row.prison_number else None
@@ -252,39 +329,75 @@ def match(rows: list[Row], *, user) -> None:
             continue
         person = by_ni_person or by_number_person
         if person is not None and not _name_matches(row, person):
-            row.errors.append("The last name does not match our record for this NI number or prison number")
+            row.errors.append(
+                "The last name does not match our record for this NI number or prison number"
+            )
             continue
-        nearby = [e for e in episodes.get(person["id"], []) if abs((e[1] - row.reception_date).days) <= RECEPTION_TOLERANCE_DAYS] if person else []
+        nearby = (
+            [
+                e
+                for e in episodes.get(person["id"], [])
+                if abs((e[1] - row.reception_date).days) <= RECEPTION_TOLERANCE_DAYS
+            ]
+            if person
+            else []
+        )
         if not nearby:
             row.outcome = ScanOutcome.NO_MATCH
-            row.note = ("Unknown person: nobody with this NI number or prison number was received at your establishments"
-                        if person is None else "No reception at your establishments within two weeks of this date")
+            row.note = (
+                "Unknown person: nobody with this NI number or prison number was received at your establishments"
+                if person is None
+                else "No reception at your establishments within two weeks of this date"
+            )
             continue
         row.person_id = person["id"]
         row.episode = min(nearby, key=lambda e: abs((e[1] - row.reception_date).days))
         if (row.person_id, row.episode[1]) in closures:
-            row.outcome, row.note = ScanOutcome.ALREADY_RECORDED, "A claim closure is already recorded"
+            row.outcome, row.note = (
+                ScanOutcome.ALREADY_RECORDED,
+                "A claim closure is already recorded",
+            )
         else:
             row.outcome, row.note = ScanOutcome.NEW_WORK_ITEM, "New work item"
             closures.add((row.person_id, row.episode[1]))
 
 
 def _problem(row: Row) -> dict:
-    return {"line": row.line, "message": "; ".join(row.errors), "ni": row.ni, "prison_number": row.prison_number,
-            "last_name": row.last_name}
+    return {
+        "line": row.line,
+        "message": "; ".join(row.errors),
+        "ni": row.ni,
+        "prison_number": row.prison_number,
+        "last_name": row.last_name,
+    }
 
 
 def _summary(rows: list[Row]) -> dict:
     counts = Counter(row.outcome if not row.errors else "not_imported" for row in rows)
-    return {k: counts.get(k, 0) for k in ("new_work_item", "already_recorded", "no_match", "already_imported", "not_imported")}
+    return {
+        k: counts.get(k, 0)
+        for k in (
+            "new_work_item",
+            "already_recorded",
+            "no_match",
+            "already_imported",
+            "not_imported",
+        )
+    }
 
 
 def _refuse_if_imported(agency_id, digest):
-    earlier = ScanImport.objects.filter(agency_id=agency_id, sha256=digest,
-                                        status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING, ScanStatus.DONE]).first()
+    earlier = ScanImport.objects.filter(
+        agency_id=agency_id,
+        sha256=digest,
+        status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING, ScanStatus.DONE],
+    ).first()
     if earlier:
-        raise FileRefused(f"This file was already imported on {date_format(timezone.localtime(earlier.created_at), 'j F Y')} "
-                          f"(“{earlier.filename}”): nothing has been changed.", field="file")
+        raise FileRefused(
+            f"This file was already imported on {date_format(timezone.localtime(earlier.created_at), 'j F Y')} "
+            f"(“{earlier.filename}”): nothing has been changed.",
+            field="file",
+        )
 
 
 def _require_ebsa(user):
@@ -301,7 +414,10 @@ def scan_upload(*, user, filename: str, content: bytes) -> ScanImport:
     """Check and preview a scan file. Nothing but the file itself is kept until the EBSA confirms."""
     acting = _require_ebsa(user)
     if len(content) > settings.UPLOAD_MAX_BYTES:
-        raise FileRefused(f"The selected file must be smaller than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB", field="file")
+        raise FileRefused(
+            f"The selected file must be smaller than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB",
+            field="file",
+        )
     if not filename.lower().endswith((".csv", ".txt")):
         raise FileRefused("The selected file must be a CSV file", field="file")
     digest = hashlib.sha256(content).hexdigest()
@@ -311,10 +427,20 @@ def scan_upload(*, user, filename: str, content: bytes) -> ScanImport:
     problems = [_problem(r) for r in parsed.rows if r.errors][:MAX_ERRORS_KEPT]
     counts = _summary(parsed.rows)
     counts["encoding_note"] = parsed.encoding_note
-    ScanImport.objects.filter(agency_id=acting.agency_id, uploaded_by=user, status=ScanStatus.PREVIEW).delete()
-    return ScanImport.objects.create(agency=acting.agency, uploaded_by=user, filename=filename[:255], sha256=digest,
-                                     content=content, encoding=parsed.encoding, total_rows=len(parsed.rows),
-                                     counts=counts, errors=problems)
+    ScanImport.objects.filter(
+        agency_id=acting.agency_id, uploaded_by=user, status=ScanStatus.PREVIEW
+    ).delete()
+    return ScanImport.objects.create(
+        agency=acting.agency,
+        uploaded_by=user,
+        filename=filename[:255],
+        sha256=digest,
+        content=content,
+        encoding=parsed.encoding,
+        total_rows=len(parsed.rows),
+        counts=counts,
+        errors=problems,
+    )
 
 
 def preview_rows(scan: ScanImport, *, user, limit: int = 200) -> list[Row]:
@@ -338,13 +464,20 @@ def scan_confirm(*, user, scan: ScanImport) -> ScanImport:
     try:
         with transaction.atomic():
             moved = ScanImport.objects.filter(pk=scan.pk, status=ScanStatus.PREVIEW).update(
-                status=ScanStatus.QUEUED, confirmed_at=timezone.now())
+                status=ScanStatus.QUEUED, confirmed_at=timezone.now()
+            )
     except IntegrityError:
-        raise FileRefused("This file has already been imported: nothing has been changed.") from None
+        raise FileRefused(
+            "This file has already been imported: nothing has been changed."
+        ) from None
     if not moved:
         raise Conflict("This scan has already been confirmed.")
-    access_event_record(user=user, action=Action.CREATE, obj=scan, detail={"scan": scan.pk, "rows": scan.total_rows,
-                                                                           "filename": scan.filename})
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        obj=scan,
+        detail={"scan": scan.pk, "rows": scan.total_rows, "filename": scan.filename},
+    )
     enqueue_on_commit(scan_import_run_task, scan.pk)
     return ScanImport.objects.get(pk=scan.pk)
 
@@ -354,15 +487,27 @@ def _reconcile(row: Row, *, user, scan: ScanImport, closures: dict) -> ClaimClos
     closure = closures.get(key)
     if closure is None:
         closure = ClaimClosure.objects.create(
-            person_id=row.person_id, agency_id=scan.agency_id, establishment_id=row.episode[0], reception_date=row.episode[1],
-            benefits=[row.benefit], found_by=FoundBy.MATCHING_SCAN, national_insurance_number=row.ni,
-            benefit_delivery_centre=row.bdc, identified_on=min(policy.today(), max(row.episode[1], scan.created_at.date())),
-            created_by=user)
+            person_id=row.person_id,
+            agency_id=scan.agency_id,
+            establishment_id=row.episode[0],
+            reception_date=row.episode[1],
+            benefits=[row.benefit],
+            found_by=FoundBy.MATCHING_SCAN,
+            national_insurance_number=row.ni,
+            benefit_delivery_centre=row.bdc,
+            identified_on=min(policy.today(), max(row.episode[1], scan.created_at.date())),
+            created_by=user,
+        )
         closure.person = Person.objects.get(pk=row.person_id)
         services._open_closure_gateway(closure)
         closures[key] = closure
-        access_event_record(user=user, action=Action.CREATE, person=closure.person, obj=closure,
-                            detail={"source": "matching_scan", "scan": scan.pk, "line": row.line})
+        access_event_record(
+            user=user,
+            action=Action.CREATE,
+            person=closure.person,
+            obj=closure,
+            detail={"source": "matching_scan", "scan": scan.pk, "line": row.line},
+        )
         row.outcome = ScanOutcome.NEW_WORK_ITEM
         return closure
     changes = {}
@@ -373,20 +518,33 @@ def _reconcile(row: Row, *, user, scan: ScanImport, closures: dict) -> ClaimClos
     if row.ni and not closure.national_insurance_number:
         changes["national_insurance_number"] = row.ni
     if changes:
-        ClaimClosure.objects.filter(pk=closure.pk).update(version=F("version") + 1, updated_at=timezone.now(), **changes)
+        ClaimClosure.objects.filter(pk=closure.pk).update(
+            version=F("version") + 1, updated_at=timezone.now(), **changes
+        )
         for name, value in changes.items():
             setattr(closure, name, value)
-        access_event_record(user=user, action=Action.CHANGE, person=closure.person, obj=closure,
-                            detail={"source": "matching_scan", "scan": scan.pk, "fields": sorted(changes)})
+        access_event_record(
+            user=user,
+            action=Action.CHANGE,
+            person=closure.person,
+            obj=closure,
+            detail={"source": "matching_scan", "scan": scan.pk, "fields": sorted(changes)},
+        )
     row.outcome = ScanOutcome.ALREADY_RECORDED
     return closure
 
 
-def _import_chunk(rows: list[Row], *, user, scan: ScanImport, counts: Counter, problems: list) -> None:
+def _import_chunk(
+    rows: list[Row], *, user, scan: ScanImport, counts: Counter, problems: list
+) -> None:
     match(rows, user=user)
     person_ids = {r.person_id for r in rows if r.person_id}
-    closures = {(c.person_id, c.reception_date): c
-                for c in ClaimClosure.objects.for_user(user).filter(person_id__in=person_ids).select_related("person")}
+    closures = {
+        (c.person_id, c.reception_date): c
+        for c in ClaimClosure.objects.for_user(user)
+        .filter(person_id__in=person_ids)
+        .select_related("person")
+    }
     new_rows = []
     for row in rows:
         if row.errors:
@@ -401,10 +559,22 @@ def _import_chunk(rows: list[Row], *, user, scan: ScanImport, counts: Counter, p
         if row.outcome != ScanOutcome.NO_MATCH:
             closure = _reconcile(row, user=user, scan=scan, closures=closures)
         counts[row.outcome] += 1
-        new_rows.append(ScanRow(scan=scan, agency_id=scan.agency_id, row_key=row.key, line=row.line, person_id=row.person_id,
-                                closure=closure, national_insurance_number=row.ni, prison_number=row.prison_number,
-                                last_name=row.last_name, reception_date=row.reception_date, benefit=row.benefit,
-                                outcome=row.outcome))
+        new_rows.append(
+            ScanRow(
+                scan=scan,
+                agency_id=scan.agency_id,
+                row_key=row.key,
+                line=row.line,
+                person_id=row.person_id,
+                closure=closure,
+                national_insurance_number=row.ni,
+                prison_number=row.prison_number,
+                last_name=row.last_name,
+                reception_date=row.reception_date,
+                benefit=row.benefit,
+                outcome=row.outcome,
+            )
+        )
     ScanRow.objects.bulk_create(new_rows, batch_size=1000)
 
 
@@ -422,20 +592,39 @@ def scan_import_run(*, scan_id: int) -> ScanImport | None:
         acting_module.attach(user, scan.agency_id)
         parsed = parse(bytes(scan.content))
     except (LookupError, FileRefused) as exc:
-        ScanImport.objects.filter(pk=scan.pk).update(status=ScanStatus.FAILED, finished_at=timezone.now(),
-                                                     errors=[{"line": 0, "message": getattr(exc, "message", str(exc))}])
+        ScanImport.objects.filter(pk=scan.pk).update(
+            status=ScanStatus.FAILED,
+            finished_at=timezone.now(),
+            errors=[{"line": 0, "message": getattr(exc, "message", str(exc))}],
+        )
         return ScanImport.objects.get(pk=scan.pk)
     counts, problems = Counter(), []
     ScanImport.objects.filter(pk=scan.pk).update(total_rows=len(parsed.rows), processed_rows=0)
     for start in range(0, len(parsed.rows), CHUNK):
-        chunk = parsed.rows[start:start + CHUNK]
+        chunk = parsed.rows[start : start + CHUNK]
         with transaction.atomic():
             _import_chunk(chunk, user=user, scan=scan, counts=counts, problems=problems)
             ScanImport.objects.filter(pk=scan.pk).update(processed_rows=start + len(chunk))
     with transaction.atomic():
-        summary = {k: counts.get(k, 0) for k in ("new_work_item", "already_recorded", "no_match", "already_imported", "not_imported")}
+        summary = {
+            k: counts.get(k, 0)
+            for k in (
+                "new_work_item",
+                "already_recorded",
+                "no_match",
+                "already_imported",
+                "not_imported",
+            )
+        }
         summary["encoding_note"] = parsed.encoding_note
-        ScanImport.objects.filter(pk=scan.pk).update(status=ScanStatus.DONE, finished_at=timezone.now(), counts=summary,
-                                                     errors=problems, processed_rows=len(parsed.rows))
-        access_event_record(user=user, action=Action.CHANGE, obj=scan, detail={"scan": scan.pk, "imported": summary})
+        ScanImport.objects.filter(pk=scan.pk).update(
+            status=ScanStatus.DONE,
+            finished_at=timezone.now(),
+            counts=summary,
+            errors=problems,
+            processed_rows=len(parsed.rows),
+        )
+        access_event_record(
+            user=user, action=Action.CHANGE, obj=scan, detail={"scan": scan.pk, "imported": summary}
+        )
     return ScanImport.objects.get(pk=scan.pk)

@@ -48,23 +48,47 @@ def ebsa_worklist(*, user) -> Worklist:
     today = policy.today()
     sites = _surgery_sites(acting.agency_id)
     runs_surgery = BenefitSurgery.objects.filter(jobcentre_id=acting.agency_id).exists()
-    closure = ClaimClosure.objects.filter(person=OuterRef("person"), reception_date=OuterRef("reception_date"))
-    receptions = (SentenceEpisode.objects.for_user(user)
-                  .filter(establishment_id__in=sites, reception_date__gte=today - datetime.timedelta(days=NEW_RECEPTION_DAYS),
-                          reception_date__lte=today, actual_release_date__isnull=True,
-                          sentence_type__in=[SentenceType.CUSTODIAL, SentenceType.REMAND])
-                  .exclude(Exists(closure))
-                  .select_related("person", "establishment").order_by("reception_date", "id"))
-    in_progress = (ClaimClosure.objects.for_user(user).filter(agency_id=acting.agency_id, closed_on__isnull=True)
-                   .select_related("person", "establishment").order_by("reception_date", "id"))
-    advice = PreReleaseAdvice.objects.filter(person=OuterRef("person"), given_on__gte=OuterRef("reception_date"))
-    booked = FreshstartAppointment.objects.filter(person=OuterRef("person"), created_at__date__gte=OuterRef("reception_date"))
-    releases = (SentenceEpisode.objects.for_user(user)
-                .filter(establishment_id__in=sites, actual_release_date__isnull=True,
-                        expected_release_date__gte=today, expected_release_date__lte=today + datetime.timedelta(days=RELEASE_WINDOW_DAYS))
-                .annotate(has_advice=Exists(advice), has_freshstart=Exists(booked))
-                .filter(Q(has_advice=False) | Q(has_freshstart=False))
-                .select_related("person", "establishment").order_by("expected_release_date", "id"))
+    closure = ClaimClosure.objects.filter(
+        person=OuterRef("person"), reception_date=OuterRef("reception_date")
+    )
+    receptions = (
+        SentenceEpisode.objects.for_user(user)
+        .filter(
+            establishment_id__in=sites,
+            reception_date__gte=today - datetime.timedelta(days=NEW_RECEPTION_DAYS),
+            reception_date__lte=today,
+            actual_release_date__isnull=True,
+            sentence_type__in=[SentenceType.CUSTODIAL, SentenceType.REMAND],
+        )
+        .exclude(Exists(closure))
+        .select_related("person", "establishment")
+        .order_by("reception_date", "id")
+    )
+    in_progress = (
+        ClaimClosure.objects.for_user(user)
+        .filter(agency_id=acting.agency_id, closed_on__isnull=True)
+        .select_related("person", "establishment")
+        .order_by("reception_date", "id")
+    )
+    advice = PreReleaseAdvice.objects.filter(
+        person=OuterRef("person"), given_on__gte=OuterRef("reception_date")
+    )
+    booked = FreshstartAppointment.objects.filter(
+        person=OuterRef("person"), created_at__date__gte=OuterRef("reception_date")
+    )
+    releases = (
+        SentenceEpisode.objects.for_user(user)
+        .filter(
+            establishment_id__in=sites,
+            actual_release_date__isnull=True,
+            expected_release_date__gte=today,
+            expected_release_date__lte=today + datetime.timedelta(days=RELEASE_WINDOW_DAYS),
+        )
+        .annotate(has_advice=Exists(advice), has_freshstart=Exists(booked))
+        .filter(Q(has_advice=False) | Q(has_freshstart=False))
+        .select_related("person", "establishment")
+        .order_by("expected_release_date", "id")
+    )
     reception_rows = list(receptions[:WORKLIST_LIMIT])
     for episode in reception_rows:
         episode.days_since_reception = (today - episode.reception_date).days
@@ -76,9 +100,18 @@ def ebsa_worklist(*, user) -> Worklist:
     for episode in release_rows:
         episode.days_to_release = (episode.expected_release_date - today).days
     return Worklist(
-        receptions=reception_rows, receptions_total=receptions.count() if len(reception_rows) == WORKLIST_LIMIT else len(reception_rows),
-        in_progress=progress_rows, in_progress_total=in_progress.count() if len(progress_rows) == WORKLIST_LIMIT else len(progress_rows),
-        releases=release_rows, releases_total=releases.count() if len(release_rows) == WORKLIST_LIMIT else len(release_rows),
+        receptions=reception_rows,
+        receptions_total=receptions.count()
+        if len(reception_rows) == WORKLIST_LIMIT
+        else len(reception_rows),
+        in_progress=progress_rows,
+        in_progress_total=in_progress.count()
+        if len(progress_rows) == WORKLIST_LIMIT
+        else len(progress_rows),
+        releases=release_rows,
+        releases_total=releases.count()
+        if len(release_rows) == WORKLIST_LIMIT
+        else len(release_rows),
         runs_surgery=runs_surgery,
     )
 
@@ -86,9 +119,15 @@ def ebsa_worklist(*, user) -> Worklist:
 def freshstart_for_jobcentre(*, user, days_back: int = 90) -> dict:
     """The acting Jobcentre's Freshstart appointments: attendance to record, upcoming, recently recorded."""
     now = timezone.now()
-    rows = list(FreshstartAppointment.objects.for_user(user)
-                .filter(jobcentre_id=user.acting.agency_id, appointment_at__gte=now - datetime.timedelta(days=days_back))
-                .select_related("person", "office").order_by("appointment_at", "id")[:500])
+    rows = list(
+        FreshstartAppointment.objects.for_user(user)
+        .filter(
+            jobcentre_id=user.acting.agency_id,
+            appointment_at__gte=now - datetime.timedelta(days=days_back),
+        )
+        .select_related("person", "office")
+        .order_by("appointment_at", "id")[:500]
+    )
     return {
         "to_record": [a for a in rows if a.appointment_at <= now and a.attended is None],
         "upcoming": [a for a in rows if a.appointment_at > now],
@@ -98,8 +137,12 @@ def freshstart_for_jobcentre(*, user, days_back: int = 90) -> dict:
 
 def freshstart_status(*, person) -> str | None:
     """One line for the pre-release checklist, e.g. "Booked for 3 March 2027 at Southend Jobcentre", "Attended"."""
-    appointment = (FreshstartAppointment.objects.filter(person=person).select_related("office")
-                   .order_by("-appointment_at", "-id").first())
+    appointment = (
+        FreshstartAppointment.objects.filter(person=person)
+        .select_related("office")
+        .order_by("-appointment_at", "-id")
+        .first()
+    )
     if appointment is None:
         return None
     if appointment.attended is True:
@@ -115,14 +158,22 @@ def freshstart_status(*, person) -> str | None:
 def get_claim_closure(*, user, pk) -> ClaimClosure:
     require_closure_reader(user)
     try:
-        return ClaimClosure.objects.for_user(user).select_related("person", "establishment", "agency", "created_by").get(pk=int(pk))
+        return (
+            ClaimClosure.objects.for_user(user)
+            .select_related("person", "establishment", "agency", "created_by")
+            .get(pk=int(pk))
+        )
     except (ClaimClosure.DoesNotExist, ValueError, TypeError):
         raise NotFound("Claim closure not found") from None
 
 
 def get_freshstart(*, user, pk) -> FreshstartAppointment:
     try:
-        return FreshstartAppointment.objects.for_user(user).select_related("person", "office", "jobcentre").get(pk=int(pk))
+        return (
+            FreshstartAppointment.objects.for_user(user)
+            .select_related("person", "office", "jobcentre")
+            .get(pk=int(pk))
+        )
     except (FreshstartAppointment.DoesNotExist, ValueError, TypeError):
         raise NotFound("Appointment not found") from None
 
@@ -135,7 +186,11 @@ def get_post_release_claim(*, user, pk) -> PostReleaseClaim:
 
 
 def scans_for_agency(*, user):
-    return ScanImport.objects.filter(agency_id=user.acting.agency_id).defer("content").select_related("uploaded_by")
+    return (
+        ScanImport.objects.filter(agency_id=user.acting.agency_id)
+        .defer("content")
+        .select_related("uploaded_by")
+    )
 
 
 def get_scan(*, user, pk) -> ScanImport:
@@ -143,7 +198,12 @@ def get_scan(*, user, pk) -> ScanImport:
     if acting is None or acting.kind != AgencyKind.JOBCENTRE:
         raise NotFound("Scan not found")
     try:
-        return ScanImport.objects.filter(agency_id=acting.agency_id).defer("content").select_related("uploaded_by").get(pk=int(pk))
+        return (
+            ScanImport.objects.filter(agency_id=acting.agency_id)
+            .defer("content")
+            .select_related("uploaded_by")
+            .get(pk=int(pk))
+        )
     except (ScanImport.DoesNotExist, ValueError, TypeError):
         raise NotFound("Scan not found") from None
 
@@ -153,11 +213,25 @@ def person_custody_summary(*, user, person) -> dict:
     acting = policy.acting_of(user)
     closures = []
     if acting is not None and acting.kind in (AgencyKind.JOBCENTRE, AgencyKind.PRISON):
-        closures = list(ClaimClosure.objects.for_user(user).filter(person=person).select_related("establishment", "agency"))
+        closures = list(
+            ClaimClosure.objects.for_user(user)
+            .filter(person=person)
+            .select_related("establishment", "agency")
+        )
     return {
         "closures": closures,
-        "markers": list(Marker.objects.for_user(user).live().filter(person=person).select_related("jobcentre")),
-        "appointments": list(FreshstartAppointment.objects.for_user(user).filter(person=person).select_related("office")[:5]),
-        "advice": list(PreReleaseAdvice.objects.for_user(user).filter(person=person).select_related("agency", "declared_to")[:3]),
+        "markers": list(
+            Marker.objects.for_user(user).live().filter(person=person).select_related("jobcentre")
+        ),
+        "appointments": list(
+            FreshstartAppointment.objects.for_user(user)
+            .filter(person=person)
+            .select_related("office")[:5]
+        ),
+        "advice": list(
+            PreReleaseAdvice.objects.for_user(user)
+            .filter(person=person)
+            .select_related("agency", "declared_to")[:3]
+        ),
         "claims": list(PostReleaseClaim.objects.for_user(user).filter(person=person)[:3]),
     }

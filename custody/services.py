@@ -42,9 +42,22 @@ MARKER_MONTHS = 12
 JOBCENTRE_ROLES = {Role.EBSA, Role.WORK_COACH, Role.MANAGER}
 
 CLOSURE_FIELDS = {
-    "establishment", "reception_date", "benefits", "found_by", "identity_checked", "national_insurance_number",
-    "benefit_delivery_centre", "bdc_contact_method", "received_on", "identified_on", "sent_to_bdc_on", "closed_on",
-    "suspected_overpayment", "home_centre_outside_region", "housing_benefit_kept", "notes",
+    "establishment",
+    "reception_date",
+    "benefits",
+    "found_by",
+    "identity_checked",
+    "national_insurance_number",
+    "benefit_delivery_centre",
+    "bdc_contact_method",
+    "received_on",
+    "identified_on",
+    "sent_to_bdc_on",
+    "closed_on",
+    "suspected_overpayment",
+    "home_centre_outside_region",
+    "housing_benefit_kept",
+    "notes",
 }
 CLOSURE_DATES = [
     ("reception_date", "Reception date"),
@@ -57,6 +70,7 @@ CLOSURE_DATES = [
 
 # --- Who may do what ------------------------------------------------------------------------
 
+
 def require_jobcentre(user, roles=frozenset(JOBCENTRE_ROLES)):
     """The acting membership, if it is a Jobcentre one with one of `roles`; else Forbidden."""
     acting = policy.acting_of(user)
@@ -68,13 +82,19 @@ def require_jobcentre(user, roles=frozenset(JOBCENTRE_ROLES)):
 def require_closure_reader(user):
     """Claim closures exist, for the user's purposes, only inside Jobcentre and prison agencies (else 404)."""
     acting = policy.acting_of(user)
-    if acting is None or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON) or acting.role not in policy.STAFF:
+    if (
+        acting is None
+        or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON)
+        or acting.role not in policy.STAFF
+    ):
         raise NotFound("Not found")
     return acting
 
 
 def surgery_sites(agency_id: int):
-    return BenefitSurgery.objects.filter(jobcentre_id=agency_id).values_list("establishment_id", flat=True)
+    return BenefitSurgery.objects.filter(jobcentre_id=agency_id).values_list(
+        "establishment_id", flat=True
+    )
 
 
 def _full_clean(instance, exclude=None):
@@ -87,12 +107,15 @@ def _full_clean(instance, exclude=None):
 
 # --- Benefit surgeries ----------------------------------------------------------------------
 
+
 @transaction.atomic
 def benefit_surgery_open(*, jobcentre, establishment) -> BenefitSurgery:
     """Start a surgery; the people held at the establishment become visible to the Jobcentre (statutory gateway)."""
     if jobcentre.kind != AgencyKind.JOBCENTRE:
         raise ApplicationError("A benefit surgery is run by a Jobcentre", field="jobcentre")
-    surgery, created = BenefitSurgery.objects.get_or_create(jobcentre=jobcentre, establishment=establishment)
+    surgery, created = BenefitSurgery.objects.get_or_create(
+        jobcentre=jobcentre, establishment=establishment
+    )
     if created:
         from casework.models import Person
 
@@ -103,6 +126,7 @@ def benefit_surgery_open(*, jobcentre, establishment) -> BenefitSurgery:
 
 # --- Claim closures -------------------------------------------------------------------------
 
+
 def housing_benefit_may_continue(*, person, reception_date) -> bool:
     """Housing Benefit may continue on remand, or when the expected time in custody is under 13 weeks."""
     episode = SentenceEpisode.objects.filter(person=person, reception_date=reception_date).first()
@@ -110,8 +134,11 @@ def housing_benefit_may_continue(*, person, reception_date) -> bool:
         return False
     if episode.sentence_type == SentenceType.REMAND:
         return True
-    return bool(episode.expected_release_date and
-                (episode.expected_release_date - episode.reception_date).days < HOUSING_BENEFIT_WEEKS * 7)
+    return bool(
+        episode.expected_release_date
+        and (episode.expected_release_date - episode.reception_date).days
+        < HOUSING_BENEFIT_WEEKS * 7
+    )
 
 
 def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
@@ -123,7 +150,10 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
     if closure.found_by not in FoundBy.values:
         raise ApplicationError("Select how the benefits were found", field="found_by")
     if closure.establishment_id not in set(surgery_sites(agency_id)):
-        raise ApplicationError("Select an establishment where your Jobcentre runs a benefit surgery", field="establishment")
+        raise ApplicationError(
+            "Select an establishment where your Jobcentre runs a benefit surgery",
+            field="establishment",
+        )
     if closure.reception_date is None:
         raise ApplicationError("Enter the reception date", field="reception_date")
     previous = None
@@ -134,28 +164,50 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
         if value > today:
             raise ApplicationError(f"{label} must be today or in the past", field=name)
         if previous and value < previous[1]:
-            raise ApplicationError(f"{label} must be on or after the {previous[0][0].lower()}{previous[0][1:]}", field=name)
+            raise ApplicationError(
+                f"{label} must be on or after the {previous[0][0].lower()}{previous[0][1:]}",
+                field=name,
+            )
         previous = (label, value)
     if closure.closed_on and not closure.sent_to_bdc_on:
-        raise ApplicationError("Enter the date sent to the Benefit Delivery Centre before the closure date", field="sent_to_bdc_on")
+        raise ApplicationError(
+            "Enter the date sent to the Benefit Delivery Centre before the closure date",
+            field="sent_to_bdc_on",
+        )
     if not closure.benefits and (closure.sent_to_bdc_on or closure.closed_on):
-        raise ApplicationError("Select the benefits in payment before recording that they were sent for closure", field="benefits")
+        raise ApplicationError(
+            "Select the benefits in payment before recording that they were sent for closure",
+            field="benefits",
+        )
     if closure.sent_to_bdc_on and not closure.bdc_contact_method:
-        raise ApplicationError("Select how the Benefit Delivery Centre was contacted", field="bdc_contact_method")
+        raise ApplicationError(
+            "Select how the Benefit Delivery Centre was contacted", field="bdc_contact_method"
+        )
     if closure.housing_benefit_kept:
         if Benefit.HOUSING_BENEFIT not in closure.benefits:
-            raise ApplicationError("Housing Benefit can only be kept if it is in payment", field="housing_benefit_kept")
-        if not housing_benefit_may_continue(person=closure.person, reception_date=closure.reception_date):
-            raise ApplicationError("Housing Benefit can only continue on remand or for a sentence under 13 weeks",
-                                   field="housing_benefit_kept")
+            raise ApplicationError(
+                "Housing Benefit can only be kept if it is in payment", field="housing_benefit_kept"
+            )
+        if not housing_benefit_may_continue(
+            person=closure.person, reception_date=closure.reception_date
+        ):
+            raise ApplicationError(
+                "Housing Benefit can only continue on remand or for a sentence under 13 weeks",
+                field="housing_benefit_kept",
+            )
     closure.national_insurance_number = normalise(closure.national_insurance_number)
     _full_clean(closure, exclude=["person", "agency", "establishment", "created_by"])
 
 
 def _open_closure_gateway(closure: ClaimClosure) -> None:
     ends_on = closure.reception_date + relativedelta(years=1)
-    statutory_gateway_open(person=closure.person, agency=closure.agency, reason=CLAIM_CLOSURE_GATEWAY,
-                           started_on=closure.reception_date, ends_on=ends_on)
+    statutory_gateway_open(
+        person=closure.person,
+        agency=closure.agency,
+        reason=CLAIM_CLOSURE_GATEWAY,
+        started_on=closure.reception_date,
+        ends_on=ends_on,
+    )
 
 
 @transaction.atomic
@@ -169,12 +221,19 @@ def claim_closure_create(*, user, person, **fields) -> ClaimClosure:
     closure = ClaimClosure(person=person, agency=acting.agency, created_by=user, **fields)
     _validate_closure(closure, agency_id=acting.agency_id)
     if ClaimClosure.objects.filter(person=person, reception_date=closure.reception_date).exists():
-        raise ApplicationError("A claim closure is already recorded for this reception: change that one instead",
-                               field="reception_date")
+        raise ApplicationError(
+            "A claim closure is already recorded for this reception: change that one instead",
+            field="reception_date",
+        )
     closure.save()
     _open_closure_gateway(closure)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=closure,
-                        detail={"benefits": closure.benefits, "found_by": closure.found_by})
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=closure,
+        detail={"benefits": closure.benefits, "found_by": closure.found_by},
+    )
     return closure
 
 
@@ -195,31 +254,61 @@ def claim_closure_update(*, user, closure: ClaimClosure, version: int, **fields)
     _validate_closure(current, agency_id=acting.agency_id)
     values = {name: getattr(current, name) for name in fields}
     changed = sorted(k for k, v in values.items() if getattr(closure, k) != v)
-    if ("reception_date" in changed and ClaimClosure.objects.filter(person=current.person, reception_date=current.reception_date)
-            .exclude(pk=current.pk).exists()):
-        raise ApplicationError("A claim closure is already recorded for this reception", field="reception_date")
+    if (
+        "reception_date" in changed
+        and ClaimClosure.objects.filter(
+            person=current.person, reception_date=current.reception_date
+        )
+        .exclude(pk=current.pk)
+        .exists()
+    ):
+        raise ApplicationError(
+            "A claim closure is already recorded for this reception", field="reception_date"
+        )
     if "establishment" in values:
         values["establishment_id"] = values.pop("establishment").pk
     updated = ClaimClosure.objects.filter(pk=closure.pk, version=version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **values)
+        version=F("version") + 1, updated_at=timezone.now(), **values
+    )
     if not updated:
-        raise Conflict("Someone else changed this claim closure while you were editing it. Your changes have not been saved.",
-                       extra={"current_version": ClaimClosure.objects.get(pk=closure.pk).version})
-    closure = ClaimClosure.objects.select_related("person", "establishment", "agency").get(pk=closure.pk)
+        raise Conflict(
+            "Someone else changed this claim closure while you were editing it. Your changes have not been saved.",
+            extra={"current_version": ClaimClosure.objects.get(pk=closure.pk).version},
+        )
+    closure = ClaimClosure.objects.select_related("person", "establishment", "agency").get(
+        pk=closure.pk
+    )
     if "reception_date" in changed:
         _open_closure_gateway(closure)
-    access_event_record(user=user, action=Action.CHANGE, person=closure.person, obj=closure, detail={"fields": changed})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=closure.person,
+        obj=closure,
+        detail={"fields": changed},
+    )
     return closure
 
 
 # --- Markers --------------------------------------------------------------------------------
 
+
 def _live_marker_consent(person, agency):
     if not policy.consent_covers(person, agency, "offender_marker"):
         return None
     today = policy.today()
-    return (ConsentRecord.objects.filter(person=person, recipient_agency=agency, offender_marker=True, withdrawn_on__isnull=True,
-                                         given_on__lte=today).exclude(expires_on__lt=today).order_by("-given_on").first())
+    return (
+        ConsentRecord.objects.filter(
+            person=person,
+            recipient_agency=agency,
+            offender_marker=True,
+            withdrawn_on__isnull=True,
+            given_on__lte=today,
+        )
+        .exclude(expires_on__lt=today)
+        .order_by("-given_on")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -230,15 +319,35 @@ def marker_set(*, user, person, kind: str) -> Marker:
         raise ApplicationError("Select the kind of marker", field="kind")
     consent = _live_marker_consent(person, acting.agency)
     if consent is None:
-        raise ConsentRequired(f"{person.full_name} has not consented to {acting.agency.name} setting a marker. "
-                              "Record their consent for the offender marker purpose first.", field="kind")
+        raise ConsentRequired(
+            f"{person.full_name} has not consented to {acting.agency.name} setting a marker. "
+            "Record their consent for the offender marker purpose first.",
+            field="kind",
+        )
     today = policy.today()
     marker_expiry_record(on=today, person=person)
-    if Marker.objects.filter(person=person, jobcentre=acting.agency, kind=kind, ended_on__isnull=True).exists():
-        raise ApplicationError(f"A live {MarkerKind(kind).label.lower()} is already set", field="kind")
-    marker = Marker.objects.create(person=person, jobcentre=acting.agency, kind=kind, consent=consent, set_on=today,
-                                   expires_on=today + relativedelta(months=MARKER_MONTHS), set_by=user)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=marker, detail={"kind": kind, "consent": consent.pk})
+    if Marker.objects.filter(
+        person=person, jobcentre=acting.agency, kind=kind, ended_on__isnull=True
+    ).exists():
+        raise ApplicationError(
+            f"A live {MarkerKind(kind).label.lower()} is already set", field="kind"
+        )
+    marker = Marker.objects.create(
+        person=person,
+        jobcentre=acting.agency,
+        kind=kind,
+        consent=consent,
+        set_on=today,
+        expires_on=today + relativedelta(months=MARKER_MONTHS),
+        set_by=user,
+    )
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=marker,
+        detail={"kind": kind, "consent": consent.pk},
+    )
     return marker
 
 
@@ -251,24 +360,45 @@ def marker_expiry_record(*, on: datetime.date | None = None, person=None) -> dic
     expired = 0
     for marker in due.select_related("person"):
         with transaction.atomic():
-            if not Marker.objects.filter(pk=marker.pk, ended_on__isnull=True).update(ended_on=marker.expires_on,
-                                                                                     end_reason="expired"):
+            if not Marker.objects.filter(pk=marker.pk, ended_on__isnull=True).update(
+                ended_on=marker.expires_on, end_reason="expired"
+            ):
                 continue
-            access_event_record(user=None, system="offender_marker_expiry", action=Action.REVOKE, person=marker.person,
-                                obj=marker, detail={"kind": marker.kind, "expired": True})
+            access_event_record(
+                user=None,
+                system="offender_marker_expiry",
+                action=Action.REVOKE,
+                person=marker.person,
+                obj=marker,
+                detail={"kind": marker.kind, "expired": True},
+            )
             expired += 1
     return {"markers_expired": expired}
 
 
 # --- Pre-release ----------------------------------------------------------------------------
 
+
 @transaction.atomic
-def pre_release_advice_record(*, user, person, given_on: datetime.date, discussed: str, topics: list[str] | None = None,
-                              budgeting_advance_applied: bool = False, social_fund_applied: bool = False,
-                              jobcentre_offer_explained: bool = False, offender_status_declared: bool = False,
-                              declared_to=None) -> PreReleaseAdvice:
+def pre_release_advice_record(
+    *,
+    user,
+    person,
+    given_on: datetime.date,
+    discussed: str,
+    topics: list[str] | None = None,
+    budgeting_advance_applied: bool = False,
+    social_fund_applied: bool = False,
+    jobcentre_offer_explained: bool = False,
+    offender_status_declared: bool = False,
+    declared_to=None,
+) -> PreReleaseAdvice:
     acting = policy.acting_of(user)
-    if acting is None or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON) or acting.role not in policy.STAFF:
+    if (
+        acting is None
+        or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON)
+        or acting.role not in policy.STAFF
+    ):
         raise Forbidden("Only Jobcentre or prison staff record pre-release benefit advice.")
     topics = list(dict.fromkeys(topics or []))
     if any(t not in AdviceTopic.values for t in topics):
@@ -279,30 +409,55 @@ def pre_release_advice_record(*, user, person, given_on: datetime.date, discusse
         raise ApplicationError("Date of the advice must be today or in the past", field="given_on")
     if offender_status_declared:
         if declared_to is None or declared_to.kind != AgencyKind.JOBCENTRE:
-            raise ApplicationError("Select the Jobcentre the offender status was declared to", field="declared_to")
+            raise ApplicationError(
+                "Select the Jobcentre the offender status was declared to", field="declared_to"
+            )
         if not policy.consent_covers(person, declared_to, "offender_marker"):
-            raise ConsentRequired(f"{person.full_name} has not consented to their offender status being shared with "
-                                  f"{declared_to.name}. Record that consent first.", field="offender_status_declared")
+            raise ConsentRequired(
+                f"{person.full_name} has not consented to their offender status being shared with "
+                f"{declared_to.name}. Record that consent first.",
+                field="offender_status_declared",
+            )
     else:
         declared_to = None
     advice = PreReleaseAdvice.objects.create(
-        person=person, agency=acting.agency, given_on=given_on, given_by=user, topics=topics, discussed=discussed.strip(),
-        budgeting_advance_applied=budgeting_advance_applied, social_fund_applied=social_fund_applied,
-        jobcentre_offer_explained=jobcentre_offer_explained, offender_status_declared=offender_status_declared,
-        declared_to=declared_to)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=advice,
-                        detail={"declared_to": declared_to.pk if declared_to else None})
+        person=person,
+        agency=acting.agency,
+        given_on=given_on,
+        given_by=user,
+        topics=topics,
+        discussed=discussed.strip(),
+        budgeting_advance_applied=budgeting_advance_applied,
+        social_fund_applied=social_fund_applied,
+        jobcentre_offer_explained=jobcentre_offer_explained,
+        offender_status_declared=offender_status_declared,
+        declared_to=declared_to,
+    )
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=advice,
+        detail={"declared_to": declared_to.pk if declared_to else None},
+    )
     return advice
 
 
 # --- Freshstart -----------------------------------------------------------------------------
 
+
 @transaction.atomic
-def freshstart_book(*, user, person, office, appointment_at: datetime.datetime, notes: str = "") -> FreshstartAppointment:
+def freshstart_book(
+    *, user, person, office, appointment_at: datetime.datetime, notes: str = ""
+) -> FreshstartAppointment:
     """Book at the release-area Jobcentre. It gets a statutory gateway until 12 weeks after the appointment
     (decision: so its work coach sees the appointment and records attendance without a separate consent)."""
     acting = policy.acting_of(user)
-    if acting is None or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON) or acting.role not in policy.STAFF:
+    if (
+        acting is None
+        or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON)
+        or acting.role not in policy.STAFF
+    ):
         raise Forbidden("Only Jobcentre or prison staff book Freshstart appointments.")
     jobcentre = office.agency
     if jobcentre.kind != AgencyKind.JOBCENTRE or office.kind != SiteKind.JOBCENTRE:
@@ -311,59 +466,115 @@ def freshstart_book(*, user, person, office, appointment_at: datetime.datetime, 
         raise ApplicationError("The appointment must be in the future", field="appointment_at")
     release_area = (person.release_area or "").strip().lower()
     if release_area and office.town and office.town.strip().lower() != release_area:
-        raise ApplicationError(f"Book at a Jobcentre in the release area ({person.release_area}), not {office.town}",
-                               field="office")
+        raise ApplicationError(
+            f"Book at a Jobcentre in the release area ({person.release_area}), not {office.town}",
+            field="office",
+        )
     appointment = FreshstartAppointment.objects.create(
-        person=person, jobcentre=jobcentre, office=office, appointment_at=appointment_at, booked_by=user,
-        booked_by_agency=acting.agency, notes=(notes or "").strip())
-    ends_on = timezone.localtime(appointment_at).date() + datetime.timedelta(days=FRESHSTART_GATEWAY_DAYS)
-    existing = StatutoryGateway.objects.filter(person=person, agency=jobcentre, reason=FRESHSTART_GATEWAY).first()
+        person=person,
+        jobcentre=jobcentre,
+        office=office,
+        appointment_at=appointment_at,
+        booked_by=user,
+        booked_by_agency=acting.agency,
+        notes=(notes or "").strip(),
+    )
+    ends_on = timezone.localtime(appointment_at).date() + datetime.timedelta(
+        days=FRESHSTART_GATEWAY_DAYS
+    )
+    existing = StatutoryGateway.objects.filter(
+        person=person, agency=jobcentre, reason=FRESHSTART_GATEWAY
+    ).first()
     if existing and existing.ends_on and existing.ends_on > ends_on:
         ends_on = existing.ends_on
-    statutory_gateway_open(person=person, agency=jobcentre, reason=FRESHSTART_GATEWAY, started_on=policy.today(), ends_on=ends_on)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=appointment,
-                        detail={"jobcentre": jobcentre.pk, "office": office.pk})
+    statutory_gateway_open(
+        person=person,
+        agency=jobcentre,
+        reason=FRESHSTART_GATEWAY,
+        started_on=policy.today(),
+        ends_on=ends_on,
+    )
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=appointment,
+        detail={"jobcentre": jobcentre.pk, "office": office.pk},
+    )
     return appointment
 
 
 @transaction.atomic
-def freshstart_attendance_record(*, user, appointment: FreshstartAppointment, attended: bool, version: int) -> FreshstartAppointment:
+def freshstart_attendance_record(
+    *, user, appointment: FreshstartAppointment, attended: bool, version: int
+) -> FreshstartAppointment:
     acting = require_jobcentre(user)
     if appointment.jobcentre_id != acting.agency_id:
         raise Forbidden("Only the Jobcentre where the appointment is booked can record attendance.")
     if attended is None:
         raise ApplicationError("Select whether they attended", field="attended")
     if appointment.appointment_at > timezone.now():
-        raise ApplicationError("Attendance can be recorded once the appointment time has passed", field="attended")
+        raise ApplicationError(
+            "Attendance can be recorded once the appointment time has passed", field="attended"
+        )
     updated = FreshstartAppointment.objects.filter(pk=appointment.pk, version=version).update(
-        attended=attended, attendance_recorded_by=user, attendance_recorded_at=timezone.now(), version=F("version") + 1)
+        attended=attended,
+        attendance_recorded_by=user,
+        attendance_recorded_at=timezone.now(),
+        version=F("version") + 1,
+    )
     if not updated:
-        raise Conflict("Someone else changed this appointment while you were editing it. Check it and try again.",
-                       extra={"current_version": FreshstartAppointment.objects.get(pk=appointment.pk).version})
-    appointment = FreshstartAppointment.objects.select_related("person", "office", "jobcentre").get(pk=appointment.pk)
-    access_event_record(user=user, action=Action.CHANGE, person=appointment.person, obj=appointment,
-                        detail={"attended": attended})
+        raise Conflict(
+            "Someone else changed this appointment while you were editing it. Check it and try again.",
+            extra={"current_version": FreshstartAppointment.objects.get(pk=appointment.pk).version},
+        )
+    appointment = FreshstartAppointment.objects.select_related("person", "office", "jobcentre").get(
+        pk=appointment.pk
+    )
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=appointment.person,
+        obj=appointment,
+        detail={"attended": attended},
+    )
     return appointment
 
 
 # --- After release --------------------------------------------------------------------------
 
-def rapid_reclaim_eligible(*, last_claim_ended_on: datetime.date | None, claim_made_on: datetime.date,
-                           circumstances_unchanged: bool) -> bool:
+
+def rapid_reclaim_eligible(
+    *,
+    last_claim_ended_on: datetime.date | None,
+    claim_made_on: datetime.date,
+    circumstances_unchanged: bool,
+) -> bool:
     """Rapid reclaim: a new claim within 26 weeks (182 days, inclusive) of the last one ending, circumstances unchanged."""
     if last_claim_ended_on is None or not circumstances_unchanged:
         return False
     return 0 <= (claim_made_on - last_claim_ended_on).days <= RAPID_RECLAIM_DAYS
 
 
-def advance_decision(*, claim_state: str, undecided_reason: str, likely_entitled: bool | None,
-                     in_financial_need: bool | None) -> tuple[str, str]:
+def advance_decision(
+    *,
+    claim_state: str,
+    undecided_reason: str,
+    likely_entitled: bool | None,
+    in_financial_need: bool | None,
+) -> tuple[str, str]:
     """Payment on account / advance: the claim undecided (not through missing evidence of the person's) or
     decided with payday not reached, and the person likely entitled and in financial need (001 §9.3)."""
     if claim_state == ClaimState.PAID:
         return AdvanceOutcome.REFUSED, "The first payment has been made, so no advance is needed"
-    if claim_state == ClaimState.UNDECIDED and undecided_reason == UndecidedReason.MISSING_PERSON_EVIDENCE:
-        return AdvanceOutcome.REFUSED, "The claim is undecided because evidence from the person is missing"
+    if (
+        claim_state == ClaimState.UNDECIDED
+        and undecided_reason == UndecidedReason.MISSING_PERSON_EVIDENCE
+    ):
+        return (
+            AdvanceOutcome.REFUSED,
+            "The claim is undecided because evidence from the person is missing",
+        )
     if not likely_entitled:
         return AdvanceOutcome.REFUSED, "The person is not likely to be entitled"
     if not in_financial_need:
@@ -373,8 +584,13 @@ def advance_decision(*, claim_state: str, undecided_reason: str, likely_entitled
 
 def last_claim_end(*, user, person) -> datetime.date | None:
     """The date the last claim ended: the latest confirmed claim closure the user may see."""
-    return (ClaimClosure.objects.for_user(user).filter(person=person, closed_on__isnull=False)
-            .order_by("-closed_on").values_list("closed_on", flat=True).first())
+    return (
+        ClaimClosure.objects.for_user(user)
+        .filter(person=person, closed_on__isnull=False)
+        .order_by("-closed_on")
+        .values_list("closed_on", flat=True)
+        .first()
+    )
 
 
 def _validate_claim(claim: PostReleaseClaim) -> None:
@@ -382,13 +598,19 @@ def _validate_claim(claim: PostReleaseClaim) -> None:
     if claim.released_on > today:
         raise ApplicationError("Release date must be today or in the past", field="released_on")
     if claim.claim_made_on < claim.released_on:
-        raise ApplicationError("Claim date must be on or after the release date", field="claim_made_on")
+        raise ApplicationError(
+            "Claim date must be on or after the release date", field="claim_made_on"
+        )
     if claim.claim_made_on > today:
         raise ApplicationError("Claim date must be today or in the past", field="claim_made_on")
     if claim.last_claim_ended_on and claim.last_claim_ended_on > claim.claim_made_on:
-        raise ApplicationError("The last claim must have ended before this claim", field="last_claim_ended_on")
+        raise ApplicationError(
+            "The last claim must have ended before this claim", field="last_claim_ended_on"
+        )
     if claim.first_payment_on and claim.first_payment_on < claim.released_on:
-        raise ApplicationError("First payment date must be on or after the release date", field="first_payment_on")
+        raise ApplicationError(
+            "First payment date must be on or after the release date", field="first_payment_on"
+        )
     if claim.benefit not in Benefit.values:
         raise ApplicationError("Select the benefit claimed", field="benefit")
     if claim.claim_state not in ClaimState.values:
@@ -399,23 +621,43 @@ def _validate_claim(claim: PostReleaseClaim) -> None:
         raise ApplicationError("Select why the claim is undecided", field="undecided_reason")
     if claim.first_payment_on:
         claim.claim_state = ClaimState.PAID
-    claim.rapid_reclaim = rapid_reclaim_eligible(last_claim_ended_on=claim.last_claim_ended_on,
-                                                 claim_made_on=claim.claim_made_on,
-                                                 circumstances_unchanged=claim.circumstances_unchanged)
+    claim.rapid_reclaim = rapid_reclaim_eligible(
+        last_claim_ended_on=claim.last_claim_ended_on,
+        claim_made_on=claim.claim_made_on,
+        circumstances_unchanged=claim.circumstances_unchanged,
+    )
     if claim.advance_requested:
         if claim.likely_entitled is None:
-            raise ApplicationError("Answer whether the person is likely to be entitled", field="likely_entitled")
+            raise ApplicationError(
+                "Answer whether the person is likely to be entitled", field="likely_entitled"
+            )
         if claim.in_financial_need is None:
-            raise ApplicationError("Answer whether the person is in financial need", field="in_financial_need")
+            raise ApplicationError(
+                "Answer whether the person is in financial need", field="in_financial_need"
+            )
         claim.advance_outcome, claim.advance_reason = advance_decision(
-            claim_state=claim.claim_state, undecided_reason=claim.undecided_reason,
-            likely_entitled=claim.likely_entitled, in_financial_need=claim.in_financial_need)
+            claim_state=claim.claim_state,
+            undecided_reason=claim.undecided_reason,
+            likely_entitled=claim.likely_entitled,
+            in_financial_need=claim.in_financial_need,
+        )
     else:
         claim.advance_outcome, claim.advance_reason = AdvanceOutcome.NOT_REQUESTED, ""
 
 
-CLAIM_FIELDS = {"released_on", "claim_made_on", "benefit", "last_claim_ended_on", "circumstances_unchanged", "claim_state",
-                "undecided_reason", "advance_requested", "likely_entitled", "in_financial_need", "first_payment_on"}
+CLAIM_FIELDS = {
+    "released_on",
+    "claim_made_on",
+    "benefit",
+    "last_claim_ended_on",
+    "circumstances_unchanged",
+    "claim_state",
+    "undecided_reason",
+    "advance_requested",
+    "likely_entitled",
+    "in_financial_need",
+    "first_payment_on",
+}
 
 
 @transaction.atomic
@@ -429,13 +671,20 @@ def post_release_claim_record(*, user, person, **fields) -> PostReleaseClaim:
     claim = PostReleaseClaim(person=person, agency=acting.agency, recorded_by=user, **fields)
     _validate_claim(claim)
     claim.save()
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=claim,
-                        detail={"rapid_reclaim": claim.rapid_reclaim, "advance": claim.advance_outcome})
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=claim,
+        detail={"rapid_reclaim": claim.rapid_reclaim, "advance": claim.advance_outcome},
+    )
     return claim
 
 
 @transaction.atomic
-def post_release_claim_update(*, user, claim: PostReleaseClaim, version: int, **fields) -> PostReleaseClaim:
+def post_release_claim_update(
+    *, user, claim: PostReleaseClaim, version: int, **fields
+) -> PostReleaseClaim:
     """E.g. record the first payment (the finance gap) or an advance request later."""
     acting = require_jobcentre(user)
     unknown = set(fields) - CLAIM_FIELDS
@@ -447,11 +696,26 @@ def post_release_claim_update(*, user, claim: PostReleaseClaim, version: int, **
     for name, value in fields.items():
         setattr(current, name, value)
     _validate_claim(current)
-    names = set(fields) | {"claim_state", "undecided_reason", "rapid_reclaim", "advance_outcome", "advance_reason"}
+    names = set(fields) | {
+        "claim_state",
+        "undecided_reason",
+        "rapid_reclaim",
+        "advance_outcome",
+        "advance_reason",
+    }
     updated = PostReleaseClaim.objects.filter(pk=claim.pk, version=version).update(
-        version=F("version") + 1, **{n: getattr(current, n) for n in names})
+        version=F("version") + 1, **{n: getattr(current, n) for n in names}
+    )
     if not updated:
-        raise Conflict("Someone else changed this claim while you were editing it. Your changes have not been saved.")
+        raise Conflict(
+            "Someone else changed this claim while you were editing it. Your changes have not been saved."
+        )
     current = PostReleaseClaim.objects.select_related("person").get(pk=claim.pk)
-    access_event_record(user=user, action=Action.CHANGE, person=current.person, obj=current, detail={"fields": sorted(fields)})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=current.person,
+        obj=current,
+        detail={"fields": sorted(fields)},
+    )
     return current

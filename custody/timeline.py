@@ -13,7 +13,11 @@ def _closures(user, person):
         require_closure_reader(user)
     except NotFound:  # not a reader of claim closures: nothing to show
         return []
-    return list(ClaimClosure.objects.for_user(user).filter(person=person).select_related("establishment", "agency"))
+    return list(
+        ClaimClosure.objects.for_user(user)
+        .filter(person=person)
+        .select_related("establishment", "agency")
+    )
 
 
 def timeline_entries(*, user, case) -> list[Entry]:
@@ -21,17 +25,51 @@ def timeline_entries(*, user, case) -> list[Entry]:
     entries = []
     for c in _closures(user, person):
         detail = ", ".join(c.benefit_labels()) or "No benefits in payment"
-        entries.append(Entry(at=c.reception_date, kind="custody", title=f"Claim closure at reception ({c.status.lower()})",
-                             detail=detail, agency=c.agency.name, url=reverse("custody:closure_detail", args=[c.pk])))
-    for a in FreshstartAppointment.objects.for_user(user).filter(person=person).select_related("office"):
-        state = "not recorded" if a.attended is None else ("attended" if a.attended else "did not attend")
-        entries.append(Entry(at=a.appointment_at, kind="custody", title="Freshstart appointment",
-                             detail=f"{a.office.name}: {state}", agency=a.office.name))
+        entries.append(
+            Entry(
+                at=c.reception_date,
+                kind="custody",
+                title=f"Claim closure at reception ({c.status.lower()})",
+                detail=detail,
+                agency=c.agency.name,
+                url=reverse("custody:closure_detail", args=[c.pk]),
+            )
+        )
+    for a in (
+        FreshstartAppointment.objects.for_user(user).filter(person=person).select_related("office")
+    ):
+        state = (
+            "not recorded"
+            if a.attended is None
+            else ("attended" if a.attended else "did not attend")
+        )
+        entries.append(
+            Entry(
+                at=a.appointment_at,
+                kind="custody",
+                title="Freshstart appointment",
+                detail=f"{a.office.name}: {state}",
+                agency=a.office.name,
+            )
+        )
     for a in PreReleaseAdvice.objects.for_user(user).filter(person=person).select_related("agency"):
-        entries.append(Entry(at=a.given_on, kind="custody", title="Pre-release benefit advice",
-                             detail=", ".join(a.topic_labels()), agency=a.agency.name))
+        entries.append(
+            Entry(
+                at=a.given_on,
+                kind="custody",
+                title="Pre-release benefit advice",
+                detail=", ".join(a.topic_labels()),
+                agency=a.agency.name,
+            )
+        )
     for m in Marker.objects.for_user(user).filter(person=person).select_related("jobcentre"):
-        entries.append(Entry(at=m.set_on, kind="custody", title=f"{m.get_kind_display()} set",
-                             detail=f"Until {m.expires_on:%-d %B %Y}", agency=m.jobcentre.name))
+        entries.append(
+            Entry(
+                at=m.set_on,
+                kind="custody",
+                title=f"{m.get_kind_display()} set",
+                detail=f"Until {m.expires_on:%-d %B %Y}",
+                agency=m.jobcentre.name,
+            )
+        )
     return entries
-

@@ -7,14 +7,32 @@ app_name = "custody"
 urlpatterns = [
     path("custody/", views.worklist, name="worklist"),
     path("custody/freshstart/", views.freshstart_list, name="freshstart_list"),
-    path("custody/people/<int:person_pk>/claim-closure/new/", views.closure_create, name="closure_create"),
+    path(
+        "custody/people/<int:person_pk>/claim-closure/new/",
+        views.closure_create,
+        name="closure_create",
+    ),
     path("custody/claim-closures/<int:pk>/", views.closure_detail, name="closure_detail"),
     path("custody/claim-closures/<int:pk>/edit/", views.closure_edit, name="closure_edit"),
     path("custody/people/<int:person_pk>/markers/new/", views.marker_set, name="marker_set"),
-    path("custody/people/<int:person_pk>/pre-release-advice/new/", views.advice_create, name="advice_create"),
-    path("custody/people/<int:person_pk>/freshstart/new/", views.freshstart_book, name="freshstart_book"),
-    path("custody/freshstart/<int:pk>/attendance/", views.freshstart_attendance, name="freshstart_attendance"),
-    path("custody/people/<int:person_pk>/benefit-claim/new/", views.claim_create, name="claim_create"),
+    path(
+        "custody/people/<int:person_pk>/pre-release-advice/new/",
+        views.advice_create,
+        name="advice_create",
+    ),
+    path(
+        "custody/people/<int:person_pk>/freshstart/new/",
+        views.freshstart_book,
+        name="freshstart_book",
+    ),
+    path(
+        "custody/freshstart/<int:pk>/attendance/",
+        views.freshstart_attendance,
+        name="freshstart_attendance",
+    ),
+    path(
+        "custody/people/<int:person_pk>/benefit-claim/new/", views.claim_create, name="claim_create"
+    ),
     path("custody/benefit-claims/<int:pk>/edit/", views.claim_edit, name="claim_edit"),
     path("custody/scans/", views.scan_upload, name="scan_upload"),
     path("custody/scans/<int:pk>/", views.scan_detail, name="scan_detail"),

@@ -50,8 +50,14 @@ def worklist(request):
     _jobcentre_only(request.user)
     work = selectors.ebsa_worklist(user=request.user)
     freshstart = selectors.freshstart_for_jobcentre(user=request.user)
-    access_event_record(user=request.user, action=Action.VIEW, detail={
-        "page": "custody:worklist", "shown": len(work.receptions) + len(work.in_progress) + len(work.releases)})
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        detail={
+            "page": "custody:worklist",
+            "shown": len(work.receptions) + len(work.in_progress) + len(work.releases),
+        },
+    )
     return render(request, "custody/worklist.html", {"work": work, "freshstart": freshstart})
 
 
@@ -59,18 +65,32 @@ def worklist(request):
 def freshstart_list(request):
     _jobcentre_only(request.user)
     freshstart = selectors.freshstart_for_jobcentre(user=request.user)
-    access_event_record(user=request.user, action=Action.VIEW, detail={"page": "custody:freshstart_list"})
+    access_event_record(
+        user=request.user, action=Action.VIEW, detail={"page": "custody:freshstart_list"}
+    )
     return render(request, "custody/freshstart_list.html", {"freshstart": freshstart})
 
 
 def _closure_initial(user, person):
-    episode = (SentenceEpisode.objects.for_user(user).filter(person=person, reception_date__isnull=False,
-                                                            establishment_id__in=services.surgery_sites(user.acting.agency_id))
-               .order_by("-reception_date").first())
-    initial = {"national_insurance_number": person.national_insurance_number, "found_by": "ebsa_casework",
-               "received_on": policy.today()}
+    episode = (
+        SentenceEpisode.objects.for_user(user)
+        .filter(
+            person=person,
+            reception_date__isnull=False,
+            establishment_id__in=services.surgery_sites(user.acting.agency_id),
+        )
+        .order_by("-reception_date")
+        .first()
+    )
+    initial = {
+        "national_insurance_number": person.national_insurance_number,
+        "found_by": "ebsa_casework",
+        "received_on": policy.today(),
+    }
     if episode:
-        initial.update(establishment=episode.establishment_id, reception_date=episode.reception_date)
+        initial.update(
+            establishment=episode.establishment_id, reception_date=episode.reception_date
+        )
     return initial
 
 
@@ -80,27 +100,41 @@ def closure_create(request, person_pk):
     services.require_closure_reader(request.user)
     person = _person(request, person_pk)
     services.require_jobcentre(request.user, roles={"ebsa", "manager"})
-    form = ClaimClosureForm(request.POST or None, agency=request.user.acting.agency,
-                            initial=_closure_initial(request.user, person))
+    form = ClaimClosureForm(
+        request.POST or None,
+        agency=request.user.acting.agency,
+        initial=_closure_initial(request.user, person),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            closure = services.claim_closure_create(user=request.user, person=person, **form.cleaned_data)
+            closure = services.claim_closure_create(
+                user=request.user, person=person, **form.cleaned_data
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"Claim closure recorded for {person.full_name}.")
             return redirect("custody:closure_detail", pk=closure.pk)
-    return render(request, "custody/claimclosure_form.html", {"form": form, "person": person,
-                                                             "title": "Record a claim closure"})
+    return render(
+        request,
+        "custody/claimclosure_form.html",
+        {"form": form, "person": person, "title": "Record a claim closure"},
+    )
 
 
 @login_required
 def closure_detail(request, pk):
     closure = selectors.get_claim_closure(user=request.user, pk=pk)
     access_event_record(user=request.user, action=Action.VIEW, person=closure.person, obj=closure)
-    can_change = (request.user.acting.agency_id == closure.agency_id and request.user.acting.role in {"ebsa", "manager"})
-    return render(request, "custody/claimclosure_detail.html", {"closure": closure, "person": closure.person,
-                                                               "can_change": can_change})
+    can_change = (
+        request.user.acting.agency_id == closure.agency_id
+        and request.user.acting.role in {"ebsa", "manager"}
+    )
+    return render(
+        request,
+        "custody/claimclosure_detail.html",
+        {"closure": closure, "person": closure.person, "can_change": can_change},
+    )
 
 
 @login_required
@@ -108,21 +142,35 @@ def closure_detail(request, pk):
 def closure_edit(request, pk):
     closure = selectors.get_claim_closure(user=request.user, pk=pk)
     services.require_jobcentre(request.user, roles={"ebsa", "manager"})
-    initial = {name: getattr(closure, name) for name in CLOSURE_FORM_FIELDS} | {"version": closure.version}
+    initial = {name: getattr(closure, name) for name in CLOSURE_FORM_FIELDS} | {
+        "version": closure.version
+    }
     initial["establishment"] = closure.establishment_id
-    form = ClaimClosureEditForm(request.POST or None, agency=request.user.acting.agency, initial=initial)
+    form = ClaimClosureEditForm(
+        request.POST or None, agency=request.user.acting.agency, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            services.claim_closure_update(user=request.user, closure=closure, version=version, **data)
+            services.claim_closure_update(
+                user=request.user, closure=closure, version=version, **data
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, "Claim closure saved.")
             return redirect("custody:closure_detail", pk=closure.pk)
-    return render(request, "custody/claimclosure_form.html", {"form": form, "person": closure.person, "closure": closure,
-                                                             "title": "Change the claim closure"})
+    return render(
+        request,
+        "custody/claimclosure_form.html",
+        {
+            "form": form,
+            "person": closure.person,
+            "closure": closure,
+            "title": "Change the claim closure",
+        },
+    )
 
 
 @login_required
@@ -134,15 +182,23 @@ def marker_set(request, person_pk):
     consent_missing = False
     if request.method == "POST" and form.is_valid():
         try:
-            marker = services.marker_set(user=request.user, person=person, kind=form.cleaned_data["kind"])
+            marker = services.marker_set(
+                user=request.user, person=person, kind=form.cleaned_data["kind"]
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
             consent_missing = exc.code == "consent_required"
         else:
-            messages.success(request, f"{marker.get_kind_display()} set until {marker.expires_on:%-d %B %Y}.")
+            messages.success(
+                request, f"{marker.get_kind_display()} set until {marker.expires_on:%-d %B %Y}."
+            )
             return redirect("casework:person_detail", pk=person.pk)
-    return render(request, "custody/marker_form.html", {"form": form, "person": person, "consent_missing": consent_missing},
-                  status=409 if consent_missing else 200)
+    return render(
+        request,
+        "custody/marker_form.html",
+        {"form": form, "person": person, "consent_missing": consent_missing},
+        status=409 if consent_missing else 200,
+    )
 
 
 @login_required
@@ -152,7 +208,9 @@ def advice_create(request, person_pk):
     form = PreReleaseAdviceForm(request.POST or None, initial={"given_on": policy.today()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.pre_release_advice_record(user=request.user, person=person, **form.cleaned_data)
+            services.pre_release_advice_record(
+                user=request.user, person=person, **form.cleaned_data
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
@@ -169,15 +227,23 @@ def freshstart_book(request, person_pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            appointment = services.freshstart_book(user=request.user, person=person, office=data["office"],
-                                                   appointment_at=data["appointment_at"], notes=data["notes"])
+            appointment = services.freshstart_book(
+                user=request.user,
+                person=person,
+                office=data["office"],
+                appointment_at=data["appointment_at"],
+                notes=data["notes"],
+            )
         except ApplicationError as exc:
             if exc.field == "appointment_at":
                 exc.field = "appointment_date"
             apply_error(form, exc)
         else:
-            messages.success(request, f"Freshstart appointment booked at {appointment.office.name}. "
-                                      f"{appointment.jobcentre.name} can now see the appointment.")
+            messages.success(
+                request,
+                f"Freshstart appointment booked at {appointment.office.name}. "
+                f"{appointment.jobcentre.name} can now see the appointment.",
+            )
             return redirect("casework:person_detail", pk=person.pk)
     return render(request, "custody/freshstart_form.html", {"form": form, "person": person})
 
@@ -188,19 +254,28 @@ def freshstart_attendance(request, pk):
     appointment = selectors.get_freshstart(user=request.user, pk=pk)
     services.require_jobcentre(request.user)
     if appointment.jobcentre_id != request.user.acting.agency_id:
-        raise PermissionDenied("Only the Jobcentre where the appointment is booked can record attendance.")
+        raise PermissionDenied(
+            "Only the Jobcentre where the appointment is booked can record attendance."
+        )
     form = AttendanceForm(request.POST or None, initial={"version": appointment.version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.freshstart_attendance_record(user=request.user, appointment=appointment,
-                                                  attended=form.cleaned_data["attended"], version=form.cleaned_data["version"])
+            services.freshstart_attendance_record(
+                user=request.user,
+                appointment=appointment,
+                attended=form.cleaned_data["attended"],
+                version=form.cleaned_data["version"],
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"Attendance recorded for {appointment.person.full_name}.")
             return redirect("custody:worklist")
-    return render(request, "custody/freshstart_attendance.html", {"form": form, "appointment": appointment,
-                                                                 "person": appointment.person})
+    return render(
+        request,
+        "custody/freshstart_attendance.html",
+        {"form": form, "appointment": appointment, "person": appointment.person},
+    )
 
 
 @login_required
@@ -208,21 +283,44 @@ def freshstart_attendance(request, pk):
 def claim_create(request, person_pk):
     person = _person(request, person_pk)
     services.require_jobcentre(request.user)
-    released = (SentenceEpisode.objects.for_user(request.user).filter(person=person, actual_release_date__isnull=False)
-                .order_by("-actual_release_date").values_list("actual_release_date", flat=True).first())
-    form = PostReleaseClaimForm(request.POST or None, initial={"released_on": released, "claim_made_on": policy.today(),
-                                                               "claim_state": "undecided"})
+    released = (
+        SentenceEpisode.objects.for_user(request.user)
+        .filter(person=person, actual_release_date__isnull=False)
+        .order_by("-actual_release_date")
+        .values_list("actual_release_date", flat=True)
+        .first()
+    )
+    form = PostReleaseClaimForm(
+        request.POST or None,
+        initial={
+            "released_on": released,
+            "claim_made_on": policy.today(),
+            "claim_state": "undecided",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            claim = services.post_release_claim_record(user=request.user, person=person, **form.cleaned_data)
+            claim = services.post_release_claim_record(
+                user=request.user, person=person, **form.cleaned_data
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, "Claim recorded. " + ("Rapid reclaim applies." if claim.rapid_reclaim
-                                                            else "Rapid reclaim does not apply."))
+            messages.success(
+                request,
+                "Claim recorded. "
+                + (
+                    "Rapid reclaim applies."
+                    if claim.rapid_reclaim
+                    else "Rapid reclaim does not apply."
+                ),
+            )
             return redirect("casework:person_detail", pk=person.pk)
-    return render(request, "custody/postreleaseclaim_form.html", {"form": form, "person": person,
-                                                                 "title": "Record the benefit claim after release"})
+    return render(
+        request,
+        "custody/postreleaseclaim_form.html",
+        {"form": form, "person": person, "title": "Record the benefit claim after release"},
+    )
 
 
 @login_required
@@ -230,7 +328,9 @@ def claim_create(request, person_pk):
 def claim_edit(request, pk):
     claim = selectors.get_post_release_claim(user=request.user, pk=pk)
     services.require_jobcentre(request.user)
-    initial = {name: getattr(claim, name) for name in CLAIM_FORM_FIELDS} | {"version": claim.version}
+    initial = {name: getattr(claim, name) for name in CLAIM_FORM_FIELDS} | {
+        "version": claim.version
+    }
     for name in ("likely_entitled", "in_financial_need"):
         initial[name] = {True: "yes", False: "no"}.get(initial[name])
     form = PostReleaseClaimEditForm(request.POST or None, initial=initial)
@@ -238,17 +338,28 @@ def claim_edit(request, pk):
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            services.post_release_claim_update(user=request.user, claim=claim, version=version, **data)
+            services.post_release_claim_update(
+                user=request.user, claim=claim, version=version, **data
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, "Claim saved.")
             return redirect("casework:person_detail", pk=claim.person_id)
-    return render(request, "custody/postreleaseclaim_form.html", {"form": form, "person": claim.person, "claim": claim,
-                                                                 "title": "Change the benefit claim after release"})
+    return render(
+        request,
+        "custody/postreleaseclaim_form.html",
+        {
+            "form": form,
+            "person": claim.person,
+            "claim": claim,
+            "title": "Change the benefit claim after release",
+        },
+    )
 
 
 # --- Matching scan --------------------------------------------------------------------------
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -260,15 +371,26 @@ def scan_upload(request):
         try:
             if upload.size > settings.UPLOAD_MAX_BYTES:
                 raise scan_service.FileRefused(
-                    f"The selected file must be smaller than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB", field="file")
-            scan = scan_service.scan_upload(user=request.user, filename=upload.name, content=upload.read())
+                    f"The selected file must be smaller than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB",
+                    field="file",
+                )
+            scan = scan_service.scan_upload(
+                user=request.user, filename=upload.name, content=upload.read()
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             return redirect("custody:scan_detail", pk=scan.pk)
-    return render(request, "custody/scan_upload.html", {
-        "form": form, "scans": selectors.scans_for_agency(user=request.user)[:20], "columns": scan_service.COLUMNS,
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)})
+    return render(
+        request,
+        "custody/scan_upload.html",
+        {
+            "form": form,
+            "scans": selectors.scans_for_agency(user=request.user)[:20],
+            "columns": scan_service.COLUMNS,
+            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        },
+    )
 
 
 @login_required
@@ -288,7 +410,12 @@ def scan_detail(request, pk):
         context["rows"] = scan_service.preview_rows(scan, user=request.user, limit=100)
     elif scan.status == ScanStatus.DONE:
         context["rows"] = list(scan.rows.select_related("person", "closure").order_by("line")[:500])
-    access_event_record(user=request.user, action=Action.VIEW, obj=scan, detail={"page": "custody:scan", "status": scan.status})
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        obj=scan,
+        detail={"page": "custody:scan", "status": scan.status},
+    )
     return render(request, "custody/scan_detail.html", context)
 
 

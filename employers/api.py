@@ -23,18 +23,39 @@ from employers.models import (
 class EmployerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Employer
-        fields = ["id", "name", "sector", "size_band", "town", "postcode", "engagement_level", "alliance_level", "lep_member",
-                  "guaranteed_interviews", "fidelity_bonds", "contact_name", "contact_email", "contact_phone"]
+        fields = [
+            "id",
+            "name",
+            "sector",
+            "size_band",
+            "town",
+            "postcode",
+            "engagement_level",
+            "alliance_level",
+            "lep_member",
+            "guaranteed_interviews",
+            "fidelity_bonds",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
         read_only_fields = ["id"]
 
 
-class EmployerViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class EmployerViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = EmployerSerializer
 
     def get_queryset(self):
         params = self.request.query_params
-        return Employer.objects.order_by("name", "id").filter(**({"sector": params["sector"]} if params.get("sector") else {}))
+        return Employer.objects.order_by("name", "id").filter(
+            **({"sector": params["sector"]} if params.get("sector") else {})
+        )
 
     def get_object(self):
         return selectors.get_employer(pk=self.kwargs["pk"])
@@ -48,25 +69,48 @@ class EmployerViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
 class VacancySerializer(serializers.ModelSerializer):
     employer = serializers.PrimaryKeyRelatedField(queryset=Employer.objects.all())
-    hours = serializers.DecimalField(source="hours_per_week", max_digits=4, decimal_places=1, required=False, allow_null=True)
+    hours = serializers.DecimalField(
+        source="hours_per_week", max_digits=4, decimal_places=1, required=False, allow_null=True
+    )
     exclusions = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
 
     class Meta:
         model = Vacancy
-        fields = ["id", "employer", "title", "sector", "town", "postcode", "hours", "pay", "contract_type", "disclosure_level",
-                  "closing_date", "exclusions"]
+        fields = [
+            "id",
+            "employer",
+            "title",
+            "sector",
+            "town",
+            "postcode",
+            "hours",
+            "pay",
+            "contract_type",
+            "disclosure_level",
+            "closing_date",
+            "exclusions",
+        ]
         read_only_fields = ["id"]
         extra_kwargs = {"sector": {"required": False}, "town": {"required": False}}
 
 
-class VacancyViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     viewsets.GenericViewSet):
+class VacancyViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = VacancySerializer
 
     def get_queryset(self):
         params = self.request.query_params
-        return selectors.vacancy_list(q=params.get("q", "")[:100], sector=params.get("sector", ""), town=params.get("town", "")[:100],
-                                      open_only=params.get("open", "1") != "0")
+        return selectors.vacancy_list(
+            q=params.get("q", "")[:100],
+            sector=params.get("sector", ""),
+            town=params.get("town", "")[:100],
+            open_only=params.get("open", "1") != "0",
+        )
 
     def get_object(self):
         return selectors.get_vacancy(pk=self.kwargs["pk"])
@@ -97,7 +141,17 @@ class ApplicationSerializer(_PersonScopedSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "person", "case", "vacancy", "status", "interview_at", "offered_on", "outcome", "version"]
+        fields = [
+            "id",
+            "person",
+            "case",
+            "vacancy",
+            "status",
+            "interview_at",
+            "offered_on",
+            "outcome",
+            "version",
+        ]
         read_only_fields = ["id", "offered_on", "version"]
 
 
@@ -108,8 +162,14 @@ class ApplicationPatchSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
-class ApplicationViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ApplicationViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ApplicationSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -124,16 +184,27 @@ class ApplicationViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelM
 
     def retrieve(self, request, *args, **kwargs):
         application = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=application.person, obj=application, detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=application.person,
+            obj=application,
+            detail={"page": "api"},
+        )
         return Response(self.get_serializer(application).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        application = services.application_create(user=request.user, person=data["person"], vacancy=data["vacancy"],
-                                                  case=data.get("case"), status=data.get("status", "interested"),
-                                                  interview_at=data.get("interview_at"))
+        application = services.application_create(
+            user=request.user,
+            person=data["person"],
+            vacancy=data["vacancy"],
+            case=data.get("case"),
+            status=data.get("status", "interested"),
+            interview_at=data.get("interview_at"),
+        )
         return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ApplicationPatchSerializer)
@@ -141,34 +212,72 @@ class ApplicationViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelM
         application = self.get_object()
         serializer = ApplicationPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        application = services.application_update(user=request.user, application=application, **serializer.validated_data)
+        application = services.application_update(
+            user=request.user, application=application, **serializer.validated_data
+        )
         return Response(self.get_serializer(application).data)
 
 
 class SpellSerializer(_PersonScopedSerializer):
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), required=False)
-    employer = serializers.PrimaryKeyRelatedField(queryset=Employer.objects.all(), required=False, allow_null=True)
+    employer = serializers.PrimaryKeyRelatedField(
+        queryset=Employer.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = EmploymentSpell
-        fields = ["id", "person", "case", "employer", "kind", "job_title", "start_date", "end_date", "end_reason",
-                  "contract_type", "hours_per_week", "hours_band", "pay", "verified_how", "version"]
+        fields = [
+            "id",
+            "person",
+            "case",
+            "employer",
+            "kind",
+            "job_title",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "contract_type",
+            "hours_per_week",
+            "hours_band",
+            "pay",
+            "verified_how",
+            "version",
+        ]
         read_only_fields = ["id", "hours_band", "version"]
 
 
 class SpellPatchSerializer(serializers.ModelSerializer):
-    employer = serializers.PrimaryKeyRelatedField(queryset=Employer.objects.all(), required=False, allow_null=True)
+    employer = serializers.PrimaryKeyRelatedField(
+        queryset=Employer.objects.all(), required=False, allow_null=True
+    )
     version = serializers.IntegerField()
 
     class Meta:
         model = EmploymentSpell
-        fields = ["employer", "kind", "job_title", "start_date", "end_date", "end_reason", "contract_type", "hours_per_week",
-                  "pay", "verified_how", "version"]
+        fields = [
+            "employer",
+            "kind",
+            "job_title",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "contract_type",
+            "hours_per_week",
+            "pay",
+            "verified_how",
+            "version",
+        ]
 
 
-class EmploymentSpellViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                             mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class EmploymentSpellViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = SpellSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -183,7 +292,13 @@ class EmploymentSpellViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveMo
 
     def retrieve(self, request, *args, **kwargs):
         spell = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=spell.person, obj=spell, detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=spell.person,
+            obj=spell,
+            detail={"page": "api"},
+        )
         return Response(self.get_serializer(spell).data)
 
     def create(self, request, *args, **kwargs):
@@ -191,7 +306,9 @@ class EmploymentSpellViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         person, case = data.pop("person"), data.pop("case", None)
-        spell = services.employment_spell_create(user=request.user, person=person, case=case, **data)
+        spell = services.employment_spell_create(
+            user=request.user, person=person, case=case, **data
+        )
         return Response(self.get_serializer(spell).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SpellPatchSerializer)
@@ -203,7 +320,9 @@ class EmploymentSpellViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveMo
         if "version" not in data:
             raise serializers.ValidationError({"version": ["This field is required."]})
         version = data.pop("version")
-        spell = services.employment_spell_update(user=request.user, spell=spell, version=version, **data)
+        spell = services.employment_spell_update(
+            user=request.user, spell=spell, version=version, **data
+        )
         return Response(self.get_serializer(spell).data)
 
 
@@ -212,7 +331,17 @@ class RetentionCheckSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RetentionCheck
-        fields = ["id", "spell", "milestone_weeks", "due_on", "status", "outcome", "evidence", "checked_on", "recorded_by"]
+        fields = [
+            "id",
+            "spell",
+            "milestone_weeks",
+            "due_on",
+            "status",
+            "outcome",
+            "evidence",
+            "checked_on",
+            "recorded_by",
+        ]
         read_only_fields = fields
 
 
@@ -224,14 +353,20 @@ class RecordSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class RetentionCheckViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RetentionCheckViewSet(
+    StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = RetentionCheckSerializer
 
     def get_queryset(self):
         status_filter = self.request.query_params.get("status", "")
         if status_filter and status_filter not in CheckStatus.values:
-            raise serializers.ValidationError({"status": [f"Choose one of {', '.join(CheckStatus.values)}"]})
-        return selectors.open_checks_for_api(user=self.request.user, status=status_filter).select_related("recorded_by")
+            raise serializers.ValidationError(
+                {"status": [f"Choose one of {', '.join(CheckStatus.values)}"]}
+            )
+        return selectors.open_checks_for_api(
+            user=self.request.user, status=status_filter
+        ).select_related("recorded_by")
 
     def get_object(self):
         return selectors.get_check(user=self.request.user, pk=self.kwargs["pk"])
@@ -246,7 +381,9 @@ class RetentionCheckViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveMod
         check = self.get_object()
         serializer = RecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        check = services.retention_check_record(user=request.user, check=check, **serializer.validated_data)
+        check = services.retention_check_record(
+            user=request.user, check=check, **serializer.validated_data
+        )
         return Response(RetentionCheckSerializer(check).data)
 
 

@@ -67,7 +67,9 @@ def merge_runs(spells: Iterable[tuple], gap_days: int | None = None) -> list[Run
         start, end = spell[0], spell[1]
         spell_id = spell[2] if len(spell) > 2 else None
         current = runs[-1] if runs else None
-        if current is not None and (current.end is None or start <= current.end + datetime.timedelta(days=1 + gap)):
+        if current is not None and (
+            current.end is None or start <= current.end + datetime.timedelta(days=1 + gap)
+        ):
             if current.end is not None:
                 current.end = None if end is None else max(current.end, end)
             current.spell_ids.append(spell_id)
@@ -76,7 +78,9 @@ def merge_runs(spells: Iterable[tuple], gap_days: int | None = None) -> list[Run
     return runs
 
 
-def milestones_for_runs(runs: list[Run], *, on: datetime.date, weeks: Iterable[int] = REPORT_MILESTONE_WEEKS) -> dict[int, datetime.date]:
+def milestones_for_runs(
+    runs: list[Run], *, on: datetime.date, weeks: Iterable[int] = REPORT_MILESTONE_WEEKS
+) -> dict[int, datetime.date]:
     """{weeks: the first date the milestone was reached, on or before `on`}."""
     reached: dict[int, datetime.date] = {}
     for w in sorted(set(weeks)):
@@ -88,7 +92,9 @@ def milestones_for_runs(runs: list[Run], *, on: datetime.date, weeks: Iterable[i
     return reached
 
 
-def spells_for_people(person_ids: Iterable[int], *, until: datetime.date | None = None) -> dict[int, list[tuple]]:
+def spells_for_people(
+    person_ids: Iterable[int], *, until: datetime.date | None = None
+) -> dict[int, list[tuple]]:
     """One query: the job-outcome spells of these people as (start, end, id), by person."""
     from employers.models import OUTCOME_KINDS, EmploymentSpell
 
@@ -101,19 +107,33 @@ def spells_for_people(person_ids: Iterable[int], *, until: datetime.date | None 
     return by_person
 
 
-def continuity_for_people(person_ids: Iterable[int], *, on: datetime.date | None = None, gap_days: int | None = None,
-                          weeks: Iterable[int] | None = None) -> dict[int, PersonContinuity]:
+def continuity_for_people(
+    person_ids: Iterable[int],
+    *,
+    on: datetime.date | None = None,
+    gap_days: int | None = None,
+    weeks: Iterable[int] | None = None,
+) -> dict[int, PersonContinuity]:
     """Runs and milestones for many people with one query. Callers scope `person_ids` by access first."""
     from consent.policy import today
 
     on = on or today()
-    weeks = tuple(weeks) if weeks is not None else tuple(sorted(set(REPORT_MILESTONE_WEEKS) | set(settings.RETENTION_MILESTONE_WEEKS)))
+    weeks = (
+        tuple(weeks)
+        if weeks is not None
+        else tuple(sorted(set(REPORT_MILESTONE_WEEKS) | set(settings.RETENTION_MILESTONE_WEEKS)))
+    )
     ids = list(person_ids)
     spells = spells_for_people(ids, until=on)
     result = {}
     for pid in ids:
         runs = merge_runs(spells.get(pid, []), gap_days)
-        result[pid] = PersonContinuity(person_id=pid, runs=runs, on=on, milestones=milestones_for_runs(runs, on=on, weeks=weeks))
+        result[pid] = PersonContinuity(
+            person_id=pid,
+            runs=runs,
+            on=on,
+            milestones=milestones_for_runs(runs, on=on, weeks=weeks),
+        )
     return result
 
 

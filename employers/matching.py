@@ -43,7 +43,14 @@ def _area(person) -> str:
     return (person.release_area or person.home_area or "").strip()
 
 
-def score(*, person, vacancy: Vacancy, prefs: JobPreferences | None, disclosed: bool | None, sees_sensitive: bool) -> Match:
+def score(
+    *,
+    person,
+    vacancy: Vacancy,
+    prefs: JobPreferences | None,
+    disclosed: bool | None,
+    sees_sensitive: bool,
+) -> Match:
     """Score one person against one vacancy, with the reasons in plain words."""
     match = Match(vacancy=vacancy, person=person)
     reasons = match.reasons
@@ -61,7 +68,11 @@ def score(*, person, vacancy: Vacancy, prefs: JobPreferences | None, disclosed: 
         reasons.append("no sector interests recorded")
     else:
         reasons.append(f"{Sector(vacancy.sector).label.lower()} is not a sector of interest")
-    if vacancy.hours_per_week is not None and prefs and (prefs.min_hours is not None or prefs.max_hours is not None):
+    if (
+        vacancy.hours_per_week is not None
+        and prefs
+        and (prefs.min_hours is not None or prefs.max_hours is not None)
+    ):
         lo = prefs.min_hours if prefs.min_hours is not None else 0
         hi = prefs.max_hours if prefs.max_hours is not None else 80
         if lo <= vacancy.hours_per_week <= hi:
@@ -69,7 +80,9 @@ def score(*, person, vacancy: Vacancy, prefs: JobPreferences | None, disclosed: 
             reasons.append("hours suit")
         else:
             match.score -= 1
-            reasons.append(f"{vacancy.hours_per_week.normalize():f} hours a week is outside the hours wanted")
+            reasons.append(
+                f"{vacancy.hours_per_week.normalize():f} hours a week is outside the hours wanted"
+            )
     level = vacancy.disclosure_level
     spent = prefs.convictions_spent if prefs else ConvictionsSpent.UNKNOWN
     if level == DisclosureLevel.NONE:
@@ -77,18 +90,24 @@ def score(*, person, vacancy: Vacancy, prefs: JobPreferences | None, disclosed: 
         reasons.append("no disclosure needed")
     elif disclosed is False:
         match.score -= 2
-        reasons.append(f"{DisclosureLevel(level).label.lower()} disclosure, and the person chose not to disclose to this employer")
+        reasons.append(
+            f"{DisclosureLevel(level).label.lower()} disclosure, and the person chose not to disclose to this employer"
+        )
     elif level == DisclosureLevel.BASIC and spent == ConvictionsSpent.SPENT:
         match.score += 2
         reasons.append("basic disclosure (convictions spent)")
     elif disclosed:
         match.score += 1
-        reasons.append(f"{DisclosureLevel(level).label.lower()} disclosure, the person has chosen to disclose to this employer")
+        reasons.append(
+            f"{DisclosureLevel(level).label.lower()} disclosure, the person has chosen to disclose to this employer"
+        )
     elif level == DisclosureLevel.BASIC:
         reasons.append("basic disclosure: talk disclosure through with the person first")
     else:
         match.score -= 1
-        reasons.append(f"{DisclosureLevel(level).label.lower()} disclosure: talk disclosure through with the person first")
+        reasons.append(
+            f"{DisclosureLevel(level).label.lower()} disclosure: talk disclosure through with the person first"
+        )
     if vacancy.exclusions:
         offences = {o.lower() for o in (prefs.offence_types if prefs else [])}
         if sees_sensitive and offences:
@@ -108,27 +127,58 @@ def _sensitive_people(user, person_ids) -> set[int]:
     acting = policy.acting_of(user)
     if acting is None:
         return set()
-    return set(PersonAccess.objects.filter(agency_id=acting.agency_id, person_id__in=list(person_ids),
-                                           sensitive_until__gte=policy.today()).values_list("person_id", flat=True))
+    return set(
+        PersonAccess.objects.filter(
+            agency_id=acting.agency_id,
+            person_id__in=list(person_ids),
+            sensitive_until__gte=policy.today(),
+        ).values_list("person_id", flat=True)
+    )
 
 
-def vacancies_for_person(*, user, person, today: datetime.date | None = None, include_excluded: bool = False) -> list[Match]:
+def vacancies_for_person(
+    *, user, person, today: datetime.date | None = None, include_excluded: bool = False
+) -> list[Match]:
     """Open vacancies ranked for one (visible) person. Five queries whatever the numbers."""
     today = today or policy.today()
     prefs = JobPreferences.objects.for_user(user).filter(person=person).first()
-    choices = dict(DisclosureChoice.objects.for_user(user).filter(person=person).values_list("employer_id", "disclosed"))
+    choices = dict(
+        DisclosureChoice.objects.for_user(user)
+        .filter(person=person)
+        .values_list("employer_id", "disclosed")
+    )
     sensitive = person.pk in _sensitive_people(user, [person.pk])
-    applied = set(Application.objects.for_user(user).filter(person=person, status__in=OPEN_APPLICATION_STATUSES)
-                  .values_list("vacancy_id", flat=True))
-    vacancies = Vacancy.objects.open_on(today).select_related("employer").order_by("closing_date", "-id")[:MAX_VACANCIES]
+    applied = set(
+        Application.objects.for_user(user)
+        .filter(person=person, status__in=OPEN_APPLICATION_STATUSES)
+        .values_list("vacancy_id", flat=True)
+    )
+    vacancies = (
+        Vacancy.objects.open_on(today)
+        .select_related("employer")
+        .order_by("closing_date", "-id")[:MAX_VACANCIES]
+    )
     matches = []
     for vacancy in vacancies:
-        match = score(person=person, vacancy=vacancy, prefs=prefs, disclosed=choices.get(vacancy.employer_id),
-                      sees_sensitive=sensitive)
+        match = score(
+            person=person,
+            vacancy=vacancy,
+            prefs=prefs,
+            disclosed=choices.get(vacancy.employer_id),
+            sees_sensitive=sensitive,
+        )
         match.open_application = vacancy.pk in applied
         if include_excluded or not match.excluded:
             matches.append(match)
-    return sorted(matches, key=lambda m: (-m.score, m.vacancy.closing_date or datetime.date.max, m.vacancy.title, m.vacancy.pk))
+    return sorted(
+        matches,
+        key=lambda m: (
+            -m.score,
+            m.vacancy.closing_date or datetime.date.max,
+            m.vacancy.title,
+            m.vacancy.pk,
+        ),
+    )
 
 
 def people_for_vacancy(*, user, vacancy: Vacancy, limit: int = 50) -> list[Match]:
@@ -139,16 +189,29 @@ def people_for_vacancy(*, user, vacancy: Vacancy, limit: int = 50) -> list[Match
     for case in caseload_for_user(user=user)[:MAX_PEOPLE]:
         people.setdefault(case.person_id, case.person)
     ids = list(people)
-    prefs = {p.person_id: p for p in JobPreferences.objects.for_user(user).filter(person_id__in=ids)}
-    choices = dict(DisclosureChoice.objects.for_user(user).filter(person_id__in=ids, employer_id=vacancy.employer_id)
-                   .values_list("person_id", "disclosed"))
+    prefs = {
+        p.person_id: p for p in JobPreferences.objects.for_user(user).filter(person_id__in=ids)
+    }
+    choices = dict(
+        DisclosureChoice.objects.for_user(user)
+        .filter(person_id__in=ids, employer_id=vacancy.employer_id)
+        .values_list("person_id", "disclosed")
+    )
     sensitive = _sensitive_people(user, ids)
-    applied = set(Application.objects.for_user(user).filter(vacancy=vacancy, person_id__in=ids, status__in=OPEN_APPLICATION_STATUSES)
-                  .values_list("person_id", flat=True))
+    applied = set(
+        Application.objects.for_user(user)
+        .filter(vacancy=vacancy, person_id__in=ids, status__in=OPEN_APPLICATION_STATUSES)
+        .values_list("person_id", flat=True)
+    )
     matches = []
     for pid, person in people.items():
-        match = score(person=person, vacancy=vacancy, prefs=prefs.get(pid), disclosed=choices.get(pid),
-                      sees_sensitive=pid in sensitive)
+        match = score(
+            person=person,
+            vacancy=vacancy,
+            prefs=prefs.get(pid),
+            disclosed=choices.get(pid),
+            sees_sensitive=pid in sensitive,
+        )
         match.open_application = pid in applied
         if not match.excluded:
             matches.append(match)

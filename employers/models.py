@@ -51,13 +51,21 @@ class Employer(models.Model):
     size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
     town = models.CharField(max_length=100)
     postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
-    engagement_level = models.CharField(max_length=10, choices=EngagementLevel.choices, default=EngagementLevel.AWARE)
-    alliance_level = models.PositiveSmallIntegerField("Corporate Alliance level", null=True, blank=True,
-                                                      help_text="1 to 3 for members of the reducing re-offending Corporate Alliance")
+    engagement_level = models.CharField(
+        max_length=10, choices=EngagementLevel.choices, default=EngagementLevel.AWARE
+    )
+    alliance_level = models.PositiveSmallIntegerField(
+        "Corporate Alliance level",
+        null=True,
+        blank=True,
+        help_text="1 to 3 for members of the reducing re-offending Corporate Alliance",
+    )
     lep_member = models.BooleanField("Local Employment Partnership member", default=False)
     guaranteed_interviews = models.BooleanField("Offers guaranteed interviews", default=False)
     fidelity_bonds = models.BooleanField("Uses fidelity bonds", default=False)
-    owning_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="employers")
+    owning_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="employers"
+    )
     contact_name = models.CharField("Named contact", max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=30, blank=True)
@@ -69,9 +77,12 @@ class Employer(models.Model):
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["town", "sector"], name="employer_town_sector")]
         constraints = [
-            models.CheckConstraint(condition=Q(alliance_level__isnull=True) | Q(alliance_level__gte=1, alliance_level__lte=3),
-                                   name="employer_alliance_level_1_to_3",
-                                   violation_error_message="Corporate Alliance level must be 1, 2 or 3"),
+            models.CheckConstraint(
+                condition=Q(alliance_level__isnull=True)
+                | Q(alliance_level__gte=1, alliance_level__lte=3),
+                name="employer_alliance_level_1_to_3",
+                violation_error_message="Corporate Alliance level must be 1, 2 or 3",
+            ),
         ]
 
     def __str__(self):
@@ -99,7 +110,9 @@ class EmployerContact(models.Model):
 
     class Meta:
         ordering = ["-contacted_on", "-id"]
-        indexes = [models.Index(fields=["employer", "-contacted_on"], name="employer_contact_recent")]
+        indexes = [
+            models.Index(fields=["employer", "-contacted_on"], name="employer_contact_recent")
+        ]
 
 
 class DisclosureLevel(models.TextChoices):
@@ -109,7 +122,12 @@ class DisclosureLevel(models.TextChoices):
     ENHANCED = "enhanced", "Enhanced DBS"
 
 
-DISCLOSURE_ORDER = {DisclosureLevel.NONE: 0, DisclosureLevel.BASIC: 1, DisclosureLevel.STANDARD: 2, DisclosureLevel.ENHANCED: 3}
+DISCLOSURE_ORDER = {
+    DisclosureLevel.NONE: 0,
+    DisclosureLevel.BASIC: 1,
+    DisclosureLevel.STANDARD: 2,
+    DisclosureLevel.ENHANCED: 3,
+}
 
 
 class ContractType(models.TextChoices):
@@ -134,11 +152,19 @@ class Vacancy(models.Model):
     postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
     hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     pay = models.CharField(max_length=100, blank=True, help_text="For example, £12.21 an hour")
-    contract_type = models.CharField(max_length=30, choices=ContractType.choices, default=ContractType.PERMANENT)
+    contract_type = models.CharField(
+        max_length=30, choices=ContractType.choices, default=ContractType.PERMANENT
+    )
     closing_date = models.DateField(null=True, blank=True)
-    disclosure_level = models.CharField(max_length=10, choices=DisclosureLevel.choices, default=DisclosureLevel.NONE)
-    exclusions = models.JSONField(default=list, blank=True, help_text="Offence types the employer cannot accept")
-    created_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    disclosure_level = models.CharField(
+        max_length=10, choices=DisclosureLevel.choices, default=DisclosureLevel.NONE
+    )
+    exclusions = models.JSONField(
+        default=list, blank=True, help_text="Offence types the employer cannot accept"
+    )
+    created_by_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VacancyQuerySet.as_manager()
@@ -147,9 +173,14 @@ class Vacancy(models.Model):
         ordering = ["closing_date", "title", "id"]
         verbose_name_plural = "vacancies"
         indexes = [models.Index(fields=["closing_date"], name="vacancy_closing")]
-        constraints = [models.CheckConstraint(condition=Q(hours_per_week__isnull=True) | Q(hours_per_week__gt=0, hours_per_week__lte=80),
-                                              name="vacancy_hours_range",
-                                              violation_error_message="Hours a week must be between 1 and 80")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_week__isnull=True)
+                | Q(hours_per_week__gt=0, hours_per_week__lte=80),
+                name="vacancy_hours_range",
+                violation_error_message="Hours a week must be between 1 and 80",
+            )
+        ]
 
     def __str__(self):
         return f"{self.title} at {self.employer}"
@@ -171,15 +202,22 @@ class ConvictionsSpent(models.TextChoices):
 class JobPreferences(models.Model):
     """What work the person wants, used by matching. One row per person."""
 
-    person = models.OneToOneField("casework.Person", on_delete=models.CASCADE, related_name="job_preferences")
+    person = models.OneToOneField(
+        "casework.Person", on_delete=models.CASCADE, related_name="job_preferences"
+    )
     sector_interests = models.JSONField(default=list, blank=True)
     min_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     max_hours = models.PositiveSmallIntegerField(null=True, blank=True)
-    convictions_spent = models.CharField(max_length=10, choices=ConvictionsSpent.choices, default=ConvictionsSpent.UNKNOWN)
+    convictions_spent = models.CharField(
+        max_length=10, choices=ConvictionsSpent.choices, default=ConvictionsSpent.UNKNOWN
+    )
     disclosure_advice_given_on = models.DateField(null=True, blank=True)
-    offence_types = models.JSONField(default=list, blank=True,
-                                     help_text="Sensitive: used only to check vacancy exclusions")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    offence_types = models.JSONField(
+        default=list, blank=True, help_text="Sensitive: used only to check vacancy exclusions"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PersonScopedQuerySet.as_manager()
@@ -194,19 +232,31 @@ class DisclosureChoice(models.Model):
     Professionals record the choice; they never make it on the person's behalf (002 §C.5.5).
     """
 
-    person = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="disclosure_choices")
-    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="disclosure_choices")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.CASCADE, related_name="disclosure_choices"
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="disclosure_choices"
+    )
     disclosed = models.BooleanField()
     on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PersonScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["person", "employer"], name="disclosure_one_per_employer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "employer"], name="disclosure_one_per_employer"
+            )
+        ]
 
 
 class ApplicationStatus(models.TextChoices):
@@ -221,29 +271,52 @@ class ApplicationStatus(models.TextChoices):
 
 APPLICATION_TRANSITIONS = {
     ApplicationStatus.INTERESTED: {ApplicationStatus.APPLIED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.APPLIED: {ApplicationStatus.INTERVIEW_ARRANGED, ApplicationStatus.OFFERED,
-                                ApplicationStatus.UNSUCCESSFUL, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.INTERVIEW_ARRANGED: {ApplicationStatus.INTERVIEWED, ApplicationStatus.WITHDRAWN,
-                                           ApplicationStatus.UNSUCCESSFUL},
-    ApplicationStatus.INTERVIEWED: {ApplicationStatus.OFFERED, ApplicationStatus.UNSUCCESSFUL, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.APPLIED: {
+        ApplicationStatus.INTERVIEW_ARRANGED,
+        ApplicationStatus.OFFERED,
+        ApplicationStatus.UNSUCCESSFUL,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INTERVIEW_ARRANGED: {
+        ApplicationStatus.INTERVIEWED,
+        ApplicationStatus.WITHDRAWN,
+        ApplicationStatus.UNSUCCESSFUL,
+    },
+    ApplicationStatus.INTERVIEWED: {
+        ApplicationStatus.OFFERED,
+        ApplicationStatus.UNSUCCESSFUL,
+        ApplicationStatus.WITHDRAWN,
+    },
     ApplicationStatus.OFFERED: {ApplicationStatus.WITHDRAWN},
     ApplicationStatus.UNSUCCESSFUL: set(),
     ApplicationStatus.WITHDRAWN: set(),
 }
-OPEN_APPLICATION_STATUSES = [ApplicationStatus.INTERESTED, ApplicationStatus.APPLIED,
-                             ApplicationStatus.INTERVIEW_ARRANGED, ApplicationStatus.INTERVIEWED]
+OPEN_APPLICATION_STATUSES = [
+    ApplicationStatus.INTERESTED,
+    ApplicationStatus.APPLIED,
+    ApplicationStatus.INTERVIEW_ARRANGED,
+    ApplicationStatus.INTERVIEWED,
+]
 
 
 class Application(models.Model):
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="job_applications")
-    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="job_applications")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="job_applications"
+    )
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.PROTECT, related_name="job_applications"
+    )
     vacancy = models.ForeignKey(Vacancy, on_delete=models.PROTECT, related_name="applications")
-    status = models.CharField(max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.INTERESTED)
+    status = models.CharField(
+        max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.INTERESTED
+    )
     interview_at = models.DateTimeField(null=True, blank=True)
     offered_on = models.DateField(null=True, blank=True)
     outcome = models.TextField(blank=True)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
@@ -253,8 +326,13 @@ class Application(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "vacancy"], condition=Q(status__in=["interested", "applied", "interview_arranged", "interviewed"]),
-                                    name="application_one_open_per_vacancy"),
+            models.UniqueConstraint(
+                fields=["person", "vacancy"],
+                condition=Q(
+                    status__in=["interested", "applied", "interview_arranged", "interviewed"]
+                ),
+                name="application_one_open_per_vacancy",
+            ),
         ]
         indexes = [models.Index(fields=["case", "status"], name="application_case_status")]
 
@@ -297,9 +375,15 @@ class VerifiedHow(models.TextChoices):
 class EmploymentSpell(models.Model):
     """A job start (or kept job, self-employment, work trial, work experience)."""
 
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="employment_spells")
-    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="employment_spells")
-    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="spells")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="employment_spells"
+    )
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.PROTECT, related_name="employment_spells"
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="spells"
+    )
     kind = models.CharField(max_length=20, choices=SpellKind.choices, default=SpellKind.JOB)
     job_title = models.CharField(max_length=200)
     start_date = models.DateField()
@@ -307,15 +391,27 @@ class EmploymentSpell(models.Model):
     end_reason = models.CharField(max_length=20, choices=SpellEndReason.choices, blank=True)
     hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     hours_band = models.CharField(max_length=10, choices=HoursBand.choices, blank=True)
-    contract_type = models.CharField(max_length=30, choices=ContractType.choices, default=ContractType.PERMANENT)
+    contract_type = models.CharField(
+        max_length=30, choices=ContractType.choices, default=ContractType.PERMANENT
+    )
     pay = models.CharField(max_length=100, blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     verified_how = models.CharField(max_length=10, choices=VerifiedHow.choices, blank=True)
-    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="advised_spells",
-                                help_text="Told when a retention check falls due")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="advised_spells",
+        help_text="Told when a retention check falls due",
+    )
     # db_index=False: spell_agency (below) leads with the agency and covers the checks-due join
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
-    application = models.ForeignKey(Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="spells")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="spells"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -323,14 +419,27 @@ class EmploymentSpell(models.Model):
 
     class Meta:
         ordering = ["-start_date", "-id"]
-        indexes = [models.Index(fields=["agency", "id"], include=["person", "adviser"], name="spell_agency"),
-                   models.Index(fields=["person", "start_date"], name="spell_person_start"),
-                   models.Index(fields=["case", "start_date"], name="spell_case_start")]
+        indexes = [
+            models.Index(
+                fields=["agency", "id"], include=["person", "adviser"], name="spell_agency"
+            ),
+            models.Index(fields=["person", "start_date"], name="spell_person_start"),
+            models.Index(fields=["case", "start_date"], name="spell_case_start"),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="spell_end_after_start"),
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | ~Q(end_reason=""), name="spell_end_needs_reason"),
-            models.CheckConstraint(condition=Q(employer__isnull=False) | Q(kind__in=["self_employment", "existing_job_kept"]),
-                                   name="spell_employer_unless_self_employed"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="spell_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | ~Q(end_reason=""),
+                name="spell_end_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(employer__isnull=False)
+                | Q(kind__in=["self_employment", "existing_job_kept"]),
+                name="spell_employer_unless_self_employed",
+            ),
         ]
 
     def __str__(self):
@@ -376,12 +485,16 @@ class RetentionCheck(models.Model):
     spell = models.ForeignKey(EmploymentSpell, on_delete=models.CASCADE, related_name="checks")
     milestone_weeks = models.PositiveSmallIntegerField()
     due_on = models.DateField()
-    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.SCHEDULED)
+    status = models.CharField(
+        max_length=10, choices=CheckStatus.choices, default=CheckStatus.SCHEDULED
+    )
     outcome = models.CharField(max_length=20, choices=CheckOutcome.choices, blank=True)
     evidence = models.CharField(max_length=10, choices=CheckEvidence.choices, blank=True)
     checked_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
@@ -390,16 +503,32 @@ class RetentionCheck(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["spell", "milestone_weeks"], name="retention_check_one_per_milestone"),
-            models.CheckConstraint(condition=~Q(status="recorded") | (~Q(outcome="") & Q(checked_on__isnull=False)),
-                                   name="retention_check_recorded_has_outcome"),
+            models.UniqueConstraint(
+                fields=["spell", "milestone_weeks"], name="retention_check_one_per_milestone"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="recorded") | (~Q(outcome="") & Q(checked_on__isnull=False)),
+                name="retention_check_recorded_has_outcome",
+            ),
         ]
         indexes = [
-            models.Index(fields=["due_on"], condition=Q(status__in=["scheduled", "due", "overdue"]), name="retention_check_open_due"),
+            models.Index(
+                fields=["due_on"],
+                condition=Q(status__in=["scheduled", "due", "overdue"]),
+                name="retention_check_open_due",
+            ),
             # checks due now, per job start: the checks-due page probes it once per spell of the agency
-            models.Index(fields=["spell"], include=["due_on", "status"], condition=Q(status__in=["due", "overdue"]),
-                         name="retention_check_due_now"),
-            models.Index(fields=["id"], condition=Q(status__in=["due", "overdue"], notified_at__isnull=True), name="retention_check_to_notify"),
+            models.Index(
+                fields=["spell"],
+                include=["due_on", "status"],
+                condition=Q(status__in=["due", "overdue"]),
+                name="retention_check_due_now",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=Q(status__in=["due", "overdue"], notified_at__isnull=True),
+                name="retention_check_to_notify",
+            ),
         ]
 
     def __str__(self):
@@ -419,20 +548,32 @@ class FeedbackQuerySet(models.QuerySet):
         acting = policy.acting_of(user)
         if acting is None or acting.role not in policy.STAFF:
             return self.none()
-        about_people = policy.scope_by_person(Feedback.objects.filter(person__isnull=False), user).values("pk")
-        return self.filter(Q(person__isnull=True, agency_id=acting.agency_id) | Q(pk__in=about_people))
+        about_people = policy.scope_by_person(
+            Feedback.objects.filter(person__isnull=False), user
+        ).values("pk")
+        return self.filter(
+            Q(person__isnull=True, agency_id=acting.agency_id) | Q(pk__in=about_people)
+        )
 
 
 class Feedback(models.Model):
     kind = models.CharField(max_length=30, choices=FeedbackKind.choices)
     rating = models.PositiveSmallIntegerField(help_text="1 (very poor) to 5 (very good)")
     comment = models.TextField(blank=True)
-    person = models.ForeignKey("casework.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="feedback")
-    case = models.ForeignKey("casework.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback")
-    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="feedback")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="feedback"
+    )
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="feedback"
+    )
     given_on = models.DateField()
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FeedbackQuerySet.as_manager()
@@ -441,9 +582,16 @@ class Feedback(models.Model):
         ordering = ["-given_on", "-id"]
         indexes = [models.Index(fields=["kind", "given_on"], name="feedback_kind_given")]
         constraints = [
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
-            models.CheckConstraint(condition=~Q(kind__in=["employer_on_service", "employer_on_employee"]) | Q(employer__isnull=False),
-                                   name="feedback_employer_kinds_need_employer"),
-            models.CheckConstraint(condition=Q(kind="employer_on_service") | Q(person__isnull=False),
-                                   name="feedback_about_person_needs_person"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["employer_on_service", "employer_on_employee"])
+                | Q(employer__isnull=False),
+                name="feedback_employer_kinds_need_employer",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="employer_on_service") | Q(person__isnull=False),
+                name="feedback_about_person_needs_person",
+            ),
         ]

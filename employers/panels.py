@@ -10,13 +10,18 @@ def person_panels(*, user, person) -> list[dict]:
 
     continuity = continuity_for_person(person.pk)
     spells = list(spells_for_person(user=user, person=person)[:10])
-    open_checks = list(RetentionCheck.objects.for_user(user).filter(spell__person=person, status__in=OPEN_CHECK_STATUSES)
-                       .order_by("due_on", "id")[:10])
-    return [{
-        "template": "employers/includes/person_employment.html",
-        "continuity": continuity,
-        "milestones": sorted(continuity.milestones.items()),
-        "spells": spells,
-        "open_checks": open_checks,
-        "person": person,
-    }]
+    open_checks = list(
+        RetentionCheck.objects.for_user(user)
+        .filter(spell__person=person, status__in=OPEN_CHECK_STATUSES)
+        .order_by("due_on", "id")[:10]
+    )
+    return [
+        {
+            "template": "employers/includes/person_employment.html",
+            "continuity": continuity,
+            "milestones": sorted(continuity.milestones.items()),
+            "spells": spells,
+            "open_checks": open_checks,
+            "person": person,
+        }
+    ]

@@ -31,8 +31,13 @@ def _get(qs, pk, label):
 def employer_list(*, q: str = "", sector: str = "", town: str = ""):
     qs = Employer.objects.select_related("owning_agency").annotate(
         last_contacted_on=Max("contacts__contacted_on"),
-        open_vacancies=Count("vacancies", filter=Q(vacancies__closing_date__isnull=True) | Q(vacancies__closing_date__gte=policy.today()),
-                             distinct=True))
+        open_vacancies=Count(
+            "vacancies",
+            filter=Q(vacancies__closing_date__isnull=True)
+            | Q(vacancies__closing_date__gte=policy.today()),
+            distinct=True,
+        ),
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(contact_name__icontains=q))
     if sector:
@@ -47,15 +52,24 @@ def get_employer(*, pk) -> Employer:
 
 
 def employer_contacts(*, employer: Employer, limit: int = 50):
-    return employer.contacts.select_related("agency", "user").order_by("-contacted_on", "-id")[:limit]
+    return employer.contacts.select_related("agency", "user").order_by("-contacted_on", "-id")[
+        :limit
+    ]
 
 
 def other_agency_recent_contacts(*, employer: Employer, agency, today: datetime.date | None = None):
     """Approaches by other agencies in the last 30 days: shown as a warning so two agencies do not
     approach the same employer twice (002 §B.3.3)."""
     today = today or policy.today()
-    return list(EmployerContact.objects.filter(employer=employer, contacted_on__gte=today - datetime.timedelta(days=RECENT_CONTACT_DAYS))
-                .exclude(agency=agency).select_related("agency", "user").order_by("-contacted_on", "-id")[:5])
+    return list(
+        EmployerContact.objects.filter(
+            employer=employer,
+            contacted_on__gte=today - datetime.timedelta(days=RECENT_CONTACT_DAYS),
+        )
+        .exclude(agency=agency)
+        .select_related("agency", "user")
+        .order_by("-contacted_on", "-id")[:5]
+    )
 
 
 def vacancy_list(*, q: str = "", sector: str = "", town: str = "", open_only: bool = True):
@@ -80,26 +94,48 @@ def vacancies_for_employer(*, employer: Employer):
 
 
 def applications_for_vacancy(*, user, vacancy: Vacancy):
-    return Application.objects.for_user(user).filter(vacancy=vacancy).select_related("person").order_by("-created_at", "-id")
+    return (
+        Application.objects.for_user(user)
+        .filter(vacancy=vacancy)
+        .select_related("person")
+        .order_by("-created_at", "-id")
+    )
 
 
 def applications_for_person(*, user, person):
-    return (Application.objects.for_user(user).filter(person=person)
-            .select_related("vacancy", "vacancy__employer").order_by("-created_at", "-id"))
+    return (
+        Application.objects.for_user(user)
+        .filter(person=person)
+        .select_related("vacancy", "vacancy__employer")
+        .order_by("-created_at", "-id")
+    )
 
 
 def get_application(*, user, pk) -> Application:
-    return _get(Application.objects.for_user(user).select_related("person", "vacancy", "vacancy__employer"), pk, "Application")
+    return _get(
+        Application.objects.for_user(user).select_related("person", "vacancy", "vacancy__employer"),
+        pk,
+        "Application",
+    )
 
 
 def spells_for_person(*, user, person):
-    return (EmploymentSpell.objects.for_user(user).filter(person=person)
-            .select_related("employer", "verified_by", "adviser").order_by("-start_date", "-id"))
+    return (
+        EmploymentSpell.objects.for_user(user)
+        .filter(person=person)
+        .select_related("employer", "verified_by", "adviser")
+        .order_by("-start_date", "-id")
+    )
 
 
 def get_spell(*, user, pk) -> EmploymentSpell:
-    return _get(EmploymentSpell.objects.for_user(user).select_related("person", "employer", "case", "adviser", "verified_by"),
-                pk, "Job start")
+    return _get(
+        EmploymentSpell.objects.for_user(user).select_related(
+            "person", "employer", "case", "adviser", "verified_by"
+        ),
+        pk,
+        "Job start",
+    )
 
 
 def checks_for_spell(*, spell: EmploymentSpell):
@@ -107,23 +143,44 @@ def checks_for_spell(*, spell: EmploymentSpell):
 
 
 def get_check(*, user, pk) -> RetentionCheck:
-    return _get(RetentionCheck.objects.for_user(user).select_related("spell", "spell__person", "spell__employer"), pk,
-                "Retention check")
+    return _get(
+        RetentionCheck.objects.for_user(user).select_related(
+            "spell", "spell__person", "spell__employer"
+        ),
+        pk,
+        "Retention check",
+    )
 
 
 def disclosure_choices_for_person(*, user, person):
-    return DisclosureChoice.objects.for_user(user).filter(person=person).select_related("employer", "recorded_by")
+    return (
+        DisclosureChoice.objects.for_user(user)
+        .filter(person=person)
+        .select_related("employer", "recorded_by")
+    )
 
 
 def checks_due_for_user(*, user, mine: bool = False, statuses=None):
     """Due and overdue checks on the acting agency's job starts: the user's own first, overdue first."""
     acting = user.acting
     statuses = statuses or [CheckStatus.DUE, CheckStatus.OVERDUE]
-    qs = (RetentionCheck.objects.for_user(user)
-          .filter(status__in=statuses, spell__agency_id=acting.agency_id)
-          .select_related("spell", "spell__person", "spell__employer", "spell__adviser")
-          .annotate(is_mine=When_(When(spell__adviser_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()),
-                    is_overdue=When_(When(status=CheckStatus.OVERDUE, then=Value(0)), default=Value(1), output_field=IntegerField())))
+    qs = (
+        RetentionCheck.objects.for_user(user)
+        .filter(status__in=statuses, spell__agency_id=acting.agency_id)
+        .select_related("spell", "spell__person", "spell__employer", "spell__adviser")
+        .annotate(
+            is_mine=When_(
+                When(spell__adviser_id=user.pk, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            is_overdue=When_(
+                When(status=CheckStatus.OVERDUE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+    )
     if mine:
         qs = qs.filter(spell__adviser_id=user.pk)
     return qs.order_by("is_mine", "is_overdue", "due_on", "id")
@@ -143,4 +200,3 @@ def open_checks_for_api(*, user, status: str = ""):
     if status:
         qs = qs.filter(status=status)
     return qs
-

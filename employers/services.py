@@ -47,18 +47,60 @@ from employers.models import (
     Vacancy,
 )
 
-EMPLOYER_FIELDS = {"name", "sector", "size_band", "town", "postcode", "engagement_level", "alliance_level", "lep_member",
-                   "guaranteed_interviews", "fidelity_bonds", "contact_name", "contact_email", "contact_phone"}
-VACANCY_FIELDS = {"title", "sector", "town", "postcode", "hours_per_week", "pay", "contract_type", "closing_date",
-                  "disclosure_level", "exclusions"}
-SPELL_FIELDS = {"employer", "kind", "job_title", "start_date", "end_date", "end_reason", "hours_per_week", "hours_band",
-                "contract_type", "pay", "verified_how", "application"}
-PREFERENCE_FIELDS = {"sector_interests", "min_hours", "max_hours", "convictions_spent", "disclosure_advice_given_on",
-                     "offence_types"}
+EMPLOYER_FIELDS = {
+    "name",
+    "sector",
+    "size_band",
+    "town",
+    "postcode",
+    "engagement_level",
+    "alliance_level",
+    "lep_member",
+    "guaranteed_interviews",
+    "fidelity_bonds",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+}
+VACANCY_FIELDS = {
+    "title",
+    "sector",
+    "town",
+    "postcode",
+    "hours_per_week",
+    "pay",
+    "contract_type",
+    "closing_date",
+    "disclosure_level",
+    "exclusions",
+}
+SPELL_FIELDS = {
+    "employer",
+    "kind",
+    "job_title",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "hours_per_week",
+    "hours_band",
+    "contract_type",
+    "pay",
+    "verified_how",
+    "application",
+}
+PREFERENCE_FIELDS = {
+    "sector_interests",
+    "min_hours",
+    "max_hours",
+    "convictions_spent",
+    "disclosure_advice_given_on",
+    "offence_types",
+}
 EVIDENCE_OPTIONAL = {CheckOutcome.UNABLE_TO_CONTACT, CheckOutcome.DECLINED_TO_SAY}
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _full_clean(instance, exclude=None):
     try:
@@ -92,9 +134,13 @@ def _case_for(user, person, case=None) -> Case:
             raise ApplicationError("Select a case for this person", field="case")
         return case
     acting = user.acting
-    chosen = (visible.open().filter(owning_agency_id=acting.agency_id).first()
-              or visible.open().filter(involvements__agency_id=acting.agency_id, involvements__ended_on__isnull=True).first()
-              or visible.open().first())
+    chosen = (
+        visible.open().filter(owning_agency_id=acting.agency_id).first()
+        or visible.open()
+        .filter(involvements__agency_id=acting.agency_id, involvements__ended_on__isnull=True)
+        .first()
+        or visible.open().first()
+    )
     if chosen is None:
         raise ApplicationError("This person has no open case: open one first", field="case")
     return chosen
@@ -119,6 +165,7 @@ def _clean_list(values) -> list[str]:
 
 # --- employers and vacancies (shared, not personal data) --------------------------------------
 
+
 @transaction.atomic
 def employer_create(*, user, **fields) -> Employer:
     policy.require(user, "person.view")
@@ -127,9 +174,13 @@ def employer_create(*, user, **fields) -> Employer:
         fields["postcode"] = normalise_postcode(fields["postcode"])
     employer = Employer(owning_agency=user.acting.agency, **fields)
     _full_clean(employer, exclude=["owning_agency"])
-    if Employer.objects.filter(name__iexact=employer.name.strip(), town__iexact=employer.town.strip()).exists():
-        raise ApplicationError(f"{employer.name} in {employer.town} is already recorded: use the existing employer",
-                               field="name")
+    if Employer.objects.filter(
+        name__iexact=employer.name.strip(), town__iexact=employer.town.strip()
+    ).exists():
+        raise ApplicationError(
+            f"{employer.name} in {employer.town} is already recorded: use the existing employer",
+            field="name",
+        )
     employer.save()
     access_event_record(user=user, action=Action.CREATE, obj=employer)
     return employer
@@ -140,7 +191,9 @@ def employer_update(*, user, employer: Employer, version: int, **fields) -> Empl
     """The relationship owner (the agency that added the employer) keeps its details up to date."""
     policy.require(user, "person.view")
     if employer.owning_agency_id != user.acting.agency_id:
-        raise Forbidden("Only the agency that owns the relationship with this employer can change its details.")
+        raise Forbidden(
+            "Only the agency that owns the relationship with this employer can change its details."
+        )
     _check_unknown(fields, EMPLOYER_FIELDS)
     if fields.get("postcode"):
         fields["postcode"] = normalise_postcode(fields["postcode"])
@@ -148,25 +201,40 @@ def employer_update(*, user, employer: Employer, version: int, **fields) -> Empl
     for name, value in fields.items():
         setattr(candidate, name, value)
     _full_clean(candidate, exclude=["owning_agency"])
-    updated = Employer.objects.filter(pk=employer.pk, version=version).update(version=F("version") + 1, **fields)
+    updated = Employer.objects.filter(pk=employer.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
     if not updated:
-        raise Conflict("Someone else changed this employer while you were editing it. Your changes have not been saved.")
+        raise Conflict(
+            "Someone else changed this employer while you were editing it. Your changes have not been saved."
+        )
     employer = Employer.objects.get(pk=employer.pk)
-    access_event_record(user=user, action=Action.CHANGE, obj=employer, detail={"fields": sorted(fields)})
+    access_event_record(
+        user=user, action=Action.CHANGE, obj=employer, detail={"fields": sorted(fields)}
+    )
     return employer
 
 
 @transaction.atomic
-def employer_contact_record(*, user, employer: Employer, contacted_on: datetime.date, method: str,
-                            notes: str = "") -> EmployerContact:
+def employer_contact_record(
+    *, user, employer: Employer, contacted_on: datetime.date, method: str, notes: str = ""
+) -> EmployerContact:
     policy.require(user, "person.view")
     if method not in ContactMethod.values:
         raise ApplicationError("Select how you contacted the employer", field="method")
     if contacted_on > policy.today():
         raise ApplicationError("Date of contact must be today or in the past", field="contacted_on")
-    contact = EmployerContact.objects.create(employer=employer, agency=user.acting.agency, user=user,
-                                             contacted_on=contacted_on, method=method, notes=(notes or "").strip())
-    access_event_record(user=user, action=Action.CREATE, obj=contact, detail={"employer": employer.pk})
+    contact = EmployerContact.objects.create(
+        employer=employer,
+        agency=user.acting.agency,
+        user=user,
+        contacted_on=contacted_on,
+        method=method,
+        notes=(notes or "").strip(),
+    )
+    access_event_record(
+        user=user, action=Action.CREATE, obj=contact, detail={"employer": employer.pk}
+    )
     return contact
 
 
@@ -186,11 +254,14 @@ def vacancy_create(*, user, employer: Employer, **fields) -> Vacancy:
     if vacancy.closing_date and vacancy.closing_date < policy.today():
         raise ApplicationError("Closing date must be today or in the future", field="closing_date")
     vacancy.save()
-    access_event_record(user=user, action=Action.CREATE, obj=vacancy, detail={"employer": employer.pk})
+    access_event_record(
+        user=user, action=Action.CREATE, obj=vacancy, detail={"employer": employer.pk}
+    )
     return vacancy
 
 
 # --- the person's preferences and disclosure choices -----------------------------------------
+
 
 @transaction.atomic
 def job_preferences_set(*, user, person, **fields) -> JobPreferences:
@@ -207,76 +278,148 @@ def job_preferences_set(*, user, person, **fields) -> JobPreferences:
         fields["offence_types"] = _clean_list(fields["offence_types"])
     lo, hi = fields.get("min_hours"), fields.get("max_hours")
     if lo is not None and hi is not None and lo > hi:
-        raise ApplicationError("Most hours must be the same as or more than the fewest hours", field="max_hours")
+        raise ApplicationError(
+            "Most hours must be the same as or more than the fewest hours", field="max_hours"
+        )
     prefs, _ = JobPreferences.objects.select_for_update().get_or_create(person=person)
     for name, value in fields.items():
         setattr(prefs, name, value)
     prefs.updated_by = user
     prefs.save()
-    access_event_record(user=user, action=Action.CHANGE, person=person, obj=prefs, detail={"fields": sorted(fields)})
+    access_event_record(
+        user=user, action=Action.CHANGE, person=person, obj=prefs, detail={"fields": sorted(fields)}
+    )
     return prefs
 
 
 @transaction.atomic
-def disclosure_choice_record(*, user, person, employer: Employer, disclosed: bool, on: datetime.date,
-                             made_by_person: bool) -> DisclosureChoice:
+def disclosure_choice_record(
+    *, user, person, employer: Employer, disclosed: bool, on: datetime.date, made_by_person: bool
+) -> DisclosureChoice:
     """Record the person's own choice to disclose their convictions to one employer (or not)."""
     policy.require(user, "person.change")
     _require_visible_person(user, person)
     if not made_by_person:
-        raise ApplicationError("Only the person can choose to disclose their convictions: confirm they made this choice",
-                               field="made_by_person")
+        raise ApplicationError(
+            "Only the person can choose to disclose their convictions: confirm they made this choice",
+            field="made_by_person",
+        )
     if on > policy.today():
         raise ApplicationError("Date of the choice must be today or in the past", field="on")
     choice, _ = DisclosureChoice.objects.update_or_create(
-        person=person, employer=employer,
-        defaults={"disclosed": bool(disclosed), "on": on, "recorded_by": user, "recorded_by_agency": user.acting.agency})
-    access_event_record(user=user, action=Action.DISCLOSE if disclosed else Action.CHANGE, person=person, obj=choice,
-                        detail={"employer": employer.pk, "disclosed": bool(disclosed)})
+        person=person,
+        employer=employer,
+        defaults={
+            "disclosed": bool(disclosed),
+            "on": on,
+            "recorded_by": user,
+            "recorded_by_agency": user.acting.agency,
+        },
+    )
+    access_event_record(
+        user=user,
+        action=Action.DISCLOSE if disclosed else Action.CHANGE,
+        person=person,
+        obj=choice,
+        detail={"employer": employer.pk, "disclosed": bool(disclosed)},
+    )
     return choice
 
 
 # --- applications and interviews -------------------------------------------------------------
 
+
 @transaction.atomic
-def application_create(*, user, person, vacancy: Vacancy, case: Case | None = None,
-                       status: str = ApplicationStatus.INTERESTED, interview_at=None) -> Application:
+def application_create(
+    *,
+    user,
+    person,
+    vacancy: Vacancy,
+    case: Case | None = None,
+    status: str = ApplicationStatus.INTERESTED,
+    interview_at=None,
+) -> Application:
     policy.require(user, "person.change")
     _require_visible_person(user, person)
     case = _case_for(user, person, case)
-    if status not in (ApplicationStatus.INTERESTED, ApplicationStatus.APPLIED, ApplicationStatus.INTERVIEW_ARRANGED):
-        raise ApplicationError("A new application starts as interested, applied or interview arranged", field="status")
+    if status not in (
+        ApplicationStatus.INTERESTED,
+        ApplicationStatus.APPLIED,
+        ApplicationStatus.INTERVIEW_ARRANGED,
+    ):
+        raise ApplicationError(
+            "A new application starts as interested, applied or interview arranged", field="status"
+        )
     if status == ApplicationStatus.INTERVIEW_ARRANGED and interview_at is None:
         raise ApplicationError("Enter the interview date and time", field="interview_at")
-    if Application.objects.filter(person=person, vacancy=vacancy, status__in=[
-            ApplicationStatus.INTERESTED, ApplicationStatus.APPLIED, ApplicationStatus.INTERVIEW_ARRANGED,
-            ApplicationStatus.INTERVIEWED]).exists():
-        raise ApplicationError("This person already has an open application for this vacancy", field="vacancy")
-    application = Application.objects.create(person=person, case=case, vacancy=vacancy, status=status,
-                                             interview_at=interview_at, agency=user.acting.agency, created_by=user)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=application,
-                        detail={"vacancy": vacancy.pk, "status": status})
+    if Application.objects.filter(
+        person=person,
+        vacancy=vacancy,
+        status__in=[
+            ApplicationStatus.INTERESTED,
+            ApplicationStatus.APPLIED,
+            ApplicationStatus.INTERVIEW_ARRANGED,
+            ApplicationStatus.INTERVIEWED,
+        ],
+    ).exists():
+        raise ApplicationError(
+            "This person already has an open application for this vacancy", field="vacancy"
+        )
+    application = Application.objects.create(
+        person=person,
+        case=case,
+        vacancy=vacancy,
+        status=status,
+        interview_at=interview_at,
+        agency=user.acting.agency,
+        created_by=user,
+    )
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=application,
+        detail={"vacancy": vacancy.pk, "status": status},
+    )
     return application
 
 
 @transaction.atomic
-def application_update(*, user, application: Application, version: int | None = None, status: str | None = None,
-                       interview_at=None, outcome: str | None = None) -> Application:
+def application_update(
+    *,
+    user,
+    application: Application,
+    version: int | None = None,
+    status: str | None = None,
+    interview_at=None,
+    outcome: str | None = None,
+) -> Application:
     policy.require(user, "person.change")
-    current = Application.objects.for_user(user).select_for_update(of=("self",)).select_related("person").filter(pk=application.pk).first()
+    current = (
+        Application.objects.for_user(user)
+        .select_for_update(of=("self",))
+        .select_related("person")
+        .filter(pk=application.pk)
+        .first()
+    )
     if current is None:
         from core.errors import NotFound
 
         raise NotFound("Application not found")
     if version is not None and version != current.version:
-        raise Conflict("Someone else changed this application while you were editing it. Your changes have not been saved.")
+        raise Conflict(
+            "Someone else changed this application while you were editing it. Your changes have not been saved."
+        )
     changes = {}
     if status and status != current.status:
         if status not in ApplicationStatus.values:
             raise ApplicationError("Select a status", field="status")
         if status not in APPLICATION_TRANSITIONS[ApplicationStatus(current.status)]:
-            raise ApplicationError(f"An application that is {current.get_status_display().lower()} cannot become "
-                                   f"{ApplicationStatus(status).label.lower()}", field="status")
+            raise ApplicationError(
+                f"An application that is {current.get_status_display().lower()} cannot become "
+                f"{ApplicationStatus(status).label.lower()}",
+                field="status",
+            )
         changes["status"] = status
         changes["status_changed_at"] = timezone.now()
         if status == ApplicationStatus.OFFERED:
@@ -284,7 +427,9 @@ def application_update(*, user, application: Application, version: int | None = 
     new_status = changes.get("status", current.status)
     if interview_at is not None:
         changes["interview_at"] = interview_at
-    if new_status == ApplicationStatus.INTERVIEW_ARRANGED and not (interview_at or current.interview_at):
+    if new_status == ApplicationStatus.INTERVIEW_ARRANGED and not (
+        interview_at or current.interview_at
+    ):
         raise ApplicationError("Enter the interview date and time", field="interview_at")
     if outcome is not None:
         changes["outcome"] = outcome.strip()
@@ -294,12 +439,21 @@ def application_update(*, user, application: Application, version: int | None = 
         setattr(current, name, value)
     current.version += 1
     current.save(update_fields=[*changes, "version"])
-    access_event_record(user=user, action=Action.CHANGE, person=current.person, obj=current,
-                        detail={"fields": sorted(k for k in changes if k != "status_changed_at"), "status": current.status})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=current.person,
+        obj=current,
+        detail={
+            "fields": sorted(k for k in changes if k != "status_changed_at"),
+            "status": current.status,
+        },
+    )
     return current
 
 
 # --- job starts and their retention checks ----------------------------------------------------
+
 
 def _validate_spell(spell: EmploymentSpell):
     today = policy.today()
@@ -320,7 +474,10 @@ def _validate_spell(spell: EmploymentSpell):
             raise ApplicationError("Select why the job ended", field="end_reason")
     elif spell.end_reason:
         spell.end_reason = ""
-    if spell.employer_id is None and spell.kind not in (SpellKind.SELF_EMPLOYMENT, SpellKind.EXISTING_JOB_KEPT):
+    if spell.employer_id is None and spell.kind not in (
+        SpellKind.SELF_EMPLOYMENT,
+        SpellKind.EXISTING_JOB_KEPT,
+    ):
         raise ApplicationError("Select the employer", field="employer")
     if spell.kind == SpellKind.SELF_EMPLOYMENT:
         spell.contract_type = ContractType.SELF_EMPLOYED
@@ -347,29 +504,41 @@ def _sync_checks(spell: EmploymentSpell) -> None:
         check = existing.get(weeks)
         if check is None:
             if outcome:
-                to_create.append(RetentionCheck(spell=spell, milestone_weeks=weeks, due_on=due, status_changed_at=now,
-                                                status=CheckStatus.CANCELLED if cancel else CheckStatus.SCHEDULED))
+                to_create.append(
+                    RetentionCheck(
+                        spell=spell,
+                        milestone_weeks=weeks,
+                        due_on=due,
+                        status_changed_at=now,
+                        status=CheckStatus.CANCELLED if cancel else CheckStatus.SCHEDULED,
+                    )
+                )
             continue
         if check.status == CheckStatus.RECORDED:
             continue
         if cancel:
             status = CheckStatus.CANCELLED
         elif check.status == CheckStatus.CANCELLED or check.due_on != due:
-            status = CheckStatus.SCHEDULED  # the sweep moves it on from its (new) date and tells the adviser again
+            status = (
+                CheckStatus.SCHEDULED
+            )  # the sweep moves it on from its (new) date and tells the adviser again
         else:
             continue
         if (check.status, check.due_on) != (status, due):
             values = {"status": status, "due_on": due, "status_changed_at": now}
             if status == CheckStatus.SCHEDULED:
                 values["notified_at"] = None
-            RetentionCheck.objects.filter(pk=check.pk, status=check.status).exclude(status=CheckStatus.RECORDED).update(**values)
+            RetentionCheck.objects.filter(pk=check.pk, status=check.status).exclude(
+                status=CheckStatus.RECORDED
+            ).update(**values)
     if to_create:
         RetentionCheck.objects.bulk_create(to_create, ignore_conflicts=True)
 
 
 @transaction.atomic
-def employment_spell_create(*, user, person, case: Case | None = None, adviser=None, verified: bool = True,
-                            **fields) -> EmploymentSpell:
+def employment_spell_create(
+    *, user, person, case: Case | None = None, adviser=None, verified: bool = True, **fields
+) -> EmploymentSpell:
     """Record a job start (or kept job, self-employment, trial, work experience); schedules the retention checks."""
     policy.require(user, "person.change")
     _require_visible_person(user, person)
@@ -378,51 +547,93 @@ def employment_spell_create(*, user, person, case: Case | None = None, adviser=N
     application = fields.get("application")
     if application is not None and application.person_id != person.pk:
         raise ApplicationError("That application is for someone else", field="application")
-    spell = EmploymentSpell(person=person, case=case, agency=user.acting.agency, adviser=adviser or user, **fields)
+    spell = EmploymentSpell(
+        person=person, case=case, agency=user.acting.agency, adviser=adviser or user, **fields
+    )
     if spell.verified_how:
         spell.verified_by = user
     _validate_spell(spell)
-    _full_clean(spell, exclude=["person", "case", "agency", "adviser", "verified_by", "employer", "application"])
+    _full_clean(
+        spell,
+        exclude=["person", "case", "agency", "adviser", "verified_by", "employer", "application"],
+    )
     spell.save()
     _sync_checks(spell)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=spell,
-                        detail={"kind": spell.kind, "start_date": spell.start_date.isoformat()})
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=person,
+        obj=spell,
+        detail={"kind": spell.kind, "start_date": spell.start_date.isoformat()},
+    )
     return spell
 
 
 @transaction.atomic
-def employment_spell_update(*, user, spell: EmploymentSpell, version: int, **fields) -> EmploymentSpell:
+def employment_spell_update(
+    *, user, spell: EmploymentSpell, version: int, **fields
+) -> EmploymentSpell:
     """Change a job start. A new start date moves its open checks; an end date cancels checks due after it."""
     policy.require(user, "person.change")
     _check_unknown(fields, SPELL_FIELDS)
-    current = EmploymentSpell.objects.for_user(user).select_for_update(of=("self",)).select_related("person").filter(pk=spell.pk).first()
+    current = (
+        EmploymentSpell.objects.for_user(user)
+        .select_for_update(of=("self",))
+        .select_related("person")
+        .filter(pk=spell.pk)
+        .first()
+    )
     if current is None:
         from core.errors import NotFound
 
         raise NotFound("Job start not found")
     if current.version != version:
-        raise Conflict("Someone else changed this job start while you were editing it. Your changes have not been saved.")
+        raise Conflict(
+            "Someone else changed this job start while you were editing it. Your changes have not been saved."
+        )
     changed = sorted(k for k, v in fields.items() if getattr(current, k) != v)
     for name, value in fields.items():
         setattr(current, name, value)
     if "verified_how" in changed:
         current.verified_by = user if current.verified_how else None
     _validate_spell(current)
-    _full_clean(current, exclude=["person", "case", "agency", "adviser", "verified_by", "employer", "application"])
+    _full_clean(
+        current,
+        exclude=["person", "case", "agency", "adviser", "verified_by", "employer", "application"],
+    )
     current.version += 1
     current.save()
     _sync_checks(current)
-    access_event_record(user=user, action=Action.CHANGE, person=current.person, obj=current, detail={"fields": changed})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=current.person,
+        obj=current,
+        detail={"fields": changed},
+    )
     return current
 
 
 @transaction.atomic
-def retention_check_record(*, user, check: RetentionCheck, outcome: str, checked_on: datetime.date, evidence: str = "",
-                           notes: str = "", left_on: datetime.date | None = None) -> RetentionCheck:
+def retention_check_record(
+    *,
+    user,
+    check: RetentionCheck,
+    outcome: str,
+    checked_on: datetime.date,
+    evidence: str = "",
+    notes: str = "",
+    left_on: datetime.date | None = None,
+) -> RetentionCheck:
     """Record a retention check. `left_no_job` ends the spell on `left_on` and cancels its later checks."""
     policy.require(user, "person.change")
-    current = (RetentionCheck.objects.for_user(user).select_for_update(of=("self",))
-               .select_related("spell", "spell__person").filter(pk=check.pk).first())
+    current = (
+        RetentionCheck.objects.for_user(user)
+        .select_for_update(of=("self",))
+        .select_related("spell", "spell__person")
+        .filter(pk=check.pk)
+        .first()
+    )
     if current is None:
         from core.errors import NotFound
 
@@ -444,30 +655,49 @@ def retention_check_record(*, user, check: RetentionCheck, outcome: str, checked
         raise ApplicationError("Date of the check must be today or in the past", field="checked_on")
     spell = current.spell
     if checked_on < spell.start_date:
-        raise ApplicationError("Date of the check must be after the job started", field="checked_on")
+        raise ApplicationError(
+            "Date of the check must be after the job started", field="checked_on"
+        )
     if outcome == CheckOutcome.LEFT_NO_JOB:
         left_on = left_on or checked_on
         if left_on < spell.start_date or left_on > checked_on:
-            raise ApplicationError("Date they left must be between the start of the job and the date of the check",
-                                   field="left_on")
+            raise ApplicationError(
+                "Date they left must be between the start of the job and the date of the check",
+                field="left_on",
+            )
     now = timezone.now()
     RetentionCheck.objects.filter(pk=current.pk).update(
-        status=CheckStatus.RECORDED, outcome=outcome, evidence=evidence, checked_on=checked_on, notes=(notes or "").strip(),
-        recorded_by=user, status_changed_at=now)
+        status=CheckStatus.RECORDED,
+        outcome=outcome,
+        evidence=evidence,
+        checked_on=checked_on,
+        notes=(notes or "").strip(),
+        recorded_by=user,
+        status_changed_at=now,
+    )
     if outcome == CheckOutcome.LEFT_NO_JOB and (spell.end_date is None or spell.end_date > left_on):
-        EmploymentSpell.objects.filter(pk=spell.pk).update(end_date=left_on, end_reason=SpellEndReason.LEFT_NO_JOB,
-                                                          version=F("version") + 1)
+        EmploymentSpell.objects.filter(pk=spell.pk).update(
+            end_date=left_on, end_reason=SpellEndReason.LEFT_NO_JOB, version=F("version") + 1
+        )
         spell.refresh_from_db()
         _sync_checks(spell)
     current.refresh_from_db()
-    access_event_record(user=user, action=Action.CHANGE, person=spell.person, obj=current,
-                        detail={"outcome": outcome, "milestone_weeks": current.milestone_weeks})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=spell.person,
+        obj=current,
+        detail={"outcome": outcome, "milestone_weeks": current.milestone_weeks},
+    )
     return current
 
 
 # --- the sweep --------------------------------------------------------------------------------
 
-def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 5000, max_batches: int | None = None) -> dict:
+
+def retention_sweep(
+    *, today: datetime.date | None = None, batch_size: int = 5000, max_batches: int | None = None
+) -> dict:
     """Move checks scheduled -> due on their date (straight to overdue when already past the grace
     period) and due -> overdue after it, and tell each adviser once per check.
 
@@ -490,10 +720,18 @@ def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 500
             counts["batches"] += 1
             if rows:
                 now = timezone.now()
-                RetentionCheck.objects.filter(pk__in=[r[0] for r in rows], status=CheckStatus.SCHEDULED).update(
-                    status=models.Case(models.When(due_on__lt=overdue_before, then=models.Value(CheckStatus.OVERDUE)),
-                                       default=models.Value(CheckStatus.DUE)),
-                    status_changed_at=now, notified_at=Coalesce("notified_at", models.Value(now)))
+                RetentionCheck.objects.filter(
+                    pk__in=[r[0] for r in rows], status=CheckStatus.SCHEDULED
+                ).update(
+                    status=models.Case(
+                        models.When(
+                            due_on__lt=overdue_before, then=models.Value(CheckStatus.OVERDUE)
+                        ),
+                        default=models.Value(CheckStatus.DUE),
+                    ),
+                    status_changed_at=now,
+                    notified_at=Coalesce("notified_at", models.Value(now)),
+                )
                 overdue = sum(1 for r in rows if r[1] < overdue_before)
                 counts["overdue"] += overdue
                 counts["due"] += len(rows) - overdue
@@ -503,10 +741,14 @@ def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 500
 
     # 2. due -> overdue after the grace period (the adviser was told when it fell due)
     while budget_left():
-        batch = (RetentionCheck.objects.filter(status=CheckStatus.DUE, due_on__lt=overdue_before).order_by()
-                 .values("pk")[:batch_size])
+        batch = (
+            RetentionCheck.objects.filter(status=CheckStatus.DUE, due_on__lt=overdue_before)
+            .order_by()
+            .values("pk")[:batch_size]
+        )
         moved = RetentionCheck.objects.filter(pk__in=batch, status=CheckStatus.DUE).update(
-            status=CheckStatus.OVERDUE, status_changed_at=timezone.now())
+            status=CheckStatus.OVERDUE, status_changed_at=timezone.now()
+        )
         counts["batches"] += 1
         counts["overdue"] += moved
         if moved < batch_size:
@@ -515,26 +757,39 @@ def retention_sweep(*, today: datetime.date | None = None, batch_size: int = 500
     # 3. safety net: any open check not yet told (e.g. moved by hand)
     while budget_left():
         with transaction.atomic():
-            rows = _lock_batch(batch_size, status__in=[CheckStatus.DUE, CheckStatus.OVERDUE], notified_at__isnull=True)
+            rows = _lock_batch(
+                batch_size,
+                status__in=[CheckStatus.DUE, CheckStatus.OVERDUE],
+                notified_at__isnull=True,
+            )
             counts["batches"] += 1
             if rows:
-                RetentionCheck.objects.filter(pk__in=[r[0] for r in rows], notified_at__isnull=True).update(
-                    notified_at=timezone.now())
+                RetentionCheck.objects.filter(
+                    pk__in=[r[0] for r in rows], notified_at__isnull=True
+                ).update(notified_at=timezone.now())
                 _notify_after_commit(rows, counts)
         if len(rows) < batch_size:
             break
 
     if counts["due"] or counts["overdue"] or counts["notified"]:
         with transaction.atomic():
-            access_event_record(user=None, action=Action.CHANGE, system="retention_sweep",
-                                detail={k: v for k, v in counts.items() if k != "batches"})
+            access_event_record(
+                user=None,
+                action=Action.CHANGE,
+                system="retention_sweep",
+                detail={k: v for k, v in counts.items() if k != "batches"},
+            )
     return counts
 
 
 def _lock_batch(batch_size: int, **filters) -> list[tuple]:
     """(id, due_on, adviser_id, notified_at) of up to batch_size checks, locked until the transaction ends."""
-    return list(RetentionCheck.objects.select_for_update(skip_locked=True, of=("self",)).filter(**filters)
-                .order_by("pk").values_list("pk", "due_on", "spell__adviser_id", "notified_at")[:batch_size])
+    return list(
+        RetentionCheck.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(**filters)
+        .order_by("pk")
+        .values_list("pk", "due_on", "spell__adviser_id", "notified_at")[:batch_size]
+    )
 
 
 def _notify_after_commit(rows: list[tuple], counts: dict) -> None:
@@ -560,42 +815,79 @@ def retention_checks_notify(*, adviser_id: int, check_ids: list[int]) -> int:
     adviser = User.objects.filter(pk=adviser_id, is_active=True).first()
     if adviser is None or not adviser.email:
         return 0
-    checks = list(RetentionCheck.objects.filter(pk__in=check_ids, status__in=[CheckStatus.DUE, CheckStatus.OVERDUE])
-                  .values_list("status", flat=True))
+    checks = list(
+        RetentionCheck.objects.filter(
+            pk__in=check_ids, status__in=[CheckStatus.DUE, CheckStatus.OVERDUE]
+        ).values_list("status", flat=True)
+    )
     if not checks:
         return 0
     overdue = sum(1 for s in checks if s == CheckStatus.OVERDUE)
-    lines = [f"{len(checks)} retention check{'s' if len(checks) != 1 else ''} on your caseload "
-             f"{'are' if len(checks) != 1 else 'is'} now due{f' ({overdue} overdue)' if overdue else ''}.",
-             "", f"Open your checks due list in Resettle: {reverse('employers:checks_due')}"]
-    send_mail("Retention checks due", "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [adviser.email])
+    lines = [
+        f"{len(checks)} retention check{'s' if len(checks) != 1 else ''} on your caseload "
+        f"{'are' if len(checks) != 1 else 'is'} now due{f' ({overdue} overdue)' if overdue else ''}.",
+        "",
+        f"Open your checks due list in Resettle: {reverse('employers:checks_due')}",
+    ]
+    send_mail(
+        "Retention checks due", "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [adviser.email]
+    )
     return len(checks)
 
 
 # --- feedback ---------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def feedback_record(*, user, kind: str, rating: int, given_on: datetime.date, comment: str = "", person=None,
-                    case: Case | None = None, employer: Employer | None = None) -> Feedback:
+def feedback_record(
+    *,
+    user,
+    kind: str,
+    rating: int,
+    given_on: datetime.date,
+    comment: str = "",
+    person=None,
+    case: Case | None = None,
+    employer: Employer | None = None,
+) -> Feedback:
     policy.require(user, "person.view")
     if kind not in FeedbackKind.values:
         raise ApplicationError("Select whose feedback this is", field="kind")
     if rating is None or not 1 <= int(rating) <= 5:
         raise ApplicationError("Select a rating from 1 to 5", field="rating")
-    if kind in (FeedbackKind.EMPLOYER_ON_SERVICE, FeedbackKind.EMPLOYER_ON_EMPLOYEE) and employer is None:
+    if (
+        kind in (FeedbackKind.EMPLOYER_ON_SERVICE, FeedbackKind.EMPLOYER_ON_EMPLOYEE)
+        and employer is None
+    ):
         raise ApplicationError("Select the employer giving feedback", field="employer")
     if kind != FeedbackKind.EMPLOYER_ON_SERVICE and person is None:
         raise ApplicationError("Feedback about a person needs the person", field="person")
     if given_on > policy.today():
-        raise ApplicationError("Date of the feedback must be today or in the past", field="given_on")
+        raise ApplicationError(
+            "Date of the feedback must be today or in the past", field="given_on"
+        )
     if person is not None:
         policy.require(user, "person.change")
         _require_visible_person(user, person)
         if case is None:
-            case = (Case.objects.for_user(user).filter(person=person)
-                    .order_by(F("end_date").desc(nulls_first=True), "-start_date").first())
-    feedback = Feedback.objects.create(kind=kind, rating=int(rating), comment=(comment or "").strip(), person=person,
-                                       case=case, employer=employer, given_on=given_on, agency=user.acting.agency,
-                                       recorded_by=user)
-    access_event_record(user=user, action=Action.CREATE, person=person, obj=feedback, detail={"kind": kind})
+            case = (
+                Case.objects.for_user(user)
+                .filter(person=person)
+                .order_by(F("end_date").desc(nulls_first=True), "-start_date")
+                .first()
+            )
+    feedback = Feedback.objects.create(
+        kind=kind,
+        rating=int(rating),
+        comment=(comment or "").strip(),
+        person=person,
+        case=case,
+        employer=employer,
+        given_on=given_on,
+        agency=user.acting.agency,
+        recorded_by=user,
+    )
+    access_event_record(
+        user=user, action=Action.CREATE, person=person, obj=feedback, detail={"kind": kind}
+    )
     return feedback

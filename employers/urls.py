@@ -19,9 +19,21 @@ urlpatterns = [
     path("employers/job-starts/<int:pk>/", views.spell_detail, name="spell_detail"),
     path("employers/job-starts/<int:pk>/edit/", views.spell_edit, name="spell_edit"),
     path("people/<int:person_pk>/jobs/", views.person_jobs, name="person_jobs"),
-    path("people/<int:person_pk>/jobs/preferences/", views.preferences_edit, name="preferences_edit"),
-    path("people/<int:person_pk>/jobs/disclosure/new/", views.disclosure_create, name="disclosure_create"),
-    path("people/<int:person_pk>/jobs/apply/<int:vacancy_pk>/", views.application_create, name="application_create"),
+    path(
+        "people/<int:person_pk>/jobs/preferences/", views.preferences_edit, name="preferences_edit"
+    ),
+    path(
+        "people/<int:person_pk>/jobs/disclosure/new/",
+        views.disclosure_create,
+        name="disclosure_create",
+    ),
+    path(
+        "people/<int:person_pk>/jobs/apply/<int:vacancy_pk>/",
+        views.application_create,
+        name="application_create",
+    ),
     path("people/<int:person_pk>/jobs/start/", views.spell_create, name="spell_create"),
-    path("people/<int:person_pk>/jobs/feedback/new/", views.feedback_create, name="feedback_create"),
+    path(
+        "people/<int:person_pk>/jobs/feedback/new/", views.feedback_create, name="feedback_create"
+    ),
 ]

@@ -53,12 +53,15 @@ def _interview_at(data):
 
 # --- employers --------------------------------------------------------------------------------
 
+
 @login_required
 def employer_list(request):
     _staff_only(request.user)
     form = EmployerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    employers = selectors.employer_list(q=filters.get("q", ""), sector=filters.get("sector", ""), town=filters.get("town", ""))
+    employers = selectors.employer_list(
+        q=filters.get("q", ""), sector=filters.get("sector", ""), town=filters.get("town", "")
+    )
     page = Paginator(employers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "employers/employer_list.html", {"form": form, "page": page})
 
@@ -76,7 +79,9 @@ def employer_create(request):
         else:
             messages.success(request, f"{employer.name} has been added.")
             return redirect("employers:employer_detail", pk=employer.pk)
-    return render(request, "employers/employer_form.html", {"form": form, "title": "Add an employer"})
+    return render(
+        request, "employers/employer_form.html", {"form": form, "title": "Add an employer"}
+    )
 
 
 @login_required
@@ -85,29 +90,49 @@ def employer_edit(request, pk):
     _staff_only(request.user)
     employer = selectors.get_employer(pk=pk)
     if employer.owning_agency_id != request.user.acting.agency_id:
-        raise PermissionDenied("Only the agency that owns the relationship with this employer can change its details.")
-    initial = {name: getattr(employer, name) for name in EmployerForm.base_fields} | {"version": employer.version}
+        raise PermissionDenied(
+            "Only the agency that owns the relationship with this employer can change its details."
+        )
+    initial = {name: getattr(employer, name) for name in EmployerForm.base_fields} | {
+        "version": employer.version
+    }
     form = EmployerEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.employer_update, "Employer details saved.",
-                         reverse("employers:employer_detail", args=[employer.pk]), employer=employer, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.employer_update,
+            "Employer details saved.",
+            reverse("employers:employer_detail", args=[employer.pk]),
+            employer=employer,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return render(request, "employers/employer_form.html", {"form": form, "employer": employer,
-                                                            "title": f"Change details for {employer.name}"})
+    return render(
+        request,
+        "employers/employer_form.html",
+        {"form": form, "employer": employer, "title": f"Change details for {employer.name}"},
+    )
 
 
 @login_required
 def employer_detail(request, pk):
     _staff_only(request.user)
     employer = selectors.get_employer(pk=pk)
-    return render(request, "employers/employer_detail.html", {
-        "employer": employer,
-        "contacts": selectors.employer_contacts(employer=employer),
-        "recent_other": selectors.other_agency_recent_contacts(employer=employer, agency=request.user.acting.agency),
-        "vacancies": selectors.vacancies_for_employer(employer=employer),
-        "can_edit": employer.owning_agency_id == request.user.acting.agency_id,
-    })
+    return render(
+        request,
+        "employers/employer_detail.html",
+        {
+            "employer": employer,
+            "contacts": selectors.employer_contacts(employer=employer),
+            "recent_other": selectors.other_agency_recent_contacts(
+                employer=employer, agency=request.user.acting.agency
+            ),
+            "vacancies": selectors.vacancies_for_employer(employer=employer),
+            "can_edit": employer.owning_agency_id == request.user.acting.agency_id,
+        },
+    )
 
 
 @login_required
@@ -118,25 +143,38 @@ def contact_create(request, pk):
     form = ContactForm(request.POST or None, initial={"contacted_on": policy.today()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.employer_contact_record(user=request.user, employer=employer, **form.cleaned_data)
+            services.employer_contact_record(
+                user=request.user, employer=employer, **form.cleaned_data
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, "Contact recorded.")
             return redirect("employers:employer_detail", pk=employer.pk)
-    return render(request, "employers/contact_form.html", {
-        "form": form, "employer": employer,
-        "recent_other": selectors.other_agency_recent_contacts(employer=employer, agency=request.user.acting.agency)})
+    return render(
+        request,
+        "employers/contact_form.html",
+        {
+            "form": form,
+            "employer": employer,
+            "recent_other": selectors.other_agency_recent_contacts(
+                employer=employer, agency=request.user.acting.agency
+            ),
+        },
+    )
 
 
 # --- vacancies --------------------------------------------------------------------------------
+
 
 @login_required
 def vacancy_list(request):
     _staff_only(request.user)
     form = EmployerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    vacancies = selectors.vacancy_list(q=filters.get("q", ""), sector=filters.get("sector", ""), town=filters.get("town", ""))
+    vacancies = selectors.vacancy_list(
+        q=filters.get("q", ""), sector=filters.get("sector", ""), town=filters.get("town", "")
+    )
     page = Paginator(vacancies, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "employers/vacancy_list.html", {"form": form, "page": page})
 
@@ -148,7 +186,12 @@ def vacancy_create(request):
     initial = {}
     if request.GET.get("employer", "").isdigit():
         employer = selectors.get_employer(pk=request.GET["employer"])
-        initial = {"employer": employer.pk, "sector": employer.sector, "town": employer.town, "postcode": employer.postcode}
+        initial = {
+            "employer": employer.pk,
+            "sector": employer.sector,
+            "town": employer.town,
+            "postcode": employer.postcode,
+        }
     form = VacancyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -169,28 +212,42 @@ def vacancy_detail(request, pk):
     vacancy = selectors.get_vacancy(pk=pk)
     suitable = matching.people_for_vacancy(user=request.user, vacancy=vacancy)
     applications = list(selectors.applications_for_vacancy(user=request.user, vacancy=vacancy))
-    access_event_record(user=request.user, action=Action.VIEW,
-                        detail={"page": "vacancy_matching", "vacancy": vacancy.pk, "shown": len(suitable)})
-    return render(request, "employers/vacancy_detail.html", {"vacancy": vacancy, "suitable": suitable,
-                                                             "applications": applications})
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        detail={"page": "vacancy_matching", "vacancy": vacancy.pk, "shown": len(suitable)},
+    )
+    return render(
+        request,
+        "employers/vacancy_detail.html",
+        {"vacancy": vacancy, "suitable": suitable, "applications": applications},
+    )
 
 
 # --- the person's job search ------------------------------------------------------------------
+
 
 @login_required
 def person_jobs(request, person_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk)
-    access_event_record(user=request.user, action=Action.VIEW, person=person, detail={"page": "job_matching"})
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, detail={"page": "job_matching"}
+    )
     prefs = JobPreferences.objects.for_user(request.user).filter(person=person).first()
-    return render(request, "employers/person_jobs.html", {
-        "person": person, "prefs": prefs,
-        "matches": matching.vacancies_for_person(user=request.user, person=person)[:30],
-        "applications": selectors.applications_for_person(user=request.user, person=person),
-        "spells": selectors.spells_for_person(user=request.user, person=person),
-        "choices": selectors.disclosure_choices_for_person(user=request.user, person=person),
-        "sees_sensitive": policy.sees_sensitive(request.user, person),
-    })
+    return render(
+        request,
+        "employers/person_jobs.html",
+        {
+            "person": person,
+            "prefs": prefs,
+            "matches": matching.vacancies_for_person(user=request.user, person=person)[:30],
+            "applications": selectors.applications_for_person(user=request.user, person=person),
+            "spells": selectors.spells_for_person(user=request.user, person=person),
+            "choices": selectors.disclosure_choices_for_person(user=request.user, person=person),
+            "sees_sensitive": policy.sees_sensitive(request.user, person),
+        },
+    )
 
 
 @login_required
@@ -205,8 +262,16 @@ def preferences_edit(request, person_pk):
         initial = {name: getattr(prefs, name) for name in PreferencesForm.base_fields}
         initial["offence_types"] = ", ".join(prefs.offence_types)
     form = PreferencesForm(request.POST or None, initial=initial)
-    offence_form = OffenceTypesForm(request.POST or None, initial=initial, prefix="sensitive") if sensitive else None
-    if request.method == "POST" and form.is_valid() and (offence_form is None or offence_form.is_valid()):
+    offence_form = (
+        OffenceTypesForm(request.POST or None, initial=initial, prefix="sensitive")
+        if sensitive
+        else None
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (offence_form is None or offence_form.is_valid())
+    ):
         data = dict(form.cleaned_data)
         if offence_form is not None:
             data["offence_types"] = offence_form.cleaned_data["offence_types"]
@@ -217,7 +282,11 @@ def preferences_edit(request, person_pk):
         else:
             messages.success(request, "Job preferences saved.")
             return redirect("employers:person_jobs", person_pk=person.pk)
-    return render(request, "employers/preferences_form.html", {"form": form, "offence_form": offence_form, "person": person})
+    return render(
+        request,
+        "employers/preferences_form.html",
+        {"form": form, "offence_form": offence_form, "person": person},
+    )
 
 
 @login_required
@@ -246,14 +315,23 @@ def application_create(request, person_pk, vacancy_pk):
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.application_create(user=request.user, person=person, vacancy=vacancy,
-                                        status=form.cleaned_data["status"], interview_at=_interview_at(form.cleaned_data))
+            services.application_create(
+                user=request.user,
+                person=person,
+                vacancy=vacancy,
+                status=form.cleaned_data["status"],
+                interview_at=_interview_at(form.cleaned_data),
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"Application for {vacancy.title} recorded.")
             return redirect("employers:person_jobs", person_pk=person.pk)
-    return render(request, "employers/application_form.html", {"form": form, "person": person, "vacancy": vacancy})
+    return render(
+        request,
+        "employers/application_form.html",
+        {"form": form, "person": person, "vacancy": vacancy},
+    )
 
 
 @login_required
@@ -262,21 +340,37 @@ def application_edit(request, pk):
     _staff_only(request.user)
     application = selectors.get_application(user=request.user, pk=pk)
     local = timezone.localtime(application.interview_at) if application.interview_at else None
-    form = ApplicationUpdateForm(request.POST or None, initial={
-        "version": application.version, "status": application.status, "outcome": application.outcome,
-        "interview_on": local.date() if local else None, "interview_time": local.time().strftime("%H:%M") if local else ""})
+    form = ApplicationUpdateForm(
+        request.POST or None,
+        initial={
+            "version": application.version,
+            "status": application.status,
+            "outcome": application.outcome,
+            "interview_on": local.date() if local else None,
+            "interview_time": local.time().strftime("%H:%M") if local else "",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.application_update(user=request.user, application=application, version=data["version"],
-                                        status=data["status"], interview_at=_interview_at(data), outcome=data["outcome"])
+            services.application_update(
+                user=request.user,
+                application=application,
+                version=data["version"],
+                status=data["status"],
+                interview_at=_interview_at(data),
+                outcome=data["outcome"],
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, "Application updated.")
             return redirect("employers:person_jobs", person_pk=application.person_id)
-    return render(request, "employers/application_edit.html", {"form": form, "application": application,
-                                                               "person": application.person})
+    return render(
+        request,
+        "employers/application_edit.html",
+        {"form": form, "application": application, "person": application.person},
+    )
 
 
 @login_required
@@ -286,15 +380,24 @@ def spell_create(request, person_pk):
     person = policy.get_person(request.user, person_pk)
     form = SpellForm(request.POST or None, initial={"start_date": policy.today()})
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "employer"}
+        data = {
+            k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "employer"
+        }
         try:
             spell = services.employment_spell_create(user=request.user, person=person, **data)
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, f"Job start recorded. Retention checks are scheduled from {spell.start_date:%-d %B %Y}.")
+            messages.success(
+                request,
+                f"Job start recorded. Retention checks are scheduled from {spell.start_date:%-d %B %Y}.",
+            )
             return redirect("employers:spell_detail", pk=spell.pk)
-    return render(request, "employers/spell_form.html", {"form": form, "person": person, "title": "Record a job start"})
+    return render(
+        request,
+        "employers/spell_form.html",
+        {"form": form, "person": person, "title": "Record a job start"},
+    )
 
 
 @login_required
@@ -302,8 +405,11 @@ def spell_detail(request, pk):
     _staff_only(request.user)
     spell = selectors.get_spell(user=request.user, pk=pk)
     access_event_record(user=request.user, action=Action.VIEW, person=spell.person, obj=spell)
-    return render(request, "employers/spell_detail.html", {"spell": spell, "person": spell.person,
-                                                           "checks": selectors.checks_for_spell(spell=spell)})
+    return render(
+        request,
+        "employers/spell_detail.html",
+        {"spell": spell, "person": spell.person, "checks": selectors.checks_for_spell(spell=spell)},
+    )
 
 
 @login_required
@@ -311,29 +417,51 @@ def spell_detail(request, pk):
 def spell_edit(request, pk):
     _staff_only(request.user)
     spell = selectors.get_spell(user=request.user, pk=pk)
-    initial = {name: getattr(spell, name) for name in SpellEditForm.base_fields if hasattr(spell, name)}
+    initial = {
+        name: getattr(spell, name) for name in SpellEditForm.base_fields if hasattr(spell, name)
+    }
     initial["employer"] = spell.employer_id
     form = SpellEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        done = save_with(request, form, services.employment_spell_update, "Job start saved.",
-                         reverse("employers:spell_detail", args=[spell.pk]), spell=spell, **form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            services.employment_spell_update,
+            "Job start saved.",
+            reverse("employers:spell_detail", args=[spell.pk]),
+            spell=spell,
+            **form.cleaned_data,
+        )
         if done:
             return done
-    return render(request, "employers/spell_form.html", {"form": form, "person": spell.person, "spell": spell,
-                                                         "title": "Change job start"})
+    return render(
+        request,
+        "employers/spell_form.html",
+        {"form": form, "person": spell.person, "spell": spell, "title": "Change job start"},
+    )
 
 
 # --- retention checks -------------------------------------------------------------------------
+
 
 @login_required
 def checks_due(request):
     _staff_only(request.user)
     mine = request.GET.get("mine") == "1"
-    checks = Segments(selectors.checks_due_parts(user=request.user, mine=mine), cap=CHECKS_COUNT_CAP)
+    checks = Segments(
+        selectors.checks_due_parts(user=request.user, mine=mine), cap=CHECKS_COUNT_CAP
+    )
     page = narrow_page(checks, request.GET.get("page"), PAGE_SIZE)
-    access_event_record(user=request.user, action=Action.VIEW, detail={"page": "checks_due", "shown": len(page.object_list)})
-    return render(request, "employers/checks_due.html", {"page": page, "mine": mine, "today": policy.today(),
-                                                         "capped": checks.capped})
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        detail={"page": "checks_due", "shown": len(page.object_list)},
+    )
+    return render(
+        request,
+        "employers/checks_due.html",
+        {"page": page, "mine": mine, "today": policy.today(), "capped": checks.capped},
+    )
 
 
 @login_required
@@ -350,8 +478,11 @@ def check_record(request, pk):
         else:
             messages.success(request, f"{check.milestone_weeks}-week check recorded.")
             return redirect("employers:checks_due")
-    return render(request, "employers/check_form.html", {"form": form, "check": check, "spell": check.spell,
-                                                         "person": check.spell.person})
+    return render(
+        request,
+        "employers/check_form.html",
+        {"form": form, "check": check, "spell": check.spell, "person": check.spell.person},
+    )
 
 
 @login_required

@@ -26,8 +26,19 @@ class ProvisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Provision
-        fields = ["id", "name", "agency", "agency_name", "agency_kind", "setting", "funding", "description",
-                  "eligibility", "response_working_days", "active"]
+        fields = [
+            "id",
+            "name",
+            "agency",
+            "agency_name",
+            "agency_kind",
+            "setting",
+            "funding",
+            "description",
+            "eligibility",
+            "response_working_days",
+            "active",
+        ]
 
 
 class ProvisionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -51,15 +62,38 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Referral
-        fields = ["id", "person", "case", "from_agency", "from_user", "to_agency", "provision", "need", "reason",
-                  "share_categories", "consent", "status", "sent_at", "respond_by", "overdue", "overdue_flagged_at",
-                  "answered_at", "decline_reason", "withdraw_reason", "outcome_text", "version", "created_at"]
+        fields = [
+            "id",
+            "person",
+            "case",
+            "from_agency",
+            "from_user",
+            "to_agency",
+            "provision",
+            "need",
+            "reason",
+            "share_categories",
+            "consent",
+            "status",
+            "sent_at",
+            "respond_by",
+            "overdue",
+            "overdue_flagged_at",
+            "answered_at",
+            "decline_reason",
+            "withdraw_reason",
+            "outcome_text",
+            "version",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 class ReferralCreatedSerializer(ReferralSerializer):
     possible_duplicate = serializers.BooleanField(
-        read_only=True, help_text="The same provision is already open for the person (sent, accepted or started)")
+        read_only=True,
+        help_text="The same provision is already open for the person (sent, accepted or started)",
+    )
 
     class Meta(ReferralSerializer.Meta):
         fields = [*ReferralSerializer.Meta.fields, "possible_duplicate"]
@@ -68,16 +102,23 @@ class ReferralCreatedSerializer(ReferralSerializer):
 
 class ReferralCreateSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
-    provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.filter(active=True), required=False,
-                                                   allow_null=True)
+    provision = serializers.PrimaryKeyRelatedField(
+        queryset=Provision.objects.filter(active=True), required=False, allow_null=True
+    )
     to_agency = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.filter(is_active=True).exclude(kind=AgencyKind.COMMISSIONER), required=False,
-        allow_null=True, help_text="Needed only when no provision is given")
+        queryset=Agency.objects.filter(is_active=True).exclude(kind=AgencyKind.COMMISSIONER),
+        required=False,
+        allow_null=True,
+        help_text="Needed only when no provision is given",
+    )
     need = serializers.ChoiceField(choices=Need.choices)
     reason = serializers.CharField(max_length=4000)
-    share_categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices),
-                                             required=False, default=list)
-    send = serializers.BooleanField(default=True, help_text="false keeps a draft (send it later with /send/)")
+    share_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices), required=False, default=list
+    )
+    send = serializers.BooleanField(
+        default=True, help_text="false keeps a draft (send it later with /send/)"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,21 +133,32 @@ class ReferralCreateSerializer(serializers.Serializer):
 
 
 class ReferralVersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="The version you read; a stale one answers 409")
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one answers 409"
+    )
 
 
 class ReferralDeclineSerializer(ReferralVersionSerializer):
-    reason_code = serializers.ChoiceField(choices=DeclineReason.choices, default=DeclineReason.OTHER)
+    reason_code = serializers.ChoiceField(
+        choices=DeclineReason.choices, default=DeclineReason.OTHER
+    )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ReferralWithdrawSerializer(ReferralVersionSerializer):
-    reason_code = serializers.ChoiceField(choices=WithdrawReason.choices, default=WithdrawReason.OTHER)
+    reason_code = serializers.ChoiceField(
+        choices=WithdrawReason.choices, default=WithdrawReason.OTHER
+    )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReferralViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class ReferralViewSet(
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ReferralSerializer
 
     def get_queryset(self):
@@ -115,25 +167,45 @@ class ReferralViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
         if direction and direction not in selectors.DIRECTIONS:
             raise serializers.ValidationError({"direction": ["Use in or out."]})
         if status_ and status_ not in selectors.STATUS_FILTERS:
-            raise serializers.ValidationError({"status": [f"Use one of: {', '.join(sorted(selectors.STATUS_FILTERS))}."]})
-        return selectors.referral_list_for_user(user=self.request.user, direction=direction, status=status_)
+            raise serializers.ValidationError(
+                {"status": [f"Use one of: {', '.join(sorted(selectors.STATUS_FILTERS))}."]}
+            )
+        return selectors.referral_list_for_user(
+            user=self.request.user, direction=direction, status=status_
+        )
 
     def get_object(self):
         return selectors.get_referral(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(parameters=[
-        OpenApiParameter("direction", str, enum=["in", "out"], description="in: sent to your agency; out: made by it"),
-        OpenApiParameter("status", str, enum=sorted(selectors.STATUS_FILTERS))])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "direction",
+                str,
+                enum=["in", "out"],
+                description="in: sent to your agency; out: made by it",
+            ),
+            OpenApiParameter("status", str, enum=sorted(selectors.STATUS_FILTERS)),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        access_event_record(user=request.user, action=Action.VIEW,
-                            detail={"page": "api:referrals", "shown": len(response.data["results"])})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            detail={"page": "api:referrals", "shown": len(response.data["results"])},
+        )
         return response
 
     def retrieve(self, request, *args, **kwargs):
         referral = self.get_object()
-        access_event_record(user=request.user, action=Action.VIEW, person=referral.person, obj=referral,
-                            detail={"page": "api"})
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=referral.person,
+            obj=referral,
+            detail={"page": "api"},
+        )
         return Response(ReferralSerializer(referral).data)
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralCreatedSerializer})
@@ -144,8 +216,12 @@ class ReferralViewSet(StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
         send = data.pop("send")
         with transaction.atomic():
             referral = services.referral_create(user=request.user, **data)
-            duplicate = services.possible_duplicates(person=referral.person, provision=referral.provision,
-                                                     to_agency=referral.to_agency, exclude_pk=referral.pk).exists()
+            duplicate = services.possible_duplicates(
+                person=referral.person,
+                provision=referral.provision,
+                to_agency=referral.to_agency,
+                exclude_pk=referral.pk,
+            ).exists()
             if send:
                 referral = services.referral_send(user=request.user, referral=referral)
         body = dict(ReferralSerializer(referral).data, possible_duplicate=duplicate)

@@ -13,22 +13,38 @@ class ProvisionChoiceField(forms.ModelChoiceField):
 
 class ReferralForm(GovUKFormMixin, forms.Form):
     provision = ProvisionChoiceField(
-        queryset=Provision.objects.none(), required=False, label="Provision",
+        queryset=Provision.objects.none(),
+        required=False,
+        label="Provision",
         help_text="Choose what the person is referred to. Leave blank to refer to an agency instead.",
-        error_messages={"invalid_choice": "Select a provision from the list"})
+        error_messages={"invalid_choice": "Select a provision from the list"},
+    )
     to_agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(), required=False, label="Or refer to an agency",
+        queryset=Agency.objects.none(),
+        required=False,
+        label="Or refer to an agency",
         help_text="Only if the provision is not in the catalogue",
-        error_messages={"invalid_choice": "Select an agency from the list"})
-    need = forms.ChoiceField(choices=[("", "Select the need")] + Need.choices, label="Which need does it address?",
-                             error_messages={"required": "Select the need the referral addresses"})
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, label="Reason for the referral",
-                             help_text="What the person needs and why this provision. The receiving agency reads this.",
-                             error_messages={"required": "Enter the reason for the referral"})
+        error_messages={"invalid_choice": "Select an agency from the list"},
+    )
+    need = forms.ChoiceField(
+        choices=[("", "Select the need")] + Need.choices,
+        label="Which need does it address?",
+        error_messages={"required": "Select the need the referral addresses"},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        label="Reason for the referral",
+        help_text="What the person needs and why this provision. The receiving agency reads this.",
+        error_messages={"required": "Enter the reason for the referral"},
+    )
     share_categories = forms.MultipleChoiceField(
-        choices=DataCategory.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         label="What information will you share?",
-        help_text="Only what the person has consented to share with the receiving agency")
+        help_text="Only what the person has consented to share with the receiving agency",
+    )
 
     def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,7 +58,11 @@ class ReferralForm(GovUKFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("provision") and not data.get("to_agency") and "provision" not in self.errors:
+        if (
+            not data.get("provision")
+            and not data.get("to_agency")
+            and "provision" not in self.errors
+        ):
             self.add_error("provision", "Select a provision or an agency to refer to")
         return data
 
@@ -56,29 +76,58 @@ class VersionForm(forms.Form):
 
 
 class DeclineForm(GovUKFormMixin, forms.Form):
-    reason_code = forms.ChoiceField(choices=DeclineReason.choices, widget=forms.RadioSelect,
-                                    label="Why are you declining the referral?",
-                                    error_messages={"required": "Select why you are declining the referral"})
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False,
-                             label="More detail", help_text="Required if you chose Other. The referring agency sees this.")
+    reason_code = forms.ChoiceField(
+        choices=DeclineReason.choices,
+        widget=forms.RadioSelect,
+        label="Why are you declining the referral?",
+        error_messages={"required": "Select why you are declining the referral"},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        label="More detail",
+        help_text="Required if you chose Other. The referring agency sees this.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class WithdrawForm(GovUKFormMixin, forms.Form):
-    reason_code = forms.ChoiceField(choices=WithdrawReason.choices, widget=forms.RadioSelect,
-                                    label="Why are you withdrawing the referral?",
-                                    error_messages={"required": "Select why you are withdrawing the referral"})
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False,
-                             label="More detail", help_text="Required if you chose Other")
+    reason_code = forms.ChoiceField(
+        choices=WithdrawReason.choices,
+        widget=forms.RadioSelect,
+        label="Why are you withdrawing the referral?",
+        error_messages={"required": "Select why you are withdrawing the referral"},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        label="More detail",
+        help_text="Required if you chose Other",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class InboxFilterForm(GovUKFormMixin, forms.Form):
-    direction = forms.ChoiceField(choices=[("", "Incoming and outgoing"), ("in", "Incoming"), ("out", "Outgoing")],
-                                  required=False, label="Direction")
-    status = forms.ChoiceField(choices=[("", "Any status"), ("open", "Open (sent, accepted or started)"),
-                                        ("overdue", "Overdue")] + Status.choices, required=False, label="Status")
+    direction = forms.ChoiceField(
+        choices=[("", "Incoming and outgoing"), ("in", "Incoming"), ("out", "Outgoing")],
+        required=False,
+        label="Direction",
+    )
+    status = forms.ChoiceField(
+        choices=[
+            ("", "Any status"),
+            ("open", "Open (sent, accepted or started)"),
+            ("overdue", "Overdue"),
+        ]
+        + Status.choices,
+        required=False,
+        label="Status",
+    )
 
 
 class ProvisionFilterForm(GovUKFormMixin, forms.Form):
-    setting = forms.ChoiceField(choices=[("", "Any setting")] + Setting.choices, required=False, label="Setting")
+    setting = forms.ChoiceField(
+        choices=[("", "Any setting")] + Setting.choices, required=False, label="Setting"
+    )

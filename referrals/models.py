@@ -29,22 +29,32 @@ class Provision(models.Model):
     """Something an agency offers that others can refer people to. Not personal data."""
 
     name = models.CharField(max_length=200)
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="provisions",
-                               help_text="The agency that delivers it and answers referrals")
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="provisions",
+        help_text="The agency that delivers it and answers referrals",
+    )
     agency_kind = models.CharField("delivered by", max_length=20, choices=DeliveryKind.choices)
     setting = models.CharField(max_length=20, choices=Setting.choices)
     funding = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     eligibility = models.TextField("eligibility notes", blank=True)
     response_working_days = models.PositiveSmallIntegerField(
-        default=default_response_working_days, help_text="Working days the agency has to answer a referral")
+        default=default_response_working_days,
+        help_text="Working days the agency has to answer a referral",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["agency", "name"], name="provision_unique_name_per_agency"),
-            models.CheckConstraint(condition=Q(response_working_days__gte=1), name="provision_response_days_positive"),
+            models.UniqueConstraint(
+                fields=["agency", "name"], name="provision_unique_name_per_agency"
+            ),
+            models.CheckConstraint(
+                condition=Q(response_working_days__gte=1), name="provision_response_days_positive"
+            ),
         ]
 
     def __str__(self):
@@ -112,14 +122,18 @@ class ReferralQuerySet(models.QuerySet):
         # Two index-driven branches joined by UNION ALL inside IN, not an OR: the OR made PostgreSQL
         # test both rules on every referral of the agency and read the people table for each
         # (docs/performance.md).
-        return self.filter(pk__in=sent.order_by().values("pk").union(received.order_by().values("pk"), all=True))
+        return self.filter(
+            pk__in=sent.order_by().values("pk").union(received.order_by().values("pk"), all=True)
+        )
 
     def sent_by(self, user):
         """The acting agency's own referrals (drafts too) for people it may still see."""
         acting = policy.acting_of(user)
         if acting is None or acting.role not in policy.STAFF:
             return self.none()
-        return self.filter(from_agency_id=acting.agency_id, person_id__in=policy.visible_person_ids(user))
+        return self.filter(
+            from_agency_id=acting.agency_id, person_id__in=policy.visible_person_ids(user)
+        )
 
     def received_by(self, user):
         """Referrals sent to the acting agency that a live employment-support consent covers."""
@@ -131,37 +145,62 @@ class ReferralQuerySet(models.QuerySet):
         today = policy.today()
         live_consent = ConsentRecord.objects.filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-            person_id=OuterRef("person_id"), recipient_agency_id=acting.agency_id, employment_support=True,
-            withdrawn_on__isnull=True, given_on__lte=today)
-        return (self.filter(policy.not_withheld(user), Exists(live_consent), to_agency_id=acting.agency_id)
-                .exclude(status=Status.DRAFT))
+            person_id=OuterRef("person_id"),
+            recipient_agency_id=acting.agency_id,
+            employment_support=True,
+            withdrawn_on__isnull=True,
+            given_on__lte=today,
+        )
+        return self.filter(
+            policy.not_withheld(user), Exists(live_consent), to_agency_id=acting.agency_id
+        ).exclude(status=Status.DRAFT)
 
 
 class Referral(models.Model):
-    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="referrals")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="referrals"
+    )
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="referrals")
     # db_index=False: the composite indexes below lead with the agency and serve these lookups too
-    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_sent",
-                                    db_index=False)
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made")
-    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="referrals_received",
-                                  db_index=False)
-    provision = models.ForeignKey(Provision, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
+    from_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="referrals_sent", db_index=False
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    to_agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+        db_index=False,
+    )
+    provision = models.ForeignKey(
+        Provision, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
     need = models.CharField("need addressed", max_length=40, choices=Need.choices)
     reason = models.TextField("reason for the referral")
     share_categories = models.JSONField("information to share", default=list, blank=True)
-    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="referrals", help_text="The consent relied on when it was sent")
+    consent = models.ForeignKey(
+        "consent.ConsentRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text="The consent relied on when it was sent",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)
     respond_by = models.DateField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
     withdraw_reason = models.CharField(max_length=30, choices=WithdrawReason.choices, blank=True)
-    outcome_text = models.TextField(blank=True, help_text="Details given when declining or withdrawing")
+    outcome_text = models.TextField(
+        blank=True, help_text="Details given when declining or withdrawing"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,21 +212,46 @@ class Referral(models.Model):
         indexes = [
             # the inbox's parts, each walked in its display order (referrals.selectors.inbox_segments)
             # (covering the person, whose consent and access each row is checked against)
-            models.Index(fields=["to_agency", "status", "respond_by"], include=["person"], name="referral_inbox"),
-            models.Index(fields=["from_agency", "status", "respond_by"], include=["person"], name="referral_outbox"),
-            models.Index(fields=["to_agency", "created_at", "id"], include=["person", "status"], name="referral_received"),
-            models.Index(fields=["from_agency", "created_at", "id"], include=["person", "status"], name="referral_made"),
+            models.Index(
+                fields=["to_agency", "status", "respond_by"],
+                include=["person"],
+                name="referral_inbox",
+            ),
+            models.Index(
+                fields=["from_agency", "status", "respond_by"],
+                include=["person"],
+                name="referral_outbox",
+            ),
+            models.Index(
+                fields=["to_agency", "created_at", "id"],
+                include=["person", "status"],
+                name="referral_received",
+            ),
+            models.Index(
+                fields=["from_agency", "created_at", "id"],
+                include=["person", "status"],
+                name="referral_made",
+            ),
             models.Index(fields=["person", "provision", "status"], name="referral_duplicates"),
             models.Index(fields=["status", "respond_by"], name="referral_sla"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(from_agency=models.F("to_agency")), name="referral_not_to_self"),
-            models.CheckConstraint(condition=Q(status__in=["draft", "withdrawn"]) | Q(sent_at__isnull=False, respond_by__isnull=False),
-                                   name="referral_sent_has_deadline"),
-            models.CheckConstraint(condition=~Q(status="declined") | ~Q(decline_reason=""),
-                                   name="referral_declined_needs_reason"),
-            models.CheckConstraint(condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""),
-                                   name="referral_withdrawn_needs_reason"),
+            models.CheckConstraint(
+                condition=~Q(from_agency=models.F("to_agency")), name="referral_not_to_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "withdrawn"])
+                | Q(sent_at__isnull=False, respond_by__isnull=False),
+                name="referral_sent_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="referral_declined_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""),
+                name="referral_withdrawn_needs_reason",
+            ),
         ]
 
     def __str__(self):
@@ -199,7 +263,11 @@ class Referral(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status == Status.SENT and self.respond_by is not None and self.respond_by < policy.today()
+        return (
+            self.status == Status.SENT
+            and self.respond_by is not None
+            and self.respond_by < policy.today()
+        )
 
     @property
     def title(self) -> str:
@@ -216,9 +284,15 @@ class ReferralEvent(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    system = models.CharField(max_length=40, blank=True, help_text="The job that made the change, if not a person")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    system = models.CharField(
+        max_length=40, blank=True, help_text="The job that made the change, if not a person"
+    )
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     reason_code = models.CharField(max_length=30, blank=True)
@@ -232,4 +306,8 @@ class ReferralEvent(models.Model):
 
     def reason_label(self) -> str:
         choices = DeclineReason if self.to_status == Status.DECLINED else WithdrawReason
-        return choices(self.reason_code).label if self.reason_code in choices.values else self.reason_code
+        return (
+            choices(self.reason_code).label
+            if self.reason_code in choices.values
+            else self.reason_code
+        )

@@ -9,5 +9,11 @@ def case_panels(*, user, case) -> list[dict]:
     referrals = list(referrals_for_case(user=user, case=case))
     acting = policy.acting_of(user)
     can_refer = case.is_open and acting is not None and acting.role in policy.STAFF
-    return [{"template": "referrals/includes/case_referrals.html", "case": case, "referrals": referrals,
-             "can_refer": can_refer}]
+    return [
+        {
+            "template": "referrals/includes/case_referrals.html",
+            "case": case,
+            "referrals": referrals,
+            "can_refer": can_refer,
+        }
+    ]

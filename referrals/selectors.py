@@ -14,10 +14,21 @@ STATUS_FILTERS = set(Status.values) | {"open", "overdue"}
 def get_referral(*, user, pk) -> Referral:
     """The referral if the acting agency may see it, else NotFound (same as missing)."""
     try:
-        return (Referral.objects.for_user(user)
-                .select_related("person", "case", "case__owning_agency", "from_agency", "to_agency", "provision",
-                                "from_user", "answered_by", "consent")
-                .get(pk=int(pk)))
+        return (
+            Referral.objects.for_user(user)
+            .select_related(
+                "person",
+                "case",
+                "case__owning_agency",
+                "from_agency",
+                "to_agency",
+                "provision",
+                "from_user",
+                "answered_by",
+                "consent",
+            )
+            .get(pk=int(pk))
+        )
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise NotFound("Referral not found") from None
 
@@ -36,10 +47,16 @@ def referral_list_for_user(*, user, direction: str = "", status: str = ""):
         qs = qs.filter(status=Status.SENT, respond_by__lt=policy.today())
     elif status in Status.values:
         qs = qs.filter(status=status)
-    waiting = Case(When(status=Status.SENT, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return (qs.select_related("person", "from_agency", "to_agency", "provision", "from_user")
-            .annotate(waiting=waiting, waiting_deadline=Case(When(status=Status.SENT, then=F("respond_by"))))
-            .order_by("waiting", F("waiting_deadline").asc(nulls_last=True), "-created_at", "-id"))
+    waiting = Case(
+        When(status=Status.SENT, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        qs.select_related("person", "from_agency", "to_agency", "provision", "from_user")
+        .annotate(
+            waiting=waiting, waiting_deadline=Case(When(status=Status.SENT, then=F("respond_by")))
+        )
+        .order_by("waiting", F("waiting_deadline").asc(nulls_last=True), "-created_at", "-id")
+    )
 
 
 # Each inbox count and each part of the list is counted up to this many (shown as "200+"): a
@@ -77,10 +94,16 @@ def inbox_segments(*, user, direction: str = "", status: str = "") -> list:
         branches.append(Referral.objects.received_by(user))
     if direction != "in":
         branches.append(Referral.objects.sent_by(user))
-    branches = [_status_filtered(qs, status).select_related("person", "from_agency", "to_agency", "provision",
-                                                            "from_user") for qs in branches]
+    branches = [
+        _status_filtered(qs, status).select_related(
+            "person", "from_agency", "to_agency", "provision", "from_user"
+        )
+        for qs in branches
+    ]
     waiting = [qs.filter(status=Status.SENT).order_by("respond_by", "id") for qs in branches]
-    others = Merged([qs.exclude(status=Status.SENT).order_by("-created_at", "-id") for qs in branches])
+    others = Merged(
+        [qs.exclude(status=Status.SENT).order_by("-created_at", "-id") for qs in branches]
+    )
     return [*waiting, others]
 
 
@@ -99,8 +122,12 @@ def inbox_counts(*, user) -> dict:
 
 
 def referrals_for_case(*, user, case):
-    return (Referral.objects.for_user(user).filter(case=case)
-            .select_related("from_agency", "to_agency", "provision", "from_user").order_by("-created_at", "-id"))
+    return (
+        Referral.objects.for_user(user)
+        .filter(case=case)
+        .select_related("from_agency", "to_agency", "provision", "from_user")
+        .order_by("-created_at", "-id")
+    )
 
 
 def provision_list(*, active_only: bool = True):

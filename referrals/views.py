@@ -28,9 +28,13 @@ from referrals.models import Status
 
 PAGE_SIZE = 25
 FORM_ACTIONS = {"decline": DeclineForm, "withdraw": WithdrawForm}
-DONE = {"accept": "Referral accepted. You can now see the person's record.", "decline": "Referral declined.",
-        "start": "Referral marked as started.", "complete": "Referral marked as completed.",
-        "withdraw": "Referral withdrawn."}
+DONE = {
+    "accept": "Referral accepted. You can now see the person's record.",
+    "decline": "Referral declined.",
+    "start": "Referral marked as started.",
+    "complete": "Referral marked as completed.",
+    "withdraw": "Referral withdrawn.",
+}
 
 
 def _staff_only(user):
@@ -47,7 +51,7 @@ def _referral(request, pk):
 
 
 def _deadline(referral, today) -> str:
-    """"3 working days left", "due today" or "2 working days late" for a referral waiting for an answer."""
+    """ "3 working days left", "due today" or "2 working days late" for a referral waiting for an answer."""
     if referral.status != Status.SENT or referral.respond_by is None:
         return ""
     days = services.working_days_between(today, referral.respond_by)
@@ -73,34 +77,64 @@ def inbox(request):
     direction, status = filters.get("direction", ""), filters.get("status", "")
     counts = selectors.inbox_counts(user=request.user)
     # the first part (incoming, waiting) is the "to answer" count when no status filter narrows it
-    known = {0: counts["to_answer"]} if direction in ("", "in") and status in ("", Status.SENT) else None
-    referrals = Segments(selectors.inbox_segments(user=request.user, direction=direction, status=status),
-                         cap=selectors.INBOX_COUNT_CAP, known=known)
+    known = (
+        {0: counts["to_answer"]}
+        if direction in ("", "in") and status in ("", Status.SENT)
+        else None
+    )
+    referrals = Segments(
+        selectors.inbox_segments(user=request.user, direction=direction, status=status),
+        cap=selectors.INBOX_COUNT_CAP,
+        known=known,
+    )
     page = narrow_page(referrals, request.GET.get("page"), PAGE_SIZE)
     today = policy.today()
     agency_id = request.user.acting.agency_id
     for referral in page.object_list:
         referral.incoming = referral.to_agency_id == agency_id
         referral.deadline = _deadline(referral, today)
-    access_event_record(user=request.user, action=Action.VIEW,
-                        detail={"page": "referrals_inbox", "filters": {k: v for k, v in filters.items() if v},
-                                "shown": len(page.object_list)})
-    return render(request, "referrals/referral_inbox.html", {
-        "form": form, "page": page, "counts": counts, "shown": {k: selectors.shown(v) for k, v in counts.items()},
-        "capped": referrals.capped,
-        "querystring": querystring_without(request, "page")})
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        detail={
+            "page": "referrals_inbox",
+            "filters": {k: v for k, v in filters.items() if v},
+            "shown": len(page.object_list),
+        },
+    )
+    return render(
+        request,
+        "referrals/referral_inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "shown": {k: selectors.shown(v) for k, v in counts.items()},
+            "capped": referrals.capped,
+            "querystring": querystring_without(request, "page"),
+        },
+    )
 
 
 def _detail(request, referral, *, error="", status=200):
     access_event_record(user=request.user, action=Action.VIEW, person=referral.person, obj=referral)
-    return render(request, "referrals/referral_detail.html", {
-        "referral": referral, "person": referral.person, "error": error,
-        "events": referral.events.select_related("user", "agency"),
-        "actions": services.available_actions(user=request.user, referral=referral),
-        "is_sender": referral.from_agency_id == request.user.acting.agency_id,
-        "can_see_person": policy.scope_people(Person.objects.filter(pk=referral.person_id), request.user).exists(),
-        "deadline": _deadline(referral, policy.today()),
-    }, status=status)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "person": referral.person,
+            "error": error,
+            "events": referral.events.select_related("user", "agency"),
+            "actions": services.available_actions(user=request.user, referral=referral),
+            "is_sender": referral.from_agency_id == request.user.acting.agency_id,
+            "can_see_person": policy.scope_people(
+                Person.objects.filter(pk=referral.person_id), request.user
+            ).exists(),
+            "deadline": _deadline(referral, policy.today()),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -113,8 +147,14 @@ def referral_detail(request, pk):
 def referral_create(request, case_pk):
     _staff_only(request.user)
     case = get_case(user=request.user, pk=case_pk)
-    form = ReferralForm(request.POST or None, agency=request.user.acting.agency,
-                        initial={"need": request.GET.get("need", ""), "share_categories": ["identity", "employment"]})
+    form = ReferralForm(
+        request.POST or None,
+        agency=request.user.acting.agency,
+        initial={
+            "need": request.GET.get("need", ""),
+            "share_categories": ["identity", "employment"],
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_create(user=request.user, case=case, **_form_data(form))
@@ -122,8 +162,11 @@ def referral_create(request, case_pk):
             apply_error(form, exc)
         else:
             return redirect("referrals:check", pk=referral.pk)
-    return render(request, "referrals/referral_form.html", {"form": form, "case": case, "person": case.person,
-                                                            "title": "Make a referral"})
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {"form": form, "case": case, "person": case.person, "title": "Make a referral"},
+    )
 
 
 @login_required
@@ -135,20 +178,40 @@ def referral_edit(request, pk):
     if referral.status != Status.DRAFT:
         messages.info(request, "This referral has been sent, so it can no longer be changed.")
         return redirect("referrals:detail", pk=referral.pk)
-    initial = {"provision": referral.provision_id, "to_agency": None if referral.provision_id else referral.to_agency_id,
-               "need": referral.need, "reason": referral.reason, "share_categories": referral.share_categories,
-               "version": referral.version}
-    form = ReferralEditForm(request.POST or None, agency=request.user.acting.agency, initial=initial)
+    initial = {
+        "provision": referral.provision_id,
+        "to_agency": None if referral.provision_id else referral.to_agency_id,
+        "need": referral.need,
+        "reason": referral.reason,
+        "share_categories": referral.share_categories,
+        "version": referral.version,
+    }
+    form = ReferralEditForm(
+        request.POST or None, agency=request.user.acting.agency, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_update(user=request.user, referral=referral, version=form.cleaned_data["version"],
-                                     **_form_data(form))
+            services.referral_update(
+                user=request.user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                **_form_data(form),
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             return redirect("referrals:check", pk=referral.pk)
-    return render(request, "referrals/referral_form.html", {"form": form, "case": referral.case, "person": referral.person,
-                                                            "referral": referral, "title": "Change the referral"})
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {
+            "form": form,
+            "case": referral.case,
+            "person": referral.person,
+            "referral": referral,
+            "title": "Change the referral",
+        },
+    )
 
 
 @login_required
@@ -171,18 +234,35 @@ def referral_check(request, pk):
                 apply_error(form, exc)
             error = exc.message
         else:
-            messages.success(request, f"Referral sent to {referral.to_agency.name}. They have been told by email.")
+            messages.success(
+                request,
+                f"Referral sent to {referral.to_agency.name}. They have been told by email.",
+            )
             return redirect("referrals:detail", pk=referral.pk)
         referral = _referral(request, pk)
     problem = services.consent_problem(referral)
-    return render(request, "referrals/referral_check.html", {
-        "referral": referral, "case": referral.case, "person": referral.person, "error": error,
-        "consent_problem": problem,
-        "duplicates": services.possible_duplicates(person=referral.person, provision=referral.provision,
-                                                   to_agency=referral.to_agency, exclude_pk=referral.pk),
-        "respond_days": (referral.provision.response_working_days if referral.provision_id
-                         else settings.REFERRAL_RESPONSE_WORKING_DAYS),
-    })
+    return render(
+        request,
+        "referrals/referral_check.html",
+        {
+            "referral": referral,
+            "case": referral.case,
+            "person": referral.person,
+            "error": error,
+            "consent_problem": problem,
+            "duplicates": services.possible_duplicates(
+                person=referral.person,
+                provision=referral.provision,
+                to_agency=referral.to_agency,
+                exclude_pk=referral.pk,
+            ),
+            "respond_days": (
+                referral.provision.response_working_days
+                if referral.provision_id
+                else settings.REFERRAL_RESPONSE_WORKING_DAYS
+            ),
+        },
+    )
 
 
 @login_required
@@ -197,10 +277,15 @@ def referral_action(request, pk, action):
         if form_class is None:
             return redirect("referrals:detail", pk=referral.pk)
         if action not in services.available_actions(user=request.user, referral=referral):
-            return _detail(request, referral, error=f"This referral {services.STATUS_WORDS[referral.status]}: "
-                                                    "you cannot do this now.")
-    form = (form_class or VersionForm)(request.POST if request.method == "POST" else None,
-                                       initial={"version": referral.version})
+            return _detail(
+                request,
+                referral,
+                error=f"This referral {services.STATUS_WORDS[referral.status]}: "
+                "you cannot do this now.",
+            )
+    form = (form_class or VersionForm)(
+        request.POST if request.method == "POST" else None, initial={"version": referral.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.TRANSITIONS[action](user=request.user, referral=referral, **form.cleaned_data)
@@ -208,15 +293,20 @@ def referral_action(request, pk, action):
             if exc.status_code in (403, 404):
                 apply_error(form, exc)  # raises: 403 / 404 pages
             if form_class is None or isinstance(exc, Conflict):
-                return _detail(request, _referral(request, pk), error=exc.message, status=exc.status_code)
+                return _detail(
+                    request, _referral(request, pk), error=exc.message, status=exc.status_code
+                )
             apply_error(form, exc)
         else:
             messages.success(request, DONE[action])
             return redirect("referrals:detail", pk=referral.pk)
     elif request.method == "POST" and form_class is None:
         return redirect("referrals:detail", pk=referral.pk)
-    return render(request, f"referrals/referral_{action}.html", {"form": form, "referral": referral,
-                                                                 "person": referral.person})
+    return render(
+        request,
+        f"referrals/referral_{action}.html",
+        {"form": form, "referral": referral, "person": referral.person},
+    )
 
 
 @login_required
@@ -226,4 +316,6 @@ def provision_list(request):
     provisions = selectors.provision_list()
     if form.is_valid() and form.cleaned_data.get("setting"):
         provisions = provisions.filter(setting=form.cleaned_data["setting"])
-    return render(request, "referrals/provision_list.html", {"form": form, "provisions": provisions})
+    return render(
+        request, "referrals/provision_list.html", {"form": form, "provisions": provisions}
+    )

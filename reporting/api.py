@@ -10,7 +10,9 @@ from reporting.models import Report, ReportKind, ReportScope
 from reporting.periods import parse_month
 
 
-@extend_schema_field({"type": "string", "pattern": r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", "example": "2026-01"})
+@extend_schema_field(
+    {"type": "string", "pattern": r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", "example": "2026-01"}
+)
 class MonthField(serializers.Field):
     """A month as "YYYY-MM"."""
 
@@ -26,15 +28,33 @@ class MonthField(serializers.Field):
 
 class ReportSerializer(serializers.ModelSerializer):
     month = MonthField()
-    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null for a region report
-    region = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null for an agency report
+    agency = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )  # null for a region report
+    region = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )  # null for an agency report
     pdf_url = serializers.SerializerMethodField()
     csv_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
-        fields = ["id", "kind", "month", "scope", "agency", "region", "status", "progress", "error", "created_at",
-                  "finished_at", "data_as_at", "pdf_url", "csv_url"]
+        fields = [
+            "id",
+            "kind",
+            "month",
+            "scope",
+            "agency",
+            "region",
+            "status",
+            "progress",
+            "error",
+            "created_at",
+            "finished_at",
+            "data_as_at",
+            "pdf_url",
+            "csv_url",
+        ]
         read_only_fields = fields
 
     def _url(self, report, fmt):
@@ -61,7 +81,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Monthly outcome reports of the acting manager's agency (a commissioner: their region)."""
 
     serializer_class = ReportSerializer
-    queryset = Report.objects.none()  # for the schema only (typed {id}); get_queryset scopes every request
+    queryset = (
+        Report.objects.none()
+    )  # for the schema only (typed {id}); get_queryset scopes every request
 
     def get_queryset(self):
         return selectors.reports_for_user(user=self.request.user)
@@ -69,20 +91,28 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_object(self):
         return selectors.get_report(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(request=ReportRequestSerializer, responses={201: ReportSerializer, 200: ReportSerializer})
+    @extend_schema(
+        request=ReportRequestSerializer, responses={201: ReportSerializer, 200: ReportSerializer}
+    )
     def create(self, request, *args, **kwargs):
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report, queued = services.report_request(user=request.user, **serializer.validated_data)
         report.refresh_from_db()
-        return Response(ReportSerializer(report, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED if queued else status.HTTP_200_OK)
+        return Response(
+            ReportSerializer(report, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if queued else status.HTTP_200_OK,
+        )
 
     def _download(self, request, file_format):
         report = self.get_object()
         stored = services.report_download(user=request.user, report=report, file_format=file_format)
-        return FileResponse(stored.open("rb"), as_attachment=True, filename=report.filename(file_format),
-                            content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8")
+        return FileResponse(
+            stored.open("rb"),
+            as_attachment=True,
+            filename=report.filename(file_format),
+            content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
+        )
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -15,8 +15,13 @@ def month_choices(today=None):
 
 
 class ReportRequestForm(GovUKFormMixin, forms.Form):
-    month = forms.ChoiceField(label="Month", error_messages={"required": "Select a month",
-                                                            "invalid_choice": "Select a month from the list"})
+    month = forms.ChoiceField(
+        label="Month",
+        error_messages={
+            "required": "Select a month",
+            "invalid_choice": "Select a month from the list",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,11 +34,18 @@ class ReportRequestForm(GovUKFormMixin, forms.Form):
 
 class ReoffendingCheckForm(GovUKFormMixin, forms.Form):
     reoffended = forms.TypedChoiceField(
-        label="Did the person re-offend in this window?", widget=forms.RadioSelect,
-        choices=[("no", "No, not re-offended"), ("yes", "Yes, re-offended")], coerce=lambda v: v == "yes",
-        error_messages={"required": "Select whether the person re-offended"})
+        label="Did the person re-offend in this window?",
+        widget=forms.RadioSelect,
+        choices=[("no", "No, not re-offended"), ("yes", "Yes, re-offended")],
+        coerce=lambda v: v == "yes",
+        error_messages={"required": "Select whether the person re-offended"},
+    )
 
 
 class EmploymentCheckForm(GovUKFormMixin, forms.Form):
-    in_work = forms.ChoiceField(label="Is the person in work?", widget=forms.RadioSelect, choices=InWork.choices,
-                                error_messages={"required": "Select whether the person is in work"})
+    in_work = forms.ChoiceField(
+        label="Is the person in work?",
+        widget=forms.RadioSelect,
+        choices=InWork.choices,
+        error_messages={"required": "Select whether the person is in work"},
+    )

@@ -59,65 +59,200 @@ class Measure:
     definition: str
 
 
-GROUPS = {"funnel": "Funnel", "key": "Key outcomes", "jobcentre": "Jobcentre", "work": "Work and data"}
+GROUPS = {
+    "funnel": "Funnel",
+    "key": "Key outcomes",
+    "jobcentre": "Jobcentre",
+    "work": "Work and data",
+}
 
 MEASURES = [
-    Measure("referrals_received", "funnel", "Referrals received", "count",
-            "Referrals sent to the agency (region: to its agencies) in the month, by the kind of agency that sent them."),
+    Measure(
+        "referrals_received",
+        "funnel",
+        "Referrals received",
+        "count",
+        "Referrals sent to the agency (region: to its agencies) in the month, by the kind of agency that sent them.",
+    ),
     Measure("starts", "funnel", "Starts", "count", "Cases whose support started in the month."),
     Measure("interviews", "funnel", "Interviews", "count", "Job interviews dated in the month."),
-    Measure("job_offers", "funnel", "Job offers", "count", "Applications that reached 'offered' in the month."),
-    Measure("job_starts", "funnel", "Job starts", "count", "Employment spells starting in the month."),
-    Measure("interview_to_job_rate", "funnel", "Interview-to-job conversion", "rate",
-            "Job starts in the month divided by interviews in the month."),
-    Measure("median_weeks_to_first_job", "funnel", "Median weeks to first job", "median",
-            "For people whose first job started in the month: median weeks from the start of support to it "
-            "(numerator: the number of people)."),
-    Measure("enduring_jobs_year_to_date", "funnel", "Enduring jobs, year to date", "count",
-            "People reaching 12 weeks' continuous employment since 1 April (first achievement)."),
-    Measure("enduring_jobs_target_year_to_date", "funnel", "Enduring jobs target, year to date", "target",
-            "The annual target (ENDURING_JOBS_ANNUAL_TARGET) pro-rated to the months of the financial year so far."),
-    Measure("no_job_6m_after_planned_end", "key", "No job by 6 months after planned end", "rate",
-            "People whose planned end + 6 months falls in the month and who had no job starting between the start "
-            "of support and that day (lower is better). A job counts when a spell is recorded or the +6-month check "
-            "says in work; with neither, the outcome is unknown."),
-    Measure("continuous_employment_4w", "key", "Continuously employed 4 weeks", "rate",
-            "People whose employment run reaches 28 days in the month, of those whose run would have reached it "
-            "in the month (people, not jobs; first achievement counts)."),
-    Measure("continuous_employment_8w", "key", "Continuously employed 8 weeks", "rate", "As above, 56 days."),
-    Measure("continuous_employment_12w", "key", "Continuously employed 12 weeks", "rate", "As above, 84 days."),
-    Measure("employer_feedback_service", "key", "Employer feedback on the service", "mean",
-            "Mean rating (1 to 5) of employers' feedback on the service given in the month; numerator: responses."),
-    Measure("employer_feedback_employee", "key", "Employer feedback on the people placed", "mean",
-            "Mean rating (1 to 5) of employers' feedback on the person placed; numerator: responses."),
-    Measure("offender_manager_feedback", "key", "Offender manager feedback", "mean",
-            "Mean rating (1 to 5) of offender managers' feedback; numerator: responses."),
-    Measure("person_feedback", "key", "The person's own feedback", "mean",
-            "Mean rating (1 to 5) of the feedback of the people supported; numerator: responses."),
-    Measure("no_reoffending_during_support", "key", "Did not re-offend during support", "rate",
-            "People whose support ended in the month with a recorded re-offending check saying they did not "
-            "re-offend, of those with a recorded answer. Open or missing checks are unknown."),
-    Measure("no_reoffending_6m", "key", "Did not re-offend within 6 months", "rate",
-            "As above, for the window from the start of support to 6 months after its end (nested: a "
-            "re-offence in an earlier window counts)."),
-    Measure("no_reoffending_12m", "key", "Did not re-offend within a year", "rate",
-            "As above, to 12 months after the end of support."),
-    Measure("claim_closures", "jobcentre", "Benefit claims closed", "count",
-            "Benefit claims confirmed closed at reception in the month."),
-    Measure("claim_closure_median_days", "jobcentre", "Claim closure turnaround (median days)", "median",
-            "Median days from reception to the claim being confirmed closed; numerator: closures."),
-    Measure("freshstart_booked", "jobcentre", "Freshstart appointments booked", "count",
-            "Freshstart appointments dated in the month."),
-    Measure("freshstart_attended", "jobcentre", "Freshstart appointments attended", "rate",
-            "Appointments in the month recorded as attended, of those with attendance recorded."),
-    Measure("offender_markers_set", "jobcentre", "Offender markers set", "count",
-            "Offender markers set (with consent) in the month."),
-    Measure("retention_checks_overdue", "work", "Retention checks overdue", "count",
-            "Retention checks due on or before the last day of the month and not recorded by then."),
-    Measure("referrals_overdue", "work", "Referrals overdue", "count",
-            "Referrals sent and not answered by their respond-by date, as at the end of the month."),
-    Measure("data_completeness", "work", "Data completeness", "rate",
-            "Cases open in the month whose site, owner, employment, benefit and accommodation status are all recorded."),
+    Measure(
+        "job_offers",
+        "funnel",
+        "Job offers",
+        "count",
+        "Applications that reached 'offered' in the month.",
+    ),
+    Measure(
+        "job_starts", "funnel", "Job starts", "count", "Employment spells starting in the month."
+    ),
+    Measure(
+        "interview_to_job_rate",
+        "funnel",
+        "Interview-to-job conversion",
+        "rate",
+        "Job starts in the month divided by interviews in the month.",
+    ),
+    Measure(
+        "median_weeks_to_first_job",
+        "funnel",
+        "Median weeks to first job",
+        "median",
+        "For people whose first job started in the month: median weeks from the start of support to it "
+        "(numerator: the number of people).",
+    ),
+    Measure(
+        "enduring_jobs_year_to_date",
+        "funnel",
+        "Enduring jobs, year to date",
+        "count",
+        "People reaching 12 weeks' continuous employment since 1 April (first achievement).",
+    ),
+    Measure(
+        "enduring_jobs_target_year_to_date",
+        "funnel",
+        "Enduring jobs target, year to date",
+        "target",
+        "The annual target (ENDURING_JOBS_ANNUAL_TARGET) pro-rated to the months of the financial year so far.",
+    ),
+    Measure(
+        "no_job_6m_after_planned_end",
+        "key",
+        "No job by 6 months after planned end",
+        "rate",
+        "People whose planned end + 6 months falls in the month and who had no job starting between the start "
+        "of support and that day (lower is better). A job counts when a spell is recorded or the +6-month check "
+        "says in work; with neither, the outcome is unknown.",
+    ),
+    Measure(
+        "continuous_employment_4w",
+        "key",
+        "Continuously employed 4 weeks",
+        "rate",
+        "People whose employment run reaches 28 days in the month, of those whose run would have reached it "
+        "in the month (people, not jobs; first achievement counts).",
+    ),
+    Measure(
+        "continuous_employment_8w",
+        "key",
+        "Continuously employed 8 weeks",
+        "rate",
+        "As above, 56 days.",
+    ),
+    Measure(
+        "continuous_employment_12w",
+        "key",
+        "Continuously employed 12 weeks",
+        "rate",
+        "As above, 84 days.",
+    ),
+    Measure(
+        "employer_feedback_service",
+        "key",
+        "Employer feedback on the service",
+        "mean",
+        "Mean rating (1 to 5) of employers' feedback on the service given in the month; numerator: responses.",
+    ),
+    Measure(
+        "employer_feedback_employee",
+        "key",
+        "Employer feedback on the people placed",
+        "mean",
+        "Mean rating (1 to 5) of employers' feedback on the person placed; numerator: responses.",
+    ),
+    Measure(
+        "offender_manager_feedback",
+        "key",
+        "Offender manager feedback",
+        "mean",
+        "Mean rating (1 to 5) of offender managers' feedback; numerator: responses.",
+    ),
+    Measure(
+        "person_feedback",
+        "key",
+        "The person's own feedback",
+        "mean",
+        "Mean rating (1 to 5) of the feedback of the people supported; numerator: responses.",
+    ),
+    Measure(
+        "no_reoffending_during_support",
+        "key",
+        "Did not re-offend during support",
+        "rate",
+        "People whose support ended in the month with a recorded re-offending check saying they did not "
+        "re-offend, of those with a recorded answer. Open or missing checks are unknown.",
+    ),
+    Measure(
+        "no_reoffending_6m",
+        "key",
+        "Did not re-offend within 6 months",
+        "rate",
+        "As above, for the window from the start of support to 6 months after its end (nested: a "
+        "re-offence in an earlier window counts).",
+    ),
+    Measure(
+        "no_reoffending_12m",
+        "key",
+        "Did not re-offend within a year",
+        "rate",
+        "As above, to 12 months after the end of support.",
+    ),
+    Measure(
+        "claim_closures",
+        "jobcentre",
+        "Benefit claims closed",
+        "count",
+        "Benefit claims confirmed closed at reception in the month.",
+    ),
+    Measure(
+        "claim_closure_median_days",
+        "jobcentre",
+        "Claim closure turnaround (median days)",
+        "median",
+        "Median days from reception to the claim being confirmed closed; numerator: closures.",
+    ),
+    Measure(
+        "freshstart_booked",
+        "jobcentre",
+        "Freshstart appointments booked",
+        "count",
+        "Freshstart appointments dated in the month.",
+    ),
+    Measure(
+        "freshstart_attended",
+        "jobcentre",
+        "Freshstart appointments attended",
+        "rate",
+        "Appointments in the month recorded as attended, of those with attendance recorded.",
+    ),
+    Measure(
+        "offender_markers_set",
+        "jobcentre",
+        "Offender markers set",
+        "count",
+        "Offender markers set (with consent) in the month.",
+    ),
+    Measure(
+        "retention_checks_overdue",
+        "work",
+        "Retention checks overdue",
+        "count",
+        "Retention checks due on or before the last day of the month and not recorded by then.",
+    ),
+    Measure(
+        "referrals_overdue",
+        "work",
+        "Referrals overdue",
+        "count",
+        "Referrals sent and not answered by their respond-by date, as at the end of the month.",
+    ),
+    Measure(
+        "data_completeness",
+        "work",
+        "Data completeness",
+        "rate",
+        "Cases open in the month whose site, owner, employment, benefit and accommodation status are all recorded.",
+    ),
 ]
 BY_ID = {m.id: m for m in MEASURES}
 
@@ -137,7 +272,11 @@ class Row:
     COLUMNS = ("value", "numerator", "denominator", "not_yet_due", "unknown")
 
     def cells(self) -> list[str]:
-        return [self.measure, self.breakdown, *(format_cell(getattr(self, c)) for c in self.COLUMNS)]
+        return [
+            self.measure,
+            self.breakdown,
+            *(format_cell(getattr(self, c)) for c in self.COLUMNS),
+        ]
 
 
 def format_cell(value) -> str:
@@ -178,10 +317,17 @@ class Context:
 
     def due_in_month(self, prefix: str, months: int) -> dict:
         """`prefix` + `months` falls in the report month (exact with month-end clipping)."""
-        return {f"{prefix}__gte": add_months(self.month, -months), f"{prefix}__lt": add_months(self.next_month, -months)}
+        return {
+            f"{prefix}__gte": add_months(self.month, -months),
+            f"{prefix}__lt": add_months(self.next_month, -months),
+        }
 
     def breakdowns(self) -> list[str]:
-        return ["all", *(f"support_level:{lv}" for lv in SUPPORT_LEVELS), *(f"location:{loc}" for loc in self.locations)]
+        return [
+            "all",
+            *(f"support_level:{lv}" for lv in SUPPORT_LEVELS),
+            *(f"location:{loc}" for loc in self.locations),
+        ]
 
 
 def cases_for_scope(*, agency=None, region=None) -> QuerySet:
@@ -193,9 +339,18 @@ def cases_for_scope(*, agency=None, region=None) -> QuerySet:
 
 def context_for(*, month: datetime.date, agency=None, region=None) -> Context:
     cases = cases_for_scope(agency=agency, region=region)
-    agencies = Agency.objects.filter(pk=agency.pk) if agency is not None else Agency.objects.filter(region=region)
+    agencies = (
+        Agency.objects.filter(pk=agency.pk)
+        if agency is not None
+        else Agency.objects.filter(region=region)
+    )
     ctx = Context(month=month, cases=cases, agencies=agencies)
-    names = cases.filter(start_date__lt=ctx.next_month).values_list("site__name", flat=True).distinct().order_by()
+    names = (
+        cases.filter(start_date__lt=ctx.next_month)
+        .values_list("site__name", flat=True)
+        .distinct()
+        .order_by()
+    )
     ctx.locations = sorted({name or NOT_RECORDED for name in names})
     return ctx
 
@@ -227,8 +382,10 @@ def model_or_none(label: str):
 
 # --- Grouping -------------------------------------------------------------------------------
 
-def grouped(qs: QuerySet, ctx: Context, aggregates: dict, case_prefix: str = "", location: str | None = None
-            ) -> dict[str, dict]:
+
+def grouped(
+    qs: QuerySet, ctx: Context, aggregates: dict, case_prefix: str = "", location: str | None = None
+) -> dict[str, dict]:
     """The aggregates for every breakdown: three GROUP BY queries (all, support level, site).
 
     `location` names another site field (a prison establishment, a Jobcentre office) for records that
@@ -241,8 +398,11 @@ def grouped(qs: QuerySet, ctx: Context, aggregates: dict, case_prefix: str = "",
         levels = {r[level_key]: r for r in qs.order_by().values(level_key).annotate(**aggregates)}
         for level in SUPPORT_LEVELS:
             out[f"support_level:{level}"] = levels.get(level, empty)
-    sites = {r[site_key] or NOT_RECORDED: r for r in qs.order_by().values(site_key).annotate(**aggregates)}
-    for loc in (ctx.locations if location is None else sorted(sites)):
+    sites = {
+        r[site_key] or NOT_RECORDED: r
+        for r in qs.order_by().values(site_key).annotate(**aggregates)
+    }
+    for loc in ctx.locations if location is None else sorted(sites):
         out[f"location:{loc}"] = sites.get(loc, empty)
     return out
 
@@ -251,19 +411,40 @@ def _rate(numerator: int, denominator: int):
     return numerator / denominator if denominator else None
 
 
-def _rate_rows(measure: str, groups: dict, *, yes: str, known: str, due: str = "", later: int | None = None,
-               later_by: dict | None = None) -> list[Row]:
+def _rate_rows(
+    measure: str,
+    groups: dict,
+    *,
+    yes: str,
+    known: str,
+    due: str = "",
+    later: int | None = None,
+    later_by: dict | None = None,
+) -> list[Row]:
     rows = []
     for breakdown, g in groups.items():
         unknown = g[due] - g[known] if due else None
         not_yet = (later_by or {}).get(breakdown, 0) if later_by is not None else later
-        rows.append(Row(measure, breakdown, value=_rate(g[yes], g[known]), numerator=g[yes], denominator=g[known],
-                        not_yet_due=not_yet, unknown=unknown))
+        rows.append(
+            Row(
+                measure,
+                breakdown,
+                value=_rate(g[yes], g[known]),
+                numerator=g[yes],
+                denominator=g[known],
+                not_yet_due=not_yet,
+                unknown=unknown,
+            )
+        )
     return rows
 
 
-def _counts(qs: QuerySet, ctx: Context, case_prefix: str = "", location: str | None = None) -> dict[str, int]:
-    return {b: g["n"] for b, g in grouped(qs, ctx, {"n": Count("pk")}, case_prefix, location).items()}
+def _counts(
+    qs: QuerySet, ctx: Context, case_prefix: str = "", location: str | None = None
+) -> dict[str, int]:
+    return {
+        b: g["n"] for b, g in grouped(qs, ctx, {"n": Count("pk")}, case_prefix, location).items()
+    }
 
 
 def _count_rows(measure: str, counts: dict[str, int]) -> list[Row]:
@@ -271,6 +452,7 @@ def _count_rows(measure: str, counts: dict[str, int]) -> list[Row]:
 
 
 # --- Measures on cases and post-exit checks ---------------------------------------------------
+
 
 def starts(ctx: Context) -> list[Row]:
     counts = _counts(ctx.cases.filter(**ctx.in_month("start_date")), ctx)
@@ -285,17 +467,38 @@ def no_job_6m_after_planned_end(ctx: Context) -> list[Row]:
     if spell_model is not None:
         from employers.models import OUTCOME_KINDS
 
-        worked |= Q(Exists(spell_model.objects.filter(
-            person=OuterRef("person_id"), kind__in=OUTCOME_KINDS, start_date__gte=OuterRef("start_date"),
-            start_date__lte=AddMonths(OuterRef("planned_end_date"), 6))))
+        worked |= Q(
+            Exists(
+                spell_model.objects.filter(
+                    person=OuterRef("person_id"),
+                    kind__in=OUTCOME_KINDS,
+                    start_date__gte=OuterRef("start_date"),
+                    start_date__lte=AddMonths(OuterRef("planned_end_date"), 6),
+                )
+            )
+        )
     not_worked = Q(Exists(check.filter(in_work=InWork.NO))) & ~worked
     due = cases.filter(**ctx.due_in_month("planned_end_date", 6))
-    groups = grouped(due, ctx, {"due": Count("pk"), "worked": Count("pk", filter=worked),
-                                "no_job": Count("pk", filter=not_worked)})
+    groups = grouped(
+        due,
+        ctx,
+        {
+            "due": Count("pk"),
+            "worked": Count("pk", filter=worked),
+            "no_job": Count("pk", filter=not_worked),
+        },
+    )
     for g in groups.values():
         g["known"] = g["worked"] + g["no_job"]
     later = _counts(cases.filter(planned_end_date__gte=add_months(ctx.next_month, -6)), ctx)
-    return _rate_rows("no_job_6m_after_planned_end", groups, yes="no_job", known="known", due="due", later_by=later)
+    return _rate_rows(
+        "no_job_6m_after_planned_end",
+        groups,
+        yes="no_job",
+        known="known",
+        due="due",
+        later_by=later,
+    )
 
 
 REOFFENDING_MEASURES = {
@@ -313,31 +516,55 @@ def no_reoffending(ctx: Context) -> list[Row]:
     for position, window in enumerate(WINDOW_ORDER):
         months = WINDOW_MONTHS[window]
         checks = ReoffendingCheck.objects.filter(case=OuterRef("pk"), status="recorded")
-        yes = Q(Exists(checks.filter(window__in=WINDOW_ORDER[:position + 1], reoffended=True)))
+        yes = Q(Exists(checks.filter(window__in=WINDOW_ORDER[: position + 1], reoffended=True)))
         no = Q(Exists(checks.filter(window=window, reoffended=False))) & ~yes
         due = cases.filter(**ctx.due_in_month("end_date", months))
-        groups = grouped(due, ctx, {"due": Count("pk"), "yes": Count("pk", filter=yes), "no": Count("pk", filter=no)})
+        groups = grouped(
+            due,
+            ctx,
+            {"due": Count("pk"), "yes": Count("pk", filter=yes), "no": Count("pk", filter=no)},
+        )
         for g in groups.values():
             g["known"] = g["yes"] + g["no"]
-        later = _counts(cases.filter(Q(end_date__isnull=True) | Q(end_date__gte=add_months(ctx.next_month, -months))), ctx)
-        rows += _rate_rows(REOFFENDING_MEASURES[window], groups, yes="no", known="known", due="due", later_by=later)
+        later = _counts(
+            cases.filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=add_months(ctx.next_month, -months))
+            ),
+            ctx,
+        )
+        rows += _rate_rows(
+            REOFFENDING_MEASURES[window], groups, yes="no", known="known", due="due", later_by=later
+        )
     return rows
 
 
 def data_completeness(ctx: Context) -> list[Row]:
-    active = ctx.cases.filter(Q(end_date__isnull=True) | Q(end_date__gte=ctx.month), start_date__lt=ctx.next_month)
-    complete = Q(site__isnull=False, owner__isnull=False) & ~Q(person__employment_status=EmploymentStatus.UNKNOWN) \
-        & ~Q(person__benefit_status=BenefitStatus.UNKNOWN) & ~Q(person__accommodation_status=AccommodationStatus.UNKNOWN)
+    active = ctx.cases.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=ctx.month), start_date__lt=ctx.next_month
+    )
+    complete = (
+        Q(site__isnull=False, owner__isnull=False)
+        & ~Q(person__employment_status=EmploymentStatus.UNKNOWN)
+        & ~Q(person__benefit_status=BenefitStatus.UNKNOWN)
+        & ~Q(person__accommodation_status=AccommodationStatus.UNKNOWN)
+    )
     groups = grouped(active, ctx, {"active": Count("pk"), "complete": Count("pk", filter=complete)})
     return _rate_rows("data_completeness", groups, yes="complete", known="active")
 
 
 def enduring_jobs_target_year_to_date(ctx: Context) -> list[Row]:
     months = (ctx.month.year - ctx.fy_start.year) * 12 + ctx.month.month - ctx.fy_start.month + 1
-    return [Row("enduring_jobs_target_year_to_date", "all", value=round(settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12))]
+    return [
+        Row(
+            "enduring_jobs_target_year_to_date",
+            "all",
+            value=round(settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12),
+        )
+    ]
 
 
 # --- Measures on other apps' records (available once those apps record them) -----------------
+
 
 def _require(label: str, what: str):
     model = model_or_none(label)
@@ -354,7 +581,9 @@ def _median(values: list) -> float | None:
     return float(values[mid]) if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
-def _median_rows(measure: str, items: list[tuple[list[str], float]], breakdowns: list[str]) -> list[Row]:
+def _median_rows(
+    measure: str, items: list[tuple[list[str], float]], breakdowns: list[str]
+) -> list[Row]:
     """Median per breakdown of (breakdowns it belongs to, value) pairs, with the count in `numerator`."""
     buckets: dict[str, list] = {b: [] for b in breakdowns}
     for keys, value in items:
@@ -369,16 +598,25 @@ def _case_keys(level: str, site: str | None) -> list[str]:
 
 def referrals(ctx: Context) -> list[Row]:
     referral = _require("referrals.Referral", "referrals")
-    received = referral.objects.filter(to_agency__in=ctx.agencies, sent_at__isnull=False,
-                                       sent_at__date__gte=ctx.month, sent_at__date__lt=ctx.next_month)
+    received = referral.objects.filter(
+        to_agency__in=ctx.agencies,
+        sent_at__isnull=False,
+        sent_at__date__gte=ctx.month,
+        sent_at__date__lt=ctx.next_month,
+    )
     counts = _counts(received, ctx, case_prefix="case__")
     sources = received.order_by().values("from_agency__kind").annotate(n=Count("pk"))
     rows = _count_rows("referrals_received", counts)
-    rows += [Row("referrals_received", f"source:{r['from_agency__kind']}", value=r["n"])
-             for r in sorted(sources, key=lambda r: r["from_agency__kind"])]
+    rows += [
+        Row("referrals_received", f"source:{r['from_agency__kind']}", value=r["n"])
+        for r in sorted(sources, key=lambda r: r["from_agency__kind"])
+    ]
     overdue = referral.objects.filter(
         Q(answered_at__isnull=True) | Q(answered_at__date__gte=ctx.next_month),
-        to_agency__in=ctx.agencies, sent_at__date__lt=ctx.next_month, respond_by__lt=ctx.month_end)
+        to_agency__in=ctx.agencies,
+        sent_at__date__lt=ctx.next_month,
+        respond_by__lt=ctx.month_end,
+    )
     return rows + _count_rows("referrals_overdue", _counts(overdue, ctx, case_prefix="case__"))
 
 
@@ -388,19 +626,46 @@ def job_funnel(ctx: Context) -> list[Row]:
     from employers.models import OUTCOME_KINDS
 
     apps_qs = application.objects.filter(case__in=ctx.cases.values("pk"))
-    interviews = _counts(apps_qs.exclude(status="withdrawn").filter(
-        interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month), ctx, "case__")
+    interviews = _counts(
+        apps_qs.exclude(status="withdrawn").filter(
+            interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month
+        ),
+        ctx,
+        "case__",
+    )
     offers = _counts(apps_qs.filter(**ctx.in_month("offered_on")), ctx, "case__")
-    starts_qs = spell.objects.filter(case__in=ctx.cases.values("pk"), kind__in=OUTCOME_KINDS, **ctx.in_month("start_date"))
+    starts_qs = spell.objects.filter(
+        case__in=ctx.cases.values("pk"), kind__in=OUTCOME_KINDS, **ctx.in_month("start_date")
+    )
     job_starts = _counts(starts_qs, ctx, "case__")
-    rows = _count_rows("interviews", interviews) + _count_rows("job_offers", offers) + _count_rows("job_starts", job_starts)
-    rows += [Row("interview_to_job_rate", b, value=_rate(job_starts[b], interviews[b]), numerator=job_starts[b],
-                 denominator=interviews[b]) for b in interviews]
-    firsts = (ctx.cases.annotate(first_job=Min("employment_spells__start_date",
-                                               filter=Q(employment_spells__kind__in=OUTCOME_KINDS)))
-              .filter(first_job__gte=ctx.month, first_job__lt=ctx.next_month)
-              .values_list("support_level", "site__name", "start_date", "first_job"))
-    items = [(_case_keys(level, site), round((first - start).days / 7, 1)) for level, site, start, first in firsts]
+    rows = (
+        _count_rows("interviews", interviews)
+        + _count_rows("job_offers", offers)
+        + _count_rows("job_starts", job_starts)
+    )
+    rows += [
+        Row(
+            "interview_to_job_rate",
+            b,
+            value=_rate(job_starts[b], interviews[b]),
+            numerator=job_starts[b],
+            denominator=interviews[b],
+        )
+        for b in interviews
+    ]
+    firsts = (
+        ctx.cases.annotate(
+            first_job=Min(
+                "employment_spells__start_date", filter=Q(employment_spells__kind__in=OUTCOME_KINDS)
+            )
+        )
+        .filter(first_job__gte=ctx.month, first_job__lt=ctx.next_month)
+        .values_list("support_level", "site__name", "start_date", "first_job")
+    )
+    items = [
+        (_case_keys(level, site), round((first - start).days / 7, 1))
+        for level, site, start, first in firsts
+    ]
     return rows + _median_rows("median_weeks_to_first_job", items, ctx.breakdowns())
 
 
@@ -411,13 +676,20 @@ def continuous_employment(ctx: Context) -> list[Row]:
     from employers.models import RetentionCheck
 
     latest = {}  # person -> (level, site) of their latest case in scope
-    for person_id, level, site in (ctx.cases.filter(start_date__lt=ctx.next_month).order_by("start_date", "pk")
-                                   .values_list("person_id", "support_level", "site__name")):
+    for person_id, level, site in (
+        ctx.cases.filter(start_date__lt=ctx.next_month)
+        .order_by("start_date", "pk")
+        .values_list("person_id", "support_level", "site__name")
+    ):
         latest[person_id] = _case_keys(level, site)
     people = continuity_for_people(list(latest), on=ctx.month_end, weeks=(4, 8, 12))
-    unverified = set(RetentionCheck.objects.filter(
-        spell__person_id__in=list(latest), status="recorded", outcome__in=["unable_to_contact", "declined_to_say"],
-    ).values_list("spell__person_id", "milestone_weeks"))
+    unverified = set(
+        RetentionCheck.objects.filter(
+            spell__person_id__in=list(latest),
+            status="recorded",
+            outcome__in=["unable_to_contact", "declined_to_say"],
+        ).values_list("spell__person_id", "milestone_weeks")
+    )
     rows = []
     for weeks in (4, 8, 12):
         tally = {b: {"yes": 0, "known": 0, "later": 0, "unknown": 0} for b in ctx.breakdowns()}
@@ -427,7 +699,9 @@ def continuous_employment(ctx: Context) -> list[Row]:
             if reached is not None and reached < ctx.month:
                 continue  # first achievement counted in an earlier month
             due = any(ctx.month <= run.start + days < ctx.next_month for run in cont.runs)
-            later = any(run.covers(ctx.month_end) and run.start + days > ctx.month_end for run in cont.runs)
+            later = any(
+                run.covers(ctx.month_end) and run.start + days > ctx.month_end for run in cont.runs
+            )
             for key in latest[person_id]:
                 t = tally.setdefault(key, {"yes": 0, "known": 0, "later": 0, "unknown": 0})
                 if due and reached is not None and (person_id, weeks) in unverified:
@@ -437,8 +711,18 @@ def continuous_employment(ctx: Context) -> list[Row]:
                     t["yes"] += reached is not None
                 elif later:
                     t["later"] += 1
-        rows += [Row(f"continuous_employment_{weeks}w", b, value=_rate(t["yes"], t["known"]), numerator=t["yes"],
-                     denominator=t["known"], not_yet_due=t["later"], unknown=t["unknown"]) for b, t in tally.items()]
+        rows += [
+            Row(
+                f"continuous_employment_{weeks}w",
+                b,
+                value=_rate(t["yes"], t["known"]),
+                numerator=t["yes"],
+                denominator=t["known"],
+                not_yet_due=t["later"],
+                unknown=t["unknown"],
+            )
+            for b, t in tally.items()
+        ]
     enduring = dict.fromkeys(ctx.breakdowns(), 0)
     for person_id, cont in people.items():
         reached = cont.milestones.get(12)
@@ -453,22 +737,35 @@ def retention_checks_overdue(ctx: Context) -> list[Row]:
     grace = datetime.timedelta(days=settings.RETENTION_GRACE_DAYS)
     overdue = check.objects.filter(
         Q(checked_on__isnull=True) | Q(checked_on__gte=ctx.next_month),
-        spell__case__in=ctx.cases.values("pk"), due_on__lt=ctx.next_month - grace).exclude(status="cancelled")
+        spell__case__in=ctx.cases.values("pk"),
+        due_on__lt=ctx.next_month - grace,
+    ).exclude(status="cancelled")
     return _count_rows("retention_checks_overdue", _counts(overdue, ctx, "spell__case__"))
 
 
-FEEDBACK_MEASURES = {"employer_on_service": "employer_feedback_service", "employer_on_employee": "employer_feedback_employee",
-                     "offender_manager": "offender_manager_feedback", "person": "person_feedback"}
+FEEDBACK_MEASURES = {
+    "employer_on_service": "employer_feedback_service",
+    "employer_on_employee": "employer_feedback_employee",
+    "offender_manager": "offender_manager_feedback",
+    "person": "person_feedback",
+}
 
 
 def feedback(ctx: Context) -> list[Row]:
     model = _require("employers.Feedback", "feedback responses")
-    given = model.objects.filter(Q(case__in=ctx.cases.values("pk")) | Q(case__isnull=True, agency__in=ctx.agencies),
-                                 **ctx.in_month("given_on"))
+    given = model.objects.filter(
+        Q(case__in=ctx.cases.values("pk")) | Q(case__isnull=True, agency__in=ctx.agencies),
+        **ctx.in_month("given_on"),
+    )
     rows = []
     for kind, measure in FEEDBACK_MEASURES.items():
-        groups = grouped(given.filter(kind=kind), ctx, {"n": Count("pk"), "mean": Avg("rating")}, "case__")
-        rows += [Row(measure, b, value=float(g["mean"]) if g["n"] else None, numerator=g["n"]) for b, g in groups.items()]
+        groups = grouped(
+            given.filter(kind=kind), ctx, {"n": Count("pk"), "mean": Avg("rating")}, "case__"
+        )
+        rows += [
+            Row(measure, b, value=float(g["mean"]) if g["n"] else None, numerator=g["n"])
+            for b, g in groups.items()
+        ]
     return rows
 
 
@@ -478,34 +775,91 @@ def jobcentre(ctx: Context) -> list[Row]:
     marker = _require("custody.Marker", "offender markers")
     closed = closure.objects.filter(agency__in=ctx.agencies, **ctx.in_month("closed_on"))
     rows = _count_rows("claim_closures", _counts(closed, ctx, location="establishment__name"))
-    items = [(["all", f"location:{site}"], (done - received).days)
-             for site, received, done in closed.values_list("establishment__name", "reception_date", "closed_on")]
+    items = [
+        (["all", f"location:{site}"], (done - received).days)
+        for site, received, done in closed.values_list(
+            "establishment__name", "reception_date", "closed_on"
+        )
+    ]
     rows += _median_rows("claim_closure_median_days", items, [r.breakdown for r in rows])
-    booked = appointment.objects.filter(Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
-                                        appointment_at__date__gte=ctx.month, appointment_at__date__lt=ctx.next_month)
-    groups = grouped(booked, ctx, {"n": Count("pk"), "yes": Count("pk", filter=Q(attended=True)),
-                                   "known": Count("pk", filter=Q(attended__isnull=False))}, location="office__name")
+    booked = appointment.objects.filter(
+        Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
+        appointment_at__date__gte=ctx.month,
+        appointment_at__date__lt=ctx.next_month,
+    )
+    groups = grouped(
+        booked,
+        ctx,
+        {
+            "n": Count("pk"),
+            "yes": Count("pk", filter=Q(attended=True)),
+            "known": Count("pk", filter=Q(attended__isnull=False)),
+        },
+        location="office__name",
+    )
     rows += [Row("freshstart_booked", b, value=g["n"]) for b, g in groups.items()]
-    rows += [Row("freshstart_attended", b, value=_rate(g["yes"], g["known"]), numerator=g["yes"], denominator=g["known"],
-                 unknown=g["n"] - g["known"]) for b, g in groups.items()]
-    markers = marker.objects.filter(jobcentre__in=ctx.agencies, kind="offender", **ctx.in_month("set_on")).count()
+    rows += [
+        Row(
+            "freshstart_attended",
+            b,
+            value=_rate(g["yes"], g["known"]),
+            numerator=g["yes"],
+            denominator=g["known"],
+            unknown=g["n"] - g["known"],
+        )
+        for b, g in groups.items()
+    ]
+    markers = marker.objects.filter(
+        jobcentre__in=ctx.agencies, kind="offender", **ctx.in_month("set_on")
+    ).count()
     return rows + [Row("offender_markers_set", "all", value=markers)]
 
 
 COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
     (("referrals_received", "referrals_overdue"), referrals),
     (("starts",), starts),
-    (("interviews", "job_offers", "job_starts", "interview_to_job_rate", "median_weeks_to_first_job"), job_funnel),
-    (("continuous_employment_4w", "continuous_employment_8w", "continuous_employment_12w",
-      "enduring_jobs_year_to_date"), continuous_employment),
+    (
+        (
+            "interviews",
+            "job_offers",
+            "job_starts",
+            "interview_to_job_rate",
+            "median_weeks_to_first_job",
+        ),
+        job_funnel,
+    ),
+    (
+        (
+            "continuous_employment_4w",
+            "continuous_employment_8w",
+            "continuous_employment_12w",
+            "enduring_jobs_year_to_date",
+        ),
+        continuous_employment,
+    ),
     (("retention_checks_overdue",), retention_checks_overdue),
-    (("employer_feedback_service", "employer_feedback_employee", "offender_manager_feedback", "person_feedback"),
-     feedback),
+    (
+        (
+            "employer_feedback_service",
+            "employer_feedback_employee",
+            "offender_manager_feedback",
+            "person_feedback",
+        ),
+        feedback,
+    ),
     (("enduring_jobs_target_year_to_date",), enduring_jobs_target_year_to_date),
     (("no_job_6m_after_planned_end",), no_job_6m_after_planned_end),
     (("no_reoffending_during_support", "no_reoffending_6m", "no_reoffending_12m"), no_reoffending),
-    (("claim_closures", "claim_closure_median_days", "freshstart_booked", "freshstart_attended",
-      "offender_markers_set"), jobcentre),
+    (
+        (
+            "claim_closures",
+            "claim_closure_median_days",
+            "freshstart_booked",
+            "freshstart_attended",
+            "offender_markers_set",
+        ),
+        jobcentre,
+    ),
     (("data_completeness",), data_completeness),
 ]
 
@@ -547,7 +901,13 @@ def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
             out.append(row)
             continue
         values = {c: getattr(row, c) for c in Row.COLUMNS}
-        base = [row.value] if kind == "count" else [row.numerator, row.denominator] if kind == "rate" else [row.numerator]
+        base = (
+            [row.value]
+            if kind == "count"
+            else [row.numerator, row.denominator]
+            if kind == "rate"
+            else [row.numerator]
+        )
         if row.available and any(small(v) for v in base if v is not None) and row.value is not None:
             values["value"] = mark
         if kind == "count" and small(row.value):
@@ -555,11 +915,14 @@ def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
         for c in COUNT_CELLS:
             if small(values[c]):
                 values[c] = mark
-        out.append(Row(row.measure, row.breakdown, available=row.available, note=row.note, **values))
+        out.append(
+            Row(row.measure, row.breakdown, available=row.available, note=row.note, **values)
+        )
     return out
 
 
 # --- Trend ----------------------------------------------------------------------------------
+
 
 def trend(ctx: Context) -> list[tuple[datetime.date, dict]]:
     """Starts and job starts in each of the 12 months to the report month (one grouped query each)."""
@@ -576,6 +939,12 @@ def trend(ctx: Context) -> list[tuple[datetime.date, dict]]:
 
 
 def _per_month(qs: QuerySet, date_field: str, first: datetime.date, end: datetime.date) -> dict:
-    rows = (qs.filter(**{f"{date_field}__gte": first, f"{date_field}__lt": end}).order_by()
-            .annotate(m=TruncMonth(date_field)).values("m").annotate(n=Count("pk")).values_list("m", "n"))
+    rows = (
+        qs.filter(**{f"{date_field}__gte": first, f"{date_field}__lt": end})
+        .order_by()
+        .annotate(m=TruncMonth(date_field))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
     return {(m.date() if isinstance(m, datetime.datetime) else m): n for m, n in rows}

@@ -30,34 +30,55 @@ def report_upload_to(report, filename):
 class Report(models.Model):
     """One report per kind, month and scope (agency or region). Files appear only when the build succeeds."""
 
-    kind = models.CharField(max_length=30, choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES)
+    kind = models.CharField(
+        max_length=30, choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES
+    )
     month = models.DateField(help_text="First day of the report month")
     scope = models.CharField(max_length=10, choices=ReportScope.choices)
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="reports")
-    region = models.ForeignKey("agencies.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="reports")
-    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+    region = models.ForeignKey(
+        "agencies.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     pdf = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
     csv = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    data_as_at = models.DateTimeField(null=True, blank=True, help_text="When the figures were read from the database")
+    data_as_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the figures were read from the database"
+    )
 
     class Meta:
         ordering = ["-month", "scope", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "month", "scope", "agency"], condition=Q(scope="agency"),
-                                    name="report_one_per_agency_month"),
-            models.UniqueConstraint(fields=["kind", "month", "scope", "region"], condition=Q(scope="region"),
-                                    name="report_one_per_region_month"),
+            models.UniqueConstraint(
+                fields=["kind", "month", "scope", "agency"],
+                condition=Q(scope="agency"),
+                name="report_one_per_agency_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "month", "scope", "region"],
+                condition=Q(scope="region"),
+                name="report_one_per_region_month",
+            ),
             models.CheckConstraint(
-                condition=(Q(scope="agency", agency__isnull=False, region__isnull=True)
-                           | Q(scope="region", region__isnull=False, agency__isnull=True)),
-                name="report_scope_matches_owner"),
+                condition=(
+                    Q(scope="agency", agency__isnull=False, region__isnull=True)
+                    | Q(scope="region", region__isnull=False, agency__isnull=True)
+                ),
+                name="report_scope_matches_owner",
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_max_100"),
         ]
@@ -98,7 +119,11 @@ class ReoffendingWindow(models.TextChoices):
     TWELVE_MONTHS = "twelve_months", "Within 12 months of the end of support"
 
 
-WINDOW_MONTHS = {ReoffendingWindow.DURING_SUPPORT: 0, ReoffendingWindow.SIX_MONTHS: 6, ReoffendingWindow.TWELVE_MONTHS: 12}
+WINDOW_MONTHS = {
+    ReoffendingWindow.DURING_SUPPORT: 0,
+    ReoffendingWindow.SIX_MONTHS: 6,
+    ReoffendingWindow.TWELVE_MONTHS: 12,
+}
 
 
 class CheckStatus(models.TextChoices):
@@ -113,23 +138,31 @@ class ReoffendingCheck(models.Model):
     A check that is still open counts as "unknown", never as "did not re-offend".
     """
 
-    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="reoffending_checks")
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.CASCADE, related_name="reoffending_checks"
+    )
     window = models.CharField(max_length=20, choices=ReoffendingWindow.choices)
     due_on = models.DateField(help_text="The day the window closes")
     status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
     reoffended = models.BooleanField(null=True, blank=True)
     recorded_on = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = CheckQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "window"], name="reoffending_check_one_per_window"),
-            models.CheckConstraint(condition=Q(status="open", reoffended__isnull=True)
-                                   | Q(status="recorded", reoffended__isnull=False),
-                                   name="reoffending_check_recorded_has_answer"),
+            models.UniqueConstraint(
+                fields=["case", "window"], name="reoffending_check_one_per_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", reoffended__isnull=True)
+                | Q(status="recorded", reoffended__isnull=False),
+                name="reoffending_check_recorded_has_answer",
+            ),
         ]
         indexes = [models.Index(fields=["window", "due_on"], name="reoffending_window_due")]
 
@@ -146,20 +179,26 @@ class InWork(models.TextChoices):
 class PostExitEmploymentCheck(models.Model):
     """Is the person in work six months after the planned end of support? Opened when that day comes."""
 
-    case = models.OneToOneField("casework.Case", on_delete=models.CASCADE, related_name="post_exit_employment_check")
+    case = models.OneToOneField(
+        "casework.Case", on_delete=models.CASCADE, related_name="post_exit_employment_check"
+    )
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
     in_work = models.CharField(max_length=10, choices=InWork.choices, blank=True)
     recorded_on = models.DateField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = CheckQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status="open", in_work="") | Q(status="recorded") & ~Q(in_work=""),
-                                   name="employment_check_recorded_has_answer"),
+            models.CheckConstraint(
+                condition=Q(status="open", in_work="") | Q(status="recorded") & ~Q(in_work=""),
+                name="employment_check_recorded_has_answer",
+            ),
         ]
         indexes = [models.Index(fields=["due_on"], name="employment_check_due")]
 

@@ -9,5 +9,9 @@ def case_panels(*, user, case) -> list[dict]:
     if not checks["reoffending"] and not checks["employment"]:
         return []
     acting = policy.acting_of(user)
-    can_record = policy.can(user, "case.change") and acting is not None and acting.agency_id == case.owning_agency_id
+    can_record = (
+        policy.can(user, "case.change")
+        and acting is not None
+        and acting.agency_id == case.owning_agency_id
+    )
     return [{"template": "reporting/case_checks_panel.html", "can_record": can_record, **checks}]

@@ -10,8 +10,11 @@ from reporting.services import scope_for
 def reports_for_user(*, user):
     """The acting manager's reports: their agency's, or for a commissioner their region's (403 for other roles)."""
     own = scope_for(user)
-    return Report.objects.filter(scope=own["scope"], agency=own["agency"], region=own["region"]).select_related(
-        "agency", "region").order_by("-month", "-id")
+    return (
+        Report.objects.filter(scope=own["scope"], agency=own["agency"], region=own["region"])
+        .select_related("agency", "region")
+        .order_by("-month", "-id")
+    )
 
 
 def get_report(*, user, pk) -> Report:
@@ -27,21 +30,41 @@ def _owned(qs, user):
 
 def open_checks_for_user(*, user) -> dict:
     """Open post-exit checks on cases the acting agency owns (the people it may see)."""
-    reoffending = _owned(ReoffendingCheck.objects, user).filter(status=CheckStatus.OPEN).select_related(
-        "case__person").order_by("due_on", "id")
-    employment = _owned(PostExitEmploymentCheck.objects, user).filter(status=CheckStatus.OPEN).select_related(
-        "case__person").order_by("due_on", "id")
+    reoffending = (
+        _owned(ReoffendingCheck.objects, user)
+        .filter(status=CheckStatus.OPEN)
+        .select_related("case__person")
+        .order_by("due_on", "id")
+    )
+    employment = (
+        _owned(PostExitEmploymentCheck.objects, user)
+        .filter(status=CheckStatus.OPEN)
+        .select_related("case__person")
+        .order_by("due_on", "id")
+    )
     return {"reoffending": reoffending, "employment": employment}
 
 
 def checks_for_case(*, user, case) -> dict:
     visible = Q(case=case)
-    return {"reoffending": list(ReoffendingCheck.objects.for_user(user).filter(visible).select_related("recorded_by")),
-            "employment": list(PostExitEmploymentCheck.objects.for_user(user).filter(visible).select_related("recorded_by"))}
+    return {
+        "reoffending": list(
+            ReoffendingCheck.objects.for_user(user).filter(visible).select_related("recorded_by")
+        ),
+        "employment": list(
+            PostExitEmploymentCheck.objects.for_user(user)
+            .filter(visible)
+            .select_related("recorded_by")
+        ),
+    }
 
 
 def get_check(*, user, model, pk):
     try:
-        return model.objects.for_user(user).select_related("case__person", "case__owning_agency").get(pk=int(pk))
+        return (
+            model.objects.for_user(user)
+            .select_related("case__person", "case__owning_agency")
+            .get(pk=int(pk))
+        )
     except (model.DoesNotExist, ValueError, TypeError):
         raise NotFound("Check not found") from None

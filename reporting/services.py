@@ -45,6 +45,7 @@ EARLIEST_MONTH = datetime.date(2000, 1, 1)
 
 # --- Requesting -----------------------------------------------------------------------------
 
+
 def scope_for(user) -> dict:
     """The report scope a manager may see: a commissioner their region, anyone else their agency."""
     policy.require(user, "report.view")
@@ -55,19 +56,37 @@ def scope_for(user) -> dict:
 
 
 def _stalled(report: Report) -> bool:
-    return (report.status == ReportStatus.RUNNING and report.started_at is not None
-            and report.started_at < timezone.now() - STALE_AFTER)
+    return (
+        report.status == ReportStatus.RUNNING
+        and report.started_at is not None
+        and report.started_at < timezone.now() - STALE_AFTER
+    )
 
 
-def _ensure(*, kind: str, month: datetime.date, scope: str, agency, region, requested_by) -> tuple[Report, bool]:
+def _ensure(
+    *, kind: str, month: datetime.date, scope: str, agency, region, requested_by
+) -> tuple[Report, bool]:
     """Get or create the report; queue it when new, failed or stalled. Returns (report, queued)."""
     report, created = Report.objects.get_or_create(
-        kind=kind, month=month, scope=scope, agency=agency, region=region,
-        defaults={"requested_by": requested_by, "status": ReportStatus.QUEUED})
+        kind=kind,
+        month=month,
+        scope=scope,
+        agency=agency,
+        region=region,
+        defaults={"requested_by": requested_by, "status": ReportStatus.QUEUED},
+    )
     queued = created
     if not created and (report.status == ReportStatus.FAILED or _stalled(report)):
-        queued = bool(Report.objects.filter(pk=report.pk, status=report.status, started_at=report.started_at).update(
-            status=ReportStatus.QUEUED, progress=0, error="", requested_by=requested_by or report.requested_by))
+        queued = bool(
+            Report.objects.filter(
+                pk=report.pk, status=report.status, started_at=report.started_at
+            ).update(
+                status=ReportStatus.QUEUED,
+                progress=0,
+                error="",
+                requested_by=requested_by or report.requested_by,
+            )
+        )
         report.refresh_from_db()
     if queued:
         from reporting.tasks import build_report_task
@@ -88,8 +107,9 @@ def _validate_month(month) -> datetime.date:
 
 
 @transaction.atomic
-def report_request(*, user, month: datetime.date, scope: str | None = None,
-                   kind: str = ReportKind.MONTHLY_OUTCOMES) -> tuple[Report, bool]:
+def report_request(
+    *, user, month: datetime.date, scope: str | None = None, kind: str = ReportKind.MONTHLY_OUTCOMES
+) -> tuple[Report, bool]:
     """Ask for a report. Returns (report, queued): an existing queued, running or ready one is returned as it is."""
     own = scope_for(user)
     if kind not in ReportKind.values:
@@ -100,20 +120,31 @@ def report_request(*, user, month: datetime.date, scope: str | None = None,
         raise Forbidden(f"Your agency can request {own['scope']} reports only.")
     report, queued = _ensure(kind=kind, month=_validate_month(month), requested_by=user, **own)
     if queued:
-        access_event_record(user=user, action=Action.CREATE, obj=report, detail={"month": f"{report.month:%Y-%m}"})
+        access_event_record(
+            user=user, action=Action.CREATE, obj=report, detail={"month": f"{report.month:%Y-%m}"}
+        )
     return report, queued
 
 
 def monthly_reports_schedule(*, month: datetime.date) -> dict:
     """Last month's report for every agency with cases and every region. Running it twice adds nothing."""
-    involved = Agency.objects.filter(Q(owned_cases__isnull=False) | Q(involvements__isnull=False)).exclude(
-        kind=AgencyKind.COMMISSIONER).distinct()
+    involved = (
+        Agency.objects.filter(Q(owned_cases__isnull=False) | Q(involvements__isnull=False))
+        .exclude(kind=AgencyKind.COMMISSIONER)
+        .distinct()
+    )
     summary = {"created": 0, "existing": 0}
-    targets = [{"scope": ReportScope.AGENCY, "agency": a, "region": None} for a in involved.order_by("pk")]
-    targets += [{"scope": ReportScope.REGION, "agency": None, "region": r}
-                for r in Region.objects.filter(agencies__isnull=False).distinct().order_by("pk")]
+    targets = [
+        {"scope": ReportScope.AGENCY, "agency": a, "region": None} for a in involved.order_by("pk")
+    ]
+    targets += [
+        {"scope": ReportScope.REGION, "agency": None, "region": r}
+        for r in Region.objects.filter(agencies__isnull=False).distinct().order_by("pk")
+    ]
     for target in targets:
-        _report, queued = report_schedule(month=month, agency=target["agency"], region=target["region"])
+        _report, queued = report_schedule(
+            month=month, agency=target["agency"], region=target["region"]
+        )
         summary["created" if queued else "existing"] += 1
     return summary
 
@@ -122,14 +153,23 @@ def monthly_reports_schedule(*, month: datetime.date) -> dict:
 def report_schedule(*, month: datetime.date, agency=None, region=None) -> tuple[Report, bool]:
     """A scheduled (system) request for one agency's or region's monthly report. Returns (report, queued)."""
     scope = ReportScope.AGENCY if agency is not None else ReportScope.REGION
-    return _ensure(kind=ReportKind.MONTHLY_OUTCOMES, month=month_start(month), scope=scope, agency=agency,
-                   region=region if agency is None else None, requested_by=None)
+    return _ensure(
+        kind=ReportKind.MONTHLY_OUTCOMES,
+        month=month_start(month),
+        scope=scope,
+        agency=agency,
+        region=region if agency is None else None,
+        requested_by=None,
+    )
 
 
 # --- Building -------------------------------------------------------------------------------
 
+
 def _progress(report_id: int, started_at, value: int) -> None:
-    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started_at).update(progress=value)
+    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started_at).update(
+        progress=value
+    )
 
 
 def _sweep_orphans(report: Report) -> None:
@@ -157,13 +197,25 @@ def _store(report: Report, started_at, pdf: bytes, csv: bytes, data_as_at) -> Re
         with transaction.atomic():
             current = Report.objects.select_for_update().get(pk=report.pk)
             if current.status != ReportStatus.RUNNING or current.started_at != started_at:
-                logger.warning("report %s was reclaimed by another build; discarding this one", report.pk)
+                logger.warning(
+                    "report %s was reclaimed by another build; discarding this one", report.pk
+                )
                 raise _Superseded
             old = [n for n in (current.pdf.name, current.csv.name) if n]
             current.pdf.name, current.csv.name = saved
             current.status, current.progress, current.error = ReportStatus.READY, 100, ""
             current.finished_at, current.data_as_at = timezone.now(), data_as_at
-            current.save(update_fields=["pdf", "csv", "status", "progress", "error", "finished_at", "data_as_at"])
+            current.save(
+                update_fields=[
+                    "pdf",
+                    "csv",
+                    "status",
+                    "progress",
+                    "error",
+                    "finished_at",
+                    "data_as_at",
+                ]
+            )
             transaction.on_commit(lambda: [storage.delete(n) for n in old if n not in saved])
         return current
     except BaseException:
@@ -180,9 +232,16 @@ def report_build(*, report_id: int) -> Report | None:
     """Build a queued (or stalled) report. Safe to call twice: a report someone else is building is left alone."""
     started_at = timezone.now()
     claimed = Report.objects.filter(
-        Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=started_at - STALE_AFTER),
+        Q(status=ReportStatus.QUEUED)
+        | Q(status=ReportStatus.RUNNING, started_at__lt=started_at - STALE_AFTER),
         pk=report_id,
-    ).update(status=ReportStatus.RUNNING, started_at=started_at, progress=5, error="", attempts=F("attempts") + 1)
+    ).update(
+        status=ReportStatus.RUNNING,
+        started_at=started_at,
+        progress=5,
+        error="",
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return Report.objects.filter(pk=report_id).first()
     report = Report.objects.select_related("agency", "region").get(pk=report_id)
@@ -195,21 +254,28 @@ def report_build(*, report_id: int) -> Report | None:
         trend = measures.trend(ctx)
         csv_bytes = documents.render_csv(rows)
         _progress(report.pk, started_at, 85)
-        pdf_bytes = documents.render_report_pdf(report=report, rows=rows, trend=trend,
-                                                produced_at=timezone.now(), data_as_at=data_as_at)
+        pdf_bytes = documents.render_report_pdf(
+            report=report, rows=rows, trend=trend, produced_at=timezone.now(), data_as_at=data_as_at
+        )
         _progress(report.pk, started_at, 95)
         return _store(report, started_at, pdf_bytes, csv_bytes, data_as_at)
     except _Superseded:
         return Report.objects.get(pk=report_id)
     except Exception as exc:
         logger.exception("report %s failed", report_id)
-        Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started_at).update(
-            status=ReportStatus.FAILED, progress=0, finished_at=timezone.now(),
-            error=f"The report could not be built ({type(exc).__name__}). Try again; if it fails again, contact support.")
+        Report.objects.filter(
+            pk=report_id, status=ReportStatus.RUNNING, started_at=started_at
+        ).update(
+            status=ReportStatus.FAILED,
+            progress=0,
+            finished_at=timezone.now(),
+            error=f"The report could not be built ({type(exc).__name__}). Try again; if it fails again, contact support.",
+        )
         return Report.objects.get(pk=report_id)
 
 
 # --- Downloading ----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def report_download(*, user, report: Report, file_format: str):
@@ -219,12 +285,18 @@ def report_download(*, user, report: Report, file_format: str):
         raise NotFound("No such file")
     if not report.is_ready:
         raise NotFound("This report is not ready yet")
-    access_event_record(user=user, action=Action.DOWNLOAD, person=None, obj=report,
-                        detail={"format": file_format, "month": f"{report.month:%Y-%m}", "scope": report.scope})
+    access_event_record(
+        user=user,
+        action=Action.DOWNLOAD,
+        person=None,
+        obj=report,
+        detail={"format": file_format, "month": f"{report.month:%Y-%m}", "scope": report.scope},
+    )
     return report.pdf if file_format == "pdf" else report.csv
 
 
 # --- Post-exit checks -----------------------------------------------------------------------
+
 
 def post_exit_checks_open(*, today: datetime.date) -> dict:
     """Open the re-offending checks and the +6-month employment check whose windows have closed.
@@ -238,16 +310,27 @@ def post_exit_checks_open(*, today: datetime.date) -> dict:
     ended = live.filter(end_date__isnull=False).exclude(end_reason=EndReason.DIED)
     for window, months in WINDOW_MONTHS.items():
         candidates = ended.filter(end_date__lte=add_months(today, -months) + margin).exclude(
-            Exists(ReoffendingCheck.objects.filter(case=OuterRef("pk"), window=window)))
-        new = [ReoffendingCheck(case_id=pk, window=window, due_on=add_months(end, months))
-               for pk, end in candidates.values_list("pk", "end_date").iterator()
-               if add_months(end, months) <= today]
-        opened["reoffending"] += len(ReoffendingCheck.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000))
+            Exists(ReoffendingCheck.objects.filter(case=OuterRef("pk"), window=window))
+        )
+        new = [
+            ReoffendingCheck(case_id=pk, window=window, due_on=add_months(end, months))
+            for pk, end in candidates.values_list("pk", "end_date").iterator()
+            if add_months(end, months) <= today
+        ]
+        opened["reoffending"] += len(
+            ReoffendingCheck.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        )
     candidates = live.filter(planned_end_date__lte=add_months(today, -6) + margin).exclude(
-        Exists(PostExitEmploymentCheck.objects.filter(case=OuterRef("pk"))))
-    new = [PostExitEmploymentCheck(case_id=pk, due_on=add_months(end, 6))
-           for pk, end in candidates.values_list("pk", "planned_end_date").iterator() if add_months(end, 6) <= today]
-    opened["employment"] += len(PostExitEmploymentCheck.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000))
+        Exists(PostExitEmploymentCheck.objects.filter(case=OuterRef("pk")))
+    )
+    new = [
+        PostExitEmploymentCheck(case_id=pk, due_on=add_months(end, 6))
+        for pk, end in candidates.values_list("pk", "planned_end_date").iterator()
+        if add_months(end, 6) <= today
+    ]
+    opened["employment"] += len(
+        PostExitEmploymentCheck.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    )
     return opened
 
 
@@ -257,35 +340,54 @@ def _require_owner(user, case) -> None:
 
 
 @transaction.atomic
-def reoffending_check_record(*, user, check: ReoffendingCheck, reoffended: bool,
-                             recorded_on: datetime.date | None = None) -> ReoffendingCheck:
+def reoffending_check_record(
+    *, user, check: ReoffendingCheck, reoffended: bool, recorded_on: datetime.date | None = None
+) -> ReoffendingCheck:
     """The owning agency records whether the person re-offended in the window (a correction is allowed)."""
     _require_owner(user, check.case)
     recorded_on = recorded_on or policy.today()
     if recorded_on < check.due_on:
-        raise ApplicationError("The check cannot be recorded before its window closes", field="recorded_on")
+        raise ApplicationError(
+            "The check cannot be recorded before its window closes", field="recorded_on"
+        )
     if recorded_on > policy.today():
         raise ApplicationError("The date must not be in the future", field="recorded_on")
-    ReoffendingCheck.objects.filter(pk=check.pk).update(status=CheckStatus.RECORDED, reoffended=bool(reoffended),
-                                                        recorded_on=recorded_on, recorded_by=user)
+    ReoffendingCheck.objects.filter(pk=check.pk).update(
+        status=CheckStatus.RECORDED,
+        reoffended=bool(reoffended),
+        recorded_on=recorded_on,
+        recorded_by=user,
+    )
     check.refresh_from_db()
-    access_event_record(user=user, action=Action.CHANGE, person=check.case.person, obj=check,
-                        detail={"window": check.window})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=check.case.person,
+        obj=check,
+        detail={"window": check.window},
+    )
     return check
 
 
 @transaction.atomic
-def employment_check_record(*, user, check: PostExitEmploymentCheck, in_work: str,
-                            recorded_on: datetime.date | None = None) -> PostExitEmploymentCheck:
+def employment_check_record(
+    *, user, check: PostExitEmploymentCheck, in_work: str, recorded_on: datetime.date | None = None
+) -> PostExitEmploymentCheck:
     _require_owner(user, check.case)
     if in_work not in InWork.values:
         raise ApplicationError("Select whether the person is in work", field="in_work")
     recorded_on = recorded_on or policy.today()
     if recorded_on > policy.today():
         raise ApplicationError("The date must not be in the future", field="recorded_on")
-    PostExitEmploymentCheck.objects.filter(pk=check.pk).update(status=CheckStatus.RECORDED, in_work=in_work,
-                                                               recorded_on=recorded_on, recorded_by=user)
+    PostExitEmploymentCheck.objects.filter(pk=check.pk).update(
+        status=CheckStatus.RECORDED, in_work=in_work, recorded_on=recorded_on, recorded_by=user
+    )
     check.refresh_from_db()
-    access_event_record(user=user, action=Action.CHANGE, person=check.case.person, obj=check,
-                        detail={"check": "employment_6m"})
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=check.case.person,
+        obj=check,
+        detail={"check": "employment_6m"},
+    )
     return check

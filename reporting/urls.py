@@ -10,6 +10,14 @@ urlpatterns = [
     path("reports/<int:pk>/retry/", views.report_retry, name="report_retry"),
     path("reports/<int:pk>/<str:file_format>/", views.report_download, name="report_download"),
     path("post-exit-checks/", views.check_list, name="check_list"),
-    path("post-exit-checks/reoffending/<int:pk>/", views.reoffending_check_record, name="reoffending_check_record"),
-    path("post-exit-checks/employment/<int:pk>/", views.employment_check_record, name="employment_check_record"),
+    path(
+        "post-exit-checks/reoffending/<int:pk>/",
+        views.reoffending_check_record,
+        name="reoffending_check_record",
+    ),
+    path(
+        "post-exit-checks/employment/<int:pk>/",
+        views.employment_check_record,
+        name="employment_check_record",
+    ),
 ]

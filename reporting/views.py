@@ -22,18 +22,31 @@ def report_list(request):
     form = ReportRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            report, queued = services.report_request(user=request.user, month=form.cleaned_data["month"])
+            report, queued = services.report_request(
+                user=request.user, month=form.cleaned_data["month"]
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, f"{report.month:%B %Y} report {'requested' if queued else 'already requested'}. "
-                                      "It appears below when it is ready.")
+            messages.success(
+                request,
+                f"{report.month:%B %Y} report {'requested' if queued else 'already requested'}. "
+                "It appears below when it is ready.",
+            )
             return redirect("reporting:report_list")
     previous = last_month(policy.today())
     latest = next((r for r in reports if r.month == previous), None)
-    return render(request, "reporting/report_list.html", {
-        "form": form, "latest": latest, "previous_month": previous,
-        "archive": [r for r in reports if r is not latest], "scope": services.scope_for(request.user)})
+    return render(
+        request,
+        "reporting/report_list.html",
+        {
+            "form": form,
+            "latest": latest,
+            "previous_month": previous,
+            "archive": [r for r in reports if r is not latest],
+            "scope": services.scope_for(request.user),
+        },
+    )
 
 
 @login_required
@@ -60,8 +73,12 @@ def report_download(request, pk, file_format):
         raise Http404
     stored = services.report_download(user=request.user, report=report, file_format=file_format)
     content_type = "application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8"
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=report.filename(file_format),
-                        content_type=content_type)
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=report.filename(file_format),
+        content_type=content_type,
+    )
 
 
 @login_required
@@ -69,18 +86,27 @@ def check_list(request):
     policy.require(request.user, "case.change")
     checks = selectors.open_checks_for_user(user=request.user)
     reoffending, employment = list(checks["reoffending"][:200]), list(checks["employment"][:200])
-    access_event_record(user=request.user, action=Action.VIEW,
-                        detail={"page": "post_exit_checks", "shown": len(reoffending) + len(employment)})
-    return render(request, "reporting/check_list.html", {"reoffending": reoffending, "employment": employment})
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        detail={"page": "post_exit_checks", "shown": len(reoffending) + len(employment)},
+    )
+    return render(
+        request, "reporting/check_list.html", {"reoffending": reoffending, "employment": employment}
+    )
 
 
 def _record(request, *, model, form_class, service, field, template):
-    check = selectors.get_check(user=request.user, model=model, pk=request.resolver_match.kwargs["pk"])
+    check = selectors.get_check(
+        user=request.user, model=model, pk=request.resolver_match.kwargs["pk"]
+    )
     policy.require(request.user, "case.change")
     policy.require_owner(request.user, check.case)
     form = form_class(request.POST or None)
     if request.method == "GET":
-        access_event_record(user=request.user, action=Action.VIEW, person=check.case.person, obj=check)
+        access_event_record(
+            user=request.user, action=Action.VIEW, person=check.case.person, obj=check
+        )
     if request.method == "POST" and form.is_valid():
         try:
             service(user=request.user, check=check, **{field: form.cleaned_data[field]})
@@ -95,12 +121,24 @@ def _record(request, *, model, form_class, service, field, template):
 @login_required
 @require_http_methods(["GET", "POST"])
 def reoffending_check_record(request, pk):
-    return _record(request, model=ReoffendingCheck, form_class=ReoffendingCheckForm, field="reoffended",
-                   service=services.reoffending_check_record, template="reporting/check_record.html")
+    return _record(
+        request,
+        model=ReoffendingCheck,
+        form_class=ReoffendingCheckForm,
+        field="reoffended",
+        service=services.reoffending_check_record,
+        template="reporting/check_record.html",
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def employment_check_record(request, pk):
-    return _record(request, model=PostExitEmploymentCheck, form_class=EmploymentCheckForm, field="in_work",
-                   service=services.employment_check_record, template="reporting/check_record.html")
+    return _record(
+        request,
+        model=PostExitEmploymentCheck,
+        form_class=EmploymentCheckForm,
+        field="in_work",
+        service=services.employment_check_record,
+        template="reporting/check_record.html",
+    )

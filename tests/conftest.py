@@ -86,7 +86,9 @@ def commissioner_manager(commissioner):
 @pytest.fixture
 def person_a(caseworker_a):
     """A person with an open case owned by agency A."""
-    person, _case = person_with_case(caseworker_a, first_name="Jordan", last_name="Alpha", crn="X100001")
+    person, _case = person_with_case(
+        caseworker_a, first_name="Jordan", last_name="Alpha", crn="X100001"
+    )
     return person
 
 
@@ -97,7 +99,9 @@ def case_a(person_a):
 
 @pytest.fixture
 def person_b(caseworker_b):
-    person, _case = person_with_case(caseworker_b, first_name="Morgan", last_name="Bravo", crn="X200002")
+    person, _case = person_with_case(
+        caseworker_b, first_name="Morgan", last_name="Bravo", crn="X200002"
+    )
     return person
 
 

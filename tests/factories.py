@@ -46,6 +46,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
         self.set_password(extracted or "correct-horse-battery")
@@ -71,23 +72,51 @@ class PersonFactory(factory.django.DjangoModelFactory):
     sex = "male"
 
 
-def person_with_case(user, *, first_name="Jordan", last_name="Example", support_level="high", stage="in_community",
-                     start_date=None, planned_end_date=None, offender_group="community", **person_fields):
+def person_with_case(
+    user,
+    *,
+    first_name="Jordan",
+    last_name="Example",
+    support_level="high",
+    stage="in_community",
+    start_date=None,
+    planned_end_date=None,
+    offender_group="community",
+    **person_fields,
+):
     """Create a person and an open case through the services, owned by the user's acting agency."""
-    person = casework_services.person_create(user=user, first_name=first_name, last_name=last_name,
-                                             date_of_birth=person_fields.pop("date_of_birth", datetime.date(1990, 5, 17)),
-                                             sex=person_fields.pop("sex", "male"), **person_fields)
+    person = casework_services.person_create(
+        user=user,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=person_fields.pop("date_of_birth", datetime.date(1990, 5, 17)),
+        sex=person_fields.pop("sex", "male"),
+        **person_fields,
+    )
     start = start_date or datetime.date.today() - datetime.timedelta(days=30)
-    case = casework_services.case_open(user=user, person=person, offender_group=offender_group, support_level=support_level,
-                                       stage=stage, start_date=start,
-                                       planned_end_date=planned_end_date or start + datetime.timedelta(days=365))
+    case = casework_services.case_open(
+        user=user,
+        person=person,
+        offender_group=offender_group,
+        support_level=support_level,
+        stage=stage,
+        start_date=start,
+        planned_end_date=planned_end_date or start + datetime.timedelta(days=365),
+    )
     return person, case
 
 
 def share_with(owner, case, agency, *, purposes=("employment_support",), expires_on=None):
     """Record consent for `agency` and involve it in the case (the normal sharing path)."""
-    consent = consent_services.consent_record(user=owner, person=case.person, recipient_agency=agency,
-                                              purposes=list(purposes), method="signed_form", form_version="v3",
-                                              given_on=datetime.date.today() - datetime.timedelta(days=1), expires_on=expires_on)
+    consent = consent_services.consent_record(
+        user=owner,
+        person=case.person,
+        recipient_agency=agency,
+        purposes=list(purposes),
+        method="signed_form",
+        form_version="v3",
+        given_on=datetime.date.today() - datetime.timedelta(days=1),
+        expires_on=expires_on,
+    )
     consent_services.case_involve(user=owner, case=case, agency=agency)
     return consent

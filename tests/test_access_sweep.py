@@ -32,13 +32,29 @@ SKIP_NAMESPACES = {"admin"}
 # and case ids; any other route the sweep cannot map to its kind of personal record fails the test,
 # so a new personal route must be reachable by its path noun (people/<pk>, cases/<pk>, ...).
 SHARED_ROUTE_PREFIXES = (
-    "api:agency-", "api:employer-", "api:vacancy-", "api:provision-", "api:report-",
-    "employers:employer_", "employers:vacancy_", "employers:application_create", "employers:contact_create",
-    "reporting:report_", "custody:scan_", "referrals:provision",
+    "api:agency-",
+    "api:employer-",
+    "api:vacancy-",
+    "api:provision-",
+    "api:report-",
+    "employers:employer_",
+    "employers:vacancy_",
+    "employers:application_create",
+    "employers:contact_create",
+    "reporting:report_",
+    "custody:scan_",
+    "referrals:provision",
 )
-NOUN_ALIASES = {"benefitclaim": "PostReleaseClaim", "claim": "ClaimClosure", "action": "PlanAction", "handoff": "ReleaseHandoff",
-                "sentence": "SentenceEpisode", "transfer": "EstablishmentTransfer", "reoffending": "ReoffendingCheck",
-                "employment": "PostExitEmploymentCheck"}
+NOUN_ALIASES = {
+    "benefitclaim": "PostReleaseClaim",
+    "claim": "ClaimClosure",
+    "action": "PlanAction",
+    "handoff": "ReleaseHandoff",
+    "sentence": "SentenceEpisode",
+    "transfer": "EstablishmentTransfer",
+    "reoffending": "ReoffendingCheck",
+    "employment": "PostExitEmploymentCheck",
+}
 WRITE_METHODS = ("post", "patch", "delete")
 OK_STATUSES = {403, 404, 405}
 
@@ -80,12 +96,20 @@ def id_routes():
         if not groups or "format" in groups:
             continue
         converters = getattr(pattern.pattern, "converters", {})
-        words = sorted(k for k in groups if k in converters and not isinstance(converters[k], IntConverter))
+        words = sorted(
+            k for k in groups if k in converters and not isinstance(converters[k], IntConverter)
+        )
         ids = tuple(sorted(groups - set(words)))
         if not ids:
             continue
-        for values in ([dict(zip(words, combo, strict=True)) for combo in [(v,) * len(words) for v in SLUG_VALUES]]
-                       if words else [{}]):
+        for values in (
+            [
+                dict(zip(words, combo, strict=True))
+                for combo in [(v,) * len(words) for v in SLUG_VALUES]
+            ]
+            if words
+            else [{}]
+        ):
             key = (name, ids, tuple(sorted(values.items())))
             if key not in seen:
                 seen.add(key)
@@ -99,11 +123,19 @@ def _person_path(model, depth=0):
     if depth > 3:
         return None
     for field in model._meta.get_fields():
-        if isinstance(field, models.ForeignKey) and field.name not in {"user", "recorded_by", "created_by"}:
+        if isinstance(field, models.ForeignKey) and field.name not in {
+            "user",
+            "recorded_by",
+            "created_by",
+        }:
             target = field.related_model
             if target is Person:
                 return field.name
-            if target is Case or (depth < 2 and target._meta.app_label in {"casework", "referrals", "employers", "custody", "consent", "reporting"}):
+            if target is Case or (
+                depth < 2
+                and target._meta.app_label
+                in {"casework", "referrals", "employers", "custody", "consent", "reporting"}
+            ):
                 sub = _person_path(target, depth + 1)
                 if sub:
                     return f"{field.name}__{sub}" if sub != "pk" else field.name
@@ -113,9 +145,20 @@ def _person_path(model, depth=0):
 def personal_models():
     out = {}
     for model in apps.get_models():
-        if model._meta.app_label not in {"casework", "consent", "referrals", "employers", "custody", "reporting", "audit"}:
+        if model._meta.app_label not in {
+            "casework",
+            "consent",
+            "referrals",
+            "employers",
+            "custody",
+            "reporting",
+            "audit",
+        }:
             continue
-        if model._meta.app_label == "audit" or model.__name__ in {"PersonAccess", "RestrictedPersonUserPermission"}:
+        if model._meta.app_label == "audit" or model.__name__ in {
+            "PersonAccess",
+            "RestrictedPersonUserPermission",
+        }:
             continue
         path = _person_path(model)
         if path:
@@ -130,8 +173,14 @@ def demo_world(django_db_setup, django_db_blocker):
         with connection.cursor() as cursor:
             for index, model in enumerate(apps.get_models(), start=1):
                 pk = model._meta.pk
-                if model._meta.managed and not model._meta.proxy and isinstance(pk, models.AutoField):
-                    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column])
+                if (
+                    model._meta.managed
+                    and not model._meta.proxy
+                    and isinstance(pk, models.AutoField)
+                ):
+                    cursor.execute(
+                        "SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column]
+                    )
                     seq = cursor.fetchone()[0]
                     if seq:
                         cursor.execute("SELECT setval(%s, %s, false)", [seq, index * 1_000_000])
@@ -159,7 +208,9 @@ def _models_from_path(name, kwargs, model_paths, words):
     url = reverse(name, kwargs={k: 900000000 + i for i, k in enumerate(kwargs)} | words)
     parts = [p for p in url.split("/") if p]
     by_name = {_norm(m.__name__): m for m in model_paths}
-    by_name.update({noun: m for noun, name in NOUN_ALIASES.items() for m in model_paths if m.__name__ == name})
+    by_name.update(
+        {noun: m for noun, name in NOUN_ALIASES.items() for m in model_paths if m.__name__ == name}
+    )
     for m in model_paths:  # ClaimClosure -> "claimclosure", RetentionCheck -> "retentioncheck", ConsentRecord -> "consent"
         by_name.setdefault(_norm(re.sub(r"Record$", "", m.__name__)), m)
         by_name.setdefault(_norm(m._meta.verbose_name.replace(" ", "")), m)
@@ -198,7 +249,9 @@ def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
     luton = User.objects.get(username="probation.luton")
     acting.attach(luton)
     # a person whose consent to Jobcentre Plus Luton is withdrawn: the work coach must lose everything about them
-    consent = ConsentRecord.objects.filter(recipient_agency__name="Jobcentre Plus Luton", withdrawn_on__isnull=True).first()
+    consent = ConsentRecord.objects.filter(
+        recipient_agency__name="Jobcentre Plus Luton", withdrawn_on__isnull=True
+    ).first()
     consent_services.consent_withdraw(user=luton, consent=consent, reason="sweep")
 
     users = list(User.objects.order_by("username"))
@@ -215,7 +268,11 @@ def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
     for model, path in model_paths.items():
         field = "pk" if path == "pk" else path
         for user in users:
-            obj = model.objects.filter(**{f"{field}__in": visible_by_user[user.pk]}).order_by("pk").first()
+            obj = (
+                model.objects.filter(**{f"{field}__in": visible_by_user[user.pk]})
+                .order_by("pk")
+                .first()
+            )
             if obj is not None:
                 samples[model].append((user, obj.pk))
             if len(samples[model]) >= 2:
@@ -227,12 +284,19 @@ def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
             route_models[(name, kwargs, words)] = hinted
             continue
         for model in sorted(model_paths, key=lambda m: _similarity(name, m)):
-            if any(clients[u.pk].get(reverse(name, kwargs=dict.fromkeys(kwargs, pk) | dict(words))).status_code not in (404, 405)
-                   for u, pk in samples[model]):
+            if any(
+                clients[u.pk]
+                .get(reverse(name, kwargs=dict.fromkeys(kwargs, pk) | dict(words)))
+                .status_code
+                not in (404, 405)
+                for u, pk in samples[model]
+            ):
                 route_models[(name, kwargs, words)] = dict.fromkeys(kwargs, model)
                 break
         else:
-            route_models[(name, kwargs, words)] = None  # shared, non-personal record (see SHARED_ROUTE_PREFIXES)
+            route_models[(name, kwargs, words)] = (
+                None  # shared, non-personal record (see SHARED_ROUTE_PREFIXES)
+            )
 
     # 2. Every user, every route, the foreign objects of the route's kind, every method.
     checked, leaks = 0, []
@@ -250,15 +314,27 @@ def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
         for (name, kwargs, words), kinds in route_models.items():
             methods = ("get", *WRITE_METHODS) if name.startswith("api:") else ("get", "post")
             if kinds is None:
-                attempts = [(dict.fromkeys(kwargs, foreign[m]), m, ("get",)) for m in (Person, Case) if m in foreign]
+                attempts = [
+                    (dict.fromkeys(kwargs, foreign[m]), m, ("get",))
+                    for m in (Person, Case)
+                    if m in foreign
+                ]
             elif all(model in foreign for model in kinds.values()):
                 attempts = [({k: foreign[m] for k, m in kinds.items()}, kinds[kwargs[0]], methods)]
-                if len(kinds) > 1:  # nested: a parent this user may see, with another agency's child
-                    probe = reverse(name, kwargs={k: 900000001 + i for i, k in enumerate(kwargs)} | dict(words))
+                if (
+                    len(kinds) > 1
+                ):  # nested: a parent this user may see, with another agency's child
+                    probe = reverse(
+                        name, kwargs={k: 900000001 + i for i, k in enumerate(kwargs)} | dict(words)
+                    )
                     parent = min(kinds, key=lambda k: probe.find(str(900000001 + kwargs.index(k))))
                     if kinds[parent] in own:
-                        nested = {k: foreign[m] for k, m in kinds.items()} | {parent: own[kinds[parent]]}
-                        attempts.append((nested, next(m for k, m in kinds.items() if k != parent), methods))
+                        nested = {k: foreign[m] for k, m in kinds.items()} | {
+                            parent: own[kinds[parent]]
+                        }
+                        attempts.append(
+                            (nested, next(m for k, m in kinds.items() if k != parent), methods)
+                        )
             else:
                 attempts = []
             for url_kwargs, model, methods in attempts:
@@ -267,15 +343,27 @@ def test_no_route_leaks_another_agencys_objects(demo_world, caplog):
                     response = _call(clients[user.pk], method, url)
                     checked += 1
                     if response.status_code not in OK_STATUSES:
-                        leaks.append((user.username, method.upper(), url, model.__name__, response.status_code))
+                        leaks.append(
+                            (
+                                user.username,
+                                method.upper(),
+                                url,
+                                model.__name__,
+                                response.status_code,
+                            )
+                        )
     mapped = sum(1 for kinds in route_models.values() if kinds)
     unmapped = sorted({n for (n, _k, _w), kinds in route_models.items() if not kinds})
-    print(f"\naccess sweep: {len(routes)} id routes ({mapped} mapped to their kind of record) x {len(users)} users "
-          f"x {len(model_paths)} kinds of personal record -> {checked} requests, {len(leaks)} leaks")
+    print(
+        f"\naccess sweep: {len(routes)} id routes ({mapped} mapped to their kind of record) x {len(users)} users "
+        f"x {len(model_paths)} kinds of personal record -> {checked} requests, {len(leaks)} leaks"
+    )
     assert not leaks, "\n".join(map(str, leaks[:40]))
     assert len(routes) >= 10 and len(users) >= 10
     unexplained = [n for n in unmapped if not n.startswith(SHARED_ROUTE_PREFIXES)]
-    assert not unexplained, f"routes the sweep cannot map to a kind of personal record: {unexplained}"
+    assert not unexplained, (
+        f"routes the sweep cannot map to a kind of personal record: {unexplained}"
+    )
 
 
 @pytest.mark.django_db

@@ -24,8 +24,10 @@ def _first_ids(cursor, tables: dict[str, str]) -> dict[str, int]:
 
 def _reset_sequences(cursor, tables) -> None:
     for table in tables:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
-                       f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))")
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
+            f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+        )
 
 
 @contextmanager
@@ -33,8 +35,16 @@ def _nothing():
     yield
 
 
-def build(*, people: int, seed: int = 1, chunk: int = 20000, events_per_person: float = 6.0, log=print,
-          analyze: bool = True, fast: bool = True) -> dict:
+def build(
+    *,
+    people: int,
+    seed: int = 1,
+    chunk: int = 20000,
+    events_per_person: float = 6.0,
+    log=print,
+    analyze: bool = True,
+    fast: bool = True,
+) -> dict:
     """Generate `people` synthetic people (and everything around them). Returns row counts and timings."""
     if connection.vendor != "postgresql":
         raise RuntimeError("generate_load_data needs PostgreSQL (it loads with COPY)")
@@ -82,8 +92,10 @@ def build(*, people: int, seed: int = 1, chunk: int = 20000, events_per_person: 
                 copy_seconds += time.perf_counter() - t0  # includes the commit
                 done += size
                 elapsed = time.perf_counter() - started
-                log(f"  {done:>9,} people  {elapsed:7.1f} s  ({done / max(elapsed, 0.001):,.0f} people/s, "
-                    f"COPY + commit {copy_seconds:.1f} s)")
+                log(
+                    f"  {done:>9,} people  {elapsed:7.1f} s  ({done / max(elapsed, 0.001):,.0f} people/s, "
+                    f"COPY + commit {copy_seconds:.1f} s)"
+                )
             indexed = time.perf_counter()
         log(f"indexes and triggers restored in {time.perf_counter() - indexed:.1f} s")
         if fast:
@@ -102,5 +114,12 @@ def build(*, people: int, seed: int = 1, chunk: int = 20000, events_per_person: 
                 cursor.execute(f"{verb} {table.name}")
     finished = time.perf_counter()
     counts = {t.name: t.count for t in tables}
-    log(f"loaded in {loaded - started:.1f} s, sequences + ANALYZE {finished - loaded:.1f} s, total {finished - started:.1f} s")
-    return {"counts": counts, "fresh": fresh, "seconds": round(finished - started, 1), "load_seconds": round(loaded - started, 1)}
+    log(
+        f"loaded in {loaded - started:.1f} s, sequences + ANALYZE {finished - loaded:.1f} s, total {finished - started:.1f} s"
+    )
+    return {
+        "counts": counts,
+        "fresh": fresh,
+        "seconds": round(finished - started, 1),
+        "load_seconds": round(loaded - started, 1),
+    }

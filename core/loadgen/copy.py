@@ -21,7 +21,9 @@ def fmt(value) -> str:
 class Table:
     """Rows for one table, written with COPY when the buffer is large enough (or on flush)."""
 
-    def __init__(self, name: str, columns: tuple[str, ...], *, first_id: int = 1, flush_rows: int = 50000):
+    def __init__(
+        self, name: str, columns: tuple[str, ...], *, first_id: int = 1, flush_rows: int = 50000
+    ):
         self.name = name
         extra = defaults_for_missing(name, columns)
         self.columns = tuple(columns) + tuple(extra)
@@ -70,13 +72,18 @@ def defaults_for_missing(table: str, columns) -> dict:
         if field.has_default():
             value = field.get_default()
             extra[field.column] = json.dumps(value) if isinstance(value, dict | list) else value
-        elif getattr(field, "blank", False) and field.get_internal_type() in ("CharField", "TextField"):
+        elif getattr(field, "blank", False) and field.get_internal_type() in (
+            "CharField",
+            "TextField",
+        ):
             extra[field.column] = ""
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             extra[field.column] = datetime.datetime.now(datetime.UTC).isoformat()
         else:
-            raise RuntimeError(f"generate_load_data does not know how to fill {table}.{field.column}: "
-                               "add it to core/loadgen")
+            raise RuntimeError(
+                f"generate_load_data does not know how to fill {table}.{field.column}: "
+                "add it to core/loadgen"
+            )
     return extra
 
 

@@ -13,12 +13,34 @@ class Custody(Extension):
     name = "custody"
     models = ("custody.BenefitSurgery", "custody.ClaimClosure")
     specs = {
-        "closure": ("custody_claimclosure", (
-            "id", "person_id", "agency_id", "establishment_id", "reception_date", "benefits", "found_by",
-            "identity_checked", "national_insurance_number", "benefit_delivery_centre", "bdc_contact_method",
-            "received_on", "identified_on", "sent_to_bdc_on", "closed_on", "suspected_overpayment",
-            "home_centre_outside_region", "housing_benefit_kept", "notes", "created_by_id", "version", "created_at",
-            "updated_at")),
+        "closure": (
+            "custody_claimclosure",
+            (
+                "id",
+                "person_id",
+                "agency_id",
+                "establishment_id",
+                "reception_date",
+                "benefits",
+                "found_by",
+                "identity_checked",
+                "national_insurance_number",
+                "benefit_delivery_centre",
+                "bdc_contact_method",
+                "received_on",
+                "identified_on",
+                "sent_to_bdc_on",
+                "closed_on",
+                "suspected_overpayment",
+                "home_centre_outside_region",
+                "housing_benefit_kept",
+                "notes",
+                "created_by_id",
+                "version",
+                "created_at",
+                "updated_at",
+            ),
+        ),
     }
 
     def prepare(self, world, *, today, log):
@@ -31,8 +53,8 @@ class Custody(Extension):
             jobcentre = world.prison_jobcentre[prison_agency]
             BenefitSurgery.objects.get_or_create(jobcentre_id=jobcentre, establishment_id=site_id)
         for jobcentre, site_id in BenefitSurgery.objects.filter(
-                establishment_id__in=Site.objects.filter(agency_id__in=[p[0] for p in world.prisons])).values_list(
-                "jobcentre_id", "establishment_id"):
+            establishment_id__in=Site.objects.filter(agency_id__in=[p[0] for p in world.prisons])
+        ).values_list("jobcentre_id", "establishment_id"):
             self.surgery.setdefault(site_id, []).append(jobcentre)
 
     def person(self, rng, p):
@@ -57,23 +79,72 @@ class Custody(Extension):
             if closed is not None and (sent is None or closed > today):
                 closed = None
             t = self.tables["closure"]
-            t.add(t.new_id(), p.id, jobcentre, site, day(p.reception),
-                  rng.choice(('["universal_credit"]', '["jsa"]', '["esa"]', '["universal_credit", "housing_benefit"]')),
-                  rng.choice(("ebsa_casework", "matching_scan", "both")), rng.random() < 0.8, "", "", "secure_email",
-                  day(min(received, today)), day(min(received, today)), day(sent), day(closed),
-                  rng.random() < 0.1, rng.random() < 0.15, p.group == "remand", "", ebsa, 1,
-                  self.gen._ts(min(received, today), rng), self.gen._ts(min(received, today), rng))
+            t.add(
+                t.new_id(),
+                p.id,
+                jobcentre,
+                site,
+                day(p.reception),
+                rng.choice(
+                    (
+                        '["universal_credit"]',
+                        '["jsa"]',
+                        '["esa"]',
+                        '["universal_credit", "housing_benefit"]',
+                    )
+                ),
+                rng.choice(("ebsa_casework", "matching_scan", "both")),
+                rng.random() < 0.8,
+                "",
+                "",
+                "secure_email",
+                day(min(received, today)),
+                day(min(received, today)),
+                day(sent),
+                day(closed),
+                rng.random() < 0.1,
+                rng.random() < 0.15,
+                p.group == "remand",
+                "",
+                ebsa,
+                1,
+                self.gen._ts(min(received, today), rng),
+                self.gen._ts(min(received, today), rng),
+            )
 
 
-STATUSES = weighted([("draft", 0.04), ("sent", 0.12), ("accepted", 0.14), ("declined", 0.10), ("started", 0.22),
-                     ("completed", 0.28), ("withdrawn", 0.10)])
-NEEDS = ["education_training_employment"] * 5 + ["accommodation", "finance_benefit_debt", "literacy_numeracy",
-                                                 "drugs", "alcohol", "health", "id_bank_account"]
-PROVISIONS = {"jobcentre": [("Freshstart claim", "jobcentre", "through_the_gate"), ("Job club", "jobcentre", "community")],
-              "provider": [("Employment support programme", "other_partner", "community"),
-                           ("Work placement", "other_partner", "community")],
-              "prison": [("Learning and skills (OLASS)", "noms", "custody")],
-              "probation": [("Unpaid work ETE hours", "noms", "community")]}
+STATUSES = weighted(
+    [
+        ("draft", 0.04),
+        ("sent", 0.12),
+        ("accepted", 0.14),
+        ("declined", 0.10),
+        ("started", 0.22),
+        ("completed", 0.28),
+        ("withdrawn", 0.10),
+    ]
+)
+NEEDS = ["education_training_employment"] * 5 + [
+    "accommodation",
+    "finance_benefit_debt",
+    "literacy_numeracy",
+    "drugs",
+    "alcohol",
+    "health",
+    "id_bank_account",
+]
+PROVISIONS = {
+    "jobcentre": [
+        ("Freshstart claim", "jobcentre", "through_the_gate"),
+        ("Job club", "jobcentre", "community"),
+    ],
+    "provider": [
+        ("Employment support programme", "other_partner", "community"),
+        ("Work placement", "other_partner", "community"),
+    ],
+    "prison": [("Learning and skills (OLASS)", "noms", "custody")],
+    "probation": [("Unpaid work ETE hours", "noms", "community")],
+}
 
 
 @register
@@ -83,14 +154,49 @@ class Referrals(Extension):
     name = "referrals"
     models = ("referrals.Provision", "referrals.Referral", "referrals.ReferralEvent")
     specs = {
-        "referral": ("referrals_referral", (
-            "id", "person_id", "case_id", "from_agency_id", "from_user_id", "to_agency_id", "provision_id", "need",
-            "reason", "share_categories", "consent_id", "status", "sent_at", "respond_by", "overdue_flagged_at",
-            "answered_at", "answered_by_id", "decline_reason", "withdraw_reason", "outcome_text", "version",
-            "created_at", "updated_at")),
-        "event": ("referrals_referralevent", (
-            "id", "referral_id", "at", "user_id", "agency_id", "system", "from_status", "to_status", "reason_code",
-            "reason")),
+        "referral": (
+            "referrals_referral",
+            (
+                "id",
+                "person_id",
+                "case_id",
+                "from_agency_id",
+                "from_user_id",
+                "to_agency_id",
+                "provision_id",
+                "need",
+                "reason",
+                "share_categories",
+                "consent_id",
+                "status",
+                "sent_at",
+                "respond_by",
+                "overdue_flagged_at",
+                "answered_at",
+                "answered_by_id",
+                "decline_reason",
+                "withdraw_reason",
+                "outcome_text",
+                "version",
+                "created_at",
+                "updated_at",
+            ),
+        ),
+        "event": (
+            "referrals_referralevent",
+            (
+                "id",
+                "referral_id",
+                "at",
+                "user_id",
+                "agency_id",
+                "system",
+                "from_status",
+                "to_status",
+                "reason_code",
+                "reason",
+            ),
+        ),
     }
 
     def prepare(self, world, *, today, log):
@@ -100,18 +206,38 @@ class Referrals(Extension):
         self.provisions = {}
         for agency, kind in world.kind_of.items():
             for name, delivery, setting in PROVISIONS.get(kind, []):
-                provision, _ = Provision.objects.get_or_create(agency_id=agency, name=name, defaults={
-                    "agency_kind": delivery, "setting": setting, "response_working_days": 5})
+                provision, _ = Provision.objects.get_or_create(
+                    agency_id=agency,
+                    name=name,
+                    defaults={
+                        "agency_kind": delivery,
+                        "setting": setting,
+                        "response_working_days": 5,
+                    },
+                )
                 self.provisions.setdefault(agency, []).append(provision.pk)
 
     def _event(self, rng, referral, at, user, agency, from_status, to_status, code=""):
         t = self.tables["event"]
-        t.add(t.new_id(), referral, self.gen._ts(at, rng), user, agency, "", from_status, to_status, code, "")
+        t.add(
+            t.new_id(),
+            referral,
+            self.gen._ts(at, rng),
+            user,
+            agency,
+            "",
+            from_status,
+            to_status,
+            code,
+            "",
+        )
 
     def person(self, rng, p):
         gen, day, today = self.gen, self.day, self.gen.today
         count = 1 if rng.random() < 0.7 else (2 if rng.random() < 0.6 else 0)
-        consents = {agency: cid for cid, agency, _g, _e, withdrawn in p.consents if withdrawn is None}
+        consents = {
+            agency: cid for cid, agency, _g, _e, withdrawn in p.consents if withdrawn is None
+        }
         for _ in range(count):
             case = p.cases[-1] if rng.random() < 0.8 else rng.choice(p.cases)
             partners = [a for c, a, _s, _e in p.partners if c is case]
@@ -144,34 +270,100 @@ class Referrals(Extension):
             provisions = self.provisions.get(to_agency)
             rid = self.tables["referral"].new_id()
             self.tables["referral"].add(
-                rid, p.id, case.id, case.agency, from_user, to_agency, rng.choice(provisions) if provisions else None,
-                rng.choice(NEEDS), "Needs help to find work after release", '["identity", "employment"]',
-                consents.get(to_agency), status, gen._ts(sent, rng) if sent else None, day(respond_by), None,
-                gen._ts(answered, rng) if answered else None, to_user if answered else None,
-                "not_suitable" if status == "declined" else "", "person_withdrew" if status == "withdrawn" else "",
-                "", 1, gen._ts(created, rng), gen._ts(answered or sent or created, rng))
+                rid,
+                p.id,
+                case.id,
+                case.agency,
+                from_user,
+                to_agency,
+                rng.choice(provisions) if provisions else None,
+                rng.choice(NEEDS),
+                "Needs help to find work after release",
+                '["identity", "employment"]',
+                consents.get(to_agency),
+                status,
+                gen._ts(sent, rng) if sent else None,
+                day(respond_by),
+                None,
+                gen._ts(answered, rng) if answered else None,
+                to_user if answered else None,
+                "not_suitable" if status == "declined" else "",
+                "person_withdrew" if status == "withdrawn" else "",
+                "",
+                1,
+                gen._ts(created, rng),
+                gen._ts(answered or sent or created, rng),
+            )
             self._event(rng, rid, created, from_user, case.agency, "", "draft")
             if sent is not None:
                 self._event(rng, rid, sent, from_user, case.agency, "draft", "sent")
             if answered is not None:
                 first = "declined" if status == "declined" else "accepted"
-                self._event(rng, rid, answered, to_user, to_agency, "sent", first,
-                            "not_suitable" if first == "declined" else "")
+                self._event(
+                    rng,
+                    rid,
+                    answered,
+                    to_user,
+                    to_agency,
+                    "sent",
+                    first,
+                    "not_suitable" if first == "declined" else "",
+                )
                 if status in ("started", "completed"):
-                    self._event(rng, rid, min(today, answered + 7), to_user, to_agency, "accepted", "started")
+                    self._event(
+                        rng,
+                        rid,
+                        min(today, answered + 7),
+                        to_user,
+                        to_agency,
+                        "accepted",
+                        "started",
+                    )
                 if status == "completed":
-                    self._event(rng, rid, min(today, answered + 90), to_user, to_agency, "started", "completed")
+                    self._event(
+                        rng,
+                        rid,
+                        min(today, answered + 90),
+                        to_user,
+                        to_agency,
+                        "started",
+                        "completed",
+                    )
             if status == "withdrawn":
-                self._event(rng, rid, min(today, created + 10), from_user, case.agency, "sent", "withdrawn",
-                            "person_withdrew")
+                self._event(
+                    rng,
+                    rid,
+                    min(today, created + 10),
+                    from_user,
+                    case.agency,
+                    "sent",
+                    "withdrawn",
+                    "person_withdrew",
+                )
 
 
-JOB_TITLES = {"construction": "Labourer", "hospitality": "Kitchen porter", "retail": "Shop assistant",
-              "warehousing": "Warehouse operative", "manufacturing": "Production operative", "cleaning": "Cleaner",
-              "care": "Care assistant", "transport": "Delivery driver", "horticulture": "Grounds maintenance",
-              "office": "Administrator", "other": "General assistant"}
-OUTCOMES = weighted([("in_work", 0.72), ("in_work_new_job", 0.06), ("left_no_job", 0.12), ("unable_to_contact", 0.08),
-                     ("declined_to_say", 0.02)])
+JOB_TITLES = {
+    "construction": "Labourer",
+    "hospitality": "Kitchen porter",
+    "retail": "Shop assistant",
+    "warehousing": "Warehouse operative",
+    "manufacturing": "Production operative",
+    "cleaning": "Cleaner",
+    "care": "Care assistant",
+    "transport": "Delivery driver",
+    "horticulture": "Grounds maintenance",
+    "office": "Administrator",
+    "other": "General assistant",
+}
+OUTCOMES = weighted(
+    [
+        ("in_work", 0.72),
+        ("in_work_new_job", 0.06),
+        ("left_no_job", 0.12),
+        ("unable_to_contact", 0.08),
+        ("declined_to_say", 0.02),
+    ]
+)
 
 
 @register
@@ -181,13 +373,48 @@ class Employers(Extension):
     name = "employers"
     models = ("employers.Employer", "employers.EmploymentSpell", "employers.RetentionCheck")
     specs = {
-        "spell": ("employers_employmentspell", (
-            "id", "person_id", "case_id", "employer_id", "kind", "job_title", "start_date", "end_date", "end_reason",
-            "hours_per_week", "hours_band", "contract_type", "pay", "verified_by_id", "verified_how", "adviser_id",
-            "agency_id", "application_id", "version", "created_at")),
-        "check": ("employers_retentioncheck", (
-            "id", "spell_id", "milestone_weeks", "due_on", "status", "outcome", "evidence", "checked_on", "notes",
-            "recorded_by_id", "status_changed_at", "notified_at")),
+        "spell": (
+            "employers_employmentspell",
+            (
+                "id",
+                "person_id",
+                "case_id",
+                "employer_id",
+                "kind",
+                "job_title",
+                "start_date",
+                "end_date",
+                "end_reason",
+                "hours_per_week",
+                "hours_band",
+                "contract_type",
+                "pay",
+                "verified_by_id",
+                "verified_how",
+                "adviser_id",
+                "agency_id",
+                "application_id",
+                "version",
+                "created_at",
+            ),
+        ),
+        "check": (
+            "employers_retentioncheck",
+            (
+                "id",
+                "spell_id",
+                "milestone_weeks",
+                "due_on",
+                "status",
+                "outcome",
+                "evidence",
+                "checked_on",
+                "notes",
+                "recorded_by_id",
+                "status_changed_at",
+                "notified_at",
+            ),
+        ),
     }
     EMPLOYERS_PER_REGION = 40
 
@@ -197,7 +424,10 @@ class Employers(Extension):
 
         sectors = list(JOB_TITLES)
         self.employers = {}
-        existing = {(e.name, e.owning_agency_id): e.pk for e in Employer.objects.filter(name__startswith="Synthetic ")}
+        existing = {
+            (e.name, e.owning_agency_id): e.pk
+            for e in Employer.objects.filter(name__startswith="Synthetic ")
+        }
         new = []
         for region, name, _share, towns in world.regions:
             providers = world.by_region[region]["provider"]
@@ -205,13 +435,23 @@ class Employers(Extension):
                 sector = sectors[i % len(sectors)]
                 key = (f"Synthetic {sector} employer {i} ({name})", providers[i % len(providers)])
                 if key not in existing:
-                    new.append(Employer(name=key[0], sector=sector, town=towns[i % len(towns)], owning_agency_id=key[1],
-                                        engagement_level="engaged" if i % 3 else "committed",
-                                        guaranteed_interviews=i % 4 == 0))
+                    new.append(
+                        Employer(
+                            name=key[0],
+                            sector=sector,
+                            town=towns[i % len(towns)],
+                            owning_agency_id=key[1],
+                            engagement_level="engaged" if i % 3 else "committed",
+                            guaranteed_interviews=i % 4 == 0,
+                        )
+                    )
         Employer.objects.bulk_create(new)
-        for employer_id, sector, owning in Employer.objects.filter(name__startswith="Synthetic ").values_list(
-                "pk", "sector", "owning_agency_id"):
-            region = next(r for r, kinds in world.by_region.items() if owning in kinds.get("provider", []))
+        for employer_id, sector, owning in Employer.objects.filter(
+            name__startswith="Synthetic "
+        ).values_list("pk", "sector", "owning_agency_id"):
+            region = next(
+                r for r, kinds in world.by_region.items() if owning in kinds.get("provider", [])
+            )
             self.employers.setdefault(region, []).append((employer_id, sector))
 
     def person(self, rng, p):
@@ -238,10 +478,27 @@ class Employers(Extension):
         sid = self.tables["spell"].new_id()
         band = rng.choice(("under_16", "16_to_29", "30_plus", "30_plus"))
         self.tables["spell"].add(
-            sid, p.id, case.id, employer, "job", JOB_TITLES[sector], day(start), day(ended),
-            rng.choice(("resigned", "dismissed", "contract_ended")) if ended else "", None, band,
-            rng.choice(("permanent", "permanent", "temporary", "apprenticeship")), "", adviser,
-            rng.choice(("person", "employer", "payslip")), adviser, agency, None, 1, gen._ts(start, rng))
+            sid,
+            p.id,
+            case.id,
+            employer,
+            "job",
+            JOB_TITLES[sector],
+            day(start),
+            day(ended),
+            rng.choice(("resigned", "dismissed", "contract_ended")) if ended else "",
+            None,
+            band,
+            rng.choice(("permanent", "permanent", "temporary", "apprenticeship")),
+            "",
+            adviser,
+            rng.choice(("person", "employer", "payslip")),
+            adviser,
+            agency,
+            None,
+            1,
+            gen._ts(start, rng),
+        )
         for weeks in (4, 8, 12):
             due = start + 7 * weeks
             if ended is not None and ended < due:
@@ -249,31 +506,83 @@ class Employers(Extension):
             elif due > today:
                 status, outcome, checked = "scheduled", "", None
             elif due == today:
-                status, outcome, checked = "scheduled", "", None  # the daily sweep opens today's checks
+                status, outcome, checked = (
+                    "scheduled",
+                    "",
+                    None,
+                )  # the daily sweep opens today's checks
             elif due >= today - 7:
-                status, outcome, checked = ("due", "", None) if rng.random() < 0.7 else ("recorded", OUTCOMES(rng), due)
+                status, outcome, checked = (
+                    ("due", "", None) if rng.random() < 0.7 else ("recorded", OUTCOMES(rng), due)
+                )
             else:
-                status, outcome, checked = (("overdue", "", None) if rng.random() < 0.08
-                                            else ("recorded", OUTCOMES(rng), due + rng.randint(0, 7)))
+                status, outcome, checked = (
+                    ("overdue", "", None)
+                    if rng.random() < 0.08
+                    else ("recorded", OUTCOMES(rng), due + rng.randint(0, 7))
+                )
             if checked is not None and checked > today:
                 checked = today
             changed = gen._ts(min(due, today), rng) if status != "scheduled" else None
             t = self.tables["check"]
-            t.add(t.new_id(), sid, weeks, day(due), status, outcome,
-                  rng.choice(("person", "employer", "payslip")) if outcome else "", day(checked), "",
-                  adviser if outcome else None, changed, changed)
+            t.add(
+                t.new_id(),
+                sid,
+                weeks,
+                day(due),
+                status,
+                outcome,
+                rng.choice(("person", "employer", "payslip")) if outcome else "",
+                day(checked),
+                "",
+                adviser if outcome else None,
+                changed,
+                changed,
+            )
 
 
-AREAS = ["accommodation", "education_training_employment", "literacy_numeracy", "health", "drugs", "alcohol",
-         "finance_benefit_debt", "children_families", "attitudes_thinking_behaviour", "id_bank_account"]
+AREAS = [
+    "accommodation",
+    "education_training_employment",
+    "literacy_numeracy",
+    "health",
+    "drugs",
+    "alcohol",
+    "finance_benefit_debt",
+    "children_families",
+    "attitudes_thinking_behaviour",
+    "id_bank_account",
+]
 # share of people with a need in each area (DOMAIN.md §9: accommodation 45%, drugs 33%, alcohol 53%, ...)
-NEED_SHARE = {"accommodation": 0.45, "education_training_employment": 0.75, "literacy_numeracy": 0.4, "health": 0.34,
-              "drugs": 0.33, "alcohol": 0.53, "finance_benefit_debt": 0.5, "children_families": 0.25,
-              "attitudes_thinking_behaviour": 0.4, "id_bank_account": 0.3}
-ACTIONS = ["Open a bank account", "Get a birth certificate", "Attend job club", "Apply for a CSCS card",
-           "Register with a GP", "Book a housing advice appointment", "Write a CV", "Start a maths course"]
-NOTES = ["Met to review the action plan.", "Discussed job search and disclosure.", "Phoned to confirm appointment.",
-         "Letter sent about the job club.", "Spoke to the work coach about the claim."]
+NEED_SHARE = {
+    "accommodation": 0.45,
+    "education_training_employment": 0.75,
+    "literacy_numeracy": 0.4,
+    "health": 0.34,
+    "drugs": 0.33,
+    "alcohol": 0.53,
+    "finance_benefit_debt": 0.5,
+    "children_families": 0.25,
+    "attitudes_thinking_behaviour": 0.4,
+    "id_bank_account": 0.3,
+}
+ACTIONS = [
+    "Open a bank account",
+    "Get a birth certificate",
+    "Attend job club",
+    "Apply for a CSCS card",
+    "Register with a GP",
+    "Book a housing advice appointment",
+    "Write a CV",
+    "Start a maths course",
+]
+NOTES = [
+    "Met to review the action plan.",
+    "Discussed job search and disclosure.",
+    "Phoned to confirm appointment.",
+    "Letter sent about the job club.",
+    "Spoke to the work coach about the claim.",
+]
 
 
 @register
@@ -281,19 +590,83 @@ class Journey(Extension):
     """Assessments (ten RAG areas, reassessed for some), plan actions, appointments and case notes per case."""
 
     name = "journey"
-    models = ("casework.Assessment", "casework.PlanAction", "casework.CaseNote", "casework.Appointment")
+    models = (
+        "casework.Assessment",
+        "casework.PlanAction",
+        "casework.CaseNote",
+        "casework.Appointment",
+    )
     specs = {
-        "assessment": ("casework_assessment", (
-            "id", "case_id", "assessed_on", "assessed_by_id", "agency_id", "ratings", "area_notes",
-            "confident_writing_name", "confident_writing_address", "confident_writing_phone", "work_readiness",
-            "self_reported_needs", "convictions_spent", "disclosure_advice_given", "disclosure_notes", "created_at")),
-        "action": ("casework_planaction", (
-            "id", "case_id", "goal_id", "description", "owner_agency_id", "owner_id", "sequence", "due_date", "status",
-            "status_changed_on", "created_by_id", "created_by_agency_id", "created_at", "updated_at", "version")),
-        "appointment": ("casework_appointment", (
-            "id", "case_id", "kind", "at", "where", "agency_id", "attended", "created_by_id", "created_at", "version")),
-        "note": ("casework_casenote", (
-            "id", "case_id", "note_type", "contact_on", "body", "sensitive", "author_id", "agency_id", "created_at")),
+        "assessment": (
+            "casework_assessment",
+            (
+                "id",
+                "case_id",
+                "assessed_on",
+                "assessed_by_id",
+                "agency_id",
+                "ratings",
+                "area_notes",
+                "confident_writing_name",
+                "confident_writing_address",
+                "confident_writing_phone",
+                "work_readiness",
+                "self_reported_needs",
+                "convictions_spent",
+                "disclosure_advice_given",
+                "disclosure_notes",
+                "created_at",
+            ),
+        ),
+        "action": (
+            "casework_planaction",
+            (
+                "id",
+                "case_id",
+                "goal_id",
+                "description",
+                "owner_agency_id",
+                "owner_id",
+                "sequence",
+                "due_date",
+                "status",
+                "status_changed_on",
+                "created_by_id",
+                "created_by_agency_id",
+                "created_at",
+                "updated_at",
+                "version",
+            ),
+        ),
+        "appointment": (
+            "casework_appointment",
+            (
+                "id",
+                "case_id",
+                "kind",
+                "at",
+                "where",
+                "agency_id",
+                "attended",
+                "created_by_id",
+                "created_at",
+                "version",
+            ),
+        ),
+        "note": (
+            "casework_casenote",
+            (
+                "id",
+                "case_id",
+                "note_type",
+                "contact_on",
+                "body",
+                "sensitive",
+                "author_id",
+                "agency_id",
+                "created_at",
+            ),
+        ),
     }
 
     def person(self, rng, p):
@@ -308,36 +681,87 @@ class Journey(Extension):
             for round_ in range(1 if rng.random() < 0.6 else 2):
                 ratings = ", ".join(
                     f'"{area}": "{("red" if rng.random() < 0.5 else "amber") if needs[area] and round_ == 0 or needs[area] and rng.random() < 0.5 else ("amber" if needs[area] else "green")}"'
-                    for area in AREAS)
+                    for area in AREAS
+                )
                 t = self.tables["assessment"]
-                t.add(t.new_id(), case.id, day(assessed), author, case.agency, "{" + ratings + "}", "{}",
-                      "yes" if rng.random() < 0.8 else "no", "yes" if rng.random() < 0.75 else "no",
-                      "yes" if rng.random() < 0.8 else "no",
-                      rng.choice(("ready_to_work", "support_needed", "support_needed", "support_declined")),
-                      "Wants help finding work" if rng.random() < 0.48 else "", "unknown", rng.random() < 0.5, "",
-                      gen._ts(assessed, rng))
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    day(assessed),
+                    author,
+                    case.agency,
+                    "{" + ratings + "}",
+                    "{}",
+                    "yes" if rng.random() < 0.8 else "no",
+                    "yes" if rng.random() < 0.75 else "no",
+                    "yes" if rng.random() < 0.8 else "no",
+                    rng.choice(
+                        ("ready_to_work", "support_needed", "support_needed", "support_declined")
+                    ),
+                    "Wants help finding work" if rng.random() < 0.48 else "",
+                    "unknown",
+                    rng.random() < 0.5,
+                    "",
+                    gen._ts(assessed, rng),
+                )
                 assessed = min(last, assessed + rng.randint(60, 180))
             for seq in range(1, rng.randint(2, 5)):
                 due = case.start + 14 * seq + rng.randint(0, 20)
-                status = ("done" if rng.random() < 0.6 else rng.choice(("missed", "no_longer_needed"))) if due < today - 14 \
+                status = (
+                    ("done" if rng.random() < 0.6 else rng.choice(("missed", "no_longer_needed")))
+                    if due < today - 14
                     else rng.choice(("not_started", "in_progress"))
+                )
                 t = self.tables["action"]
-                t.add(t.new_id(), case.id, None, rng.choice(ACTIONS), case.agency, author, seq, day(due), status,
-                      day(min(due, today)) if status not in ("not_started",) else None, author, case.agency,
-                      gen._ts(case.start, rng), gen._ts(min(due, today), rng), 1)
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    None,
+                    rng.choice(ACTIONS),
+                    case.agency,
+                    author,
+                    seq,
+                    day(due),
+                    status,
+                    day(min(due, today)) if status not in ("not_started",) else None,
+                    author,
+                    case.agency,
+                    gen._ts(case.start, rng),
+                    gen._ts(min(due, today), rng),
+                    1,
+                )
             for _ in range(rng.randint(0, 2)):
                 at = min(last + 30, case.start + rng.randint(7, 200))
                 t = self.tables["appointment"]
                 attended = "yes" if at < today and rng.random() < 0.8 else "unknown"
-                t.add(t.new_id(), case.id, rng.choice(("probation", "signing_on", "provider")), gen._ts(at, rng),
-                      "Office", case.agency, attended, author, gen._ts(case.start, rng), 1)
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    rng.choice(("probation", "signing_on", "provider")),
+                    gen._ts(at, rng),
+                    "Office",
+                    case.agency,
+                    attended,
+                    author,
+                    gen._ts(case.start, rng),
+                    1,
+                )
                 if attended == "yes":
                     case.last_contact = max(at, case.last_contact or at)
             for _ in range(rng.randint(2, 8)):
                 on = rng.randint(case.start, last)
                 t = self.tables["note"]
-                t.add(t.new_id(), case.id, rng.choice(("face_to_face", "phone", "letter", "other_agency")), day(on),
-                      rng.choice(NOTES), rng.random() < 0.05, author, case.agency, gen._ts(on, rng))
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    rng.choice(("face_to_face", "phone", "letter", "other_agency")),
+                    day(on),
+                    rng.choice(NOTES),
+                    rng.random() < 0.05,
+                    author,
+                    case.agency,
+                    gen._ts(on, rng),
+                )
                 case.last_contact = max(on, case.last_contact or on)
 
 
@@ -348,10 +772,23 @@ class Reporting(Extension):
     name = "reporting"
     models = ("reporting.ReoffendingCheck", "reporting.PostExitEmploymentCheck")
     specs = {
-        "reoffending": ("reporting_reoffendingcheck", (
-            "id", "case_id", "window", "due_on", "status", "reoffended", "recorded_on", "recorded_by_id")),
-        "employment": ("reporting_postexitemploymentcheck", (
-            "id", "case_id", "due_on", "status", "in_work", "recorded_on", "recorded_by_id")),
+        "reoffending": (
+            "reporting_reoffendingcheck",
+            (
+                "id",
+                "case_id",
+                "window",
+                "due_on",
+                "status",
+                "reoffended",
+                "recorded_on",
+                "recorded_by_id",
+            ),
+        ),
+        "employment": (
+            "reporting_postexitemploymentcheck",
+            ("id", "case_id", "due_on", "status", "in_work", "recorded_on", "recorded_by_id"),
+        ),
     }
     WINDOWS = (("during_support", 0), ("six_months", 6), ("twelve_months", 12))
 
@@ -377,13 +814,26 @@ class Reporting(Extension):
                         break
                     recorded = recorder is not None and rng.random() < 0.8
                     t = self.tables["reoffending"]
-                    t.add(t.new_id(), case.id, window, day(due), "recorded" if recorded else "open",
-                          (rng.random() < 0.25) if recorded else None, day(min(today, due + rng.randint(0, 30))) if recorded else None,
-                          recorder if recorded else None)
+                    t.add(
+                        t.new_id(),
+                        case.id,
+                        window,
+                        day(due),
+                        "recorded" if recorded else "open",
+                        (rng.random() < 0.25) if recorded else None,
+                        day(min(today, due + rng.randint(0, 30))) if recorded else None,
+                        recorder if recorded else None,
+                    )
             due = self._plus(case.planned_end, 6)
             if due <= today:
                 recorded = recorder is not None and rng.random() < 0.7
                 t = self.tables["employment"]
-                t.add(t.new_id(), case.id, day(due), "recorded" if recorded else "open",
-                      rng.choice(("yes", "no", "no", "unknown")) if recorded else "",
-                      day(min(today, due + rng.randint(0, 30))) if recorded else None, recorder if recorded else None)
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    day(due),
+                    "recorded" if recorded else "open",
+                    rng.choice(("yes", "no", "no", "unknown")) if recorded else "",
+                    day(min(today, due + rng.randint(0, 30))) if recorded else None,
+                    recorder if recorded else None,
+                )

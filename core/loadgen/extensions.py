@@ -39,8 +39,10 @@ class Extension:
     def bind(self, gen, first_ids) -> None:
         self.gen = gen
         self.day = gen.day
-        self.tables = {key: Table(table, cols, first_id=first_ids.get(f"{self.name}.{key}", 1))
-                       for key, (table, cols) in self.specs.items()}
+        self.tables = {
+            key: Table(table, cols, first_id=first_ids.get(f"{self.name}.{key}", 1))
+            for key, (table, cols) in self.specs.items()
+        }
 
     def person(self, rng, person) -> None:
         raise NotImplementedError

@@ -33,8 +33,10 @@ def check_foreign_keys(cursor, tables: list[str]) -> list[str]:
     cursor.execute(FK_SQL, [tables])
     problems = []
     for name, table, column, parent, parent_column in cursor.fetchall():
-        cursor.execute(f'SELECT count(*) FROM "{table}" c WHERE c."{column}" IS NOT NULL AND NOT EXISTS '  # noqa: S608  # nosec B608 (names from pg_catalog)
-                       f'(SELECT 1 FROM "{parent}" p WHERE p."{parent_column}" = c."{column}")')
+        cursor.execute(
+            f'SELECT count(*) FROM "{table}" c WHERE c."{column}" IS NOT NULL AND NOT EXISTS '  # noqa: S608  # nosec B608 (names from pg_catalog)
+            f'(SELECT 1 FROM "{parent}" p WHERE p."{parent_column}" = c."{column}")'
+        )
         missing = cursor.fetchone()[0]
         if missing:
             problems.append(f"{name}: {missing} rows of {table}.{column} point nowhere")

@@ -21,7 +21,13 @@ LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 GROUPS = [("community", 0.55), ("short_custody", 0.20), ("long_custody", 0.15), ("remand", 0.10)]
 SUPPORT = [("high", 0.45), ("medium", 0.35), ("low", 0.20)]
 OWNER_KINDS = [("probation", 0.50), ("provider", 0.25), ("prison", 0.15), ("jobcentre", 0.10)]
-END_REASONS = [("completed", 0.55), ("disengaged", 0.15), ("moved_away", 0.08), ("recalled", 0.17), ("other", 0.05)]
+END_REASONS = [
+    ("completed", 0.55),
+    ("disengaged", 0.15),
+    ("moved_away", 0.08),
+    ("recalled", 0.17),
+    ("other", 0.05),
+]
 ACTIONS = [("view", 0.8), ("change", 0.1), ("search", 0.05), ("share", 0.05)]
 
 
@@ -41,8 +47,12 @@ pick_support = weighted(SUPPORT)
 pick_owner_kind = weighted(OWNER_KINDS)
 pick_end_reason = weighted(END_REASONS)
 pick_action = weighted(ACTIONS)
-pick_accommodation = weighted([("settled", 0.5), ("temporary", 0.3), ("no_fixed_abode", 0.12), ("unknown", 0.08)])
-pick_employment = weighted([("employed", 0.30), ("unemployed", 0.60), ("in_training", 0.05), ("unknown", 0.05)])
+pick_accommodation = weighted(
+    [("settled", 0.5), ("temporary", 0.3), ("no_fixed_abode", 0.12), ("unknown", 0.08)]
+)
+pick_employment = weighted(
+    [("employed", 0.30), ("unemployed", 0.60), ("in_training", 0.05), ("unknown", 0.05)]
+)
 pick_benefit = weighted([("claiming", 0.5), ("not_claiming", 0.3), ("unknown", 0.2)])
 
 
@@ -56,40 +66,170 @@ def _age(rng):
 
 
 TABLES = {
-    "person": ("casework_person", ("id", "first_name", "last_name", "aliases", "date_of_birth", "sex",
-                                   "national_insurance_number", "prison_number", "crn", "home_area", "release_area",
-                                   "identity_verified_on", "identity_verified_by_id", "bank_account_held",
-                                   "id_documents_held", "accommodation_status", "employment_status", "benefit_status",
-                                   "restricted", "created_by_agency_id", "version", "created_at", "updated_at",
-                                   "anonymised_at")),
-    "case": ("casework_case", ("id", "person_id", "owning_agency_id", "owner_id", "site_id", "offender_group",
-                               "support_level", "stage", "start_date", "planned_end_date", "end_date", "end_reason",
-                               "sort_key", "last_contact_on", "version", "created_at", "updated_at")),
+    "person": (
+        "casework_person",
+        (
+            "id",
+            "first_name",
+            "last_name",
+            "aliases",
+            "date_of_birth",
+            "sex",
+            "national_insurance_number",
+            "prison_number",
+            "crn",
+            "home_area",
+            "release_area",
+            "identity_verified_on",
+            "identity_verified_by_id",
+            "bank_account_held",
+            "id_documents_held",
+            "accommodation_status",
+            "employment_status",
+            "benefit_status",
+            "restricted",
+            "created_by_agency_id",
+            "version",
+            "created_at",
+            "updated_at",
+            "anonymised_at",
+        ),
+    ),
+    "case": (
+        "casework_case",
+        (
+            "id",
+            "person_id",
+            "owning_agency_id",
+            "owner_id",
+            "site_id",
+            "offender_group",
+            "support_level",
+            "stage",
+            "start_date",
+            "planned_end_date",
+            "end_date",
+            "end_reason",
+            "sort_key",
+            "last_contact_on",
+            "version",
+            "created_at",
+            "updated_at",
+        ),
+    ),
     "lead": ("casework_leadagencyperiod", ("id", "case_id", "agency_id", "started_on", "ended_on")),
-    "sentence": ("casework_sentenceepisode", ("id", "person_id", "case_id", "sentence_type", "length_months",
-                                              "sentence_date", "reception_date", "establishment_id",
-                                              "expected_release_date", "actual_release_date", "release_type",
-                                              "offence_summary")),
-    "consent": ("consent_consentrecord", ("id", "person_id", "recipient_agency_id", "employment_support",
-                                          "offender_marker", "disclose_to_employer", "sensitive_categories",
-                                          "data_categories", "method", "form_version", "witness_name", "given_on",
-                                          "expires_on", "recorded_by_id", "recorded_by_agency_id", "recorded_at",
-                                          "withdrawn_on", "withdrawn_by_id", "withdrawal_reason", "expiry_recorded_at")),
-    "involvement": ("consent_caseinvolvement", ("id", "case_id", "agency_id", "basis", "started_on", "ended_on",
-                                                "created_by_id", "created_at")),
-    "gateway": ("consent_statutorygateway", ("id", "person_id", "agency_id", "reason", "started_on", "ends_on")),
-    "access": ("consent_personaccess", ("id", "agency_id", "person_id", "visible_until", "sensitive_until",
-                                        "is_owner", "restricted", "sort_key")),
-    "event": ("audit_accessevent", ("id", "at", "user_id", "agency_id", "person_id", "action", "object_type",
-                                    "object_id", "detail")),
+    "sentence": (
+        "casework_sentenceepisode",
+        (
+            "id",
+            "person_id",
+            "case_id",
+            "sentence_type",
+            "length_months",
+            "sentence_date",
+            "reception_date",
+            "establishment_id",
+            "expected_release_date",
+            "actual_release_date",
+            "release_type",
+            "offence_summary",
+        ),
+    ),
+    "consent": (
+        "consent_consentrecord",
+        (
+            "id",
+            "person_id",
+            "recipient_agency_id",
+            "employment_support",
+            "offender_marker",
+            "disclose_to_employer",
+            "sensitive_categories",
+            "data_categories",
+            "method",
+            "form_version",
+            "witness_name",
+            "given_on",
+            "expires_on",
+            "recorded_by_id",
+            "recorded_by_agency_id",
+            "recorded_at",
+            "withdrawn_on",
+            "withdrawn_by_id",
+            "withdrawal_reason",
+            "expiry_recorded_at",
+        ),
+    ),
+    "involvement": (
+        "consent_caseinvolvement",
+        (
+            "id",
+            "case_id",
+            "agency_id",
+            "basis",
+            "started_on",
+            "ended_on",
+            "created_by_id",
+            "created_at",
+        ),
+    ),
+    "gateway": (
+        "consent_statutorygateway",
+        ("id", "person_id", "agency_id", "reason", "started_on", "ends_on"),
+    ),
+    "access": (
+        "consent_personaccess",
+        (
+            "id",
+            "agency_id",
+            "person_id",
+            "visible_until",
+            "sensitive_until",
+            "is_owner",
+            "restricted",
+            "sort_key",
+        ),
+    ),
+    "event": (
+        "audit_accessevent",
+        (
+            "id",
+            "at",
+            "user_id",
+            "agency_id",
+            "person_id",
+            "action",
+            "object_type",
+            "object_id",
+            "detail",
+        ),
+    ),
 }
 
 
 class Person:
     """What later generators (referrals, jobs, assessments...) need to know about one person."""
 
-    __slots__ = ("id", "region", "male", "group", "cases", "open_case", "involved", "sees", "custody", "reception",
-                 "release", "prison", "first_name", "last_name", "rows", "partners", "consents", "restricted")
+    __slots__ = (
+        "id",
+        "region",
+        "male",
+        "group",
+        "cases",
+        "open_case",
+        "involved",
+        "sees",
+        "custody",
+        "reception",
+        "release",
+        "prison",
+        "first_name",
+        "last_name",
+        "rows",
+        "partners",
+        "consents",
+        "restricted",
+    )
 
     def merge(self, agency, vis, sens, owner=False):
         """consent.policy._merge: latest visibility, latest sensitive date, owner if any source owns."""
@@ -104,17 +244,39 @@ class Person:
 
 
 class Case:
-    __slots__ = ("id", "agency", "owner", "start", "planned_end", "end", "stage", "support", "group", "kind",
-                 "end_reason", "last_contact")
+    __slots__ = (
+        "id",
+        "agency",
+        "owner",
+        "start",
+        "planned_end",
+        "end",
+        "stage",
+        "support",
+        "group",
+        "kind",
+        "end_reason",
+        "last_contact",
+    )
 
 
 class PeopleGenerator:
-    def __init__(self, world, *, today: datetime.date, first_ids: dict[str, int], events_per_person: float = 6.0):
+    def __init__(
+        self,
+        world,
+        *,
+        today: datetime.date,
+        first_ids: dict[str, int],
+        events_per_person: float = 6.0,
+    ):
         self.world = world
         self.today = today.toordinal()
         self.day = DayCache()
         self.events_per_person = events_per_person
-        self.tables = {key: Table(name, cols, first_id=first_ids.get(key, 1)) for key, (name, cols) in TABLES.items()}
+        self.tables = {
+            key: Table(name, cols, first_id=first_ids.get(key, 1))
+            for key, (name, cols) in TABLES.items()
+        }
         regions = world.regions
         self._pick_region = weighted([(r[0], r[2]) for r in regions])
         self.towns = {r[0]: r[3] for r in regions}
@@ -126,7 +288,9 @@ class PeopleGenerator:
 
     # --- helpers -----------------------------------------------------------------------------
     def _agency(self, rng, region, kind):
-        options = self.world.by_region[region].get(kind) or self.world.by_region[region]["probation"]
+        options = (
+            self.world.by_region[region].get(kind) or self.world.by_region[region]["probation"]
+        )
         return rng.choice(options)
 
     def _staff(self, rng, agency):
@@ -147,7 +311,9 @@ class PeopleGenerator:
         p.male = male = rng.random() < 0.89
         p.first_name = first = rng.choice(MALE if male else FEMALE)
         p.last_name = last = surname(rng)
-        aliases = f"{rng.choice(MALE if male else FEMALE)} {surname(rng)}" if rng.random() < 0.08 else ""
+        aliases = (
+            f"{rng.choice(MALE if male else FEMALE)} {surname(rng)}" if rng.random() < 0.08 else ""
+        )
         dob = today - _age(rng) * 365 - rng.randint(0, 364)
         towns = self.towns[region]
         home = rng.choice(towns)
@@ -167,7 +333,11 @@ class PeopleGenerator:
         for case_start, is_open in starts:
             c = Case()
             c.id = t["case"].new_id()
-            c.kind = kind = "prison" if in_custody_now and is_open and rng.random() < 0.6 else pick_owner_kind(rng)
+            c.kind = kind = (
+                "prison"
+                if in_custody_now and is_open and rng.random() < 0.6
+                else pick_owner_kind(rng)
+            )
             if kind == "prison":
                 c.agency = rng.choice(self.world.by_region[region]["prison"])
             else:
@@ -179,8 +349,11 @@ class PeopleGenerator:
             c.group = group
             if is_open:
                 c.end = None
-                c.stage = (rng.choice(("reception", "in_custody", "in_custody", "pre_release")) if in_custody_now
-                           else rng.choice(("in_community", "in_community", "released", "in_work")))
+                c.stage = (
+                    rng.choice(("reception", "in_custody", "in_custody", "pre_release"))
+                    if in_custody_now
+                    else rng.choice(("in_community", "in_community", "released", "in_work"))
+                )
                 end_reason = ""
             else:
                 c.end = min(today - 1, case_start + rng.randint(60, 600))
@@ -213,29 +386,84 @@ class PeopleGenerator:
                 released = max(released, reception)
             p.reception, p.release = reception, released
             stype = "remand" if group == "remand" else "custodial"
-            length = None if group == "remand" else (rng.randint(2, 11) if group == "short_custody" else rng.randint(12, 60))
-            t["sentence"].add(t["sentence"].new_id(), pid, current.id, stype, length, day(reception), day(reception),
-                              prison[1], day(expected), day(released),
-                              "" if released is None else rng.choice(("licence", "end_of_sentence", "from_court")), "")
+            length = (
+                None
+                if group == "remand"
+                else (rng.randint(2, 11) if group == "short_custody" else rng.randint(12, 60))
+            )
+            t["sentence"].add(
+                t["sentence"].new_id(),
+                pid,
+                current.id,
+                stype,
+                length,
+                day(reception),
+                day(reception),
+                prison[1],
+                day(expected),
+                day(released),
+                ""
+                if released is None
+                else rng.choice(("licence", "end_of_sentence", "from_court")),
+                "",
+            )
         else:
-            t["sentence"].add(t["sentence"].new_id(), pid, current.id,
-                              rng.choice(("community_order", "suspended_sentence", "unpaid_work")),
-                              rng.choice((6, 12, 18, 24)), day(current.start), None, None, None, None, "", "")
+            t["sentence"].add(
+                t["sentence"].new_id(),
+                pid,
+                current.id,
+                rng.choice(("community_order", "suspended_sentence", "unpaid_work")),
+                rng.choice((6, 12, 18, 24)),
+                day(current.start),
+                None,
+                None,
+                None,
+                None,
+                "",
+                "",
+            )
 
-        prison_number = (f"{rng.choice('AG')}{rng.randint(1000, 9999)}{rng.choice(LETTERS)}{rng.choice(LETTERS)}"
-                         if custody else "")
-        nino = (f"{rng.choice(NINO_FIRST)}{rng.choice(NINO_SECOND)}{rng.randint(0, 999999):06d}{rng.choice('ABCD')}"
-                if rng.random() < 0.7 else "")
+        prison_number = (
+            f"{rng.choice('AG')}{rng.randint(1000, 9999)}{rng.choice(LETTERS)}{rng.choice(LETTERS)}"
+            if custody
+            else ""
+        )
+        nino = (
+            f"{rng.choice(NINO_FIRST)}{rng.choice(NINO_SECOND)}{rng.randint(0, 999999):06d}{rng.choice('ABCD')}"
+            if rng.random() < 0.7
+            else ""
+        )
         crn = f"{LETTERS[(pid // 1000000) % len(LETTERS)]}{pid % 1000000:06d}"
         verified = current.start + rng.randint(0, 30) if rng.random() < 0.6 else None
-        p.restricted = rng.random() < 0.002  # copied into the person's PersonAccess rows in finish()
-        t["person"].add(pid, first, last, aliases, day(dob), "male" if male else "female", nino, prison_number, crn,
-                        home, release_area, day(verified) if verified and verified <= today else None, None,
-                        rng.random() < 0.6, rng.random() < 0.55,
-                        "in_custody" if in_custody_now else pick_accommodation(rng),
-                        "not_available" if in_custody_now else pick_employment(rng), pick_benefit(rng),
-                        p.restricted, p.cases[0].agency, 1, self._ts(p.cases[0].start, rng),
-                        self._ts(current.start, rng), None)
+        p.restricted = (
+            rng.random() < 0.002
+        )  # copied into the person's PersonAccess rows in finish()
+        t["person"].add(
+            pid,
+            first,
+            last,
+            aliases,
+            day(dob),
+            "male" if male else "female",
+            nino,
+            prison_number,
+            crn,
+            home,
+            release_area,
+            day(verified) if verified and verified <= today else None,
+            None,
+            rng.random() < 0.6,
+            rng.random() < 0.55,
+            "in_custody" if in_custody_now else pick_accommodation(rng),
+            "not_available" if in_custody_now else pick_employment(rng),
+            pick_benefit(rng),
+            p.restricted,
+            p.cases[0].agency,
+            1,
+            self._ts(p.cases[0].start, rng),
+            self._ts(current.start, rng),
+            None,
+        )
 
         # sharing: involvements with consent; access computed with the policy's rule
         p.rows = {}  # agency -> [visible_until, sensitive_until, is_owner]
@@ -251,8 +479,11 @@ class PeopleGenerator:
             partners = []
             r = rng.random()
             if r < 0.65:
-                partners.append(self._agency(rng, region, "jobcentre") if c.agency not in self.world.by_region[region]["jobcentre"]
-                                else self._agency(rng, region, "provider"))
+                partners.append(
+                    self._agency(rng, region, "jobcentre")
+                    if c.agency not in self.world.by_region[region]["jobcentre"]
+                    else self._agency(rng, region, "provider")
+                )
             if rng.random() < 0.3:
                 partners.append(self._agency(rng, region, "provider"))
             if custody and p.prison is not None and rng.random() < 0.3:
@@ -265,28 +496,58 @@ class PeopleGenerator:
                 began = min(today, c.start + rng.randint(0, 60))
                 if c.end is not None:
                     began = min(began, c.end)
-                ended = c.end if c.end is not None else (min(today, began + rng.randint(30, 200)) if rng.random() < 0.08 else None)
+                ended = (
+                    c.end
+                    if c.end is not None
+                    else (min(today, began + rng.randint(30, 200)) if rng.random() < 0.08 else None)
+                )
                 recorder = c.owner or self._staff(rng, c.agency)
                 p.partners.append((c, agency, began, ended))
-                t["involvement"].add(t["involvement"].new_id(), c.id, agency, "share" if rng.random() < 0.7 else "referral",
-                                     day(began), day(ended), recorder, self._ts(began, rng))
+                t["involvement"].add(
+                    t["involvement"].new_id(),
+                    c.id,
+                    agency,
+                    "share" if rng.random() < 0.7 else "referral",
+                    day(began),
+                    day(ended),
+                    recorder,
+                    self._ts(began, rng),
+                )
                 # consent to this recipient (most people agree; a few withdraw; some have expired)
                 if rng.random() < 0.9:
                     given = began
                     expires = given + 365 if rng.random() < 0.9 else None
-                    withdrawn = min(today, given + rng.randint(10, 300)) if rng.random() < 0.03 else None
+                    withdrawn = (
+                        min(today, given + rng.randint(10, 300)) if rng.random() < 0.03 else None
+                    )
                     sensitive = rng.random() < 0.25
                     jobcentre = self.world.kind_of[agency] == "jobcentre"
                     consent_id = t["consent"].new_id()
                     p.consents.append((consent_id, agency, given, expires, withdrawn))
-                    t["consent"].add(consent_id, pid, agency, True, jobcentre and rng.random() < 0.5,
-                                     rng.random() < 0.2, sensitive,
-                                     '["identity", "employment", "benefits", "assessment"]' if not sensitive else
-                                     '["identity", "employment", "benefits", "assessment", "offence"]',
-                                     "signed_form" if rng.random() < 0.85 else "verbal_witnessed", "v3",
-                                     "", day(given), day(expires), recorder, c.agency, self._ts(given, rng),
-                                     day(withdrawn), recorder if withdrawn else None,
-                                     "Changed their mind" if withdrawn else "", None)
+                    t["consent"].add(
+                        consent_id,
+                        pid,
+                        agency,
+                        True,
+                        jobcentre and rng.random() < 0.5,
+                        rng.random() < 0.2,
+                        sensitive,
+                        '["identity", "employment", "benefits", "assessment"]'
+                        if not sensitive
+                        else '["identity", "employment", "benefits", "assessment", "offence"]',
+                        "signed_form" if rng.random() < 0.85 else "verbal_witnessed",
+                        "v3",
+                        "",
+                        day(given),
+                        day(expires),
+                        recorder,
+                        c.agency,
+                        self._ts(given, rng),
+                        day(withdrawn),
+                        recorder if withdrawn else None,
+                        "Changed their mind" if withdrawn else "",
+                        None,
+                    )
                     if withdrawn is None:
                         consents.append((agency, expires or FOREVER_ORD, sensitive))
                 if ended is None and c.end is None:
@@ -300,7 +561,9 @@ class PeopleGenerator:
         if custody and p.reception is not None and rng.random() < 0.25:
             ebsa = self.world.prison_jobcentre[p.prison[0]]
             ends = p.reception + 90
-            t["gateway"].add(t["gateway"].new_id(), pid, ebsa, "claim_closure", day(p.reception), day(ends))
+            t["gateway"].add(
+                t["gateway"].new_id(), pid, ebsa, "claim_closure", day(p.reception), day(ends)
+            )
             merge(ebsa, ends, None)
         return p
 
@@ -313,15 +576,42 @@ class PeopleGenerator:
         rows = p.rows
         sort_key = sort_key_for(p.last_name, p.first_name)
         for c in p.cases:
-            t["case"].add(c.id, pid, c.agency, c.owner, self.world.site_of[c.agency][0], c.group, c.support, c.stage,
-                          day(c.start), day(c.planned_end), day(c.end), c.end_reason, sort_key, day(c.last_contact),
-                          1, self._ts(c.start, rng), self._ts(c.end or c.start, rng))
+            t["case"].add(
+                c.id,
+                pid,
+                c.agency,
+                c.owner,
+                self.world.site_of[c.agency][0],
+                c.group,
+                c.support,
+                c.stage,
+                day(c.start),
+                day(c.planned_end),
+                day(c.end),
+                c.end_reason,
+                sort_key,
+                day(c.last_contact),
+                1,
+                self._ts(c.start, rng),
+                self._ts(c.end or c.start, rng),
+            )
         for agency, (vis, sens, owner) in rows.items():
-            t["access"].add(t["access"].new_id(), agency, pid, day(vis), day(sens), owner, p.restricted, sort_key)
+            t["access"].add(
+                t["access"].new_id(),
+                agency,
+                pid,
+                day(vis),
+                day(sens),
+                owner,
+                p.restricted,
+                sort_key,
+            )
         p.sees = [a for a, v in rows.items() if v[0] >= today]
 
         # access events: views and changes by staff of the agencies that see the person
-        events = int(rng.expovariate(1 / self.events_per_person)) + 1 if self.events_per_person else 0
+        events = (
+            int(rng.expovariate(1 / self.events_per_person)) + 1 if self.events_per_person else 0
+        )
         agencies = list(rows)
         first_day = p.cases[0].start
         ev = t["event"]
@@ -330,6 +620,14 @@ class PeopleGenerator:
             user = self._staff(rng, agency)
             at = rng.randint(first_day, today)
             action = pick_action(rng)
-            ev.add(ev.new_id(), self._ts(at, rng), user, agency, pid, action,
-                   "casework.person" if action != "search" else "", str(pid) if action != "search" else "",
-                   "{}" if action != "search" else '{"page": "caseload"}')
+            ev.add(
+                ev.new_id(),
+                self._ts(at, rng),
+                user,
+                agency,
+                pid,
+                action,
+                "casework.person" if action != "search" else "",
+                str(pid) if action != "search" else "",
+                "{}" if action != "search" else '{"page": "caseload"}',
+            )

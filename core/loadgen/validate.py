@@ -13,13 +13,16 @@ def check_sample(person_ids: list[int], *, sample: int = 200, seed: int = 1) -> 
     chosen = rng.sample(person_ids, min(sample, len(person_ids)))
     stored: dict[int, dict] = {pid: {} for pid in chosen}
     for row in PersonAccess.objects.filter(person_id__in=chosen).values_list(
-            "person_id", "agency_id", "visible_until", "sensitive_until", "is_owner", "restricted"):
+        "person_id", "agency_id", "visible_until", "sensitive_until", "is_owner", "restricted"
+    ):
         stored[row[0]][row[1]] = (row[2], row[3], row[4], row[5])
     restricted = dict(Person.objects.filter(pk__in=chosen).values_list("pk", "restricted"))
     problems = []
     for pid in chosen:
-        expected = {agency: (vis, sens, owner, restricted[pid])
-                    for agency, (vis, sens, owner) in policy.expected_access(pid).items()}
+        expected = {
+            agency: (vis, sens, owner, restricted[pid])
+            for agency, (vis, sens, owner) in policy.expected_access(pid).items()
+        }
         if stored[pid] != expected:
             problems.append(f"person {pid}: stored {stored[pid]} != expected {expected}")
     return problems
@@ -33,6 +36,8 @@ def check_last_contact(person_ids: list[int], *, sample: int = 200, seed: int = 
     rng = random.Random(seed)  # noqa: S311
     chosen = rng.sample(person_ids, min(sample, len(person_ids)))
     rows = Case.objects.filter(person_id__in=chosen).annotate(expected=last_contact_expression())
-    return [f"case {case.pk}: stored {case.last_contact_on} != expected {case.expected}"
-            for case in rows if case.last_contact_on != case.expected]
-
+    return [
+        f"case {case.pk}: stored {case.last_contact_on} != expected {case.expected}"
+        for case in rows
+        if case.last_contact_on != case.expected
+    ]

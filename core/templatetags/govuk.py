@@ -39,12 +39,24 @@ def _choices(bound_field, *, multiple):
     items = []
     for value, text in bound_field.field.choices:
         value = "" if value is None else str(getattr(value, "value", value))
-        items.append({"value": value, "text": str(text), "checked": value in selected, "selected": value in selected})
+        items.append(
+            {
+                "value": value,
+                "text": str(text),
+                "checked": value in selected,
+                "selected": value in selected,
+            }
+        )
     return items
 
 
 def _fieldset(bound_field, legend_classes):
-    return {"legend": {"text": str(bound_field.label), "classes": legend_classes or "govuk-fieldset__legend--s"}}
+    return {
+        "legend": {
+            "text": str(bound_field.label),
+            "classes": legend_classes or "govuk-fieldset__legend--s",
+        }
+    }
 
 
 @register.simple_tag
@@ -53,7 +65,11 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
     widget = bound_field.field.widget
     params = _common(bound_field)
     name, field_id = bound_field.html_name, bound_field.auto_id
-    attrs = {k: v for k, v in widget.attrs.items() if k in {"autocomplete", "spellcheck", "maxlength", "data-module"}}
+    attrs = {
+        k: v
+        for k, v in widget.attrs.items()
+        if k in {"autocomplete", "spellcheck", "maxlength", "data-module"}
+    }
 
     if isinstance(widget, DateInputWidget):
         parts = bound_field.value()
@@ -61,39 +77,90 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
             parts = widget.decompress(parts)
         items = []
         for part, value, width in zip(("day", "month", "year"), parts, (2, 2, 4), strict=True):
-            item_classes = f"govuk-input--width-{width}" + (" govuk-input--error" if bound_field.errors else "")
-            items.append({"id": f"{field_id}-{part}", "name": f"{name}_{part}", "label": part.capitalize(),
-                          "value": "" if value is None else str(value), "classes": item_classes,
-                          "inputmode": "numeric"})
-        params.update({"id": field_id, "items": items, "fieldset": _fieldset(bound_field, legend_classes)})
+            item_classes = f"govuk-input--width-{width}" + (
+                " govuk-input--error" if bound_field.errors else ""
+            )
+            items.append(
+                {
+                    "id": f"{field_id}-{part}",
+                    "name": f"{name}_{part}",
+                    "label": part.capitalize(),
+                    "value": "" if value is None else str(value),
+                    "classes": item_classes,
+                    "inputmode": "numeric",
+                }
+            )
+        params.update(
+            {"id": field_id, "items": items, "fieldset": _fieldset(bound_field, legend_classes)}
+        )
         return component("date-input", params)
 
     if isinstance(widget, forms.CheckboxSelectMultiple):
-        params.update({"idPrefix": field_id, "name": name, "items": _choices(bound_field, multiple=True),
-                       "fieldset": _fieldset(bound_field, legend_classes), "classes": "govuk-checkboxes--small"})
+        params.update(
+            {
+                "idPrefix": field_id,
+                "name": name,
+                "items": _choices(bound_field, multiple=True),
+                "fieldset": _fieldset(bound_field, legend_classes),
+                "classes": "govuk-checkboxes--small",
+            }
+        )
         return component("checkboxes", params)
 
     if isinstance(widget, forms.RadioSelect):
         items = [i for i in _choices(bound_field, multiple=False) if i["value"] != ""]
-        params.update({"idPrefix": field_id, "name": name, "items": items,
-                       "fieldset": _fieldset(bound_field, legend_classes),
-                       "classes": "govuk-radios--inline" if inline else None})
+        params.update(
+            {
+                "idPrefix": field_id,
+                "name": name,
+                "items": items,
+                "fieldset": _fieldset(bound_field, legend_classes),
+                "classes": "govuk-radios--inline" if inline else None,
+            }
+        )
         return component("radios", params)
 
     if isinstance(widget, forms.CheckboxInput):
-        params.update({"idPrefix": field_id, "name": name, "classes": "govuk-checkboxes--small",
-                       "items": [{"value": "on", "text": str(bound_field.label), "checked": bool(bound_field.value()),
-                                  "id": field_id}]})
+        params.update(
+            {
+                "idPrefix": field_id,
+                "name": name,
+                "classes": "govuk-checkboxes--small",
+                "items": [
+                    {
+                        "value": "on",
+                        "text": str(bound_field.label),
+                        "checked": bool(bound_field.value()),
+                        "id": field_id,
+                    }
+                ],
+            }
+        )
         return component("checkboxes", params)
 
     if isinstance(widget, forms.Select):
-        params.update({"id": field_id, "name": name, "label": _label(bound_field),
-                       "items": _choices(bound_field, multiple=False), "classes": classes or None})
+        params.update(
+            {
+                "id": field_id,
+                "name": name,
+                "label": _label(bound_field),
+                "items": _choices(bound_field, multiple=False),
+                "classes": classes or None,
+            }
+        )
         return component("select", params)
 
     if isinstance(widget, forms.Textarea):
-        params.update({"id": field_id, "name": name, "label": _label(bound_field), "value": _value(bound_field),
-                       "rows": widget.attrs.get("rows", 5), "classes": classes or None})
+        params.update(
+            {
+                "id": field_id,
+                "name": name,
+                "label": _label(bound_field),
+                "value": _value(bound_field),
+                "rows": widget.attrs.get("rows", 5),
+                "classes": classes or None,
+            }
+        )
         return component("textarea", params)
 
     if isinstance(widget, forms.ClearableFileInput | forms.FileInput):
@@ -101,15 +168,30 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
         return component("file-upload", params)
 
     if isinstance(widget, forms.PasswordInput):
-        params.update({"id": field_id, "name": name, "label": _label(bound_field),
-                       "autocomplete": widget.attrs.get("autocomplete", "current-password")})
+        params.update(
+            {
+                "id": field_id,
+                "name": name,
+                "label": _label(bound_field),
+                "autocomplete": widget.attrs.get("autocomplete", "current-password"),
+            }
+        )
         return component("password-input", params)
 
     input_type = getattr(widget, "input_type", "text")
-    params.update({"id": field_id, "name": name, "label": _label(bound_field, is_page_heading=page_heading),
-                   "value": _value(bound_field), "type": input_type if input_type in {"email", "number", "tel", "search"} else "text",
-                   "classes": classes or None, "attributes": attrs or None,
-                   "autocomplete": widget.attrs.get("autocomplete"), "spellcheck": False if widget.attrs.get("spellcheck") == "false" else None})
+    params.update(
+        {
+            "id": field_id,
+            "name": name,
+            "label": _label(bound_field, is_page_heading=page_heading),
+            "value": _value(bound_field),
+            "type": input_type if input_type in {"email", "number", "tel", "search"} else "text",
+            "classes": classes or None,
+            "attributes": attrs or None,
+            "autocomplete": widget.attrs.get("autocomplete"),
+            "spellcheck": False if widget.attrs.get("spellcheck") == "false" else None,
+        }
+    )
     if input_type == "number":
         params["type"], params["inputmode"] = "text", "numeric"
     return component("input", params)
@@ -151,14 +233,21 @@ def rag_tag(value):
     colours = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
     if not value:
         return format_html('<span class="app-meta">{}</span>', "Not rated")
-    return component("tag", {"text": str(value).capitalize(), "classes": f"app-rag {colours.get(value, '')}"})
+    return component(
+        "tag", {"text": str(value).capitalize(), "classes": f"app-rag {colours.get(value, '')}"}
+    )
 
 
 @register.simple_tag(takes_context=True)
 def service_navigation(context):
     """The service name and the acting user's sections, with the current one marked."""
-    items = [{"href": i["href"], "text": i["text"], "active": i["active"]} for i in context.get("nav_items", [])]
-    return component("service-navigation", {"serviceName": "Resettle", "serviceUrl": "/", "navigation": items})
+    items = [
+        {"href": i["href"], "text": i["text"], "active": i["active"]}
+        for i in context.get("nav_items", [])
+    ]
+    return component(
+        "service-navigation", {"serviceName": "Resettle", "serviceUrl": "/", "navigation": items}
+    )
 
 
 @register.simple_tag

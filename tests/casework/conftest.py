@@ -29,4 +29,5 @@ def ratings():
     def make(**overrides):
         base = {"accommodation": "red", "education_training_employment": "red", "drugs": "amber"}
         return base | overrides
+
     return make

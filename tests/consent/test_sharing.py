@@ -28,45 +28,68 @@ def test_sharing_without_consent_is_refused_with_clear_message(caseworker_a, cas
 
 
 def test_share_page_shows_consent_message_and_link(client_for, caseworker_a, case_a, jobcentre_a):
-    response = client_for(caseworker_a).post(reverse("consent:case_share", args=[case_a.pk]), {"agency": jobcentre_a.pk})
+    response = client_for(caseworker_a).post(
+        reverse("consent:case_share", args=[case_a.pk]), {"agency": jobcentre_a.pk}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "has not consented to share their record with Jobcentre A" in html
     assert reverse("consent:consent_create", args=[case_a.person_id]) in html
 
 
-def test_consent_then_share_makes_person_visible_to_work_coach(caseworker_a, case_a, work_coach_a, jobcentre_a):
+def test_consent_then_share_makes_person_visible_to_work_coach(
+    caseworker_a, case_a, work_coach_a, jobcentre_a
+):
     assert not visible(work_coach_a, case_a.person)
     share_with(caseworker_a, case_a, jobcentre_a)
     assert visible(work_coach_a, case_a.person)
-    actions = list(AccessEvent.objects.filter(person=case_a.person).values_list("action", flat=True))
+    actions = list(
+        AccessEvent.objects.filter(person=case_a.person).values_list("action", flat=True)
+    )
     assert "share" in actions and actions.count("create") == 3  # person, case, consent
 
 
-def test_consent_alone_without_involvement_shows_nothing(caseworker_a, case_a, work_coach_a, jobcentre_a):
-    services.consent_record(user=caseworker_a, person=case_a.person, recipient_agency=jobcentre_a,
-                            purposes=["employment_support"], method="signed_form", form_version="v3", given_on=TODAY())
+def test_consent_alone_without_involvement_shows_nothing(
+    caseworker_a, case_a, work_coach_a, jobcentre_a
+):
+    services.consent_record(
+        user=caseworker_a,
+        person=case_a.person,
+        recipient_agency=jobcentre_a,
+        purposes=["employment_support"],
+        method="signed_form",
+        form_version="v3",
+        given_on=TODAY(),
+    )
     assert not visible(work_coach_a, case_a.person)
 
 
-def test_withdrawal_hides_person_on_the_very_next_request(client_for, caseworker_a, case_a, work_coach_a, jobcentre_a):
+def test_withdrawal_hides_person_on_the_very_next_request(
+    client_for, caseworker_a, case_a, work_coach_a, jobcentre_a
+):
     consent = share_with(caseworker_a, case_a, jobcentre_a)
     coach = client_for(work_coach_a)
     url = reverse("casework:person_detail", args=[case_a.person_id])
     assert coach.get(url).status_code == 200
-    client_for(caseworker_a).post(reverse("consent:consent_withdraw", args=[consent.pk]), {"reason": "Person asked"})
+    client_for(caseworker_a).post(
+        reverse("consent:consent_withdraw", args=[consent.pk]), {"reason": "Person asked"}
+    )
     assert coach.get(url).status_code == 404
     assert coach.get(f"/api/v1/people/{case_a.person_id}/").status_code == 404
 
 
-def test_expired_consent_stops_access_without_any_job(caseworker_a, case_a, work_coach_a, jobcentre_a, monkeypatch):
+def test_expired_consent_stops_access_without_any_job(
+    caseworker_a, case_a, work_coach_a, jobcentre_a, monkeypatch
+):
     share_with(caseworker_a, case_a, jobcentre_a, expires_on=TODAY() + datetime.timedelta(days=10))
     assert visible(work_coach_a, case_a.person)
     monkeypatch.setattr(policy, "today", lambda: TODAY() + datetime.timedelta(days=11))
     assert not visible(work_coach_a, case_a.person)
 
 
-def test_expiry_job_records_once_and_notifies(caseworker_a, case_a, jobcentre_a, monkeypatch, django_capture_on_commit_callbacks, mailoutbox):
+def test_expiry_job_records_once_and_notifies(
+    caseworker_a, case_a, jobcentre_a, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
     share_with(caseworker_a, case_a, jobcentre_a, expires_on=TODAY() + datetime.timedelta(days=1))
     monkeypatch.setattr(policy, "today", lambda: TODAY() + datetime.timedelta(days=5))
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,18 +101,33 @@ def test_expiry_job_records_once_and_notifies(caseworker_a, case_a, jobcentre_a,
     assert case_a.person.last_name not in mailoutbox[0].body
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"expires_on": TODAY() - datetime.timedelta(days=3)}, "Expiry or review date must be after"),
-    ({"purposes": ["marketing"]}, "Unknown purpose"),
-    ({"purposes": []}, "Select at least one purpose"),
-    ({"data_categories": ["shoe_size"]}, "Unknown data category"),
-    ({"method": "verbal_witnessed", "witness_name": ""}, "Enter the name of the witness"),
-    ({"given_on": TODAY() + datetime.timedelta(days=2)}, "today or in the past"),
-])
-def test_bad_consent_is_refused_and_nothing_stored(caseworker_a, case_a, jobcentre_a, kwargs, message):
-    data = {"purposes": ["employment_support"], "method": "signed_form", "form_version": "v3", "given_on": TODAY()} | kwargs
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"expires_on": TODAY() - datetime.timedelta(days=3)},
+            "Expiry or review date must be after",
+        ),
+        ({"purposes": ["marketing"]}, "Unknown purpose"),
+        ({"purposes": []}, "Select at least one purpose"),
+        ({"data_categories": ["shoe_size"]}, "Unknown data category"),
+        ({"method": "verbal_witnessed", "witness_name": ""}, "Enter the name of the witness"),
+        ({"given_on": TODAY() + datetime.timedelta(days=2)}, "today or in the past"),
+    ],
+)
+def test_bad_consent_is_refused_and_nothing_stored(
+    caseworker_a, case_a, jobcentre_a, kwargs, message
+):
+    data = {
+        "purposes": ["employment_support"],
+        "method": "signed_form",
+        "form_version": "v3",
+        "given_on": TODAY(),
+    } | kwargs
     with pytest.raises(ApplicationError, match=message):
-        services.consent_record(user=caseworker_a, person=case_a.person, recipient_agency=jobcentre_a, **data)
+        services.consent_record(
+            user=caseworker_a, person=case_a.person, recipient_agency=jobcentre_a, **data
+        )
     assert not ConsentRecord.objects.exists()
 
 
@@ -101,45 +139,101 @@ def test_withdrawing_twice_is_refused(caseworker_a, case_a, jobcentre_a):
 
 
 def test_consent_api_unknown_agency_is_400(api_for, caseworker_a, case_a):
-    response = api_for(caseworker_a).post("/api/v1/consents/", {
-        "person": case_a.person_id, "recipient_agency": 999999, "purposes": ["employment_support"],
-        "given_on": str(TODAY()), "method": "signed_form", "form_version": "v1"}, format="json")
+    response = api_for(caseworker_a).post(
+        "/api/v1/consents/",
+        {
+            "person": case_a.person_id,
+            "recipient_agency": 999999,
+            "purposes": ["employment_support"],
+            "given_on": str(TODAY()),
+            "method": "signed_form",
+            "form_version": "v1",
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "recipient_agency" in response.json()
 
 
 def test_consent_api_records_and_withdraws(api_for, caseworker_a, case_a, jobcentre_a):
     api = api_for(caseworker_a)
-    response = api.post("/api/v1/consents/", {
-        "person": case_a.person_id, "recipient_agency": jobcentre_a.pk, "purposes": ["employment_support", "sensitive_categories"],
-        "given_on": str(TODAY()), "method": "signed_form", "form_version": "v1"}, format="json")
+    response = api.post(
+        "/api/v1/consents/",
+        {
+            "person": case_a.person_id,
+            "recipient_agency": jobcentre_a.pk,
+            "purposes": ["employment_support", "sensitive_categories"],
+            "given_on": str(TODAY()),
+            "method": "signed_form",
+            "form_version": "v1",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert set(response.json()["purposes"]) == {"employment_support", "sensitive_categories"}
     consent_id = response.json()["id"]
-    assert api.post(f"/api/v1/consents/{consent_id}/withdraw/", {}, format="json").status_code == 400
-    response = api.post(f"/api/v1/consents/{consent_id}/withdraw/", {"reason": "asked"}, format="json")
+    assert (
+        api.post(f"/api/v1/consents/{consent_id}/withdraw/", {}, format="json").status_code == 400
+    )
+    response = api.post(
+        f"/api/v1/consents/{consent_id}/withdraw/", {"reason": "asked"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["withdrawn_on"] == str(TODAY())
-    assert api.post(f"/api/v1/consents/{consent_id}/withdraw/", {"reason": "x"}, format="json").status_code == 400
+    assert (
+        api.post(
+            f"/api/v1/consents/{consent_id}/withdraw/", {"reason": "x"}, format="json"
+        ).status_code
+        == 400
+    )
 
 
-def test_share_api_answers_409_consent_required_then_201(api_for, caseworker_a, case_a, jobcentre_a, caseworker_b):
+def test_share_api_answers_409_consent_required_then_201(
+    api_for, caseworker_a, case_a, jobcentre_a, caseworker_b
+):
     api = api_for(caseworker_a)
-    response = api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json")
+    response = api.post(
+        f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json"
+    )
     assert response.status_code == 409 and response.json()["code"] == "consent_required"
-    services.consent_record(user=caseworker_a, person=case_a.person, recipient_agency=jobcentre_a,
-                            purposes=["employment_support"], method="signed_form", form_version="v3", given_on=TODAY())
-    assert api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json").status_code == 201
-    assert api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": 999999}, format="json").status_code == 400
-    other = api_for(caseworker_b).post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json")
+    services.consent_record(
+        user=caseworker_a,
+        person=case_a.person,
+        recipient_agency=jobcentre_a,
+        purposes=["employment_support"],
+        method="signed_form",
+        form_version="v3",
+        given_on=TODAY(),
+    )
+    assert (
+        api.post(
+            f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json"
+        ).status_code
+        == 201
+    )
+    assert (
+        api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": 999999}, format="json").status_code
+        == 400
+    )
+    other = api_for(caseworker_b).post(
+        f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json"
+    )
     assert other.status_code == 404
 
 
-def test_sensitive_categories_only_with_consent_purpose(caseworker_a, case_a, work_coach_a, jobcentre_a):
+def test_sensitive_categories_only_with_consent_purpose(
+    caseworker_a, case_a, work_coach_a, jobcentre_a
+):
     share_with(caseworker_a, case_a, jobcentre_a)
     assert policy.sees_sensitive(caseworker_a, case_a.person)
     assert not policy.sees_sensitive(work_coach_a, case_a.person)
-    services.consent_record(user=caseworker_a, person=case_a.person, recipient_agency=jobcentre_a,
-                            purposes=["employment_support", "sensitive_categories"], method="signed_form",
-                            form_version="v3", given_on=TODAY())
+    services.consent_record(
+        user=caseworker_a,
+        person=case_a.person,
+        recipient_agency=jobcentre_a,
+        purposes=["employment_support", "sensitive_categories"],
+        method="signed_form",
+        form_version="v3",
+        given_on=TODAY(),
+    )
     assert policy.sees_sensitive(work_coach_a, case_a.person)
 
 
@@ -152,27 +246,40 @@ def test_restricted_person_only_named_users_see(caseworker_a, caseworker_a2, man
     assert visible(caseworker_a, person) and not visible(caseworker_a2, person)
     services.restricted_access_revoke(user=manager_a, person=person, staff_user=caseworker_a)
     assert not visible(caseworker_a, person)
-    assert list(AccessEvent.objects.filter(person=person, action__in=["grant", "revoke"]).values_list("action", flat=True)
-                .order_by("id")) == ["grant", "revoke"]
+    assert list(
+        AccessEvent.objects.filter(person=person, action__in=["grant", "revoke"])
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == ["grant", "revoke"]
 
 
 def test_only_managers_grant_named_access(caseworker_a, caseworker_a2, case_a):
     with pytest.raises(Forbidden):
-        services.restricted_access_grant(user=caseworker_a, person=case_a.person, staff_user=caseworker_a2)
+        services.restricted_access_grant(
+            user=caseworker_a, person=case_a.person, staff_user=caseworker_a2
+        )
 
 
 def test_grant_to_staff_of_another_agency_is_refused(manager_a, caseworker_b, case_a):
     with pytest.raises(ApplicationError, match="staff of your agency"):
-        services.restricted_access_grant(user=manager_a, person=case_a.person, staff_user=caseworker_b)
+        services.restricted_access_grant(
+            user=manager_a, person=case_a.person, staff_user=caseworker_b
+        )
 
 
 def test_person_page_lists_sharing_in_plain_words(client_for, caseworker_a, case_a, jobcentre_a):
     share_with(caseworker_a, case_a, jobcentre_a, expires_on=TODAY() + datetime.timedelta(days=365))
-    html = client_for(caseworker_a).get(reverse("casework:person_detail", args=[case_a.person_id])).content.decode()
+    html = (
+        client_for(caseworker_a)
+        .get(reverse("casework:person_detail", args=[case_a.person_id]))
+        .content.decode()
+    )
     assert "Jobcentre A</strong>: employment support, since" in html and "until" in html
 
 
-def test_acting_agency_switch_changes_what_is_visible(client_for, caseworker_a, person_a, agency_b, person_b):
+def test_acting_agency_switch_changes_what_is_visible(
+    client_for, caseworker_a, person_a, agency_b, person_b
+):
     StaffMembership.objects.create(user=caseworker_a, agency=agency_b, role=Role.CASEWORKER)
     client = client_for(caseworker_a)
     assert client.get(reverse("casework:person_detail", args=[person_b.pk])).status_code == 404
@@ -213,20 +320,33 @@ def test_admin_without_membership_sees_no_case_data(client_for, person_a):
 
     admin = User.objects.create_superuser("root", "root@example.org", "long-enough-password")
     client = client_for(admin)
-    assert client.get(reverse("casework:person_detail", args=[person_a.pk])).status_code in (403, 404)
+    assert client.get(reverse("casework:person_detail", args=[person_a.pk])).status_code in (
+        403,
+        404,
+    )
     assert client.get("/").status_code == 302
 
 
 def test_closed_case_owner_keeps_access_for_post_exit_checks(caseworker_a, case_a, monkeypatch):
     from casework import services as case_services
 
-    case_services.case_update(user=caseworker_a, case=case_a, version=case_a.version, end_date=TODAY(), end_reason="completed")
+    case_services.case_update(
+        user=caseworker_a,
+        case=case_a,
+        version=case_a.version,
+        end_date=TODAY(),
+        end_reason="completed",
+    )
     assert visible(caseworker_a, case_a.person)
-    monkeypatch.setattr(policy, "today", lambda: TODAY() + datetime.timedelta(days=policy.OWNER_GRACE_DAYS + 1))
+    monkeypatch.setattr(
+        policy, "today", lambda: TODAY() + datetime.timedelta(days=policy.OWNER_GRACE_DAYS + 1)
+    )
     assert not visible(caseworker_a, case_a.person)
 
 
-def test_person_access_always_equals_rule_from_scratch(caseworker_a, manager_a, case_a, jobcentre_a, provider_a, agency_b):
+def test_person_access_always_equals_rule_from_scratch(
+    caseworker_a, manager_a, case_a, jobcentre_a, provider_a, agency_b
+):
     """Drive a sequence of changes; after each, the materialised table equals the rule recomputed."""
     from casework import services as case_services
 
@@ -235,21 +355,38 @@ def test_person_access_always_equals_rule_from_scratch(caseworker_a, manager_a, 
 
     def check():
         expected = policy.expected_access(person.pk)
-        stored = {a.agency_id: (a.visible_until, a.sensitive_until, a.is_owner) for a in PersonAccess.objects.filter(person=person)}
+        stored = {
+            a.agency_id: (a.visible_until, a.sensitive_until, a.is_owner)
+            for a in PersonAccess.objects.filter(person=person)
+        }
         assert stored == expected
         person.refresh_from_db()
-        assert {a.restricted for a in PersonAccess.objects.filter(person=person)} <= {person.restricted}
+        assert {a.restricted for a in PersonAccess.objects.filter(person=person)} <= {
+            person.restricted
+        }
 
     check()
-    c1 = share_with(caseworker_a, case_a, jobcentre_a, expires_on=TODAY() + datetime.timedelta(days=30))
+    c1 = share_with(
+        caseworker_a, case_a, jobcentre_a, expires_on=TODAY() + datetime.timedelta(days=30)
+    )
     check()
-    share_with(caseworker_a, case_a, provider_a, purposes=("employment_support", "sensitive_categories"))
+    share_with(
+        caseworker_a, case_a, provider_a, purposes=("employment_support", "sensitive_categories")
+    )
     check()
     services.consent_withdraw(user=caseworker_a, consent=c1, reason="asked")
     check()
-    services.statutory_gateway_open(person=person, agency=agency_b, reason="claim_closure", started_on=TODAY())
+    services.statutory_gateway_open(
+        person=person, agency=agency_b, reason="claim_closure", started_on=TODAY()
+    )
     check()
-    case_services.case_update(user=caseworker_a, case=case_a, version=case_a.version, end_date=TODAY(), end_reason="moved_away")
+    case_services.case_update(
+        user=caseworker_a,
+        case=case_a,
+        version=case_a.version,
+        end_date=TODAY(),
+        end_reason="moved_away",
+    )
     check()
     _, second = person_with_case(caseworker_a, last_name="Other")
     check()
@@ -257,7 +394,9 @@ def test_person_access_always_equals_rule_from_scratch(caseworker_a, manager_a, 
     check()
     assert PersonAccess.objects.filter(person=person, restricted=True).exists()
     stale = Person.objects.get(pk=person.pk)
-    stale.restricted = False  # a caller's copy from before the restriction: the refresh reads the row
+    stale.restricted = (
+        False  # a caller's copy from before the restriction: the refresh reads the row
+    )
     policy.refresh_person_access(stale)
     check()
     assert PersonAccess.objects.filter(person=person, restricted=True).exists()

@@ -10,8 +10,15 @@ pytestmark = pytest.mark.django_db
 
 def test_database_trigger_refuses_update_and_delete(caseworker_a, person_a):
     event = access_event_record(user=caseworker_a, action="view", person=person_a)
-    for sql in ("UPDATE audit_accessevent SET action = 'change' WHERE id = %s", "DELETE FROM audit_accessevent WHERE id = %s"):
-        with pytest.raises(InternalError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    for sql in (
+        "UPDATE audit_accessevent SET action = 'change' WHERE id = %s",
+        "DELETE FROM audit_accessevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(InternalError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql, [event.pk])
     assert AccessEvent.objects.filter(pk=event.pk, action="view").exists()
 

@@ -8,11 +8,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is installed by scripts/ensure-apt.sh")
+@pytest.mark.skipif(
+    not shutil.which("docker-compose"),
+    reason="docker-compose is installed by scripts/ensure-apt.sh",
+)
 def test_docker_compose_file_is_valid():
     env = dict(os.environ, DJANGO_SECRET_KEY="x" * 50, POSTGRES_PASSWORD="example")
-    result = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     for service in ("web:", "worker:", "beat:", "db:", "redis:"):
         assert service in result.stdout

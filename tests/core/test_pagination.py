@@ -18,17 +18,25 @@ def test_pages_keep_the_querysets_order_annotations_and_joins(caseworker_a, case
         person_with_case(caseworker_a if i % 2 else caseworker_a2, last_name=surname)
     cases = selectors.caseload_for_user(user=caseworker_a)
     expected = [(c.pk, c.is_mine) for c in cases]
-    assert [c.person.last_name for c in cases][:3] == ["adams", "evans", "Zed"]  # mine first, case-insensitive
+    assert [c.person.last_name for c in cases][:3] == [
+        "adams",
+        "evans",
+        "Zed",
+    ]  # mine first, case-insensitive
 
     pages = [narrow_page(cases, number, 3) for number in (1, 2, 3)]
     assert [(c.pk, c.is_mine) for page in pages for c in page.object_list] == expected
     assert pages[0].paginator.count == 7 and pages[2].has_next() is False
     with CaptureQueriesContext(connection) as ctx:
-        names = [c.person.last_name + (c.owner.username if c.owner else "") for c in pages[1].object_list]
+        names = [
+            c.person.last_name + (c.owner.username if c.owner else "") for c in pages[1].object_list
+        ]
     assert len(names) == 3 and len(ctx) == 0  # select_related was carried over to the page's rows
 
 
-def test_a_known_part_count_saves_its_count_query_and_an_out_of_range_page_gives_the_last(caseworker_a):
+def test_a_known_part_count_saves_its_count_query_and_an_out_of_range_page_gives_the_last(
+    caseworker_a,
+):
     from core.pagination import Segments
 
     for surname in SURNAMES[:3]:

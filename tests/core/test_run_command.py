@@ -21,25 +21,58 @@ def _free_port():
 
 @pytest.mark.slow
 def test_seed_demo_then_server_answers_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "DJANGO_"))}
-    env.update({"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-                "DJANGO_SETTINGS_MODULE": "config.settings", "MEDIA_ROOT": str(tmp_path / "media")})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "CELERY_", "DJANGO_"))
+    }
+    env.update(
+        {
+            "DJANGO_DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+        }
+    )
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    seeded = subprocess.run([*manage, "seed_demo", "--people", "40"], cwd=ROOT, env=env, check=True, timeout=300,
-                            capture_output=True, text=True)
+    subprocess.run(
+        [*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=300
+    )
+    seeded = subprocess.run(
+        [*manage, "seed_demo", "--people", "40"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
     assert "probation.luton" in seeded.stdout and "manager.east" in seeded.stdout
-    again = subprocess.run([*manage, "seed_demo", "--people", "40"], cwd=ROOT, env=env, check=True, timeout=300,
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [*manage, "seed_demo", "--people", "40"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
     assert "Demo world ready" in again.stdout  # idempotent
     port = _free_port()
-    server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         body = ""
         for _ in range(60):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in/", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/sign-in/", timeout=2
+                ) as response:  # noqa: S310
                     body = response.read().decode()
                     break
             except OSError:

@@ -35,17 +35,36 @@ def prison_officer(prison):
 
 @pytest.fixture
 def luton_office(jobcentre_a):
-    return SiteFactory(agency=jobcentre_a, name="Luton Jobcentre", kind=SiteKind.JOBCENTRE, town="Luton")
+    return SiteFactory(
+        agency=jobcentre_a, name="Luton Jobcentre", kind=SiteKind.JOBCENTRE, town="Luton"
+    )
 
 
-def receive(person, site, *, days_ago=10, sentence_type=SentenceType.CUSTODIAL, expected_in_days=200, released_days_ago=None):
+def receive(
+    person,
+    site,
+    *,
+    days_ago=10,
+    sentence_type=SentenceType.CUSTODIAL,
+    expected_in_days=200,
+    released_days_ago=None,
+):
     """Record a reception at `site` (as prison casework would) and refresh access."""
     today = TODAY()
     reception = today - datetime.timedelta(days=days_ago)
     episode = SentenceEpisode.objects.create(
-        person=person, sentence_type=sentence_type, reception_date=reception, sentence_date=reception, establishment=site,
-        expected_release_date=today + datetime.timedelta(days=expected_in_days) if expected_in_days is not None else None,
-        actual_release_date=today - datetime.timedelta(days=released_days_ago) if released_days_ago is not None else None)
+        person=person,
+        sentence_type=sentence_type,
+        reception_date=reception,
+        sentence_date=reception,
+        establishment=site,
+        expected_release_date=today + datetime.timedelta(days=expected_in_days)
+        if expected_in_days is not None
+        else None,
+        actual_release_date=today - datetime.timedelta(days=released_days_ago)
+        if released_days_ago is not None
+        else None,
+    )
     policy.refresh_person_access(person)
     return episode
 
@@ -53,7 +72,14 @@ def receive(person, site, *, days_ago=10, sentence_type=SentenceType.CUSTODIAL, 
 @pytest.fixture
 def prisoner(caseworker_a, prison_site, surgery):
     """Owned by probation agency A, received at HMP A 10 days ago: visible to the EBSA through the gateway."""
-    person, _ = person_with_case(caseworker_a, first_name="Casey", last_name="Inside", national_insurance_number="AB123456C",
-                                 prison_number="A1234BC", release_area="Luton", offender_group="short_custody")
+    person, _ = person_with_case(
+        caseworker_a,
+        first_name="Casey",
+        last_name="Inside",
+        national_insurance_number="AB123456C",
+        prison_number="A1234BC",
+        release_area="Luton",
+        offender_group="short_custody",
+    )
     receive(person, prison_site, days_ago=10)
     return person

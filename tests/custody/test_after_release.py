@@ -16,72 +16,146 @@ TODAY = datetime.date.today()
 @pytest.mark.parametrize("gap,eligible", [(0, True), (181, True), (182, True), (183, False)])
 def test_rapid_reclaim_boundary_is_26_weeks_inclusive(gap, eligible):
     ended = datetime.date(2026, 1, 5)
-    assert services.rapid_reclaim_eligible(last_claim_ended_on=ended, claim_made_on=ended + datetime.timedelta(days=gap),
-                                           circumstances_unchanged=True) is eligible
+    assert (
+        services.rapid_reclaim_eligible(
+            last_claim_ended_on=ended,
+            claim_made_on=ended + datetime.timedelta(days=gap),
+            circumstances_unchanged=True,
+        )
+        is eligible
+    )
 
 
 def test_rapid_reclaim_needs_unchanged_circumstances_and_a_last_claim():
     day = datetime.date(2026, 1, 5)
-    assert not services.rapid_reclaim_eligible(last_claim_ended_on=day, claim_made_on=day, circumstances_unchanged=False)
-    assert not services.rapid_reclaim_eligible(last_claim_ended_on=None, claim_made_on=day, circumstances_unchanged=True)
+    assert not services.rapid_reclaim_eligible(
+        last_claim_ended_on=day, claim_made_on=day, circumstances_unchanged=False
+    )
+    assert not services.rapid_reclaim_eligible(
+        last_claim_ended_on=None, claim_made_on=day, circumstances_unchanged=True
+    )
 
 
-@pytest.mark.parametrize("state,reason,entitled,need,outcome,why", [
-    ("undecided", "other", True, True, "eligible", "Likely entitled"),
-    ("awaiting_payday", "", True, True, "eligible", "Likely entitled"),
-    ("undecided", "missing_person_evidence", True, True, "refused", "evidence from the person is missing"),
-    ("undecided", "other", False, True, "refused", "not likely to be entitled"),
-    ("awaiting_payday", "", True, False, "refused", "not in financial need"),
-    ("paid", "", True, True, "refused", "first payment has been made"),
-])
-def test_advance_needs_both_tests_and_the_evidence_rule(state, reason, entitled, need, outcome, why):
-    result, text = services.advance_decision(claim_state=state, undecided_reason=reason, likely_entitled=entitled,
-                                             in_financial_need=need)
+@pytest.mark.parametrize(
+    "state,reason,entitled,need,outcome,why",
+    [
+        ("undecided", "other", True, True, "eligible", "Likely entitled"),
+        ("awaiting_payday", "", True, True, "eligible", "Likely entitled"),
+        (
+            "undecided",
+            "missing_person_evidence",
+            True,
+            True,
+            "refused",
+            "evidence from the person is missing",
+        ),
+        ("undecided", "other", False, True, "refused", "not likely to be entitled"),
+        ("awaiting_payday", "", True, False, "refused", "not in financial need"),
+        ("paid", "", True, True, "refused", "first payment has been made"),
+    ],
+)
+def test_advance_needs_both_tests_and_the_evidence_rule(
+    state, reason, entitled, need, outcome, why
+):
+    result, text = services.advance_decision(
+        claim_state=state, undecided_reason=reason, likely_entitled=entitled, in_financial_need=need
+    )
     assert result == outcome and why in text
 
 
 @pytest.fixture
 def released(caseworker_a, work_coach_a, prison_site, surgery, ebsa_a):
-    person, case = person_with_case(caseworker_a, last_name="Outside", prison_number="A2222BC", release_area="Luton")
+    person, case = person_with_case(
+        caseworker_a, last_name="Outside", prison_number="A2222BC", release_area="Luton"
+    )
     receive(person, prison_site, days_ago=200, expected_in_days=None, released_days_ago=10)
-    services.claim_closure_create(user=ebsa_a, person=person, establishment=prison_site, reception_date=TODAY - datetime.timedelta(days=200),
-                                  benefits=["jsa"], sent_to_bdc_on=TODAY - datetime.timedelta(days=195),
-                                  bdc_contact_method="phone", closed_on=TODAY - datetime.timedelta(days=190))
+    services.claim_closure_create(
+        user=ebsa_a,
+        person=person,
+        establishment=prison_site,
+        reception_date=TODAY - datetime.timedelta(days=200),
+        benefits=["jsa"],
+        sent_to_bdc_on=TODAY - datetime.timedelta(days=195),
+        bdc_contact_method="phone",
+        closed_on=TODAY - datetime.timedelta(days=190),
+    )
     share_with(caseworker_a, case, work_coach_a.acting.agency)
     return person
 
 
 def test_claim_after_release_uses_the_closure_date_and_records_finance_gap(work_coach_a, released):
     claim = services.post_release_claim_record(
-        user=work_coach_a, person=released, released_on=TODAY - datetime.timedelta(days=10), claim_made_on=TODAY - datetime.timedelta(days=8),
-        benefit="jsa", circumstances_unchanged=True, claim_state="undecided", undecided_reason="missing_person_evidence",
-        advance_requested=True, likely_entitled=True, in_financial_need=True)
+        user=work_coach_a,
+        person=released,
+        released_on=TODAY - datetime.timedelta(days=10),
+        claim_made_on=TODAY - datetime.timedelta(days=8),
+        benefit="jsa",
+        circumstances_unchanged=True,
+        claim_state="undecided",
+        undecided_reason="missing_person_evidence",
+        advance_requested=True,
+        likely_entitled=True,
+        in_financial_need=True,
+    )
     assert claim.last_claim_ended_on == TODAY - datetime.timedelta(days=190)
-    assert claim.rapid_reclaim is True  # closed 190 days ago, reclaimed 8 days ago: exactly 26 weeks
+    assert (
+        claim.rapid_reclaim is True
+    )  # closed 190 days ago, reclaimed 8 days ago: exactly 26 weeks
     assert claim.advance_outcome == "refused"
-    updated = services.post_release_claim_update(user=work_coach_a, claim=claim, version=1, first_payment_on=TODAY)
+    updated = services.post_release_claim_update(
+        user=work_coach_a, claim=claim, version=1, first_payment_on=TODAY
+    )
     assert updated.finance_gap_days == 10 and updated.claim_state == "paid"
     assert AccessEvent.objects.filter(object_type="custody.postreleaseclaim").count() == 2
 
 
 def test_claim_dates_validated(work_coach_a, released):
     with pytest.raises(ApplicationError) as exc:
-        services.post_release_claim_record(user=work_coach_a, person=released, released_on=TODAY, benefit="jsa",
-                                           claim_made_on=TODAY - datetime.timedelta(days=1), claim_state="undecided")
+        services.post_release_claim_record(
+            user=work_coach_a,
+            person=released,
+            released_on=TODAY,
+            benefit="jsa",
+            claim_made_on=TODAY - datetime.timedelta(days=1),
+            claim_state="undecided",
+        )
     assert exc.value.field == "claim_made_on"
     with pytest.raises(ApplicationError) as exc:
-        services.post_release_claim_record(user=work_coach_a, person=released, released_on=TODAY, benefit="jsa",
-                                           claim_made_on=TODAY, claim_state="undecided", advance_requested=True)
+        services.post_release_claim_record(
+            user=work_coach_a,
+            person=released,
+            released_on=TODAY,
+            benefit="jsa",
+            claim_made_on=TODAY,
+            claim_state="undecided",
+            advance_requested=True,
+        )
     assert exc.value.field == "likely_entitled"
 
 
 def test_claim_form_flow(client_for, work_coach_a, released):
     d = TODAY - datetime.timedelta(days=10)
-    response = client_for(work_coach_a).post(reverse("custody:claim_create", args=[released.pk]), {
-        "released_on_day": d.day, "released_on_month": d.month, "released_on_year": d.year,
-        "claim_made_on_day": TODAY.day, "claim_made_on_month": TODAY.month, "claim_made_on_year": TODAY.year,
-        "benefit": "jsa", "circumstances_unchanged": "on", "claim_state": "awaiting_payday", "advance_requested": "on",
-        "likely_entitled": "yes", "in_financial_need": "yes"})
+    response = client_for(work_coach_a).post(
+        reverse("custody:claim_create", args=[released.pk]),
+        {
+            "released_on_day": d.day,
+            "released_on_month": d.month,
+            "released_on_year": d.year,
+            "claim_made_on_day": TODAY.day,
+            "claim_made_on_month": TODAY.month,
+            "claim_made_on_year": TODAY.year,
+            "benefit": "jsa",
+            "circumstances_unchanged": "on",
+            "claim_state": "awaiting_payday",
+            "advance_requested": "on",
+            "likely_entitled": "yes",
+            "in_financial_need": "yes",
+        },
+    )
     assert response.status_code == 302
-    html = client_for(work_coach_a).get(reverse("casework:person_detail", args=[released.pk])).content.decode()
+    html = (
+        client_for(work_coach_a)
+        .get(reverse("casework:person_detail", args=[released.pk]))
+        .content.decode()
+    )
     assert "advance meets the tests" in html

@@ -25,8 +25,15 @@ AXE_JS = HERE / "axe.min.js"
 ARTIFACTS = HERE / "artifacts"
 SCREENSHOTS = HERE.parent.parent / "docs" / "screenshots"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 BLOCKING_IMPACTS = {"serious", "critical"}
 # Set E2E_UPDATE_SCREENSHOTS=1 to copy the key screenshots into docs/screenshots/ (committed, shown in the README).
@@ -40,8 +47,10 @@ AXE_LOG: list[dict] = []
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-apt.sh (installs Debian's chromium). "
-                    "Never `playwright install`.")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run scripts/ensure-apt.sh (installs Debian's chromium). "
+            "Never `playwright install`."
+        )
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -53,7 +62,9 @@ def browser():
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "demo_reports: the journey needs the reporting demo (prebuilt monthly reports)")
+    config.addinivalue_line(
+        "markers", "demo_reports: the journey needs the reporting demo (prebuilt monthly reports)"
+    )
 
 
 @pytest.fixture
@@ -64,7 +75,9 @@ def demo_world(request, live_server, transactional_db, monkeypatch):
     from core.management.commands import seed_demo
 
     if request.node.get_closest_marker("demo_reports") is None:
-        monkeypatch.setattr(seed_demo, "DEMO_APPS", [app for app in seed_demo.DEMO_APPS if app != "reporting"])
+        monkeypatch.setattr(
+            seed_demo, "DEMO_APPS", [app for app in seed_demo.DEMO_APPS if app != "reporting"]
+        )
     call_command("seed_demo", "--force", "--people", "30", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return live_server
 
@@ -80,12 +93,15 @@ class Journey:
         self.base_url = base_url
         self.name = name
         # bypass_csp lets axe be injected as a script tag; the pages' own CSP is exercised by the other tests.
-        self.context = browser.new_context(viewport=VIEWPORT, bypass_csp=True, locale="en-GB",
-                                           timezone_id="Europe/London")
+        self.context = browser.new_context(
+            viewport=VIEWPORT, bypass_csp=True, locale="en-GB", timezone_id="Europe/London"
+        )
         self.context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
-        self.page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        self.page.on(
+            "console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text)
+        )
         self.page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
         self.checked: list[str] = []
 
@@ -96,7 +112,9 @@ class Journey:
     def goto(self, path, *, check=True, expect_status=200):
         response = self.page.goto(self.url(path))
         assert response is not None
-        assert response.status == expect_status, f"{path}: HTTP {response.status}, expected {expect_status}"
+        assert response.status == expect_status, (
+            f"{path}: HTTP {response.status}, expected {expect_status}"
+        )
         if check:
             self.check()
         return response
@@ -126,8 +144,14 @@ class Journey:
         banner = self.page.locator(".govuk-notification-banner")
         if banner.count() == 0:
             errors = self.page.locator(".govuk-error-summary")
-            detail = errors.inner_text() if errors.count() else self.page.locator("main").inner_text()[:500]
-            raise AssertionError(f"no success banner on {self.page.url} ({self.heading()!r}): {detail}")
+            detail = (
+                errors.inner_text()
+                if errors.count()
+                else self.page.locator("main").inner_text()[:500]
+            )
+            raise AssertionError(
+                f"no success banner on {self.page.url} ({self.heading()!r}): {detail}"
+            )
         return banner.first.inner_text()
 
     def heading(self):
@@ -139,7 +163,8 @@ class Journey:
         page = self.page
         path = re.sub(r"^https?://[^/]+", "", page.url)
         css_ok = page.evaluate(
-            "() => [...document.styleSheets].some(s => { try { return s.cssRules.length > 100 } catch (e) { return false } })")
+            "() => [...document.styleSheets].some(s => { try { return s.cssRules.length > 100 } catch (e) { return false } })"
+        )
         assert css_ok, f"{path}: the GOV.UK stylesheet did not load"
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.add_script_tag(path=str(AXE_JS))
@@ -148,17 +173,23 @@ class Journey:
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                            nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
         }""")
-        AXE_LOG.append({"journey": self.name, "path": path, "title": page.title(), "violations": result})
+        AXE_LOG.append(
+            {"journey": self.name, "path": path, "title": page.title(), "violations": result}
+        )
         self.checked.append(path)
         blocking = [v for v in result if v["impact"] in BLOCKING_IMPACTS]
         if blocking:
-            raise AxeViolation(f"{path}: axe found {len(blocking)} serious/critical violation(s): "
-                               + json.dumps(blocking, indent=1))
+            raise AxeViolation(
+                f"{path}: axe found {len(blocking)} serious/critical violation(s): "
+                + json.dumps(blocking, indent=1)
+            )
         return result
 
     def screenshot(self, name, *, docs=False):
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+        self.page.evaluate(
+            "() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }"
+        )
         target = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(target), full_page=True)
         if docs and UPDATE_DOCS:
@@ -168,7 +199,9 @@ class Journey:
 
             shot = SCREENSHOTS / f"{name}.png"
             self.page.screenshot(path=str(shot), full_page=False)
-            Image.open(shot).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(shot, optimize=True)
+            Image.open(shot).convert("RGB").quantize(
+                colors=128, method=Image.Quantize.MEDIANCUT
+            ).save(shot, optimize=True)
         return target
 
     def tab_through(self, *, max_extra=15):

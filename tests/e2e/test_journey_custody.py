@@ -24,12 +24,16 @@ def fill_date(scope, day: datetime.date):
 
 def scan_file() -> bytes:
     """The demo's sample matching scan, with the reception dates of the people in this database."""
-    receptions = {p.prison_number: p.sentences.order_by("-reception_date").first().reception_date
-                  for p in Person.objects.filter(prison_number__startswith="A7").prefetch_related("sentences")}
+    receptions = {
+        p.prison_number: p.sentences.order_by("-reception_date").first().reception_date
+        for p in Person.objects.filter(prison_number__startswith="A7").prefetch_related("sentences")
+    }
     return sample_csv(lambda prison_number: receptions[prison_number]).encode("utf-8")
 
 
-def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach_records_attendance(journey):
+def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach_records_attendance(
+    journey,
+):
     ebsa = journey("ebsa.bedford")
     page = ebsa.page
     ebsa.click_link("Custody")
@@ -43,8 +47,13 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     page.get_by_label("Universal Credit").check()
     page.get_by_label("Identity checked").check()
     page.get_by_label("Benefit Delivery Centre", exact=True).fill("Bedford Benefit Centre")
-    page.get_by_label("How the Benefit Delivery Centre was contacted").select_option(label="Secure email")
-    fill_date(page.get_by_role("group", name="Date sent to the Benefit Delivery Centre"), datetime.date.today())
+    page.get_by_label("How the Benefit Delivery Centre was contacted").select_option(
+        label="Secure email"
+    )
+    fill_date(
+        page.get_by_role("group", name="Date sent to the Benefit Delivery Centre"),
+        datetime.date.today(),
+    )
     ebsa.click_button("Save claim closure")
     assert "Claim closure recorded for Reece Carter." in ebsa.success()
     assert ClaimClosure.objects.filter(person__last_name="Carter").exists()
@@ -56,7 +65,8 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     page.wait_for_url(re.compile(r"/custody/scans/$"))
     ebsa.check()
     page.get_by_label("Upload the matching scan (CSV)").set_input_files(
-        files=[{"name": "matching_scan.csv", "mimeType": "text/csv", "buffer": scan_file()}])
+        files=[{"name": "matching_scan.csv", "mimeType": "text/csv", "buffer": scan_file()}]
+    )
     ebsa.click_button("Upload and preview")
     assert ebsa.heading() == "Check the scan before importing"
     problems = page.locator("#scan-problems").inner_text()
@@ -93,7 +103,8 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
 
     # The day comes: the appointment time passes (moved into the past here rather than waiting 22 days).
     FreshstartAppointment.objects.filter(pk=appointment.pk).update(
-        appointment_at=timezone.now() - datetime.timedelta(hours=1))
+        appointment_at=timezone.now() - datetime.timedelta(hours=1)
+    )
     coach.goto("/custody/")
     coach.click_link("Record attendance for Nathan Pike")
     coach.page.get_by_role("group", name="Did they attend?").get_by_label("Yes").check()

@@ -20,20 +20,36 @@ pytestmark = pytest.mark.e2e
 def person_to_refer():
     """A Luton person with an open case, no referral and no consent to path2work yet (consent recorded here)."""
     busy = set(Referral.objects.values_list("person_id", flat=True)) | set(
-        ConsentRecord.objects.filter(recipient_agency__name="path2work").values_list("person_id", flat=True))
-    case = (Case.objects.filter(owning_agency__name="Bedfordshire Probation", end_date__isnull=True,
-                                person__restricted=False)
-            .exclude(person_id__in=busy).select_related("person").order_by("person__crn").first())
+        ConsentRecord.objects.filter(recipient_agency__name="path2work").values_list(
+            "person_id", flat=True
+        )
+    )
+    case = (
+        Case.objects.filter(
+            owning_agency__name="Bedfordshire Probation",
+            end_date__isnull=True,
+            person__restricted=False,
+        )
+        .exclude(person_id__in=busy)
+        .select_related("person")
+        .order_by("person__crn")
+        .first()
+    )
     assert case is not None
     caseworker = User.objects.get(username="probation.luton")
     from agencies import acting
 
     acting.attach(caseworker)
-    consent_services.consent_record(user=caseworker, person=case.person,
-                                    recipient_agency=Agency.objects.get(name="path2work"),
-                                    purposes=["employment_support"], data_categories=["identity", "employment"],
-                                    method="signed_form", form_version="v3",
-                                    given_on=datetime.date.today() - datetime.timedelta(days=40))
+    consent_services.consent_record(
+        user=caseworker,
+        person=case.person,
+        recipient_agency=Agency.objects.get(name="path2work"),
+        purposes=["employment_support"],
+        data_categories=["identity", "employment"],
+        method="signed_form",
+        form_version="v3",
+        given_on=datetime.date.today() - datetime.timedelta(days=40),
+    )
     return case.person, case
 
 
@@ -54,7 +70,9 @@ def test_referral_accepted_started_then_interview_job_start_and_four_week_check(
     page = cw.page
     page.get_by_label("Provision").select_option(label="path2work – path2work (through the gate)")
     page.get_by_label("Which need does it address?").select_option(index=1)
-    page.get_by_label("Reason for the referral").fill("Ready for work; wants help with CV and disclosure.")
+    page.get_by_label("Reason for the referral").fill(
+        "Ready for work; wants help with CV and disclosure."
+    )
     cw.click_button("Continue")
     assert cw.heading() == "Check your answers before sending the referral"
     cw.click_button("Send referral")
@@ -81,7 +99,12 @@ def test_referral_accepted_started_then_interview_job_start_and_four_week_check(
     assert adviser.heading() == "Work and jobs"
     adviser.screenshot("work-and-jobs")
     first_match = adviser.page.locator("#matches a.govuk-link", has_text="Record interest").first
-    vacancy_title = adviser.page.locator("#matches tbody tr").first.locator("td").first.locator("a").inner_text()
+    vacancy_title = (
+        adviser.page.locator("#matches tbody tr")
+        .first.locator("td")
+        .first.locator("a")
+        .inner_text()
+    )
     with adviser.page.expect_navigation():
         first_match.click()
     adviser.check()
@@ -93,8 +116,10 @@ def test_referral_accepted_started_then_interview_job_start_and_four_week_check(
     assert f"Application for {vacancy_title} recorded." in adviser.success()
 
     # After the interview: interviewed, then offered.
-    for status, outcome in (("Interviewed", "Good interview; the employer will decide this week."),
-                            ("Offered", "Offered the job, 30 hours a week.")):
+    for status, outcome in (
+        ("Interviewed", "Good interview; the employer will decide this week."),
+        ("Offered", "Offered the job, 30 hours a week."),
+    ):
         with adviser.page.expect_navigation():
             adviser.page.locator("#applications a", has_text=vacancy_title).click()
         adviser.check()
@@ -115,11 +140,15 @@ def test_referral_accepted_started_then_interview_job_start_and_four_week_check(
     adviser.page.get_by_label("Job title").fill(vacancy_title)
     fill_date(adviser.page.get_by_role("group", name="Start date"), start)
     adviser.page.get_by_label("Hours a week").fill("30")
-    adviser.page.get_by_label("How was the start verified?").select_option(label="Confirmed by the employer")
+    adviser.page.get_by_label("How was the start verified?").select_option(
+        label="Confirmed by the employer"
+    )
     adviser.click_button("Save job start")
     assert "Job start recorded" in adviser.success()
     spell = EmploymentSpell.objects.get(person=person)
-    assert RetentionCheck.objects.filter(spell=spell, milestone_weeks=4, status="scheduled").exists()
+    assert RetentionCheck.objects.filter(
+        spell=spell, milestone_weeks=4, status="scheduled"
+    ).exists()
 
     # The nightly retention sweep opens the check; it shows on the adviser's checks due list.
     call_command("runjob", "retention_sweep", stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -137,4 +166,3 @@ def test_referral_accepted_started_then_interview_job_start_and_four_week_check(
     # Probation sees the outcome on the person's record.
     cw.goto(f"/people/{person.pk}/jobs/")
     assert vacancy_title in cw.page.locator("#spells").inner_text()
-

@@ -9,9 +9,17 @@ pytestmark = pytest.mark.e2e
 
 
 def test_manager_restricts_a_record_names_a_caseworker_and_reviews_the_access_logs(journey):
-    case = (Case.objects.filter(owning_agency__name="Bedfordshire Probation", end_date__isnull=True,
-                                owner__username="probation.luton", person__restricted=False)
-            .select_related("person").order_by("person__crn").first())
+    case = (
+        Case.objects.filter(
+            owning_agency__name="Bedfordshire Probation",
+            end_date__isnull=True,
+            owner__username="probation.luton",
+            person__restricted=False,
+        )
+        .select_related("person")
+        .order_by("person__crn")
+        .first()
+    )
     person = case.person
 
     # The caseworker can open the record; so can the manager.
@@ -48,7 +56,9 @@ def test_manager_restricts_a_record_names_a_caseworker_and_reviews_the_access_lo
     manager.page.get_by_label("Member of staff").select_option(label="Priya Shah (probation.luton)")
     manager.click_button("Show access")
     first_row = manager.page.locator("main table tbody tr").first.inner_text()
-    assert "Priya Shah" in first_row and f"#{person.pk}" in first_row  # people are shown by number, newest first
+    assert (
+        "Priya Shah" in first_row and f"#{person.pk}" in first_row
+    )  # people are shown by number, newest first
 
 
 def test_member_of_two_agencies_chooses_the_agency_at_sign_in(journey):

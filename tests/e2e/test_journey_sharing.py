@@ -18,11 +18,21 @@ pytestmark = pytest.mark.e2e
 
 def luton_person_without_jobcentre_consent():
     """A Bedfordshire Probation person with an open case who has not yet agreed to share with Jobcentre Plus Luton."""
-    consented = ConsentRecord.objects.filter(recipient_agency__name="Jobcentre Plus Luton").values("person_id")
-    case = (Case.objects.filter(owning_agency__name="Bedfordshire Probation", end_date__isnull=True,
-                                person__restricted=False)
-            .exclude(person_id__in=consented).exclude(person__crn="").select_related("person")
-            .order_by("person__crn").first())
+    consented = ConsentRecord.objects.filter(recipient_agency__name="Jobcentre Plus Luton").values(
+        "person_id"
+    )
+    case = (
+        Case.objects.filter(
+            owning_agency__name="Bedfordshire Probation",
+            end_date__isnull=True,
+            person__restricted=False,
+        )
+        .exclude(person_id__in=consented)
+        .exclude(person__crn="")
+        .select_related("person")
+        .order_by("person__crn")
+        .first()
+    )
     assert case is not None, "the demo world has no unshared Luton case"
     return case.person, case
 
@@ -51,7 +61,10 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
 
     # The search page finds them too.
     cw.goto(f"/people/?q={person.crn}")
-    assert cw.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count() == 1
+    assert (
+        cw.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count()
+        == 1
+    )
     cw.tab_through()
 
     # Assess: open the case, record an assessment (need areas rated red / amber / green).
@@ -64,9 +77,13 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.check()
     cw.tab_through()
     cw.page.get_by_role("group", name="Accommodation").get_by_label("Amber").check()
-    cw.page.get_by_role("group", name="Education, training and employment").get_by_label("Red").check()
+    cw.page.get_by_role("group", name="Education, training and employment").get_by_label(
+        "Red"
+    ).check()
     cw.page.get_by_label("Support needed").check()
-    cw.page.get_by_label("Needs the person reports themselves").fill("Wants a CV and help to explain the gap in work.")
+    cw.page.get_by_label("Needs the person reports themselves").fill(
+        "Wants a CV and help to explain the gap in work."
+    )
     cw.click_button("Save assessment")
     assert "Assessment saved." in cw.success()
     cw.tab_through()
@@ -86,7 +103,9 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.check()
     cw.tab_through()
     cw.page.get_by_label("Action", exact=True).fill("Write a CV with the ETE worker")
-    cw.page.get_by_label("Goal it works towards").select_option(label="Into paid work within 6 months")
+    cw.page.get_by_label("Goal it works towards").select_option(
+        label="Into paid work within 6 months"
+    )
     due = datetime.date.today() + datetime.timedelta(days=14)
     due_group = cw.page.get_by_role("group", name="Due date")
     due_group.get_by_label("Day").fill(str(due.day))
@@ -106,7 +125,9 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.wait_for_url(re.compile(r"/consent/new/$"))
     cw.check()
     cw.tab_through()
-    cw.page.get_by_label("Who may receive the information?").select_option(label="Jobcentre Plus Luton")
+    cw.page.get_by_label("Who may receive the information?").select_option(
+        label="Jobcentre Plus Luton"
+    )
     cw.page.get_by_label("Signed form").check()
     cw.page.get_by_label("Consent form version").fill("v3")
     cw.click_button("Record consent")
@@ -121,7 +142,9 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.wait_for_url(re.compile(r"/share/$"))
     cw.check()
     cw.tab_through()
-    cw.page.get_by_label("Which agency should work on this case?").select_option(label="Jobcentre Plus Luton")
+    cw.page.get_by_label("Which agency should work on this case?").select_option(
+        label="Jobcentre Plus Luton"
+    )
     cw.click_button("Share case")
     assert "Jobcentre Plus Luton can now work on this case" in cw.success()
     cw.tab_through()
@@ -143,7 +166,9 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.click_link("Withdraw consent for Jobcentre Plus Luton")
     assert cw.heading() == "Withdraw consent for Jobcentre Plus Luton"
     cw.tab_through()
-    cw.page.get_by_label("Why is consent being withdrawn?").fill("Asked to stop sharing at today's appointment.")
+    cw.page.get_by_label("Why is consent being withdrawn?").fill(
+        "Asked to stop sharing at today's appointment."
+    )
     cw.click_button("Withdraw consent")
     assert "Jobcentre Plus Luton can no longer see this record" in cw.success()
     cw.tab_through()
@@ -156,4 +181,7 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     wc.check()
     wc.tab_through()
     wc.goto("/")
-    assert wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count() == 0
+    assert (
+        wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}").count()
+        == 0
+    )

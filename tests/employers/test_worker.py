@@ -7,8 +7,9 @@ import pytest
 from employers import services
 from employers.models import RetentionCheck
 from tests.factories import person_with_case, share_with
+from tests.redis_url import redis_url
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = redis_url(14)
 
 
 @pytest.fixture
@@ -21,7 +22,9 @@ def real_worker():
     keys = ("task_always_eager", "broker_url", "result_backend")
     saved = {k: app.conf.get(k) for k in keys}
     app.conf.update(task_always_eager=False, broker_url=REDIS, result_backend=REDIS)
-    app._local.__dict__.pop("backend", None)  # the backend is cached per thread: rebuild it from the new URL
+    app._local.__dict__.pop(
+        "backend", None
+    )  # the backend is cached per thread: rebuild it from the new URL
     app._pool = None
     try:
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
@@ -34,14 +37,23 @@ def real_worker():
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_sweep_runs_through_a_real_celery_worker_on_redis(real_worker, caseworker_a, provider_a, adviser_a):
+def test_sweep_runs_through_a_real_celery_worker_on_redis(
+    real_worker, caseworker_a, provider_a, adviser_a
+):
     from employers.tasks import retention_sweep_task
 
     person, case = person_with_case(caseworker_a, last_name="Worker")
     share_with(caseworker_a, case, provider_a)
-    employer = services.employer_create(user=adviser_a, name="Worker Test Ltd", sector="retail", town="Luton")
-    spell = services.employment_spell_create(user=adviser_a, person=person, employer=employer, job_title="Shelf stacker",
-                                             start_date=datetime.date.today() - datetime.timedelta(days=30))
+    employer = services.employer_create(
+        user=adviser_a, name="Worker Test Ltd", sector="retail", town="Luton"
+    )
+    spell = services.employment_spell_create(
+        user=adviser_a,
+        person=person,
+        employer=employer,
+        job_title="Shelf stacker",
+        start_date=datetime.date.today() - datetime.timedelta(days=30),
+    )
     async_result = retention_sweep_task.delay()
     assert type(async_result).__name__ == "AsyncResult"  # sent to Redis, not run eagerly
     result = async_result.get(timeout=30)

@@ -36,6 +36,7 @@ CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # --- HTTP client ------------------------------------------------------------------------------
 
+
 class Client:
     """A minimal cookie-keeping HTTP client (one connection per request, as gunicorn's sync workers do)."""
 
@@ -75,20 +76,28 @@ class Client:
         match = CSRF_FIELD.search(data)
         if status != 200 or match is None:
             return False, 0.0
-        status, _data, elapsed = self.request("POST", "/sign-in/", {
-            "csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": password})
+        status, _data, elapsed = self.request(
+            "POST",
+            "/sign-in/",
+            {
+                "csrfmiddlewaretoken": match.group(1).decode(),
+                "username": username,
+                "password": password,
+            },
+        )
         return status == 302 and "sessionid" in self.cookies, elapsed
 
 
 # --- scenarios --------------------------------------------------------------------------------
 
+
 @dataclass
 class Scenario:
     name: str
-    pool: str                      # which signed-in users run it
-    path: object = None            # callable(rng) -> path, for GET scenarios
-    action: object = None          # callable(client, rng, username) -> (ok, seconds), for others
-    requests: int | None = None    # override of --requests
+    pool: str  # which signed-in users run it
+    path: object = None  # callable(rng) -> path, for GET scenarios
+    action: object = None  # callable(client, rng, username) -> (ok, seconds), for others
+    requests: int | None = None  # override of --requests
     skipped: str = ""
 
 
@@ -117,8 +126,14 @@ class Result:
         return self.count / self.wall if self.wall else None
 
 
-def run_scenario(scenario: Scenario, clients: list[tuple[Client, str]], *, requests: int, seconds: float,
-                 warmup: int = 2) -> Result:
+def run_scenario(
+    scenario: Scenario,
+    clients: list[tuple[Client, str]],
+    *,
+    requests: int,
+    seconds: float,
+    warmup: int = 2,
+) -> Result:
     """Run one scenario with one thread per client until `requests` are done or `seconds` have passed."""
     result = Result(scenario.name)
     lock = threading.Lock()
@@ -184,41 +199,81 @@ def make_plan(*, clients: int = 4) -> dict:
     from core.loadgen.world import BENCH_PASSWORD
 
     today = policy.today()
-    busiest = (Case.objects.filter(end_date__isnull=True, owning_agency__kind="probation")
-               .values("owning_agency").annotate(n=Count("id")).order_by("-n").first())
+    busiest = (
+        Case.objects.filter(end_date__isnull=True, owning_agency__kind="probation")
+        .values("owning_agency")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
     if busiest is None:
         raise SystemExit("No open probation cases: generate data first (--build N)")
     agency = busiest["owning_agency"]
 
     def staff_of(agency_id, roles):
-        return list(StaffMembership.objects.filter(agency_id=agency_id, role__in=roles, is_active=True,
-                                                   user__is_active=True, user__username__startswith="lg.")
-                    .annotate(n=Count("user__owned_cases", filter=Q(user__owned_cases__end_date__isnull=True)))
-                    .order_by("-n", "user__username").values_list("user__username", flat=True)[:clients])
+        return list(
+            StaffMembership.objects.filter(
+                agency_id=agency_id,
+                role__in=roles,
+                is_active=True,
+                user__is_active=True,
+                user__username__startswith="lg.",
+            )
+            .annotate(
+                n=Count("user__owned_cases", filter=Q(user__owned_cases__end_date__isnull=True))
+            )
+            .order_by("-n", "user__username")
+            .values_list("user__username", flat=True)[:clients]
+        )
 
     pools = {"probation": staff_of(agency, [Role.CASEWORKER])}
-    plan = {"agency": agency, "open_cases": busiest["n"], "pools": pools, "password": BENCH_PASSWORD,
-            "people": list(PersonAccess.objects.filter(agency_id=agency, visible_until__gte=today, person__restricted=False)
-                           .order_by("person_id").values_list("person_id", flat=True)[:2000]),
-            "common": SURNAMES[:20], "rare": SURNAMES[200::37]}
+    plan = {
+        "agency": agency,
+        "open_cases": busiest["n"],
+        "pools": pools,
+        "password": BENCH_PASSWORD,
+        "people": list(
+            PersonAccess.objects.filter(
+                agency_id=agency, visible_until__gte=today, person__restricted=False
+            )
+            .order_by("person_id")
+            .values_list("person_id", flat=True)[:2000]
+        ),
+        "common": SURNAMES[:20],
+        "rare": SURNAMES[200::37],
+    }
     try:
         from referrals.models import Referral
 
-        inbox = (Referral.objects.filter(status="sent").values("to_agency").annotate(n=Count("id"))
-                 .order_by("-n").first())
+        inbox = (
+            Referral.objects.filter(status="sent")
+            .values("to_agency")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
         if inbox:
             plan["inbox_agency"], plan["inbox_waiting"] = inbox["to_agency"], inbox["n"]
-            pools["inbox"] = staff_of(inbox["to_agency"], [r for r in Role.values if r not in ("manager", "admin")])
+            pools["inbox"] = staff_of(
+                inbox["to_agency"], [r for r in Role.values if r not in ("manager", "admin")]
+            )
     except ImportError:
         pass
     try:
         from employers.models import RetentionCheck
 
-        due = (RetentionCheck.objects.filter(status__in=["due", "overdue"]).values("spell__agency")
-               .annotate(n=Count("id")).order_by("-n").first())
+        due = (
+            RetentionCheck.objects.filter(status__in=["due", "overdue"])
+            .values("spell__agency")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
         if due:
             plan["checks_agency"], plan["checks_due"] = due["spell__agency"], due["n"]
-            pools["checks"] = staff_of(due["spell__agency"], [r for r in Role.values if r not in ("manager", "admin")])
+            pools["checks"] = staff_of(
+                due["spell__agency"], [r for r in Role.values if r not in ("manager", "admin")]
+            )
     except Exception as exc:  # noqa: BLE001 (optional app, any shape)
         print(f"retention checks not benchmarked: {exc!r}")
     return plan
@@ -243,25 +298,58 @@ def scenarios(plan: dict, *, sign_in_requests: int = 40) -> list[Scenario]:
         Scenario("floor (trivial view)", "probation", path=lambda rng: "/bench/floor/"),
         Scenario("sign-in (POST)", "probation", action=sign_in, requests=sign_in_requests),
         Scenario("caseload, first page", "probation", path=lambda rng: caseload),
-        Scenario("caseload, filtered", "probation", path=lambda rng: caseload + "?" + urllib.parse.urlencode({
-            "stage": rng.choice(["in_community", "released", "in_work"]), "support_level": rng.choice(["high", "medium", "low"])})),
+        Scenario(
+            "caseload, filtered",
+            "probation",
+            path=lambda rng: (
+                caseload
+                + "?"
+                + urllib.parse.urlencode(
+                    {
+                        "stage": rng.choice(["in_community", "released", "in_work"]),
+                        "support_level": rng.choice(["high", "medium", "low"]),
+                    }
+                )
+            ),
+        ),
         Scenario("caseload, page 5", "probation", path=lambda rng: caseload + "?page=5"),
         Scenario("search by name", "probation", path=lambda rng: f"{search}?q={surname(rng)}"),
-        Scenario("person page", "probation", path=lambda rng: _url("casework:person_detail", pk=rng.choice(people))),
+        Scenario(
+            "person page",
+            "probation",
+            path=lambda rng: _url("casework:person_detail", pk=rng.choice(people)),
+        ),
         Scenario("people API list", "probation", path=lambda rng: api_people),
-        Scenario("people API search", "probation", path=lambda rng: f"{api_people}?q={surname(rng)}"),
+        Scenario(
+            "people API search", "probation", path=lambda rng: f"{api_people}?q={surname(rng)}"
+        ),
     ]
     my_work = _url("casework:my_work")
     if my_work:
-        found.append(Scenario("my work (team)", "probation", path=lambda rng: my_work + "?whose=team"))
-    found.append(Scenario("referral inbox", "inbox", path=lambda rng: inbox) if inbox and plan["pools"].get("inbox")
-                 else Scenario("referral inbox", "inbox", skipped="referrals not on this branch or no referrals"))
-    found.append(Scenario("retention checks due", "checks", path=lambda rng: checks) if checks and plan["pools"].get("checks")
-                 else Scenario("retention checks due", "checks", skipped="employers not on this branch or no checks due"))
+        found.append(
+            Scenario("my work (team)", "probation", path=lambda rng: my_work + "?whose=team")
+        )
+    found.append(
+        Scenario("referral inbox", "inbox", path=lambda rng: inbox)
+        if inbox and plan["pools"].get("inbox")
+        else Scenario(
+            "referral inbox", "inbox", skipped="referrals not on this branch or no referrals"
+        )
+    )
+    found.append(
+        Scenario("retention checks due", "checks", path=lambda rng: checks)
+        if checks and plan["pools"].get("checks")
+        else Scenario(
+            "retention checks due",
+            "checks",
+            skipped="employers not on this branch or no checks due",
+        )
+    )
     return found
 
 
 # --- jobs (in-process, rolled back) -----------------------------------------------------------
+
 
 class _Rollback(Exception):
     pass
@@ -307,16 +395,24 @@ def run_jobs(plan: dict) -> list[tuple[str, float | None, str]]:
         region = Agency.objects.get(pk=plan["agency"]).region
 
         def build_report():
-            report = Report.objects.create(month=last_month(policy.today()), scope="region", region=region)
+            report = Report.objects.create(
+                month=last_month(policy.today()), scope="region", region=region
+            )
             return reporting_services.report_build(report_id=report.pk)
 
         elapsed, report = _timed_rolled_back(build_report)
-        jobs.append((f"region monthly report ({region.name}, PDF + CSV)", elapsed,
-                     f"status {getattr(report, 'status', '?')}"))
+        jobs.append(
+            (
+                f"region monthly report ({region.name}, PDF + CSV)",
+                elapsed,
+                f"status {getattr(report, 'status', '?')}",
+            )
+        )
     return jobs
 
 
 # --- server -----------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -326,10 +422,27 @@ def _free_port() -> int:
 
 def start_server(database_url: str, *, workers: int, port: int = 0):
     port = port or _free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.perf.bench_settings", DATABASE_URL=database_url)
+    env = dict(
+        os.environ, DJANGO_SETTINGS_MODULE="tests.perf.bench_settings", DATABASE_URL=database_url
+    )
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{LOOPBACK}:{port}",
-         "--workers", str(workers), "--log-level", "warning", "--timeout", "120"], cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{LOOPBACK}:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     client = Client(LOOPBACK, port)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -352,8 +465,18 @@ def stop_server(process) -> None:
 
 # --- whole run ----------------------------------------------------------------------------------
 
-def bench(base_host: str, port: int, plan: dict, *, clients: int, requests: int, seconds: float,
-          sign_in_requests: int = 40, log=print) -> list[Result]:
+
+def bench(
+    base_host: str,
+    port: int,
+    plan: dict,
+    *,
+    clients: int,
+    requests: int,
+    seconds: float,
+    sign_in_requests: int = 40,
+    log=print,
+) -> list[Result]:
     pools: dict[str, list[tuple[Client, str]]] = {}
     for pool, usernames in plan["pools"].items():
         signed = []
@@ -373,31 +496,41 @@ def bench(base_host: str, port: int, plan: dict, *, clients: int, requests: int,
             results.append(Result(scenario.name, skipped=scenario.skipped or "no users"))
             log(f"  {scenario.name:<28} skipped: {scenario.skipped or 'no users'}")
             continue
-        result = run_scenario(scenario, pools[scenario.pool], requests=scenario.requests or requests, seconds=seconds)
+        result = run_scenario(
+            scenario, pools[scenario.pool], requests=scenario.requests or requests, seconds=seconds
+        )
         results.append(result)
-        log(f"  {scenario.name:<28} n={result.count:<4} median {result.median_ms():7.1f} ms  p95 {result.p95_ms():7.1f} ms"
-            f"  {result.throughput():6.1f}/s  errors {result.errors}")
+        log(
+            f"  {scenario.name:<28} n={result.count:<4} median {result.median_ms():7.1f} ms  p95 {result.p95_ms():7.1f} ms"
+            f"  {result.throughput():6.1f}/s  errors {result.errors}"
+        )
     return results
 
 
 def table(results: list[Result], jobs: list | None = None) -> str:
     floor = next((r for r in results if r.name.startswith("floor") and r.latencies), None)
     f_med, f_p95 = (floor.median_ms(), floor.p95_ms()) if floor else (None, None)
-    lines = ["| scenario | requests | median ms | p95 ms | req/s | median / floor | p95 / floor | errors |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| scenario | requests | median ms | p95 ms | req/s | median / floor | p95 / floor | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         if r.skipped or not r.latencies:
             lines.append(f"| {r.name} | — | — | — | — | — | — | skipped: {r.skipped} |")
             continue
         ratio_m = f"{r.median_ms() / f_med:.1f}x" if f_med else "—"
         ratio_p = f"{r.p95_ms() / f_p95:.1f}x" if f_p95 else "—"
-        lines.append(f"| {r.name} | {r.count} | {r.median_ms():.1f} | {r.p95_ms():.1f} | {r.throughput():.1f} | "
-                     f"{ratio_m} | {ratio_p} | {r.errors} |")
+        lines.append(
+            f"| {r.name} | {r.count} | {r.median_ms():.1f} | {r.p95_ms():.1f} | {r.throughput():.1f} | "
+            f"{ratio_m} | {ratio_p} | {r.errors} |"
+        )
     for name, seconds, note in jobs or []:
         if seconds is None:
             lines.append(f"| {name} | — | — | — | — | — | — | skipped: {note} |")
         else:
-            lines.append(f"| {name} | 1 run | {seconds * 1000:.0f} | — | — | — | — | {note.replace('|', '/')} |")
+            lines.append(
+                f"| {name} | 1 run | {seconds * 1000:.0f} | — | — | — | — | {note.replace('|', '/')} |"
+            )
     return "\n".join(lines)
 
 
@@ -439,8 +572,10 @@ def comparison(text: str, small: str = "100k", large: str = "1m") -> str | None:
     a, b = _block_rows(text, small), _block_rows(text, large)
     if not a or not b:
         return None
-    lines = [f"| scenario | p95 ms {small} | p95 ms {large} | {large} / {small} | p95 < 200 ms at {large} | within 1.3x |",
-             "|---|---:|---:|---:|---|---|"]
+    lines = [
+        f"| scenario | p95 ms {small} | p95 ms {large} | {large} / {small} | p95 < 200 ms at {large} | within 1.3x |",
+        "|---|---:|---:|---:|---|---|",
+    ]
     for name, row in b.items():
         other = a.get(name)
         if other is None:
@@ -449,7 +584,9 @@ def comparison(text: str, small: str = "100k", large: str = "1m") -> str | None:
         x, y = _number(other[2] if job else other[3]), _number(row[2] if job else row[3])
         if x is None or y is None:
             continue
-        target = ("yes" if y < 60000 else "no") + " (< 60 s)" if job else ("yes" if y < 200 else "no")
+        target = (
+            ("yes" if y < 60000 else "no") + " (< 60 s)" if job else ("yes" if y < 200 else "no")
+        )
         if name.startswith("floor"):
             target = "(floor)"
         flat = "— (volume grows 10x)" if job else ("yes" if y / x <= 1.3 else "no")
@@ -459,6 +596,7 @@ def comparison(text: str, small: str = "100k", large: str = "1m") -> str | None:
 
 # --- database preparation ------------------------------------------------------------------------
 
+
 def ensure_database(url: str, *, rebuild: bool) -> None:
     import dj_database_url
     import psycopg2
@@ -466,9 +604,16 @@ def ensure_database(url: str, *, rebuild: bool) -> None:
     cfg = dj_database_url.parse(url)
     name = cfg["NAME"]
     if "bench" not in name and "perf" not in name:
-        raise SystemExit(f"Refusing to build into {name!r}: use a throw-away database whose name contains 'bench'.")
-    conn = psycopg2.connect(dbname="postgres", user=cfg["USER"], host=cfg["HOST"], port=cfg["PORT"] or 5432,
-                            password=cfg.get("PASSWORD") or None)
+        raise SystemExit(
+            f"Refusing to build into {name!r}: use a throw-away database whose name contains 'bench'."
+        )
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=cfg["USER"],
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        password=cfg.get("PASSWORD") or None,
+    )
     conn.autocommit = True
     with conn.cursor() as cur:
         if rebuild:
@@ -492,8 +637,12 @@ def build_database(url: str, people: int, *, seed: int, rebuild: bool, log=print
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
     started = time.perf_counter()
-    subprocess.run([*manage, "generate_load_data", "--people", str(people), "--seed", str(seed)],  # noqa: S603
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [*manage, "generate_load_data", "--people", str(people), "--seed", str(seed)],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     seconds = time.perf_counter() - started
     log(f"built {people:,} people in {seconds:.1f} s")
     return {"people": people, "seconds": seconds}
@@ -502,8 +651,16 @@ def build_database(url: str, people: int, *, seed: int, rebuild: bool, log=print
 def database_summary() -> dict:
     from django.db import connection
 
-    tables = ["casework_person", "casework_case", "consent_personaccess", "consent_consentrecord", "audit_accessevent",
-              "referrals_referral", "employers_employmentspell", "employers_retentioncheck"]
+    tables = [
+        "casework_person",
+        "casework_case",
+        "consent_personaccess",
+        "consent_consentrecord",
+        "audit_accessevent",
+        "referrals_referral",
+        "employers_employmentspell",
+        "employers_retentioncheck",
+    ]
     counts = {}
     with connection.cursor() as cursor:
         for name in tables:
@@ -517,18 +674,28 @@ def database_summary() -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark pages and API against a generated database.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark pages and API against a generated database."
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--build", type=int, default=0, metavar="PEOPLE", help="create and fill the database first")
+    parser.add_argument(
+        "--build", type=int, default=0, metavar="PEOPLE", help="create and fill the database first"
+    )
     parser.add_argument("--rebuild", action="store_true", help="drop the database before --build")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
-    parser.add_argument("--requests", type=int, default=200, help="requests per scenario (all clients together)")
+    parser.add_argument(
+        "--requests", type=int, default=200, help="requests per scenario (all clients together)"
+    )
     parser.add_argument("--sign-in-requests", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=30.0, help="time limit per scenario")
-    parser.add_argument("--no-jobs", action="store_true", help="skip the retention sweep and monthly report")
-    parser.add_argument("--label", default="", help="write the table into docs/performance.md under this label")
+    parser.add_argument(
+        "--no-jobs", action="store_true", help="skip the retention sweep and monthly report"
+    )
+    parser.add_argument(
+        "--label", default="", help="write the table into docs/performance.md under this label"
+    )
     args = parser.parse_args(argv)
 
     build = None
@@ -543,29 +710,48 @@ def main(argv=None) -> int:
     plan = make_plan(clients=args.clients)
     summary = database_summary()
     print(f"database: {summary}")
-    print(f"busiest probation agency {plan['agency']}: {plan['open_cases']} open cases; pools "
-          f"{ {k: len(v) for k, v in plan['pools'].items()} }")
+    print(
+        f"busiest probation agency {plan['agency']}: {plan['open_cases']} open cases; pools "
+        f"{ {k: len(v) for k, v in plan['pools'].items()} }"
+    )
     load = os.getloadavg()
     process, port = start_server(args.database_url, workers=args.workers)
     try:
-        results = bench(LOOPBACK, port, plan, clients=args.clients, requests=args.requests, seconds=args.seconds,
-                        sign_in_requests=args.sign_in_requests)
+        results = bench(
+            LOOPBACK,
+            port,
+            plan,
+            clients=args.clients,
+            requests=args.requests,
+            seconds=args.seconds,
+            sign_in_requests=args.sign_in_requests,
+        )
     finally:
         stop_server(process)
     jobs = [] if args.no_jobs else run_jobs(plan)
     text = table(results, jobs)
-    command = "make bench BENCH_ARGS=\"" + " ".join(argv if argv is not None else sys.argv[1:]) + "\""
-    header = [f"Measured {datetime.datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} cores "
-              f"(load average {load[0]:.1f} at start, shared machine), {args.clients} clients, "
-              f"gunicorn {args.workers} sync workers, PostgreSQL on 127.0.0.1.",
-              f"Command: `{command}`", "",
-              "Data: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in summary.items())
-              + f"; caseload of the busiest probation agency: {plan['open_cases']:,} open cases"
-              + (f"; referral inbox: {plan.get('inbox_waiting', 0):,} waiting" if plan.get("inbox_waiting") else "") + ".",
-              ]
+    command = 'make bench BENCH_ARGS="' + " ".join(argv if argv is not None else sys.argv[1:]) + '"'
+    header = [
+        f"Measured {datetime.datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} cores "
+        f"(load average {load[0]:.1f} at start, shared machine), {args.clients} clients, "
+        f"gunicorn {args.workers} sync workers, PostgreSQL on 127.0.0.1.",
+        f"Command: `{command}`",
+        "",
+        "Data: "
+        + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in summary.items())
+        + f"; caseload of the busiest probation agency: {plan['open_cases']:,} open cases"
+        + (
+            f"; referral inbox: {plan.get('inbox_waiting', 0):,} waiting"
+            if plan.get("inbox_waiting")
+            else ""
+        )
+        + ".",
+    ]
     if build:
-        header.append(f"Build: generate_load_data --people {build['people']:,} took {build['seconds']:.0f} s "
-                      "(migrate excluded).")
+        header.append(
+            f"Build: generate_load_data --people {build['people']:,} took {build['seconds']:.0f} s "
+            "(migrate excluded)."
+        )
     report = "\n".join(header) + "\n\n" + text + "\n"
     print(report)
     if args.label:

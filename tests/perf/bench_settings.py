@@ -21,7 +21,9 @@ SECURE_HSTS_SECONDS = 0
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static files are not benchmarked
+warnings.filterwarnings(
+    "ignore", message="No directory at"
+)  # whitenoise: static files are not benchmarked
 # Load test: the per-user search limit (60/min) and sign-in limit (20 per 5 min per address) would turn
 # most benchmark requests into 429s; keep the limiter running (its cost is measured) but out of reach.
 RATE_LIMITS = {name: (10**9, window) for name, (_limit, window) in RATE_LIMITS.items()}  # noqa: F405

@@ -20,9 +20,15 @@ SEQ = re.compile(r"Seq Scan on (\w+)")
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                                 "postgres://postgres@127.0.0.1:5432/resettle_bench_100k"))
-    parser.add_argument("--big", type=int, default=20000, help="rows above which a sequential scan is reported")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/resettle_bench_100k"
+        ),
+    )
+    parser.add_argument(
+        "--big", type=int, default=20000, help="rows above which a sequential scan is reported"
+    )
     parser.add_argument("--slow-ms", type=float, default=20.0)
     parser.add_argument("--plans", action="store_true")
     parser.add_argument("--only", default="", help="substring of the page names to run")
@@ -74,11 +80,15 @@ def main(argv=None) -> int:
                 plan_text = "\n".join(row[0] for row in cursor.fetchall())
             ms = float(re.search(r"Execution Time: ([\d.]+) ms", plan_text).group(1))
             total += ms
-            executed = "\n".join(line for line in plan_text.splitlines() if "never executed" not in line)
+            executed = "\n".join(
+                line for line in plan_text.splitlines() if "never executed" not in line
+            )
             seqs = [t for t in SEQ.findall(executed) if sizes.get(t, 0) > args.big]
             report.append((ms, sql[:160], seqs, plan_text))
-        print(f"\n== {scenario.name}  {path}  status {response.status_code}  {len(ctx.captured_queries)} queries, "
-              f"{total:.1f} ms in the database")
+        print(
+            f"\n== {scenario.name}  {path}  status {response.status_code}  {len(ctx.captured_queries)} queries, "
+            f"{total:.1f} ms in the database"
+        )
         for ms, sql, seqs, plan_text in sorted(report, key=lambda r: -r[0]):
             if ms >= args.slow_ms or seqs:
                 print(f"  {ms:8.1f} ms  {'SEQ SCAN ' + ','.join(seqs) if seqs else ''}  {sql}")

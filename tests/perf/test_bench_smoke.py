@@ -8,19 +8,38 @@ from tests.perf import bench
 
 
 @pytest.mark.urls("tests.perf.bench_urls")
-def test_bench_runs_every_scenario_against_a_live_server_and_prints_the_table(live_server, load_world):
+def test_bench_runs_every_scenario_against_a_live_server_and_prints_the_table(
+    live_server, load_world
+):
     load_world(300)
     plan = bench.make_plan(clients=2)
     assert plan["pools"]["probation"] and plan["people"]
     url = urllib.parse.urlsplit(live_server.url)
-    results = bench.bench(url.hostname, url.port, plan, clients=2, requests=4, seconds=5, sign_in_requests=2,
-                          log=lambda *a: None)
+    results = bench.bench(
+        url.hostname,
+        url.port,
+        plan,
+        clients=2,
+        requests=4,
+        seconds=5,
+        sign_in_requests=2,
+        log=lambda *a: None,
+    )
     by_name = {r.name: r for r in results}
-    for name in ("floor (trivial view)", "sign-in (POST)", "caseload, first page", "caseload, filtered",
-                 "search by name", "person page", "people API list"):
+    for name in (
+        "floor (trivial view)",
+        "sign-in (POST)",
+        "caseload, first page",
+        "caseload, filtered",
+        "search by name",
+        "person page",
+        "people API list",
+    ):
         assert by_name[name].count >= 2, name
         assert by_name[name].errors == 0, name
-    text = bench.table(results, [("retention sweep (all open checks)", None, "not measured in the smoke run")])
+    text = bench.table(
+        results, [("retention sweep (all open checks)", None, "not measured in the smoke run")]
+    )
     assert text.startswith("| scenario | requests | median ms | p95 ms | req/s | median / floor |")
     assert "| caseload, first page |" in text
     assert "x |" in text  # ratios to the floor

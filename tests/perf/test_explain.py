@@ -17,9 +17,18 @@ BIG = ("casework_person", "casework_case", "consent_personaccess")
 
 
 def _busiest_caseworker():
-    agency = (Case.objects.filter(end_date__isnull=True, owning_agency__kind="probation").values("owning_agency")
-              .annotate(n=Count("id")).order_by("-n").first()["owning_agency"])
-    membership = StaffMembership.objects.filter(agency_id=agency, role=Role.CASEWORKER).select_related("user").first()
+    agency = (
+        Case.objects.filter(end_date__isnull=True, owning_agency__kind="probation")
+        .values("owning_agency")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["owning_agency"]
+    )
+    membership = (
+        StaffMembership.objects.filter(agency_id=agency, role=Role.CASEWORKER)
+        .select_related("user")
+        .first()
+    )
     user = membership.user
     acting.attach(user)
     return user
@@ -43,16 +52,22 @@ def test_caseload_plan_uses_indexes_not_sequential_scans(load_world):
         scanned = set(re.findall(r"Seq Scan on (\w+)", plan))
         assert not scanned & set(BIG), plan
     plan = _plan(team.values_list("pk")[:25])
-    assert re.search(r"Index (Only )?Scan (using|on) (person_access_\w+|consent_personaccess_\w+)", plan), plan
+    assert re.search(
+        r"Index (Only )?Scan (using|on) (person_access_\w+|consent_personaccess_\w+)", plan
+    ), plan
     # at this size a bitmap scan of the agency's cases is cheapest; at 1,000,000 people the team walks
     # case_open_caseload in name order (docs/performance.md, tests.perf.explain)
-    assert re.search(r"Scan (using|on) case_\w+", plan), plan  # one of the open-case indexes of the agency
+    assert re.search(r"Scan (using|on) case_\w+", plan), (
+        plan
+    )  # one of the open-case indexes of the agency
 
 
 def test_filtered_caseload_plan_uses_indexes(load_world):
     load_world(2000)
     user = _busiest_caseworker()
-    for segment in selectors.caseload_segments(user=user, stage="in_community", support_level="high"):
+    for segment in selectors.caseload_segments(
+        user=user, stage="in_community", support_level="high"
+    ):
         plan = _plan(segment.values_list("pk")[:25])
         assert not set(re.findall(r"Seq Scan on (\w+)", plan)) & set(BIG), plan
 
@@ -62,9 +77,14 @@ def test_every_name_column_of_the_search_has_a_trigram_index():
     OR into a scan of every person (measured at 100,000 people: 93 ms, 12 ms with all three indexed).
     At 2,000 rows a scan is the planner's right choice, so this checks the indexes themselves."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'casework_person'")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'casework_person'"
+        )
         indexes = dict(cursor.fetchall())
-    for name, column in (("person_first_name_trgm", "first_name"), ("person_last_name_trgm", "last_name"),
-                         ("person_aliases_trgm", "aliases")):
+    for name, column in (
+        ("person_first_name_trgm", "first_name"),
+        ("person_last_name_trgm", "last_name"),
+        ("person_aliases_trgm", "aliases"),
+    ):
         assert name in indexes
         assert f"upper(({column})::text) gin_trgm_ops" in indexes[name]

@@ -13,8 +13,13 @@ from tests.factories import staff
 
 @pytest.fixture
 def provision_a(provider_a):
-    return Provision.objects.create(name="Job club A", agency=provider_a, agency_kind=DeliveryKind.OTHER_PARTNER,
-                                    setting=Setting.COMMUNITY, eligibility="Anyone")
+    return Provision.objects.create(
+        name="Job club A",
+        agency=provider_a,
+        agency_kind=DeliveryKind.OTHER_PARTNER,
+        setting=Setting.COMMUNITY,
+        eligibility="Anyone",
+    )
 
 
 @pytest.fixture
@@ -32,8 +37,15 @@ def provider_manager(provider_a):
 
 def give_consent(owner, person, agency, **kwargs):
     return consent_services.consent_record(
-        user=owner, person=person, recipient_agency=agency, purposes=kwargs.pop("purposes", ["employment_support"]),
-        method="signed_form", form_version="v3", given_on=datetime.date.today() - datetime.timedelta(days=1), **kwargs)
+        user=owner,
+        person=person,
+        recipient_agency=agency,
+        purposes=kwargs.pop("purposes", ["employment_support"]),
+        method="signed_form",
+        form_version="v3",
+        given_on=datetime.date.today() - datetime.timedelta(days=1),
+        **kwargs,
+    )
 
 
 @pytest.fixture
@@ -42,9 +54,18 @@ def consent_a(caseworker_a, person_a, provider_a):
     return give_consent(caseworker_a, person_a, provider_a)
 
 
-def make_referral(user, case, provision, *, send=True, reason="Needs help with CV writing", **kwargs):
-    referral = services.referral_create(user=user, case=case, provision=provision, need="education_training_employment",
-                                        reason=reason, share_categories=kwargs.pop("share_categories", ["identity"]), **kwargs)
+def make_referral(
+    user, case, provision, *, send=True, reason="Needs help with CV writing", **kwargs
+):
+    referral = services.referral_create(
+        user=user,
+        case=case,
+        provision=provision,
+        need="education_training_employment",
+        reason=reason,
+        share_categories=kwargs.pop("share_categories", ["identity"]),
+        **kwargs,
+    )
     if send:
         referral = services.referral_send(user=user, referral=referral)
     return referral

@@ -30,9 +30,14 @@ def test_simultaneous_accept_and_decline_end_with_one_outcome(sent_a, adviser_a,
             connection.close()
 
     threads = [
-        threading.Thread(target=answer, args=("accept", adviser_a.username, services.referral_accept)),
-        threading.Thread(target=answer, args=("decline", adviser_a2.username, services.referral_decline),
-                         kwargs={"reason_code": "no_capacity"}),
+        threading.Thread(
+            target=answer, args=("accept", adviser_a.username, services.referral_accept)
+        ),
+        threading.Thread(
+            target=answer,
+            args=("decline", adviser_a2.username, services.referral_decline),
+            kwargs={"reason_code": "no_capacity"},
+        ),
     ]
     for thread in threads:
         thread.start()
@@ -43,7 +48,9 @@ def test_simultaneous_accept_and_decline_end_with_one_outcome(sent_a, adviser_a,
     loser_message = next(iter(errors.values()))
     final = Referral.objects.get(pk=sent_a.pk)
     assert final.status == {"accept": Status.ACCEPTED, "decline": Status.DECLINED}[winner]
-    assert ("already been accepted" if winner == "accept" else "already been declined") in loser_message
+    assert (
+        "already been accepted" if winner == "accept" else "already been declined"
+    ) in loser_message
     answers = ReferralEvent.objects.filter(referral=sent_a, from_status=Status.SENT)
     assert answers.count() == 1
     assert final.version == sent_a.version + 1

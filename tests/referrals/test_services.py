@@ -16,22 +16,30 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(referral):
-    return list(ReferralEvent.objects.filter(referral=referral).values_list("from_status", "to_status"))
+    return list(
+        ReferralEvent.objects.filter(referral=referral).values_list("from_status", "to_status")
+    )
 
 
 def _audit(referral):
-    return list(AccessEvent.objects.filter(object_type="referrals.referral", object_id=str(referral.pk))
-                .order_by("id").values_list("action", flat=True))
+    return list(
+        AccessEvent.objects.filter(object_type="referrals.referral", object_id=str(referral.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
 
 
 # --- working days ---------------------------------------------------------------------------
+
 
 def test_respond_by_skips_weekends():
     friday = datetime.date(2026, 11, 27)
     assert friday.weekday() == 4
     assert services.add_working_days(friday, 1) == datetime.date(2026, 11, 30)  # Monday
     assert services.add_working_days(friday, 5) == datetime.date(2026, 12, 4)
-    assert services.add_working_days(datetime.date(2026, 11, 28), 1) == datetime.date(2026, 11, 30)  # Saturday -> Monday
+    assert services.add_working_days(datetime.date(2026, 11, 28), 1) == datetime.date(
+        2026, 11, 30
+    )  # Saturday -> Monday
 
 
 def test_working_days_between_counts_weekdays_both_ways():
@@ -44,7 +52,10 @@ def test_working_days_between_counts_weekdays_both_ways():
 
 # --- create and send ------------------------------------------------------------------------
 
-def test_draft_is_created_with_history_and_audit_and_hidden_from_receiver(draft_a, caseworker_a, adviser_a, consent_a):
+
+def test_draft_is_created_with_history_and_audit_and_hidden_from_receiver(
+    draft_a, caseworker_a, adviser_a, consent_a
+):
     assert draft_a.status == Status.DRAFT and draft_a.to_agency == draft_a.provision.agency
     assert _events(draft_a) == [("", "draft")]
     assert _audit(draft_a) == ["create"]
@@ -60,7 +71,8 @@ def test_send_without_consent_is_refused_and_stays_draft(draft_a, caseworker_a):
 
 
 def test_send_with_consent_sets_deadline_consent_history_audit_and_emails_receiver(
-        draft_a, caseworker_a, consent_a, adviser_a, django_capture_on_commit_callbacks):
+    draft_a, caseworker_a, consent_a, adviser_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         referral = services.referral_send(user=caseworker_a, referral=draft_a)
     assert referral.status == Status.SENT and referral.consent == consent_a
@@ -78,78 +90,128 @@ def test_send_uses_the_provision_response_days(draft_a, caseworker_a, consent_a,
     assert referral.respond_by == services.add_working_days(referral.sent_at.date(), 10)
 
 
-def test_consent_must_cover_the_categories_shared(caseworker_a, case_a, provision_a, person_a, provider_a):
+def test_consent_must_cover_the_categories_shared(
+    caseworker_a, case_a, provision_a, person_a, provider_a
+):
     give_consent(caseworker_a, person_a, provider_a, data_categories=["identity"])
-    referral = make_referral(caseworker_a, case_a, provision_a, send=False, share_categories=["identity", "benefits"])
+    referral = make_referral(
+        caseworker_a, case_a, provision_a, send=False, share_categories=["identity", "benefits"]
+    )
     with pytest.raises(ConsentRequired, match="does not cover sharing: benefits"):
         services.referral_send(user=caseworker_a, referral=referral)
 
 
-def test_sensitive_categories_need_a_sensitive_consent(caseworker_a, case_a, provision_a, consent_a):
-    referral = make_referral(caseworker_a, case_a, provision_a, send=False, share_categories=["offence"])
+def test_sensitive_categories_need_a_sensitive_consent(
+    caseworker_a, case_a, provision_a, consent_a
+):
+    referral = make_referral(
+        caseworker_a, case_a, provision_a, send=False, share_categories=["offence"]
+    )
     with pytest.raises(ConsentRequired, match="sensitive categories"):
         services.referral_send(user=caseworker_a, referral=referral)
 
 
 def test_cannot_refer_to_own_agency_or_without_a_target(caseworker_a, case_a, agency_a):
     with pytest.raises(ApplicationError, match="own agency"):
-        services.referral_create(user=caseworker_a, case=case_a, to_agency=agency_a, need="drugs", reason="x")
+        services.referral_create(
+            user=caseworker_a, case=case_a, to_agency=agency_a, need="drugs", reason="x"
+        )
     with pytest.raises(ApplicationError, match="Select a provision or an agency"):
         services.referral_create(user=caseworker_a, case=case_a, need="drugs", reason="x")
 
 
-def test_create_refuses_bad_need_empty_reason_inactive_provision_and_closed_case(caseworker_a, case_a, provision_a):
+def test_create_refuses_bad_need_empty_reason_inactive_provision_and_closed_case(
+    caseworker_a, case_a, provision_a
+):
     with pytest.raises(ApplicationError, match="need"):
-        services.referral_create(user=caseworker_a, case=case_a, provision=provision_a, need="gardening", reason="x")
+        services.referral_create(
+            user=caseworker_a, case=case_a, provision=provision_a, need="gardening", reason="x"
+        )
     with pytest.raises(ApplicationError, match="reason"):
-        services.referral_create(user=caseworker_a, case=case_a, provision=provision_a, need="drugs", reason="  ")
+        services.referral_create(
+            user=caseworker_a, case=case_a, provision=provision_a, need="drugs", reason="  "
+        )
     provision_a.active = False
     provision_a.save()
     with pytest.raises(ApplicationError, match="no longer offered"):
-        services.referral_create(user=caseworker_a, case=case_a, provision=provision_a, need="drugs", reason="x")
+        services.referral_create(
+            user=caseworker_a, case=case_a, provision=provision_a, need="drugs", reason="x"
+        )
     provision_a.active = True
     provision_a.save()
     case_a.end_date, case_a.end_reason = case_a.start_date, "completed"
     case_a.save()
     with pytest.raises(ApplicationError, match="closed"):
-        services.referral_create(user=caseworker_a, case=case_a, provision=provision_a, need="drugs", reason="x")
+        services.referral_create(
+            user=caseworker_a, case=case_a, provision=provision_a, need="drugs", reason="x"
+        )
 
 
 def test_other_agency_cannot_refer_from_a_case_it_cannot_see(caseworker_b, case_a, provision_a):
     with pytest.raises(NotFound):
-        services.referral_create(user=caseworker_b, case=case_a, provision=provision_a, need="drugs", reason="x")
+        services.referral_create(
+            user=caseworker_b, case=case_a, provision=provision_a, need="drugs", reason="x"
+        )
 
 
 def test_commissioner_cannot_make_referrals(commissioner_manager, case_a, provision_a):
     with pytest.raises(Forbidden):
-        services.referral_create(user=commissioner_manager, case=case_a, provision=provision_a, need="drugs", reason="x")
+        services.referral_create(
+            user=commissioner_manager, case=case_a, provision=provision_a, need="drugs", reason="x"
+        )
 
 
-def test_draft_can_be_changed_only_by_sender_and_with_current_version(draft_a, caseworker_a, adviser_a):
-    updated = services.referral_update(user=caseworker_a, referral=draft_a, version=draft_a.version,
-                                       provision=draft_a.provision, need="alcohol", reason="Changed")
+def test_draft_can_be_changed_only_by_sender_and_with_current_version(
+    draft_a, caseworker_a, adviser_a
+):
+    updated = services.referral_update(
+        user=caseworker_a,
+        referral=draft_a,
+        version=draft_a.version,
+        provision=draft_a.provision,
+        need="alcohol",
+        reason="Changed",
+    )
     assert updated.need == "alcohol" and updated.version == draft_a.version + 1
     with pytest.raises(Conflict):
-        services.referral_update(user=caseworker_a, referral=draft_a, version=draft_a.version,
-                                 provision=draft_a.provision, need="drugs", reason="Stale")
+        services.referral_update(
+            user=caseworker_a,
+            referral=draft_a,
+            version=draft_a.version,
+            provision=draft_a.provision,
+            need="drugs",
+            reason="Stale",
+        )
     with pytest.raises(NotFound):
-        services.referral_update(user=adviser_a, referral=draft_a, version=updated.version,
-                                 provision=draft_a.provision, need="drugs", reason="Not mine")
+        services.referral_update(
+            user=adviser_a,
+            referral=draft_a,
+            version=updated.version,
+            provision=draft_a.provision,
+            need="drugs",
+            reason="Not mine",
+        )
 
 
 # --- answering ------------------------------------------------------------------------------
 
+
 def test_accept_involves_receiver_who_then_sees_person_and_sender_is_emailed(
-        sent_a, adviser_a, caseworker_a, person_a, django_capture_on_commit_callbacks):
+    sent_a, adviser_a, caseworker_a, person_a, django_capture_on_commit_callbacks
+):
     assert not Person.objects.for_user(adviser_a).filter(pk=person_a.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):
         referral = services.referral_accept(user=adviser_a, referral=sent_a)
     assert referral.status == Status.ACCEPTED and referral.answered_by == adviser_a
-    assert CaseInvolvement.objects.filter(case=sent_a.case, agency=sent_a.to_agency, basis="referral").exists()
+    assert CaseInvolvement.objects.filter(
+        case=sent_a.case, agency=sent_a.to_agency, basis="referral"
+    ).exists()
     assert Person.objects.for_user(adviser_a).filter(pk=person_a.pk).exists()
     assert _events(referral)[-1] == ("sent", "accepted")
     assert _audit(referral)[-1] == "change"
-    assert AccessEvent.objects.filter(person=person_a, action="share", user=adviser_a).exists()  # the involvement
+    assert AccessEvent.objects.filter(
+        person=person_a, action="share", user=adviser_a
+    ).exists()  # the involvement
     assert [m.to for m in mail.outbox] == [[caseworker_a.email]]
 
 
@@ -171,10 +233,17 @@ def test_decline_needs_a_reason_code_and_text_for_other(sent_a, adviser_a):
         services.referral_decline(user=adviser_a, referral=sent_a, reason_code="")
     with pytest.raises(ApplicationError, match="Enter why"):
         services.referral_decline(user=adviser_a, referral=sent_a, reason_code="other", reason=" ")
-    referral = services.referral_decline(user=adviser_a, referral=sent_a, reason_code="no_capacity", reason="Full until May")
+    referral = services.referral_decline(
+        user=adviser_a, referral=sent_a, reason_code="no_capacity", reason="Full until May"
+    )
     assert referral.status == Status.DECLINED and referral.decline_reason == "no_capacity"
-    assert ReferralEvent.objects.filter(referral=referral, to_status="declined", reason_code="no_capacity",
-                                        reason="Full until May", user=adviser_a).exists()
+    assert ReferralEvent.objects.filter(
+        referral=referral,
+        to_status="declined",
+        reason_code="no_capacity",
+        reason="Full until May",
+        user=adviser_a,
+    ).exists()
     assert _audit(referral)[-1] == "change"
 
 
@@ -187,8 +256,13 @@ def test_start_needs_acceptance_and_complete_needs_start(sent_a, adviser_a):
     services.referral_start(user=adviser_a, referral=sent_a)
     referral = services.referral_complete(user=adviser_a, referral=sent_a)
     assert referral.status == Status.COMPLETED
-    assert _events(referral) == [("", "draft"), ("draft", "sent"), ("sent", "accepted"), ("accepted", "started"),
-                                 ("started", "completed")]
+    assert _events(referral) == [
+        ("", "draft"),
+        ("draft", "sent"),
+        ("sent", "accepted"),
+        ("accepted", "started"),
+        ("started", "completed"),
+    ]
     assert _audit(referral) == ["create", "share", "change", "change", "change"]
 
 
@@ -213,12 +287,15 @@ def test_other_agency_gets_not_found_for_every_transition(sent_a, caseworker_b):
         services.referral_send(user=caseworker_b, referral=sent_a)
 
 
-def test_withdraw_by_sender_with_reason_and_receiver_is_told(sent_a, caseworker_a, adviser_a,
-                                                            django_capture_on_commit_callbacks):
+def test_withdraw_by_sender_with_reason_and_receiver_is_told(
+    sent_a, caseworker_a, adviser_a, django_capture_on_commit_callbacks
+):
     with pytest.raises(ApplicationError, match="Select why"):
         services.referral_withdraw(user=caseworker_a, referral=sent_a, reason_code="bored")
     with django_capture_on_commit_callbacks(execute=True):
-        referral = services.referral_withdraw(user=caseworker_a, referral=sent_a, reason_code="moved_away")
+        referral = services.referral_withdraw(
+            user=caseworker_a, referral=sent_a, reason_code="moved_away"
+        )
     assert referral.status == Status.WITHDRAWN and referral.withdraw_reason == "moved_away"
     assert _events(referral)[-1] == ("sent", "withdrawn")
     assert [m.to for m in mail.outbox] == [[adviser_a.email]]
@@ -226,14 +303,20 @@ def test_withdraw_by_sender_with_reason_and_receiver_is_told(sent_a, caseworker_
         services.referral_withdraw(user=caseworker_a, referral=sent_a, reason_code="moved_away")
 
 
-def test_withdrawing_a_draft_tells_nobody(draft_a, caseworker_a, django_capture_on_commit_callbacks):
+def test_withdrawing_a_draft_tells_nobody(
+    draft_a, caseworker_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.referral_withdraw(user=caseworker_a, referral=draft_a, reason_code="sent_in_error")
     assert mail.outbox == []
 
 
-def test_withdrawn_consent_hides_referral_from_receiver_but_not_sender(sent_a, consent_a, caseworker_a, adviser_a):
-    consent_services.consent_withdraw(user=caseworker_a, consent=consent_a, reason="Changed their mind")
+def test_withdrawn_consent_hides_referral_from_receiver_but_not_sender(
+    sent_a, consent_a, caseworker_a, adviser_a
+):
+    consent_services.consent_withdraw(
+        user=caseworker_a, consent=consent_a, reason="Changed their mind"
+    )
     assert not Referral.objects.for_user(adviser_a).filter(pk=sent_a.pk).exists()
     assert Referral.objects.for_user(caseworker_a).filter(pk=sent_a.pk).exists()
     with pytest.raises(NotFound):
@@ -252,39 +335,67 @@ def test_accept_refused_when_case_closed_in_the_meantime(sent_a, adviser_a):
 
 # --- duplicates -----------------------------------------------------------------------------
 
+
 def test_same_provision_open_with_another_agency_is_a_possible_duplicate(
-        sent_a, work_coach_a, caseworker_a, case_a, provision_a, person_a, jobcentre_a, adviser_a):
-    consent_services.consent_record(user=caseworker_a, person=person_a, recipient_agency=jobcentre_a,
-                                    purposes=["employment_support"], method="signed_form", form_version="v3",
-                                    given_on=datetime.date.today())
+    sent_a, work_coach_a, caseworker_a, case_a, provision_a, person_a, jobcentre_a, adviser_a
+):
+    consent_services.consent_record(
+        user=caseworker_a,
+        person=person_a,
+        recipient_agency=jobcentre_a,
+        purposes=["employment_support"],
+        method="signed_form",
+        form_version="v3",
+        given_on=datetime.date.today(),
+    )
     consent_services.case_involve(user=caseworker_a, case=case_a, agency=jobcentre_a)
     second = make_referral(work_coach_a, case_a, provision_a, send=False)
-    duplicates = list(services.possible_duplicates(person=person_a, provision=provision_a, to_agency=provision_a.agency,
-                                                   exclude_pk=second.pk))
+    duplicates = list(
+        services.possible_duplicates(
+            person=person_a,
+            provision=provision_a,
+            to_agency=provision_a.agency,
+            exclude_pk=second.pk,
+        )
+    )
     assert duplicates == [sent_a]
     services.referral_decline(user=adviser_a, referral=sent_a, reason_code="no_capacity")
-    assert not services.possible_duplicates(person=person_a, provision=provision_a, to_agency=provision_a.agency,
-                                            exclude_pk=second.pk).exists()
+    assert not services.possible_duplicates(
+        person=person_a, provision=provision_a, to_agency=provision_a.agency, exclude_pk=second.pk
+    ).exists()
 
 
-
-def test_referral_to_an_agency_without_provision_uses_the_default_deadline(caseworker_a, case_a, person_a, jobcentre_a,
-                                                                           work_coach_a, settings):
+def test_referral_to_an_agency_without_provision_uses_the_default_deadline(
+    caseworker_a, case_a, person_a, jobcentre_a, work_coach_a, settings
+):
     settings.REFERRAL_RESPONSE_WORKING_DAYS = 7
     give_consent(caseworker_a, person_a, jobcentre_a)
-    referral = services.referral_create(user=caseworker_a, case=case_a, to_agency=jobcentre_a, need="finance_benefit_debt",
-                                        reason="Benefit check")
+    referral = services.referral_create(
+        user=caseworker_a,
+        case=case_a,
+        to_agency=jobcentre_a,
+        need="finance_benefit_debt",
+        reason="Benefit check",
+    )
     referral = services.referral_send(user=caseworker_a, referral=referral)
     assert referral.provision is None and referral.to_agency == jobcentre_a
     assert referral.respond_by == services.add_working_days(referral.sent_at.date(), 7)
-    assert list(services.possible_duplicates(person=person_a, provision=None, to_agency=jobcentre_a)) == [referral]
+    assert list(
+        services.possible_duplicates(person=person_a, provision=None, to_agency=jobcentre_a)
+    ) == [referral]
     assert Referral.objects.for_user(work_coach_a).filter(pk=referral.pk).exists()
 
 
 def test_provision_and_agency_must_match(caseworker_a, case_a, provision_a, jobcentre_a):
     with pytest.raises(ApplicationError, match="is delivered by Provider A"):
-        services.referral_create(user=caseworker_a, case=case_a, provision=provision_a, to_agency=jobcentre_a,
-                                 need="drugs", reason="x")
+        services.referral_create(
+            user=caseworker_a,
+            case=case_a,
+            provision=provision_a,
+            to_agency=jobcentre_a,
+            need="drugs",
+            reason="x",
+        )
 
 
 def test_restricted_person_referral_is_hidden_from_receiver(sent_a, manager_a, adviser_a, person_a):

@@ -9,30 +9,44 @@ from referrals.models import Provision, Referral, Status
 pytestmark = pytest.mark.django_db
 
 
-def test_timeline_has_one_entry_per_transition_in_fixed_queries(sent_a, adviser_a, caseworker_a, case_a,
-                                                                django_assert_max_num_queries):
+def test_timeline_has_one_entry_per_transition_in_fixed_queries(
+    sent_a, adviser_a, caseworker_a, case_a, django_assert_max_num_queries
+):
     services.referral_accept(user=adviser_a, referral=sent_a)
     from referrals.timeline import timeline_entries
 
     with django_assert_max_num_queries(2):
         entries = timeline_entries(user=caseworker_a, case=case_a)
-    assert [e.title for e in entries] == ["Referral to Job club A sent", "Referral to Job club A accepted"]
+    assert [e.title for e in entries] == [
+        "Referral to Job club A sent",
+        "Referral to Job club A accepted",
+    ]
     assert all(e.kind == "referral" for e in entries)
-    assert any(e.kind == "referral" for e in timeline.entries_for_case(user=caseworker_a, case=case_a))
+    assert any(
+        e.kind == "referral" for e in timeline.entries_for_case(user=caseworker_a, case=case_a)
+    )
 
 
-def test_timeline_and_panel_show_nothing_to_an_agency_that_cannot_see_the_referral(sent_a, caseworker_b, case_a):
+def test_timeline_and_panel_show_nothing_to_an_agency_that_cannot_see_the_referral(
+    sent_a, caseworker_b, case_a
+):
     from referrals.timeline import timeline_entries
 
     assert timeline_entries(user=caseworker_b, case=case_a) == []
-    panel = [p for p in panels.collect("case", user=caseworker_b, case=case_a)
-             if p["template"] == "referrals/includes/case_referrals.html"][0]
+    panel = [
+        p
+        for p in panels.collect("case", user=caseworker_b, case=case_a)
+        if p["template"] == "referrals/includes/case_referrals.html"
+    ][0]
     assert panel["referrals"] == []
 
 
 def test_case_panel_lists_the_case_referrals(sent_a, caseworker_a, case_a):
-    panel = [p for p in panels.collect("case", user=caseworker_a, case=case_a)
-             if p["template"] == "referrals/includes/case_referrals.html"][0]
+    panel = [
+        p
+        for p in panels.collect("case", user=caseworker_a, case=case_a)
+        if p["template"] == "referrals/includes/case_referrals.html"
+    ][0]
     assert panel["referrals"] == [sent_a] and panel["can_refer"] is True
 
 

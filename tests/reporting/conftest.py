@@ -49,24 +49,41 @@ def report_month():
 
 
 def _check(case, window, due_on, reoffended):
-    ReoffendingCheck.objects.create(case=case, window=window, due_on=due_on,
-                                    status=CheckStatus.OPEN if reoffended is None else CheckStatus.RECORDED,
-                                    reoffended=reoffended)
+    ReoffendingCheck.objects.create(
+        case=case,
+        window=window,
+        due_on=due_on,
+        status=CheckStatus.OPEN if reoffended is None else CheckStatus.RECORDED,
+        reoffended=reoffended,
+    )
 
 
 @pytest.fixture
 def world(caseworker_a, caseworker_b, agency_a):
-    sites = {name: SiteFactory(agency=agency_a, name=f"{name} office") for name in ("Luton", "Bedford")}
+    sites = {
+        name: SiteFactory(agency=agency_a, name=f"{name} office") for name in ("Luton", "Bedford")
+    }
     cases = {}
     for name, level, site, start, planned, end, reason in PEOPLE:
-        _person, case = person_with_case(caseworker_a, first_name=name, last_name="Knownworld", support_level=level,
-                                         start_date=start, planned_end_date=planned)
+        _person, case = person_with_case(
+            caseworker_a,
+            first_name=name,
+            last_name="Knownworld",
+            support_level=level,
+            start_date=start,
+            planned_end_date=planned,
+        )
         Case.objects.filter(pk=case.pk).update(site=sites[site], end_date=end, end_reason=reason)
         cases[name] = Case.objects.get(pk=case.pk)
     Person.objects.filter(first_name__in=["P1", "P2"]).update(
-        employment_status="unemployed", benefit_status="claiming", accommodation_status="settled")
-    PostExitEmploymentCheck.objects.create(case=cases["P4"], due_on=d(0, 5), status="recorded", in_work=InWork.NO)
-    PostExitEmploymentCheck.objects.create(case=cases["P5"], due_on=d(0, 8), status="recorded", in_work=InWork.YES)
+        employment_status="unemployed", benefit_status="claiming", accommodation_status="settled"
+    )
+    PostExitEmploymentCheck.objects.create(
+        case=cases["P4"], due_on=d(0, 5), status="recorded", in_work=InWork.NO
+    )
+    PostExitEmploymentCheck.objects.create(
+        case=cases["P5"], due_on=d(0, 8), status="recorded", in_work=InWork.YES
+    )
     _check(cases["P4"], "during_support", d(-6, 5), False)
     _check(cases["P4"], "six_months", d(0, 5), False)
     _check(cases["P5"], "during_support", d(-6, 8), True)
@@ -74,8 +91,13 @@ def world(caseworker_a, caseworker_b, agency_a):
     _check(cases["P6"], "during_support", d(0, 15), False)
     _check(cases["P7"], "during_support", d(-12, 2), False)
     _check(cases["P7"], "six_months", d(-6, 2), None)
-    person_with_case(caseworker_b, first_name="Other", last_name="Agencyperson", start_date=d(0, 4),
-                     planned_end_date=d(12, 4))
+    person_with_case(
+        caseworker_b,
+        first_name="Other",
+        last_name="Agencyperson",
+        start_date=d(0, 4),
+        planned_end_date=d(12, 4),
+    )
     return cases
 
 

@@ -34,32 +34,46 @@ def pdf_text(report):
         return reader, "\n".join(page.extract_text() for page in reader.pages)
 
 
-def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(world, manager_a, report_month,
-                                                                         django_capture_on_commit_callbacks):
+def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     rows = csv_rows(built(manager_a, report_month, django_capture_on_commit_callbacks))
-    assert rows[0] == CSV_HEADER == ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+    assert (
+        rows[0]
+        == CSV_HEADER
+        == ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+    )
     body = rows[1:]
     assert all(len(r) == 7 for r in body)
     assert [m.id for m in MEASURES] == list(dict.fromkeys(r[0] for r in body))
     assert len({(r[0], r[1]) for r in body}) == len(body)
-    assert all(re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z]+", r[1]) for r in body)
+    assert all(
+        re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z]+", r[1])
+        for r in body
+    )
     assert ["starts", "all", "3", "", "", "", ""] in body
     assert ["no_job_6m_after_planned_end", "all", "0.5", "1", "2", "4", "1"] in body
     assert ["no_reoffending_12m", "all", "", "0", "0", "6", "1"] in body
 
 
-def test_pdf_figures_match_the_csv(world, manager_a, report_month, django_capture_on_commit_callbacks):
+def test_pdf_figures_match_the_csv(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     report = built(manager_a, report_month, django_capture_on_commit_callbacks)
     reader, text = pdf_text(report)
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     assert f"Page 1 of {len(reader.pages)}" in text and "data as at" in text
-    headings = [i for i, line in enumerate(lines) if line.split(" ")[-1] in {m.id for m in MEASURES}]
+    headings = [
+        i for i, line in enumerate(lines) if line.split(" ")[-1] in {m.id for m in MEASURES}
+    ]
     # every CSV row appears in the PDF, in order, under its measure's heading: "<breakdown> <cells>"
     position, checked, previous = 0, 0, None
     for measure, breakdown, *values in csv_rows(report)[1:]:
         if measure != previous:
-            position = next(i for i in headings if i >= position and lines[i].endswith(f" {measure}"))
+            position = next(
+                i for i in headings if i >= position and lines[i].endswith(f" {measure}")
+            )
         previous = measure
         if any(values):
             expected = " ".join([breakdown, *(v or "–" for v in values)])
@@ -70,8 +84,9 @@ def test_pdf_figures_match_the_csv(world, manager_a, report_month, django_captur
     assert checked == len(csv_rows(report)) - 1
 
 
-def test_region_report_suppresses_small_numbers_for_the_commissioner(world, commissioner_manager, report_month,
-                                                                     django_capture_on_commit_callbacks):
+def test_region_report_suppresses_small_numbers_for_the_commissioner(
+    world, commissioner_manager, report_month, django_capture_on_commit_callbacks
+):
     report = built(commissioner_manager, report_month, django_capture_on_commit_callbacks)
     rows = csv_rows(report)
     assert report.scope == "region"
@@ -82,7 +97,9 @@ def test_region_report_suppresses_small_numbers_for_the_commissioner(world, comm
     assert "fewer than 5" in text
 
 
-def test_reports_contain_no_names(world, manager_a, report_month, django_capture_on_commit_callbacks):
+def test_reports_contain_no_names(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     report = built(manager_a, report_month, django_capture_on_commit_callbacks)
     _reader, text = pdf_text(report)
     with report.csv.open("rb") as f:
@@ -97,7 +114,13 @@ def test_pdf_fetcher_serves_static_files_only(tmp_path):
     assert fetcher.fetch(inside.as_uri()).read() == inside.read_bytes()
     outside = tmp_path / "secret.txt"
     outside.write_text("no")
-    for url in (outside.as_uri(), "file:///etc/passwd", (static_root() / ".." / "manage.py").as_uri(),
-                "http://example.org/x.png", "https://127.0.0.1/", "data:text/plain,hello"):
+    for url in (
+        outside.as_uri(),
+        "file:///etc/passwd",
+        (static_root() / ".." / "manage.py").as_uri(),
+        "http://example.org/x.png",
+        "https://127.0.0.1/",
+        "data:text/plain,hello",
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)

@@ -30,16 +30,30 @@ pytestmark = pytest.mark.django_db
 def jobs(world, agency_a, adviser_a, caseworker_a, report_month):
     ms = report_month
     day = datetime.timedelta
-    employer = Employer.objects.create(name="Test Builders", sector="construction", town="Luton", owning_agency=agency_a)
-    vacancy = Vacancy.objects.create(employer=employer, title="Labourer", sector="construction", town="Luton",
-                                     created_by_agency=agency_a)
+    employer = Employer.objects.create(
+        name="Test Builders", sector="construction", town="Luton", owning_agency=agency_a
+    )
+    vacancy = Vacancy.objects.create(
+        employer=employer,
+        title="Labourer",
+        sector="construction",
+        town="Luton",
+        created_by_agency=agency_a,
+    )
 
     def spell(name, start, end=None):
         case = world[name]
-        return EmploymentSpell.objects.create(person=case.person, case=case, employer=employer, job_title="Labourer",
-                                              start_date=ms + day(start), end_date=ms + day(end) if end is not None else None,
-                                              end_reason="resigned" if end is not None else "", adviser=adviser_a,
-                                              agency=agency_a)
+        return EmploymentSpell.objects.create(
+            person=case.person,
+            case=case,
+            employer=employer,
+            job_title="Labourer",
+            start_date=ms + day(start),
+            end_date=ms + day(end) if end is not None else None,
+            end_reason="resigned" if end is not None else "",
+            adviser=adviser_a,
+            agency=agency_a,
+        )
 
     p1 = spell("P1", -30)
     p2a = spell("P2", -10, 5)
@@ -49,22 +63,53 @@ def jobs(world, agency_a, adviser_a, caseworker_a, report_month):
     spell("P5", -20, 2)
     spell("P6", 3)
     for name, status in (("P2", "interviewed"), ("P3", "offered")):
-        Application.objects.create(person=world[name].person, case=world[name], vacancy=vacancy, status=status,
-                                   interview_at=datetime.datetime.combine(ms + day(1), datetime.time(10), tzinfo=datetime.UTC),
-                                   offered_on=ms + day(2) if status == "offered" else None, agency=agency_a,
-                                   created_by=caseworker_a)
-    RetentionCheck.objects.create(spell=p2a, milestone_weeks=4, due_on=ms + day(18), status="overdue")
-    RetentionCheck.objects.create(spell=p1, milestone_weeks=4, due_on=ms - day(2), status="recorded", outcome="in_work",
-                                  checked_on=ms)
+        Application.objects.create(
+            person=world[name].person,
+            case=world[name],
+            vacancy=vacancy,
+            status=status,
+            interview_at=datetime.datetime.combine(
+                ms + day(1), datetime.time(10), tzinfo=datetime.UTC
+            ),
+            offered_on=ms + day(2) if status == "offered" else None,
+            agency=agency_a,
+            created_by=caseworker_a,
+        )
+    RetentionCheck.objects.create(
+        spell=p2a, milestone_weeks=4, due_on=ms + day(18), status="overdue"
+    )
+    RetentionCheck.objects.create(
+        spell=p1,
+        milestone_weeks=4,
+        due_on=ms - day(2),
+        status="recorded",
+        outcome="in_work",
+        checked_on=ms,
+    )
     for name, rating in (("P2", 4), ("P3", 2)):
-        Feedback.objects.create(kind="person", rating=rating, person=world[name].person, case=world[name],
-                                given_on=ms + day(5), agency=agency_a, recorded_by=caseworker_a)
-    Feedback.objects.create(kind="employer_on_service", rating=5, employer=employer, given_on=ms + day(5),
-                            agency=agency_a, recorded_by=caseworker_a)
+        Feedback.objects.create(
+            kind="person",
+            rating=rating,
+            person=world[name].person,
+            case=world[name],
+            given_on=ms + day(5),
+            agency=agency_a,
+            recorded_by=caseworker_a,
+        )
+    Feedback.objects.create(
+        kind="employer_on_service",
+        rating=5,
+        employer=employer,
+        given_on=ms + day(5),
+        agency=agency_a,
+        recorded_by=caseworker_a,
+    )
     return ms
 
 
-def test_continuous_employment_counts_people_reaching_each_milestone_in_the_month(jobs, agency_a, report_month):
+def test_continuous_employment_counts_people_reaching_each_milestone_in_the_month(
+    jobs, agency_a, report_month
+):
     rows = figures(agency=agency_a, month=report_month)
     assert cells(rows[("continuous_employment_4w", "all")]) == (pytest.approx(1 / 3), 1, 3, 1, 0)
     assert cells(rows[("continuous_employment_4w", "location:Bedford office")]) == (0.0, 0, 2, 0, 0)
@@ -86,8 +131,9 @@ def test_job_funnel_and_time_to_first_job(jobs, world, agency_a, report_month):
 
 def test_no_job_counts_recorded_job_starts(jobs, agency_a, report_month):
     # P6 now has a job within planned end + 6 months: known, so no unknown is left
-    assert cells(figures(agency=agency_a, month=report_month)[("no_job_6m_after_planned_end", "all")]) == (
-        pytest.approx(1 / 3), 1, 3, 4, 0)
+    assert cells(
+        figures(agency=agency_a, month=report_month)[("no_job_6m_after_planned_end", "all")]
+    ) == (pytest.approx(1 / 3), 1, 3, 4, 0)
 
 
 def test_feedback_and_overdue_retention_checks(jobs, agency_a, report_month):

@@ -18,15 +18,23 @@ def cells(row):
     return (row.value, row.numerator, row.denominator, row.not_yet_due, row.unknown)
 
 
-def test_starts_count_cases_started_in_the_month_by_level_and_location(world, agency_a, report_month):
+def test_starts_count_cases_started_in_the_month_by_level_and_location(
+    world, agency_a, report_month
+):
     rows = figures(agency=agency_a, month=report_month)
     assert rows[("starts", "all")].value == 3
-    assert [rows[("starts", f"support_level:{lv}")].value for lv in ("low", "medium", "high")] == [1, 0, 2]
+    assert [rows[("starts", f"support_level:{lv}")].value for lv in ("low", "medium", "high")] == [
+        1,
+        0,
+        2,
+    ]
     assert rows[("starts", "location:Luton office")].value == 2
     assert rows[("starts", "location:Bedford office")].value == 1
 
 
-def test_no_job_by_six_months_after_planned_end_keeps_unknown_and_not_yet_due_apart(world, agency_a, report_month):
+def test_no_job_by_six_months_after_planned_end_keeps_unknown_and_not_yet_due_apart(
+    world, agency_a, report_month
+):
     rows = figures(agency=agency_a, month=report_month)
     m = "no_job_6m_after_planned_end"
     # due: P4 (check: not in work), P5 (check: in work), P6 (no check -> unknown); P1 P2 P3 P7 due later
@@ -38,11 +46,19 @@ def test_no_job_by_six_months_after_planned_end_keeps_unknown_and_not_yet_due_ap
     assert cells(rows[(m, "location:Bedford office")]) == (0.0, 0, 1, 2, 0)
 
 
-def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(world, agency_a, report_month):
+def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(
+    world, agency_a, report_month
+):
     rows = figures(agency=agency_a, month=report_month)
     # during support: P6 ended in M and did not re-offend; P3 ended in M with no check -> unknown
     assert cells(rows[("no_reoffending_during_support", "all")]) == (1.0, 1, 1, 2, 1)
-    assert cells(rows[("no_reoffending_during_support", "location:Bedford office")]) == (None, 0, 0, 0, 1)
+    assert cells(rows[("no_reoffending_during_support", "location:Bedford office")]) == (
+        None,
+        0,
+        0,
+        0,
+        1,
+    )
     # 6 months: P4 no; P5 re-offended during support, so not "did not re-offend" despite a 6m "no"
     assert cells(rows[("no_reoffending_6m", "all")]) == (0.5, 1, 2, 4, 0)
     assert cells(rows[("no_reoffending_6m", "support_level:high")]) == (0.0, 0, 1, 3, 0)
@@ -51,7 +67,9 @@ def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(world, ag
     assert cells(rows[("no_reoffending_12m", "all")]) == (None, 0, 0, 6, 1)
 
 
-def test_data_completeness_counts_cases_open_in_the_month_with_details_recorded(world, agency_a, report_month):
+def test_data_completeness_counts_cases_open_in_the_month_with_details_recorded(
+    world, agency_a, report_month
+):
     rows = figures(agency=agency_a, month=report_month)
     assert cells(rows[("data_completeness", "all")]) == (0.5, 2, 4, None, None)
     assert rows[("data_completeness", "support_level:high")].value == pytest.approx(1 / 3)
@@ -63,26 +81,42 @@ def test_enduring_jobs_target_is_pro_rated_to_the_financial_year(world, agency_a
     fy = financial_year_start(report_month)
     months = (report_month.year - fy.year) * 12 + report_month.month - fy.month + 1
     rows = figures(agency=agency_a, month=report_month)
-    assert rows[("enduring_jobs_target_year_to_date", "all")].value == round(settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12)
+    assert rows[("enduring_jobs_target_year_to_date", "all")].value == round(
+        settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12
+    )
 
 
-def test_other_agencies_cases_are_not_counted_but_the_region_counts_them(world, agency_a, region, report_month):
+def test_other_agencies_cases_are_not_counted_but_the_region_counts_them(
+    world, agency_a, region, report_month
+):
     assert figures(agency=agency_a, month=report_month)[("starts", "all")].value == 3
     assert figures(region=region, month=report_month)[("starts", "all")].value == 4
 
 
-def test_an_involved_agency_is_credited_with_the_case(world, caseworker_a, jobcentre_a, report_month):
+def test_an_involved_agency_is_credited_with_the_case(
+    world, caseworker_a, jobcentre_a, report_month
+):
     from tests.factories import share_with
 
     share_with(caseworker_a, world["P1"], jobcentre_a)
     assert figures(agency=jobcentre_a, month=report_month)[("starts", "all")].value == 1
 
 
-def test_measures_without_data_in_resettle_are_not_available_not_zero(world, agency_a, report_month):
+def test_measures_without_data_in_resettle_are_not_available_not_zero(
+    world, agency_a, report_month
+):
     rows = figures(agency=agency_a, month=report_month)
     for measure in ("referrals_received", "claim_closures", "person_feedback"):
-        if measures.model_or_none({"referrals_received": "referrals.Referral", "claim_closures": "custody.ClaimClosure",
-                                   "person_feedback": "employers.Feedback"}[measure]) is None:
+        if (
+            measures.model_or_none(
+                {
+                    "referrals_received": "referrals.Referral",
+                    "claim_closures": "custody.ClaimClosure",
+                    "person_feedback": "employers.Feedback",
+                }[measure]
+            )
+            is None
+        ):
             row = rows[(measure, "all")]
             assert row.available is False and row.value is None and row.note
 
@@ -94,8 +128,9 @@ def test_every_measure_has_rows_in_csv_order(world, agency_a, report_month):
 
 
 @pytest.mark.parametrize("extra", [0, 12])
-def test_measures_run_a_fixed_number_of_queries(world, agency_a, caseworker_a, report_month, extra,
-                                                django_assert_max_num_queries):
+def test_measures_run_a_fixed_number_of_queries(
+    world, agency_a, caseworker_a, report_month, extra, django_assert_max_num_queries
+):
     from tests.factories import person_with_case
 
     for i in range(extra):
@@ -107,11 +142,29 @@ def test_measures_run_a_fixed_number_of_queries(world, agency_a, caseworker_a, r
 
 
 def test_suppression_hides_counts_below_five_and_rates_built_on_them():
-    rows = [measures.Row("starts", "all", value=3), measures.Row("starts", "support_level:low", value=7),
-            measures.Row("no_reoffending_6m", "all", value=0.5, numerator=3, denominator=6, not_yet_due=12, unknown=0),
-            measures.Row("no_reoffending_6m", "support_level:low", value=0.6, numerator=6, denominator=10,
-                         not_yet_due=5, unknown=2),
-            measures.Row("enduring_jobs_target_year_to_date", "all", value=3)]
+    rows = [
+        measures.Row("starts", "all", value=3),
+        measures.Row("starts", "support_level:low", value=7),
+        measures.Row(
+            "no_reoffending_6m",
+            "all",
+            value=0.5,
+            numerator=3,
+            denominator=6,
+            not_yet_due=12,
+            unknown=0,
+        ),
+        measures.Row(
+            "no_reoffending_6m",
+            "support_level:low",
+            value=0.6,
+            numerator=6,
+            denominator=10,
+            not_yet_due=5,
+            unknown=2,
+        ),
+        measures.Row("enduring_jobs_target_year_to_date", "all", value=3),
+    ]
     out = measures.suppress(rows, threshold=5)
     assert out[0].cells() == ["starts", "all", "<5", "", "", "", ""]
     assert out[1].cells() == ["starts", "support_level:low", "7", "", "", "", ""]
@@ -120,8 +173,9 @@ def test_suppression_hides_counts_below_five_and_rates_built_on_them():
     assert out[4].cells()[2] == "3"  # a target is not a count of people
 
 
-def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(world, agency_a, agency_b, jobcentre_a,
-                                                                          caseworker_a, report_month):
+def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(
+    world, agency_a, agency_b, jobcentre_a, caseworker_a, report_month
+):
     import datetime
 
     from django.utils import timezone
@@ -133,26 +187,56 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(world,
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
     def referral(case, source, to, sent, respond_by, answered=None):
-        Referral.objects.create(person=case.person, case=case, from_agency=source, from_user=caseworker_a, to_agency=to,
-                                need="education_training_employment", reason="test", status="sent", sent_at=at(sent),
-                                respond_by=respond_by, answered_at=at(answered) if answered else None)
+        Referral.objects.create(
+            person=case.person,
+            case=case,
+            from_agency=source,
+            from_user=caseworker_a,
+            to_agency=to,
+            need="education_training_employment",
+            reason="test",
+            status="sent",
+            sent_at=at(sent),
+            respond_by=respond_by,
+            answered_at=at(answered) if answered else None,
+        )
 
-    referral(world["P1"], jobcentre_a, agency_a, d(0, 5), d(0, 12), answered=d(0, 6))  # answered in time
+    referral(
+        world["P1"], jobcentre_a, agency_a, d(0, 5), d(0, 12), answered=d(0, 6)
+    )  # answered in time
     referral(world["P2"], agency_b, agency_a, d(0, 7), d(0, 14))  # never answered: overdue
-    referral(world["P3"], agency_b, agency_a, d(-1, 20), d(-1, 27), answered=d(1, 1))  # answered after M: overdue in M
-    referral(world["P4"], agency_a, jobcentre_a, d(0, 8), d(0, 15))  # sent by agency A, not received
+    referral(
+        world["P3"], agency_b, agency_a, d(-1, 20), d(-1, 27), answered=d(1, 1)
+    )  # answered after M: overdue in M
+    referral(
+        world["P4"], agency_a, jobcentre_a, d(0, 8), d(0, 15)
+    )  # sent by agency A, not received
     rows = figures(agency=agency_a, month=report_month)
     received = {b: r.value for (m, b), r in rows.items() if m == "referrals_received"}
-    assert received == {"all": 2, "support_level:low": 1, "support_level:medium": 0, "support_level:high": 1,
-                        "location:Bedford office": 0, "location:Luton office": 2,
-                        "source:jobcentre": 1, "source:probation": 1}
+    assert received == {
+        "all": 2,
+        "support_level:low": 1,
+        "support_level:medium": 0,
+        "support_level:high": 1,
+        "location:Bedford office": 0,
+        "location:Luton office": 2,
+        "source:jobcentre": 1,
+        "source:probation": 1,
+    }
     overdue = {b: r.value for (m, b), r in rows.items() if m == "referrals_overdue"}
-    assert overdue == {"all": 2, "support_level:low": 0, "support_level:medium": 0, "support_level:high": 2,
-                       "location:Bedford office": 1, "location:Luton office": 1}
+    assert overdue == {
+        "all": 2,
+        "support_level:low": 0,
+        "support_level:medium": 0,
+        "support_level:high": 2,
+        "location:Bedford office": 1,
+        "location:Luton office": 1,
+    }
 
 
-def test_jobcentre_measures_claim_closures_freshstart_and_markers(world, jobcentre_a, work_coach_a, caseworker_a,
-                                                                  report_month):
+def test_jobcentre_measures_claim_closures_freshstart_and_markers(
+    world, jobcentre_a, work_coach_a, caseworker_a, report_month
+):
     import datetime
 
     from django.utils import timezone
@@ -164,24 +248,62 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(world, jobcent
     prison = SiteFactory(agency=jobcentre_a, name="HMP Test")
     office = SiteFactory(agency=jobcentre_a, name="Test Jobcentre")
     people = [world[p].person for p in ("P1", "P2", "P3")]
-    for person, received, closed in ((people[0], d(0, 1), d(0, 4)), (people[1], d(0, 2), d(0, 12)),
-                                     (people[2], d(-1, 20), d(0, 1)), (people[2], d(0, 20), None)):
-        ClaimClosure.objects.create(person=person, agency=jobcentre_a, establishment=prison, reception_date=received,
-                                    found_by="ebsa_casework", created_by=work_coach_a, closed_on=closed,
-                                    sent_to_bdc_on=received if closed else None)
-    for person, day, attended in ((people[0], d(0, 9), True), (people[1], d(0, 10), False), (people[2], d(0, 11), None),
-                                  (people[2], d(-1, 11), True)):
+    for person, received, closed in (
+        (people[0], d(0, 1), d(0, 4)),
+        (people[1], d(0, 2), d(0, 12)),
+        (people[2], d(-1, 20), d(0, 1)),
+        (people[2], d(0, 20), None),
+    ):
+        ClaimClosure.objects.create(
+            person=person,
+            agency=jobcentre_a,
+            establishment=prison,
+            reception_date=received,
+            found_by="ebsa_casework",
+            created_by=work_coach_a,
+            closed_on=closed,
+            sent_to_bdc_on=received if closed else None,
+        )
+    for person, day, attended in (
+        (people[0], d(0, 9), True),
+        (people[1], d(0, 10), False),
+        (people[2], d(0, 11), None),
+        (people[2], d(-1, 11), True),
+    ):
         FreshstartAppointment.objects.create(
-            person=person, jobcentre=jobcentre_a, office=office, booked_by=work_coach_a, booked_by_agency=jobcentre_a,
-            appointment_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))), attended=attended)
-    consent = share_with(caseworker_a, world["P1"], jobcentre_a, purposes=("employment_support", "offender_marker"))
-    Marker.objects.create(person=people[0], jobcentre=jobcentre_a, kind="offender", consent=consent, set_on=d(0, 9),
-                          expires_on=d(12, 9), set_by=work_coach_a)
+            person=person,
+            jobcentre=jobcentre_a,
+            office=office,
+            booked_by=work_coach_a,
+            booked_by_agency=jobcentre_a,
+            appointment_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))),
+            attended=attended,
+        )
+    consent = share_with(
+        caseworker_a, world["P1"], jobcentre_a, purposes=("employment_support", "offender_marker")
+    )
+    Marker.objects.create(
+        person=people[0],
+        jobcentre=jobcentre_a,
+        kind="offender",
+        consent=consent,
+        set_on=d(0, 9),
+        expires_on=d(12, 9),
+        set_by=work_coach_a,
+    )
     rows = figures(agency=jobcentre_a, month=report_month)
     assert rows[("claim_closures", "all")].value == 3
     assert rows[("claim_closures", "location:HMP Test")].value == 3
-    assert (rows[("claim_closure_median_days", "all")].value, rows[("claim_closure_median_days", "all")].numerator) == (10.0, 3)
+    assert (
+        rows[("claim_closure_median_days", "all")].value,
+        rows[("claim_closure_median_days", "all")].numerator,
+    ) == (10.0, 3)
     assert rows[("freshstart_booked", "all")].value == 3
     attended = rows[("freshstart_attended", "location:Test Jobcentre")]
-    assert (attended.value, attended.numerator, attended.denominator, attended.unknown) == (0.5, 1, 2, 1)
+    assert (attended.value, attended.numerator, attended.denominator, attended.unknown) == (
+        0.5,
+        1,
+        2,
+        1,
+    )
     assert rows[("offender_markers_set", "all")].value == 1

@@ -24,40 +24,55 @@ def files_of(report):
         return []
 
 
-def test_request_returns_at_once_with_a_queued_report_when_the_worker_has_not_run(world, manager_a, report_month,
-                                                                                  django_capture_on_commit_callbacks):
+def test_request_returns_at_once_with_a_queued_report_when_the_worker_has_not_run(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         report, queued = services.report_request(user=manager_a, month=report_month)
     assert queued and report.status == "queued" and report.progress == 0 and len(callbacks) == 1
     assert not report.pdf and not report.csv
-    assert AccessEvent.objects.filter(user=manager_a, action="create", object_id=str(report.pk)).exists()
+    assert AccessEvent.objects.filter(
+        user=manager_a, action="create", object_id=str(report.pk)
+    ).exists()
 
 
-def test_request_is_idempotent_one_report_per_month_and_agency(world, manager_a, report_month,
-                                                               django_capture_on_commit_callbacks):
+def test_request_is_idempotent_one_report_per_month_and_agency(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first, queued_first = services.report_request(user=manager_a, month=report_month)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        second, queued_second = services.report_request(user=manager_a, month=report_month + datetime.timedelta(days=9))
+        second, queued_second = services.report_request(
+            user=manager_a, month=report_month + datetime.timedelta(days=9)
+        )
     assert first.pk == second.pk and queued_first and not queued_second and not callbacks
     assert Report.objects.count() == 1
 
 
-def test_build_claims_the_report_once(world, manager_a, report_month, django_capture_on_commit_callbacks):
+def test_build_claims_the_report_once(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         report, _ = services.report_request(user=manager_a, month=report_month)
     assert services.report_build(report_id=report.pk).status == "ready"
-    assert services.report_build(report_id=report.pk).attempts == 1  # a repeat delivery does nothing
+    assert (
+        services.report_build(report_id=report.pk).attempts == 1
+    )  # a repeat delivery does nothing
     assert services.report_build(report_id=999999) is None
 
 
-def test_failed_build_leaves_no_file_and_can_be_retried(world, manager_a, report_month, monkeypatch,
-                                                        django_capture_on_commit_callbacks):
-    monkeypatch.setattr(documents, "render_report_pdf", lambda **kw: (_ for _ in ()).throw(RuntimeError("boom")))
+def test_failed_build_leaves_no_file_and_can_be_retried(
+    world, manager_a, report_month, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(
+        documents, "render_report_pdf", lambda **kw: (_ for _ in ()).throw(RuntimeError("boom"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         report, _ = services.report_request(user=manager_a, month=report_month)
     report.refresh_from_db()
-    assert report.status == "failed" and report.progress == 0 and "could not be built" in report.error
+    assert (
+        report.status == "failed" and report.progress == 0 and "could not be built" in report.error
+    )
     assert not report.pdf and not report.csv and files_of(report) == []
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,8 +82,9 @@ def test_failed_build_leaves_no_file_and_can_be_retried(world, manager_a, report
     assert files_of(again) == sorted([again.pdf.name.split("/")[-1], again.csv.name.split("/")[-1]])
 
 
-def test_failure_while_storing_removes_the_file_already_written(world, manager_a, report_month, monkeypatch,
-                                                                django_capture_on_commit_callbacks):
+def test_failure_while_storing_removes_the_file_already_written(
+    world, manager_a, report_month, monkeypatch, django_capture_on_commit_callbacks
+):
     real_save = default_storage.save
 
     def save(name, content, **kw):
@@ -83,13 +99,19 @@ def test_failure_while_storing_removes_the_file_already_written(world, manager_a
     assert report.status == "failed" and files_of(report) == []
 
 
-def test_killed_build_is_retried_and_its_half_written_file_swept(world, manager_a, report_month,
-                                                                 django_capture_on_commit_callbacks):
+def test_killed_build_is_retried_and_its_half_written_file_swept(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         report, _ = services.report_request(user=manager_a, month=report_month)
     # a worker claimed it, wrote part of a file, and was killed
-    Report.objects.filter(pk=report.pk).update(status="running", started_at=timezone.now() - datetime.timedelta(hours=1))
-    default_storage.save(f"reports/{report.pk}/monthly_outcomes-partial.pdf", __import__("io").BytesIO(b"%PDF-1.7 trunc"))
+    Report.objects.filter(pk=report.pk).update(
+        status="running", started_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    default_storage.save(
+        f"reports/{report.pk}/monthly_outcomes-partial.pdf",
+        __import__("io").BytesIO(b"%PDF-1.7 trunc"),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         again, queued = services.report_request(user=manager_a, month=report_month)
     again.refresh_from_db()
@@ -97,7 +119,9 @@ def test_killed_build_is_retried_and_its_half_written_file_swept(world, manager_
     assert "monthly_outcomes-partial.pdf" not in files_of(again) and len(files_of(again)) == 2
 
 
-def test_a_running_build_is_not_requeued(world, manager_a, report_month, django_capture_on_commit_callbacks):
+def test_a_running_build_is_not_requeued(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         report, _ = services.report_request(user=manager_a, month=report_month)
     Report.objects.filter(pk=report.pk).update(status="running", started_at=timezone.now())
@@ -107,15 +131,19 @@ def test_a_running_build_is_not_requeued(world, manager_a, report_month, django_
     assert services.report_build(report_id=report.pk).status == "running"
 
 
-def test_monthly_reports_twice_makes_one_report_per_agency_and_region(world, agency_a, agency_b, region,
-                                                                      django_capture_on_commit_callbacks):
+def test_monthly_reports_twice_makes_one_report_per_agency_and_region(
+    world, agency_a, agency_b, region, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = jobs.run("monthly_reports")
     with django_capture_on_commit_callbacks(execute=True):
         second = jobs.run("monthly_reports")
     assert first == {"created": 3, "existing": 0} and second == {"created": 0, "existing": 3}
     assert set(Report.objects.values_list("scope", "agency_id", "region_id", "status")) == {
-        ("agency", agency_a.pk, None, "ready"), ("agency", agency_b.pk, None, "ready"), ("region", None, region.pk, "ready")}
+        ("agency", agency_a.pk, None, "ready"),
+        ("agency", agency_b.pk, None, "ready"),
+        ("region", None, region.pk, "ready"),
+    }
 
 
 def test_request_refusals(world, manager_a, caseworker_a, commissioner_manager, report_month):
@@ -134,19 +162,30 @@ def test_post_exit_checks_job_opens_due_checks_once(world, report_month):
     first = jobs.run("post_exit_checks")
     # P3's support ended in M (window closed); P7's 12-month window closed on d(0,2); P6's 6-month window
     # closes after today; P4 and P5 already have theirs. P6 reached planned end + 6 months on d(0,9).
-    assert set(ReoffendingCheck.objects.filter(status=CheckStatus.OPEN).values_list("case__person__first_name", "window")) == {
-        ("P3", "during_support"), ("P7", "six_months"), ("P7", "twelve_months")}
+    assert set(
+        ReoffendingCheck.objects.filter(status=CheckStatus.OPEN).values_list(
+            "case__person__first_name", "window"
+        )
+    ) == {("P3", "during_support"), ("P7", "six_months"), ("P7", "twelve_months")}
     assert ReoffendingCheck.objects.get(case=world["P7"], window="twelve_months").due_on == d(0, 2)
     assert PostExitEmploymentCheck.objects.filter(case=world["P6"], status="open").exists()
     assert first == {"reoffending": 2, "employment": 1}
     assert jobs.run("post_exit_checks") == {"reoffending": 0, "employment": 0}
 
 
-def test_recording_a_check_is_owner_only_and_audited(world, caseworker_a, caseworker_b, work_coach_a):
+def test_recording_a_check_is_owner_only_and_audited(
+    world, caseworker_a, caseworker_b, work_coach_a
+):
     check = ReoffendingCheck.objects.get(case=world["P7"], window="six_months")
     with pytest.raises(Forbidden):
         services.reoffending_check_record(user=caseworker_b, check=check, reoffended=False)
     services.reoffending_check_record(user=caseworker_a, check=check, reoffended=True)
     check.refresh_from_db()
-    assert check.status == "recorded" and check.reoffended is True and check.recorded_by == caseworker_a
-    assert AccessEvent.objects.filter(user=caseworker_a, action="change", person=world["P7"].person).exists()
+    assert (
+        check.status == "recorded"
+        and check.reoffended is True
+        and check.recorded_by == caseworker_a
+    )
+    assert AccessEvent.objects.filter(
+        user=caseworker_a, action="change", person=world["P7"].person
+    ).exists()

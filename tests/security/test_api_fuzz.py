@@ -28,7 +28,15 @@ from tests.factories import person_with_case, share_with
 pytestmark = pytest.mark.django_db(transaction=False)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 6))
-ROLES = ["caseworker_a", "manager_a", "caseworker_b", "work_coach_a", "ebsa_a", "adviser_a", "commissioner_manager"]
+ROLES = [
+    "caseworker_a",
+    "manager_a",
+    "caseworker_b",
+    "work_coach_a",
+    "ebsa_a",
+    "adviser_a",
+    "commissioner_manager",
+]
 # negative_data_rejection is left out on purpose: DRF's paginator falls back to the default page
 # size for a malformed ?page_size= instead of answering 400, which is harmless.
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
@@ -48,17 +56,38 @@ def wsgi_app():
 
 
 @pytest.fixture
-def world(caseworker_a, manager_a, caseworker_b, work_coach_a, ebsa_a, adviser_a, commissioner_manager, person_a, case_a,
-          person_b):
+def world(
+    caseworker_a,
+    manager_a,
+    caseworker_b,
+    work_coach_a,
+    ebsa_a,
+    adviser_a,
+    commissioner_manager,
+    person_a,
+    case_a,
+    person_b,
+):
     share_with(caseworker_a, case_a, work_coach_a.acting.agency)
-    extra, extra_case = person_with_case(caseworker_b, first_name="Casey", last_name="Charlie", crn="X700007")
+    extra, extra_case = person_with_case(
+        caseworker_b, first_name="Casey", last_name="Charlie", crn="X700007"
+    )
     consent_ids = list(person_a.consents.values_list("pk", flat=True))
-    return {"person": [person_a.pk, person_b.pk, extra.pk], "case": [case_a.pk, extra_case.pk],
-            "consent": consent_ids, "agency": [caseworker_a.acting.agency_id, caseworker_b.acting.agency_id]}
+    return {
+        "person": [person_a.pk, person_b.pk, extra.pk],
+        "case": [case_a.pk, extra_case.pk],
+        "consent": consent_ids,
+        "agency": [caseworker_a.acting.agency_id, caseworker_b.acting.agency_id],
+    }
 
 
 def _known_ids(path: str, world: dict) -> list[int]:
-    for key, segment in (("person", "/people/"), ("case", "/cases/"), ("consent", "/consents/"), ("agency", "/agencies/")):
+    for key, segment in (
+        ("person", "/people/"),
+        ("case", "/cases/"),
+        ("consent", "/consents/"),
+        ("agency", "/agencies/"),
+    ):
         if segment in path:
             return world[key]
     return []
@@ -68,8 +97,14 @@ def _fuzz_operation(operation, headers, world, mode, examples):
     ids = _known_ids(operation.path, world)
     strategy = st.tuples(operation.as_strategy(generation_mode=mode), st.sampled_from([None, *ids]))
 
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def run(generated):
         case, known = generated
@@ -93,13 +128,21 @@ def test_every_api_operation_survives_fuzzing(role, request, world, wsgi_app):
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        for mode, examples in ((GenerationMode.POSITIVE, EXAMPLES), (GenerationMode.NEGATIVE, max(1, EXAMPLES // 2))):
+        for mode, examples in (
+            (GenerationMode.POSITIVE, EXAMPLES),
+            (GenerationMode.NEGATIVE, max(1, EXAMPLES // 2)),
+        ):
             try:
                 _fuzz_operation(operation, headers, world, mode, examples)
             except Unsatisfiable:  # nothing to make invalid (no parameters or body)
                 STATS["negative_skipped"] += 1
-            except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failures, report them together
-                failures.append(f"{role} {operation.method.upper()} {operation.path} [{mode}]: {exc}"[:3000])
+            except (
+                Exception,
+                BaseExceptionGroup,
+            ) as exc:  # collect every operation's failures, report them together
+                failures.append(
+                    f"{role} {operation.method.upper()} {operation.path} [{mode}]: {exc}"[:3000]
+                )
     STATS["operations"] += operations
     print(f"\nfuzz {role}: {operations} operations, totals so far {dict(STATS)}")
     assert operations >= 10

@@ -20,7 +20,10 @@ def test_make_test_runs_ruff_and_bandit_but_not_pip_audit():
     test_target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "ruff check ." in test_target and "bandit" in test_target
     assert "pip-audit" not in test_target
-    assert "\naudit:" in makefile and "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
+    assert (
+        "\naudit:" in makefile
+        and "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
+    )
 
 
 def test_security_note_says_how_to_report_a_problem_and_run_pip_audit():

@@ -55,15 +55,19 @@ def broker():
 def _save_with_notification(user, person):
     """A user's save that also queues background work after commit (the pattern services follow)."""
     with transaction.atomic():
-        updated = services.person_update(user=user, person=person, version=person.version, home_area="Luton")
+        updated = services.person_update(
+            user=user, person=person, version=person.version, home_area="Luton"
+        )
         dispatch.enqueue_on_commit(record_call, updated.pk, note="changed")
     return updated
 
 
 # --- (a) Redis down when a user saves -----------------------------------------------------
 
-def test_save_succeeds_and_the_call_is_kept_when_redis_is_down(broker, caseworker_a, person_a,
-                                                               django_capture_on_commit_callbacks):
+
+def test_save_succeeds_and_the_call_is_kept_when_redis_is_down(
+    broker, caseworker_a, person_a, django_capture_on_commit_callbacks
+):
     broker(f"redis://127.0.0.1:{_closed_port()}/0", False)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
@@ -71,21 +75,32 @@ def test_save_succeeds_and_the_call_is_kept_when_redis_is_down(broker, caseworke
     assert time.monotonic() - started < 5  # the user's request does not hang on the dead broker
     assert Person.objects.get(pk=person_a.pk).home_area == "Luton"  # the page still saved
     kept = PendingTask.objects.get()
-    assert (kept.task_name, kept.args, kept.kwargs) == ("tests.security.record_call", [person_a.pk], {"note": "changed"})
+    assert (kept.task_name, kept.args, kept.kwargs) == (
+        "tests.security.record_call",
+        [person_a.pk],
+        {"note": "changed"},
+    )
 
 
-def test_kept_calls_are_sent_when_redis_returns(broker, caseworker_a, person_a, django_capture_on_commit_callbacks):
+def test_kept_calls_are_sent_when_redis_returns(
+    broker, caseworker_a, person_a, django_capture_on_commit_callbacks
+):
     broker(f"redis://127.0.0.1:{_closed_port()}/0", False)
     with django_capture_on_commit_callbacks(execute=True):
         _save_with_notification(caseworker_a, person_a)
-    assert dispatch.resend_pending() == {"resent": 0, "kept": 1}  # still down: nothing lost, no duplicate row
+    assert dispatch.resend_pending() == {
+        "resent": 0,
+        "kept": 1,
+    }  # still down: nothing lost, no duplicate row
     assert PendingTask.objects.count() == 1
 
     import redis
 
-    queue = redis.Redis(host="127.0.0.1", port=6379, db=14)
+    from tests.redis_url import redis_url
+
+    queue = redis.Redis.from_url(redis_url(14))
     queue.delete("celery")
-    broker("redis://127.0.0.1:6379/14", False)  # Redis is back
+    broker(redis_url(14), False)  # Redis is back
     try:
         call_command("runjob", "resend_pending_tasks", stdout=open("/dev/null", "w"))  # noqa: SIM115
         assert PendingTask.objects.count() == 0
@@ -95,7 +110,9 @@ def test_kept_calls_are_sent_when_redis_returns(broker, caseworker_a, person_a, 
         queue.delete("celery")
 
 
-def test_kept_calls_run_once_in_eager_mode(broker, caseworker_a, person_a, django_capture_on_commit_callbacks):
+def test_kept_calls_run_once_in_eager_mode(
+    broker, caseworker_a, person_a, django_capture_on_commit_callbacks
+):
     broker(f"redis://127.0.0.1:{_closed_port()}/0", False)
     with django_capture_on_commit_callbacks(execute=True):
         _save_with_notification(caseworker_a, person_a)
@@ -105,9 +122,15 @@ def test_kept_calls_run_once_in_eager_mode(broker, caseworker_a, person_a, djang
     assert len(CALLS) == 1 and CALLS[0] == (person_a.pk, "changed")
 
 
-def test_nothing_is_sent_when_the_save_rolls_back(broker, caseworker_a, person_a, django_capture_on_commit_callbacks):
+def test_nothing_is_sent_when_the_save_rolls_back(
+    broker, caseworker_a, person_a, django_capture_on_commit_callbacks
+):
     broker(f"redis://127.0.0.1:{_closed_port()}/0", False)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         dispatch.enqueue_on_commit(record_call, person_a.pk)
         raise RuntimeError("save failed")
     assert PendingTask.objects.count() == 0
@@ -121,6 +144,7 @@ def test_eager_task_errors_are_not_hidden_as_pending(broker, django_capture_on_c
 
 
 # --- (b) a Celery worker dying in the middle of a report -----------------------------------
+
 
 def test_celery_redelivers_work_from_a_worker_that_died():
     """A task is acknowledged only after it finishes, and a lost worker's task is re-queued."""
@@ -138,7 +162,8 @@ def _stored_files(report) -> list[str]:
 
 
 def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
-        settings, tmp_path, monkeypatch, manager_a, case_a, django_capture_on_commit_callbacks):
+    settings, tmp_path, monkeypatch, manager_a, case_a, django_capture_on_commit_callbacks
+):
     """The worker is killed while it writes the report's files: no cleanup code runs (as with SIGKILL).
 
     The report never points at the half-written files, so nobody can download them; the redelivered
@@ -169,14 +194,19 @@ def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
         return real_save(name, content, **kwargs)
 
     monkeypatch.setattr(default_storage, "save", save_then_die)
-    monkeypatch.setattr(default_storage, "delete", lambda name: None)  # a killed process cleans nothing up
+    monkeypatch.setattr(
+        default_storage, "delete", lambda name: None
+    )  # a killed process cleans nothing up
     with pytest.raises(SystemExit):
         build_report_task(report.pk)
     monkeypatch.undo()
 
     report.refresh_from_db()
     orphans = _stored_files(report)
-    assert len(orphans) == 2 and {name.rsplit(".", 1)[1] for name in orphans} == {"pdf", "csv"}  # left by the kill
+    assert len(orphans) == 2 and {name.rsplit(".", 1)[1] for name in orphans} == {
+        "pdf",
+        "csv",
+    }  # left by the kill
     assert report.status == "running" and report.attempts == 1
     assert not report.pdf and not report.csv  # the report points at neither file
     with pytest.raises(NotFound):
@@ -192,7 +222,10 @@ def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
 
     # later the dead build's claim is stale: asking again re-queues it and the rebuild completes
     Report.objects.filter(pk=report.pk).update(
-        started_at=report.started_at - reporting_services.STALE_AFTER - datetime.timedelta(minutes=1))
+        started_at=report.started_at
+        - reporting_services.STALE_AFTER
+        - datetime.timedelta(minutes=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         again, requeued = reporting_services.report_request(user=manager_a, month=month)
     again.refresh_from_db()
@@ -207,7 +240,10 @@ def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
         pdf = f.read()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     response = api.get(f"/api/v1/reports/{report.pk}/csv/")
-    assert response.status_code == 200 and b"".join(response.streaming_content).decode("utf-8") == csv_text
+    assert (
+        response.status_code == 200
+        and b"".join(response.streaming_content).decode("utf-8") == csv_text
+    )
 
 
 def test_files_are_written_atomically_pattern(tmp_path):
@@ -232,13 +268,20 @@ def test_files_are_written_atomically_pattern(tmp_path):
 
 # --- (c) two users editing the same record -------------------------------------------------
 
-def test_second_api_edit_with_a_stale_version_gets_409(api_for, caseworker_a, caseworker_a2, person_a):
+
+def test_second_api_edit_with_a_stale_version_gets_409(
+    api_for, caseworker_a, caseworker_a2, person_a
+):
     version = person_a.version
-    first = api_for(caseworker_a).patch(f"/api/v1/people/{person_a.pk}/", {"home_area": "Luton", "version": version},
-                                        format="json")
+    first = api_for(caseworker_a).patch(
+        f"/api/v1/people/{person_a.pk}/", {"home_area": "Luton", "version": version}, format="json"
+    )
     assert first.status_code == 200
-    second = api_for(caseworker_a2).patch(f"/api/v1/people/{person_a.pk}/", {"home_area": "Bedford", "version": version},
-                                          format="json")
+    second = api_for(caseworker_a2).patch(
+        f"/api/v1/people/{person_a.pk}/",
+        {"home_area": "Bedford", "version": version},
+        format="json",
+    )
     assert second.status_code == 409
     body = second.json()
     assert body["code"] == "conflict" and "Someone else changed this record" in body["detail"]
@@ -246,21 +289,53 @@ def test_second_api_edit_with_a_stale_version_gets_409(api_for, caseworker_a, ca
     assert Person.objects.get(pk=person_a.pk).home_area == "Luton"
 
 
-def test_second_case_edit_with_a_stale_version_gets_409(api_for, caseworker_a, caseworker_a2, case_a):
+def test_second_case_edit_with_a_stale_version_gets_409(
+    api_for, caseworker_a, caseworker_a2, case_a
+):
     version = case_a.version
     later = (case_a.planned_end_date + datetime.timedelta(days=30)).isoformat()
-    assert api_for(caseworker_a).patch(f"/api/v1/cases/{case_a.pk}/", {"support_level": "low", "version": version},
-                                       format="json").status_code == 200
-    second = api_for(caseworker_a2).patch(f"/api/v1/cases/{case_a.pk}/", {"planned_end_date": later, "version": version},
-                                          format="json")
+    assert (
+        api_for(caseworker_a)
+        .patch(
+            f"/api/v1/cases/{case_a.pk}/",
+            {"support_level": "low", "version": version},
+            format="json",
+        )
+        .status_code
+        == 200
+    )
+    second = api_for(caseworker_a2).patch(
+        f"/api/v1/cases/{case_a.pk}/",
+        {"planned_end_date": later, "version": version},
+        format="json",
+    )
     assert second.status_code == 409 and second.json()["code"] == "conflict"
 
 
-def test_second_web_edit_shows_a_clear_conflict_message(client_for, caseworker_a, caseworker_a2, person_a):
-    form = {"first_name": "Jordan", "last_name": "Alpha", "date_of_birth_day": "17", "date_of_birth_month": "5",
-            "date_of_birth_year": "1990", "sex": "male", "accommodation_status": "unknown", "employment_status": "unknown",
-            "benefit_status": "unknown", "crn": "X100001", "version": str(person_a.version)}
-    assert client_for(caseworker_a).post(f"/people/{person_a.pk}/edit/", form | {"home_area": "Luton"}).status_code == 302
-    response = client_for(caseworker_a2).post(f"/people/{person_a.pk}/edit/", form | {"home_area": "Bedford"})
+def test_second_web_edit_shows_a_clear_conflict_message(
+    client_for, caseworker_a, caseworker_a2, person_a
+):
+    form = {
+        "first_name": "Jordan",
+        "last_name": "Alpha",
+        "date_of_birth_day": "17",
+        "date_of_birth_month": "5",
+        "date_of_birth_year": "1990",
+        "sex": "male",
+        "accommodation_status": "unknown",
+        "employment_status": "unknown",
+        "benefit_status": "unknown",
+        "crn": "X100001",
+        "version": str(person_a.version),
+    }
+    assert (
+        client_for(caseworker_a)
+        .post(f"/people/{person_a.pk}/edit/", form | {"home_area": "Luton"})
+        .status_code
+        == 302
+    )
+    response = client_for(caseworker_a2).post(
+        f"/people/{person_a.pk}/edit/", form | {"home_area": "Bedford"}
+    )
     assert response.status_code == 200
     assert b"Someone else changed this record" in response.content

@@ -16,26 +16,32 @@ def _file(name, content):
     return SimpleUploadedFile(name, content)
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("letter.pdf", PDF),
-    ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20),
-    ("photo.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 20),
-    ("cv.docx", b"PK\x03\x04" + b"\x00" * 20),
-    ("people.csv", "first_name,last_name\nJo,Bloggs\nZoë,Ōkubo\n".encode()),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("letter.pdf", PDF),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20),
+        ("photo.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 20),
+        ("cv.docx", b"PK\x03\x04" + b"\x00" * 20),
+        ("people.csv", "first_name,last_name\nJo,Bloggs\nZoë,Ōkubo\n".encode()),
+    ],
+)
 def test_allowed_files_pass(name, content):
     UploadValidator()(_file(name, content))
 
 
-@pytest.mark.parametrize(("name", "content", "code"), [
-    ("program.exe", b"MZ\x90\x00", "file_type"),
-    ("no-extension", PDF, "file_type"),
-    ("fake.pdf", b"MZ\x90\x00 not a pdf", "file_content"),
-    ("page.pdf", b"<html><script>alert(1)</script></html>", "file_content"),
-    ("binary.csv", b"a,b\n\x00\x01\x02", "file_content"),
-    ("latin1.csv", b"name\n\xe9\xe9\xe9 caf\xe9 and more text after it", "file_content"),
-    ("empty.pdf", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("program.exe", b"MZ\x90\x00", "file_type"),
+        ("no-extension", PDF, "file_type"),
+        ("fake.pdf", b"MZ\x90\x00 not a pdf", "file_content"),
+        ("page.pdf", b"<html><script>alert(1)</script></html>", "file_content"),
+        ("binary.csv", b"a,b\n\x00\x01\x02", "file_content"),
+        ("latin1.csv", b"name\n\xe9\xe9\xe9 caf\xe9 and more text after it", "file_content"),
+        ("empty.pdf", b"", "empty"),
+    ],
+)
 def test_wrong_type_or_content_is_refused(name, content, code):
     with pytest.raises(ValidationError) as exc:
         UploadValidator()(_file(name, content))
@@ -83,7 +89,9 @@ def test_media_files_are_not_served_by_url(prefix, client_for, caseworker_a):
         for client in (client_for(caseworker_a), Client()):
             response = client.get(f"{prefix}secret-letter.pdf")
             assert response.status_code in (302, 404)
-            assert b"%PDF" not in b"".join(getattr(response, "streaming_content", [response.content]))
+            assert b"%PDF" not in b"".join(
+                getattr(response, "streaming_content", [response.content])
+            )
     finally:
         target.unlink()
 

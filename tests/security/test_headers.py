@@ -34,7 +34,9 @@ def _check_headers(response, path):
 
 
 @pytest.mark.parametrize("persona", ["caseworker_a", "manager_a"])
-def test_every_page_sends_the_security_headers_and_has_no_inline_code(persona, request, client_for, sample_ids):
+def test_every_page_sends_the_security_headers_and_has_no_inline_code(
+    persona, request, client_for, sample_ids
+):
     user = request.getfixturevalue(persona)
     client = client_for(user)
     paths = page_paths(sample_ids)
@@ -66,7 +68,9 @@ def test_hsts_on_https_responses(client):
 
 def test_cookies_are_secure_httponly_and_samesite(client, caseworker_a):
     client.get("/sign-in/", secure=True)
-    response = client.post("/sign-in/", {"username": "caseworker_a", "password": "correct-horse-battery"}, secure=True)
+    response = client.post(
+        "/sign-in/", {"username": "caseworker_a", "password": "correct-horse-battery"}, secure=True
+    )
     session = response.cookies[settings.SESSION_COOKIE_NAME]
     csrf = client.cookies[settings.CSRF_COOKIE_NAME]
     for cookie in (session, csrf):
@@ -79,7 +83,10 @@ def test_api_docs_page_loads_no_inline_script(client_for, caseworker_a):
     response = client_for(caseworker_a).get("/api/docs/")
     assert response.status_code == 200
     assert not INLINE_SCRIPT.search(response.content.decode())
-    assert "unsafe-inline" not in response.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert (
+        "unsafe-inline"
+        not in response.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
 
 
 def test_templates_have_no_inline_code():
@@ -93,9 +100,20 @@ def test_templates_have_no_inline_code():
 
 
 def test_manage_py_check_deploy_is_clean_with_production_settings():
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-           "DJANGO_ALLOWED_HOSTS": "resettle.example.org", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "resettle.example.org",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -20,28 +20,42 @@ def test_sign_in_posts_over_the_limit_get_a_429_page(rate_limits, caseworker_a):
     client = Client()
     for _ in range(3):
         assert client.post("/sign-in/", {"username": "nobody", "password": "x"}).status_code == 200
-    response = client.post("/sign-in/", {"username": "caseworker_a", "password": "correct-horse-battery"})
+    response = client.post(
+        "/sign-in/", {"username": "caseworker_a", "password": "correct-horse-battery"}
+    )
     assert response.status_code == 429
     assert b"Too many requests" in response.content
     assert 0 < int(response["Retry-After"]) <= 301
     assert client.get("/sign-in/").status_code == 200  # reading the page is not limited
     other = Client(REMOTE_ADDR="10.1.1.1")
-    assert other.post("/sign-in/", {"username": "caseworker_a", "password": "correct-horse-battery"}).status_code == 302
+    assert (
+        other.post(
+            "/sign-in/", {"username": "caseworker_a", "password": "correct-horse-battery"}
+        ).status_code
+        == 302
+    )
 
 
 def test_token_requests_over_the_limit_get_a_429_json(rate_limits, caseworker_a):
     rate_limits.RATE_LIMITS = {**rate_limits.RATE_LIMITS, "api_token": (2, 60)}
     api = APIClient()
     for _ in range(2):
-        api.post("/api/v1/auth/token/", {"username": "caseworker_a", "password": "wrong"}, format="json")
-    response = api.post("/api/v1/auth/token/", {"username": "caseworker_a", "password": "correct-horse-battery"},
-                        format="json")
+        api.post(
+            "/api/v1/auth/token/", {"username": "caseworker_a", "password": "wrong"}, format="json"
+        )
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"username": "caseworker_a", "password": "correct-horse-battery"},
+        format="json",
+    )
     assert response.status_code == 429
     assert response.json()["code"] == "rate_limited"
     assert "Retry-After" in response
 
 
-def test_searches_over_the_limit_are_refused_per_user(rate_limits, client_for, caseworker_a, caseworker_a2, person_a):
+def test_searches_over_the_limit_are_refused_per_user(
+    rate_limits, client_for, caseworker_a, caseworker_a2, person_a
+):
     rate_limits.RATE_LIMITS = {**rate_limits.RATE_LIMITS, "search": (2, 60)}
     client = client_for(caseworker_a)
     assert client.get("/people/?q=Alpha").status_code == 200
@@ -96,10 +110,22 @@ def test_decorator_limits_any_view(rate_limits, rf):
 
 
 def test_production_settings_turn_limits_on_and_use_redis_when_configured():
-    code = ("import config.settings as s; print(s.RATE_LIMIT_ENABLED, sorted(s.RATE_LIMITS), "
-            "s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])")
-    env = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin",
-           "REDIS_URL": "redis://127.0.0.1:6379/3"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=django_settings.BASE_DIR, check=True).stdout.strip()
+    code = (
+        "import config.settings as s; print(s.RATE_LIMIT_ENABLED, sorted(s.RATE_LIMITS), "
+        "s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
+    )
+    env = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "PATH": "/usr/bin:/bin",
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        check=True,
+    ).stdout.strip()
     assert out == "True ['api_token', 'search', 'sign_in'] RedisCache"

@@ -21,23 +21,41 @@ TODAY = datetime.date.today()
 
 
 def _years_ago(years, days=0):
-    return cutoff(TODAY).replace(year=cutoff(TODAY).year + 6 - years) - datetime.timedelta(days=days)
+    return cutoff(TODAY).replace(year=cutoff(TODAY).year + 6 - years) - datetime.timedelta(
+        days=days
+    )
 
 
 def _closed_person(user, *, closed_on, **fields):
     start = closed_on - datetime.timedelta(days=400)
-    person, case = person_with_case(user, start_date=start, planned_end_date=start + datetime.timedelta(days=365), **fields)
-    services.case_update(user=user, case=case, version=case.version, end_date=closed_on, end_reason="completed")
+    person, case = person_with_case(
+        user, start_date=start, planned_end_date=start + datetime.timedelta(days=365), **fields
+    )
+    services.case_update(
+        user=user, case=case, version=case.version, end_date=closed_on, end_reason="completed"
+    )
     return Person.objects.get(pk=person.pk), Case.objects.get(pk=case.pk)
 
 
 @pytest.fixture
 def old_person(caseworker_a, agency_b):
-    person, case = _closed_person(caseworker_a, closed_on=_years_ago(7), first_name="Robin", last_name="Oldcase",
-                                  crn="X300003", national_insurance_number="AB123456C", prison_number="A1234BC",
-                                  aliases="Rob", home_area="Luton")
-    SentenceEpisode.objects.create(person=person, case=case, sentence_type="custodial",
-                                   offence_summary="Synthetic offence summary text")
+    person, case = _closed_person(
+        caseworker_a,
+        closed_on=_years_ago(7),
+        first_name="Robin",
+        last_name="Oldcase",
+        crn="X300003",
+        national_insurance_number="AB123456C",
+        prison_number="A1234BC",
+        aliases="Rob",
+        home_area="Luton",
+    )
+    SentenceEpisode.objects.create(
+        person=person,
+        case=case,
+        sentence_type="custodial",
+        offence_summary="Synthetic offence summary text",
+    )
     return person
 
 
@@ -47,20 +65,46 @@ def test_cutoff_is_six_years_before_today():
 
 
 def test_person_whose_cases_closed_over_six_years_ago_is_anonymised(old_person):
-    case_before = list(Case.objects.filter(person=old_person).values("id", "start_date", "end_date", "end_reason",
-                                                                      "offender_group", "support_level", "owning_agency"))
+    case_before = list(
+        Case.objects.filter(person=old_person).values(
+            "id",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "offender_group",
+            "support_level",
+            "owning_agency",
+        )
+    )
     result = records_retention()
     assert result["anonymised"] == 1
     person = Person.objects.get(pk=old_person.pk)
     assert person.anonymised_at is not None
     assert person.first_name == "Anonymised" and "Oldcase" not in person.last_name
-    assert (person.crn, person.national_insurance_number, person.prison_number, person.aliases, person.home_area) == \
-        ("", "", "", "", "")
+    assert (
+        person.crn,
+        person.national_insurance_number,
+        person.prison_number,
+        person.aliases,
+        person.home_area,
+    ) == ("", "", "", "", "")
     assert person.date_of_birth == datetime.date(1990, 1, 1)  # the year stays for age bands
     assert SentenceEpisode.objects.get(person=person).offence_summary == ""
     # aggregate rows stay intact
-    assert list(Case.objects.filter(person=person).values("id", "start_date", "end_date", "end_reason", "offender_group",
-                                                          "support_level", "owning_agency")) == case_before
+    assert (
+        list(
+            Case.objects.filter(person=person).values(
+                "id",
+                "start_date",
+                "end_date",
+                "end_reason",
+                "offender_group",
+                "support_level",
+                "owning_agency",
+            )
+        )
+        == case_before
+    )
     assert SentenceEpisode.objects.get(person=person).sentence_type == "custodial"
 
 
@@ -102,25 +146,50 @@ def test_anonymised_person_has_no_access_rows_even_while_a_rule_would_grant_one(
 
 
 def test_people_kept(caseworker_a):
-    recent, _ = _closed_person(caseworker_a, closed_on=_years_ago(5), first_name="Recent", crn="X400004")
-    boundary, _ = _closed_person(caseworker_a, closed_on=cutoff(TODAY), first_name="Boundary", crn="X400005")
-    open_again, _ = _closed_person(caseworker_a, closed_on=_years_ago(8), first_name="Returned", crn="X400006")
-    services.case_open(user=caseworker_a, person=open_again, offender_group="community", support_level="low",
-                       stage="in_community", start_date=TODAY, planned_end_date=TODAY + datetime.timedelta(days=300))
-    no_case = services.person_create(user=caseworker_a, first_name="Nocase", last_name="Person",
-                                     date_of_birth=datetime.date(1980, 1, 2), sex="female")
+    recent, _ = _closed_person(
+        caseworker_a, closed_on=_years_ago(5), first_name="Recent", crn="X400004"
+    )
+    boundary, _ = _closed_person(
+        caseworker_a, closed_on=cutoff(TODAY), first_name="Boundary", crn="X400005"
+    )
+    open_again, _ = _closed_person(
+        caseworker_a, closed_on=_years_ago(8), first_name="Returned", crn="X400006"
+    )
+    services.case_open(
+        user=caseworker_a,
+        person=open_again,
+        offender_group="community",
+        support_level="low",
+        stage="in_community",
+        start_date=TODAY,
+        planned_end_date=TODAY + datetime.timedelta(days=300),
+    )
+    no_case = services.person_create(
+        user=caseworker_a,
+        first_name="Nocase",
+        last_name="Person",
+        date_of_birth=datetime.date(1980, 1, 2),
+        sex="female",
+    )
     assert records_retention()["anonymised"] == 0
-    assert not Person.objects.filter(pk__in=[recent.pk, boundary.pk, open_again.pk, no_case.pk],
-                                     anonymised_at__isnull=False).exists()
+    assert not Person.objects.filter(
+        pk__in=[recent.pk, boundary.pk, open_again.pk, no_case.pk], anonymised_at__isnull=False
+    ).exists()
 
 
 def test_linked_free_text_in_other_apps_rows_is_blanked(caseworker_a, work_coach_a):
     person, case = person_with_case(caseworker_a, first_name="Shared", crn="X500005")
     share_with(caseworker_a, case, work_coach_a.acting.agency)
     consent = ConsentRecord.objects.get(person=person)
-    ConsentRecord.objects.filter(pk=consent.pk).update(witness_name="A Witness", withdrawal_reason="Moved away")
-    Case.objects.filter(pk=case.pk).update(start_date=_years_ago(8), planned_end_date=_years_ago(7, days=-30),
-                                           end_date=_years_ago(7), end_reason="completed")
+    ConsentRecord.objects.filter(pk=consent.pk).update(
+        witness_name="A Witness", withdrawal_reason="Moved away"
+    )
+    Case.objects.filter(pk=case.pk).update(
+        start_date=_years_ago(8),
+        planned_end_date=_years_ago(7, days=-30),
+        end_date=_years_ago(7),
+        end_reason="completed",
+    )
     assert records_retention()["anonymised"] == 1
     consent.refresh_from_db()
     assert (consent.witness_name, consent.withdrawal_reason) == ("", "")
@@ -129,7 +198,9 @@ def test_linked_free_text_in_other_apps_rows_is_blanked(caseworker_a, work_coach
 
 def test_retention_period_is_a_setting(settings, caseworker_a):
     settings.RECORDS_RETENTION_YEARS = 2
-    person, _ = _closed_person(caseworker_a, closed_on=TODAY - datetime.timedelta(days=3 * 365), crn="X600006")
+    person, _ = _closed_person(
+        caseworker_a, closed_on=TODAY - datetime.timedelta(days=3 * 365), crn="X600006"
+    )
     assert list(people_due()) == [person]
 
 

@@ -82,15 +82,24 @@ def test_access_attempts_are_in_the_admin_for_unlocking():
 def test_api_token_is_refused_while_the_username_is_locked(caseworker_a):
     api = APIClient()
     for attempt in range(5):
-        api.post("/api/v1/auth/token/", {"username": "caseworker_a", "password": f"wrong-{attempt}"},
-                 REMOTE_ADDR=f"10.0.5.{attempt}")
-    response = api.post("/api/v1/auth/token/", {"username": "caseworker_a", "password": PASSWORD}, REMOTE_ADDR="10.0.6.1")
+        api.post(
+            "/api/v1/auth/token/",
+            {"username": "caseworker_a", "password": f"wrong-{attempt}"},
+            REMOTE_ADDR=f"10.0.5.{attempt}",
+        )
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"username": "caseworker_a", "password": PASSWORD},
+        REMOTE_ADDR="10.0.6.1",
+    )
     assert response.status_code in (400, 403, 429)
     assert "token" not in response.json()
 
 
 def test_api_token_with_the_right_password(caseworker_a):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "caseworker_a", "password": PASSWORD}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "caseworker_a", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["token"] == Token.objects.get(user=caseworker_a).key
 
@@ -165,7 +174,9 @@ def test_sign_out_everywhere_ends_every_session_and_token(client_for, caseworker
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get("/api/v1/me/").status_code == 401
-    assert _sign_in(Client(), "caseworker_a", PASSWORD).status_code == 302  # the password still works
+    assert (
+        _sign_in(Client(), "caseworker_a", PASSWORD).status_code == 302
+    )  # the password still works
 
 
 def test_sign_out_everywhere_leaves_other_users_signed_in(client_for, caseworker_a, caseworker_a2):

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rich_person(caseworker_a, person_a, case_a, work_coach_a):
     share_with(caseworker_a, case_a, work_coach_a.acting.agency)
-    SentenceEpisode.objects.create(person=person_a, case=case_a, sentence_type="community_order",
-                                   offence_summary="Synthetic summary")
+    SentenceEpisode.objects.create(
+        person=person_a,
+        case=case_a,
+        sentence_type="community_order",
+        offence_summary="Synthetic summary",
+    )
     return person_a
 
 
@@ -36,8 +40,14 @@ def test_manager_exports_everything_as_json(client_for, manager_a, rich_person):
     assert response["Cache-Control"] == "no-store"
     data = json.loads(response.content)
     assert data["person"]["first_name"] == "Jordan" and data["person"]["crn"] == "X100001"
-    for label in ("casework.case", "casework.sentenceepisode", "casework.leadagencyperiod", "consent.consentrecord",
-                  "consent.caseinvolvement", "audit.accessevent"):
+    for label in (
+        "casework.case",
+        "casework.sentenceepisode",
+        "casework.leadagencyperiod",
+        "consent.consentrecord",
+        "consent.caseinvolvement",
+        "audit.accessevent",
+    ):
         assert data["records"][label], label
     assert data["records"]["casework.sentenceepisode"][0]["offence_summary"] == "Synthetic summary"
     assert data["record_count"] == sum(len(rows) for rows in data["records"].values())
@@ -54,21 +64,27 @@ def test_manager_exports_a_pdf(client_for, manager_a, rich_person):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Jordan" in text and "X100001" in text
-    assert AccessEvent.objects.filter(action=Action.EXPORT, person=rich_person, detail__format="pdf").exists()
+    assert AccessEvent.objects.filter(
+        action=Action.EXPORT, person=rich_person, detail__format="pdf"
+    ).exists()
 
 
 def test_page_offers_both_formats(client_for, manager_a, person_a):
     response = client_for(manager_a).get(f"/people/{person_a.pk}/subject-access/")
     assert response.status_code == 200
     assert b"Download as PDF" in response.content and b"Download as JSON" in response.content
-    assert not AccessEvent.objects.filter(action=Action.EXPORT).exists()  # viewing the page exports nothing
+    assert not AccessEvent.objects.filter(
+        action=Action.EXPORT
+    ).exists()  # viewing the page exports nothing
 
 
 def test_unknown_format_is_refused(client_for, manager_a, person_a):
     assert _export(client_for(manager_a), person_a, "xml").status_code == 400
 
 
-def test_person_page_links_to_the_export_for_managers(client_for, manager_a, caseworker_a, person_a):
+def test_person_page_links_to_the_export_for_managers(
+    client_for, manager_a, caseworker_a, person_a
+):
     link = f"/people/{person_a.pk}/subject-access/".encode()
     assert link in client_for(manager_a).get(f"/people/{person_a.pk}/").content
     assert link not in client_for(caseworker_a).get(f"/people/{person_a.pk}/").content
@@ -86,7 +102,9 @@ def test_caseworker_gets_403(client_for, caseworker_a, person_a):
 
 def test_manager_of_an_involved_agency_gets_403(client_for, rich_person, work_coach_a):
     manager_jc = staff("manager_jc", work_coach_a.acting.agency, Role.MANAGER)
-    assert client_for(manager_jc).get(f"/people/{rich_person.pk}/").status_code == 200  # can see the person
+    assert (
+        client_for(manager_jc).get(f"/people/{rich_person.pk}/").status_code == 200
+    )  # can see the person
     assert _export(client_for(manager_jc), rich_person, "json").status_code == 403
 
 
@@ -102,10 +120,17 @@ def test_every_model_linked_to_person_or_case_is_included():
 
 def test_collect_reaches_rows_two_links_away(rich_person):
     data = collect(rich_person)
-    assert data["records"]["casework.leadagencyperiod"][0]["case_id"] == Case.objects.get(person=rich_person).pk
+    assert (
+        data["records"]["casework.leadagencyperiod"][0]["case_id"]
+        == Case.objects.get(person=rich_person).pk
+    )
 
 
 def test_collect_does_not_include_other_peoples_rows(rich_person, person_b):
     data = collect(rich_person)
-    assert all(row.get("person_id") in (None, rich_person.pk) for rows in data["records"].values() for row in rows)
+    assert all(
+        row.get("person_id") in (None, rich_person.pk)
+        for rows in data["records"].values()
+        for row in rows
+    )
     assert Person.objects.count() >= 2

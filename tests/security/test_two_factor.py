@@ -43,7 +43,10 @@ def test_setup_shows_a_secret_and_confirms_with_a_code(otp_required, client_for,
     device = TOTPDevice.objects.get(user=manager_a, confirmed=False)
     assert page.context["secret"] in page.content.decode()
     assert "otpauth://totp/" in page.content.decode()
-    wrong = client.post("/two-factor/", {"code": "000000" if totp_code(device) != "000000" else "111111", "next": "/people/"})
+    wrong = client.post(
+        "/two-factor/",
+        {"code": "000000" if totp_code(device) != "000000" else "111111", "next": "/people/"},
+    )
     assert totp_code(device).isdigit() and len(totp_code(device)) == 6
     assert wrong.status_code == 200 and b"The code is not right" in wrong.content
     device.refresh_from_db()
@@ -71,7 +74,9 @@ def test_manager_with_a_device_verifies_once_per_session(otp_required, client_fo
     assert client.get("/access-log/").status_code == 200
 
 
-def test_a_manager_with_a_device_cannot_enrol_another_without_verifying(otp_required, client_for, manager_a):
+def test_a_manager_with_a_device_cannot_enrol_another_without_verifying(
+    otp_required, client_for, manager_a
+):
     _confirmed_device(manager_a)
     response = client_for(manager_a).get("/two-factor/")
     assert response.status_code == 302 and response.url.startswith("/two-factor/verify/")
@@ -86,7 +91,9 @@ def test_verify_rejects_a_wrong_code(otp_required, client_for, manager_a):
 
 def test_next_cannot_send_the_user_to_another_site(otp_required, client_for, manager_a):
     device = _confirmed_device(manager_a)
-    response = client_for(manager_a).post("/two-factor/verify/", {"code": totp_code(device), "next": "https://evil.example/"})
+    response = client_for(manager_a).post(
+        "/two-factor/verify/", {"code": totp_code(device), "next": "https://evil.example/"}
+    )
     assert response.status_code == 302 and response.url == "/"
 
 
@@ -99,15 +106,22 @@ def test_unverified_manager_session_is_refused_by_the_api(otp_required, client_f
 def test_manager_token_needs_a_two_factor_code(otp_required, manager_a):
     device = _confirmed_device(manager_a)
     api = APIClient()
-    response = api.post("/api/v1/auth/token/", {"username": "manager_a", "password": PASSWORD}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "manager_a", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 400 and "otp" in response.json()
-    response = api.post("/api/v1/auth/token/", {"username": "manager_a", "password": PASSWORD, "otp": totp_code(device)},
-                        format="json")
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"username": "manager_a", "password": PASSWORD, "otp": totp_code(device)},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["token"]
 
 
 def test_caseworker_token_needs_no_code(otp_required, caseworker_a):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "caseworker_a", "password": PASSWORD}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "caseworker_a", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200
 
 
@@ -118,8 +132,14 @@ def test_sign_out_is_reachable_before_two_factor(otp_required, client_for, manag
 @pytest.mark.parametrize(("debug", "expected"), [("false", "True"), ("true", "False")])
 def test_two_factor_is_required_in_production_and_optional_in_the_debug_demo(debug, expected):
     env = {"DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", "import config.settings as s; print(s.OTP_REQUIRED_FOR_MANAGERS)"],
-                         capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.OTP_REQUIRED_FOR_MANAGERS)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        check=True,
+    )
     assert out.stdout.strip() == expected
 
 

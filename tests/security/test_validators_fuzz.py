@@ -23,23 +23,36 @@ from casework.validators import (
 )
 from core.forms import DateField
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+FUZZ = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
 VALIDATORS = [validate_ni_number, validate_prison_number, validate_crn, validate_postcode]
 
 NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
 NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
 BANNED_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
-ninos = st.builds(lambda a, b, digits, suffix: f"{a}{b}{digits}{suffix}",
-                  st.sampled_from(NINO_FIRST), st.sampled_from(NINO_SECOND),
-                  st.text(string.digits, min_size=6, max_size=6), st.sampled_from("ABCD")
-                  ).filter(lambda v: v[:2] not in BANNED_PREFIXES)
-postcodes = st.builds(lambda area, district, sector, unit: f"{area}{district} {sector}{unit}",
-                      st.text(string.ascii_uppercase, min_size=1, max_size=2),
-                      st.one_of(st.text(string.digits, min_size=1, max_size=2),
-                                st.builds(lambda d, letter: d + letter, st.sampled_from(string.digits),
-                                          st.sampled_from(string.ascii_uppercase))),
-                      st.sampled_from(string.digits), st.text(string.ascii_uppercase, min_size=2, max_size=2))
+ninos = st.builds(
+    lambda a, b, digits, suffix: f"{a}{b}{digits}{suffix}",
+    st.sampled_from(NINO_FIRST),
+    st.sampled_from(NINO_SECOND),
+    st.text(string.digits, min_size=6, max_size=6),
+    st.sampled_from("ABCD"),
+).filter(lambda v: v[:2] not in BANNED_PREFIXES)
+postcodes = st.builds(
+    lambda area, district, sector, unit: f"{area}{district} {sector}{unit}",
+    st.text(string.ascii_uppercase, min_size=1, max_size=2),
+    st.one_of(
+        st.text(string.digits, min_size=1, max_size=2),
+        st.builds(
+            lambda d, letter: d + letter,
+            st.sampled_from(string.digits),
+            st.sampled_from(string.ascii_uppercase),
+        ),
+    ),
+    st.sampled_from(string.digits),
+    st.text(string.ascii_uppercase, min_size=2, max_size=2),
+)
 
 
 def _respace(value: str, data) -> str:
@@ -75,7 +88,11 @@ def test_valid_ni_numbers_pass_however_typed(value, data):
 
 
 @FUZZ
-@given(st.sampled_from(sorted(BANNED_PREFIXES)), st.text(string.digits, min_size=6, max_size=6), st.sampled_from("ABCD"))
+@given(
+    st.sampled_from(sorted(BANNED_PREFIXES)),
+    st.text(string.digits, min_size=6, max_size=6),
+    st.sampled_from("ABCD"),
+)
 def test_never_issued_ni_prefixes_are_refused(prefix, digits, suffix):
     with pytest.raises(ValidationError):
         validate_ni_number(f"{prefix}{digits}{suffix}")
@@ -102,15 +119,23 @@ def test_valid_prison_numbers_and_crns_pass(prison_number, crn, data):
     validate_crn(_respace(crn, data))
 
 
-date_part = st.one_of(st.text(max_size=6), st.integers(-99999, 99999).map(str), st.none(),
-                      st.sampled_from(["²", "٣", "1²", "０５", "2 0", "1e3", "0x10", "+5", "-1", "99999999999999999999"]))
+date_part = st.one_of(
+    st.text(max_size=6),
+    st.integers(-99999, 99999).map(str),
+    st.none(),
+    st.sampled_from(
+        ["²", "٣", "1²", "０５", "2 0", "1e3", "0x10", "+5", "-1", "99999999999999999999"]
+    ),
+)
 
 
 @FUZZ
 @given(date_part, date_part, date_part)
 @example("³", "1", "2000")  # a superscript is a "digit" to str.isdigit() but not to int()
 @example("1", "1", "２０００")  # full-width digits mean the same number: accepted as 1 January 2000
-@example("99999999999999999999", "1", "2000")  # overflows inside datetime.date: a 500 before the fix
+@example(
+    "99999999999999999999", "1", "2000"
+)  # overflows inside datetime.date: a 500 before the fix
 def test_date_field_accepts_or_refuses_any_input_cleanly(day, month, year):
     field = DateField(label="Date of birth", required=False)
     try:
@@ -123,10 +148,16 @@ def test_date_field_accepts_or_refuses_any_input_cleanly(day, month, year):
 
 
 @FUZZ
-@given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 12, 31)), st.booleans())
+@given(
+    st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 12, 31)),
+    st.booleans(),
+)
 def test_real_dates_round_trip(value, pad):
-    parts = [f"{value.day:02d}" if pad else str(value.day), f"{value.month:02d}" if pad else str(value.month),
-             str(value.year)]
+    parts = [
+        f"{value.day:02d}" if pad else str(value.day),
+        f"{value.month:02d}" if pad else str(value.month),
+        str(value.year),
+    ]
     assert DateField(label="Date").clean(parts) == value
 
 

@@ -60,9 +60,14 @@ JS_URL = re.compile(r"href\s*=\s*[\"']\s*javascript:", re.I)
 def inline_code(html: str) -> list[str]:
     """What a strict CSP (no unsafe-inline) would block in this page."""
     problems = []
-    for label, rx in (("inline script", INLINE_SCRIPT), ("style attribute", STYLE_ATTR), ("style block", STYLE_BLOCK),
-                      ("event handler attribute", EVENT_HANDLER), ("javascript: URL", JS_URL)):
+    for label, rx in (
+        ("inline script", INLINE_SCRIPT),
+        ("style attribute", STYLE_ATTR),
+        ("style block", STYLE_BLOCK),
+        ("event handler attribute", EVENT_HANDLER),
+        ("javascript: URL", JS_URL),
+    ):
         match = rx.search(html)
         if match:
-            problems.append(f"{label}: {html[max(0, match.start() - 40):match.end() + 60]!r}")
+            problems.append(f"{label}: {html[max(0, match.start() - 40) : match.end() + 60]!r}")
     return problems

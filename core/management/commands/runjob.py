@@ -15,7 +15,9 @@ class Command(BaseCommand):
         registry = jobs.registry()
         if not name:
             for job_name, func in registry.items():
-                self.stdout.write(f"{job_name}: {(func.__doc__ or '').strip().splitlines()[0] if func.__doc__ else ''}")
+                self.stdout.write(
+                    f"{job_name}: {(func.__doc__ or '').strip().splitlines()[0] if func.__doc__ else ''}"
+                )
             return
         if name not in registry:
             raise CommandError(f"Unknown job '{name}'. Known jobs: {', '.join(registry) or 'none'}")

@@ -10,7 +10,9 @@ DEMO_APPS = ["agencies", "casework", "consent", "referrals", "employers", "custo
 
 
 class Command(BaseCommand):
-    help = "Create the East of England demo world (synthetic people and the demo logins). Idempotent."
+    help = (
+        "Create the East of England demo world (synthetic people and the demo logins). Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="allow when DEBUG is off")
@@ -18,8 +20,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, people=300, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo creates demo logins with a known password: refused when DEBUG is off "
-                               "(use --force on a non-production site only).")
+            raise CommandError(
+                "seed_demo creates demo logins with a known password: refused when DEBUG is off "
+                "(use --force on a non-production site only)."
+            )
         world = {"people_count": people, "password": settings.DEMO_PASSWORD, "stdout": self.stdout}
         with transaction.atomic():
             for app in DEMO_APPS:
@@ -31,7 +35,9 @@ class Command(BaseCommand):
                     continue
                 module.seed(world)
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
-        shown = "as set in DEMO_PASSWORD" if "DEMO_PASSWORD" in os.environ else settings.DEMO_PASSWORD
+        shown = (
+            "as set in DEMO_PASSWORD" if "DEMO_PASSWORD" in os.environ else settings.DEMO_PASSWORD
+        )
         self.stdout.write(f"Demo logins (password {shown}):")
         for username, agency, role in world.get("logins", []):
             self.stdout.write(f"  {username:<20} {agency:<45} {role}")
