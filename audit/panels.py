@@ -1,9 +1,9 @@
-"""Person page panel: the subject access export link, for managers (no queries)."""
+"""Person page panel: the subject access export link, for the owning agency's managers (no queries)."""
 
 from consent import policy
 
 
-def person_panels(*, user, person) -> list[dict]:
-    if not policy.can(user, "audit.view_user"):
+def person_panels(*, user, person, access) -> list[dict]:
+    if not policy.may_export_subject_access(user, person):
         return []
     return [{"template": "audit/subject_access_panel.html", "person": person}]

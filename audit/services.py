@@ -43,3 +43,12 @@ def access_event_record(
         object_id=object_id,
         detail=payload,
     )
+
+
+def access_list_record(
+    *, user, action: str, page: str, people, detail: dict | None = None
+) -> AccessEvent:
+    """One event for a list or search page, naming the people it showed (in the order shown)."""
+    ids = list(dict.fromkeys(int(pk) for pk in people))
+    payload = {"page": page, "people": ids, "shown": len(ids), **(detail or {})}
+    return access_event_record(user=user, action=action, detail=payload)

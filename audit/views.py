@@ -19,6 +19,8 @@ def person_access_log(request, pk):
     if not policy.can(request.user, "audit.view_person"):
         raise PermissionDenied
     person = policy.get_person(request.user, pk)
+    if not policy.may_read_access_log(request.user, person):
+        raise PermissionDenied("Only the case team can read who has viewed this record.")
     access_event_record(
         user=request.user, action=Action.VIEW, person=person, detail={"page": "access_log"}
     )
@@ -54,17 +56,10 @@ def _subject_access_person(request, pk):
     """The person, if the acting user is a manager of an agency that owns (or created) their record.
 
     Another agency's person -> 404; visible but not a manager of an owning agency -> 403."""
-    from casework.models import Case
-
     person = policy.get_person(request.user, pk)
     if not policy.can(request.user, "audit.view_user"):
         raise PermissionDenied("Only managers can export a person's records.")
-    agency_id = request.user.acting.agency_id
-    owns = (
-        person.created_by_agency_id == agency_id
-        or Case.objects.filter(person=person, owning_agency_id=agency_id).exists()
-    )
-    if not owns:
+    if not policy.may_export_subject_access(request.user, person):
         raise PermissionDenied(
             "Only a manager of an agency that owns a case for this person can export their records."
         )

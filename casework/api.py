@@ -10,10 +10,12 @@ from agencies.api import AgencySerializer
 from agencies.models import Agency, User
 from audit.models import AccessEvent, Action
 from audit.selectors import access_log_for_person
-from audit.services import access_event_record
+from audit.services import access_event_record, access_list_record
 from casework import selectors, services
 from casework.models import ActionStatus, Assessment, Case, Goal, Person, PlanAction, Rag
 from consent import policy
+from consent.sections import Section
+from core.api import AuditedList
 from core.errors import NotFound
 from core.pagination import CountedBy
 
@@ -43,6 +45,55 @@ class PersonSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["id", "restricted", "version"]
+
+
+IDENTITY_FIELDS = [
+    "aliases",
+    "date_of_birth",
+    "sex",
+    "national_insurance_number",
+    "prison_number",
+    "crn",
+    "home_area",
+    "release_area",
+    "accommodation_status",
+    "bank_account_held",
+    "id_documents_held",
+    "identity_verified_on",
+]
+SECTION_FIELDS = {"employment_status": Section.EMPLOYMENT, "benefit_status": Section.BENEFITS}
+
+
+class PersonReadSerializer(PersonSerializer):
+    """A person as the acting agency may see them: identity fields only with the identity section,
+    the employment and benefit status only with theirs, and the sections it sees."""
+
+    sections = serializers.SerializerMethodField(
+        help_text="The sections of the record your agency sees (consent.sections.Section)"
+    )
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "sections"]
+
+    def get_sections(self, person) -> list[str]:
+        return self._access(person).sections
+
+    def _access(self, person):
+        accesses = self.context.get("access") or {}
+        if person.pk in accesses:
+            return accesses[person.pk]
+        return policy.access_for(self.context["request"].user, person)
+
+    def to_representation(self, person):
+        data = super().to_representation(person)
+        access = self._access(person)
+        if not access.sees(Section.IDENTITY):
+            for name in IDENTITY_FIELDS:
+                data.pop(name, None)
+        for name, section in SECTION_FIELDS.items():
+            if not access.sees(section):
+                data.pop(name, None)
+        return data
 
 
 class PersonPatchSerializer(PersonSerializer):
@@ -79,18 +130,36 @@ class PersonViewSet(
     serializer_class = PersonSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def _section(self):
+        section = self.request.query_params.get("section", "").strip()
+        if section and section not in Section.values:
+            raise serializers.ValidationError(
+                {
+                    "section": [
+                        f"Unknown section {section!r}: use one of {', '.join(Section.values)}"
+                    ]
+                }
+            )
+        return section or None
+
     def get_queryset(self):
         q = self.request.query_params.get("q", "").strip()
+        section = self._section() if self.action == "list" else None
         if q and self.action == "list":
-            return selectors.person_search(user=self.request.user, q=q[:100])
+            found = selectors.person_search(user=self.request.user, q=q[:100])
+            if section:
+                found = found.filter(pk__in=policy.visible_person_ids(self.request.user, section))
+            return found
         # PersonAccess.sort_key (surname then given name) in the scope's own join: the first page walks
         # the (agency, sort_key) index instead of sorting everyone the agency may see.
-        return Person.objects.for_user(self.request.user).order_by(
+        return Person.objects.for_user(self.request.user, section).order_by(
             "access__sort_key", "access__person_id"
         )
 
     def get_serializer_class(self):
-        return PersonPatchSerializer if self.action == "partial_update" else PersonSerializer
+        if self.action == "partial_update":
+            return PersonPatchSerializer
+        return PersonSerializer if self.action == "create" else PersonReadSerializer
 
     def get_object(self):
         return policy.get_person(self.request.user, self.kwargs["pk"])
@@ -101,34 +170,41 @@ class PersonViewSet(
     def paginate_queryset(self, queryset):
         if self.action == "list" and not self.request.query_params.get("q", "").strip():
             # one PersonAccess row per visible person: count those (index only), not the join
-            queryset = CountedBy(queryset, policy.visible_person_ids(self.request.user))
+            queryset = CountedBy(
+                queryset, policy.visible_person_ids(self.request.user, self._section())
+            )
         return super().paginate_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
+        page = list(self.paginate_queryset(self.get_queryset()))
+        access = policy.access_map(request.user, [person.pk for person in page])
+        data = PersonReadSerializer(
+            page, many=True, context={"request": request, "access": access}
+        ).data
+        access_list_record(
             user=request.user,
             action=Action.SEARCH if request.query_params.get("q") else Action.VIEW,
-            detail={
-                "page": "api:people",
-                "q": request.query_params.get("q", "")[:100],
-                "shown": len(response.data["results"]),
-            },
+            page="api:people",
+            people=[person.pk for person in page],
+            detail={"q": request.query_params.get("q", "")[:100]},
         )
-        return response
+        return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
         access_event_record(
             user=request.user, action=Action.VIEW, person=person, detail={"page": "api"}
         )
-        return Response(PersonSerializer(person).data)
+        return Response(PersonReadSerializer(person, context={"request": request}).data)
 
     def create(self, request, *args, **kwargs):
         serializer = PersonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         person = services.person_create(user=request.user, **serializer.validated_data)
-        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PersonReadSerializer(person, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request, *args, **kwargs):
         person = self.get_object()
@@ -139,12 +215,14 @@ class PersonViewSet(
             raise serializers.ValidationError({"version": ["This field is required."]})
         version = data.pop("version")
         person = services.person_update(user=request.user, person=person, version=version, **data)
-        return Response(PersonSerializer(person).data)
+        return Response(PersonReadSerializer(person, context={"request": request}).data)
 
     @extend_schema(responses=AccessEventSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="access-log")
     def access_log(self, request, pk=None):
         person = self.get_object()
+        if not policy.may_read_access_log(request.user, person):
+            raise PermissionDenied("Only the case team can read who has viewed this record.")
         with transaction.atomic():
             access_event_record(
                 user=request.user,
@@ -193,6 +271,7 @@ class CasePatchSerializer(CaseSerializer):
 
 
 class CaseViewSet(
+    AuditedList,
     StaffOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -200,6 +279,7 @@ class CaseViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_person = "person_id"
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -222,15 +302,6 @@ class CaseViewSet(
             return selectors.get_case(user=self.request.user, pk=self.kwargs["pk"])
         except NotFound:
             raise
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            user=request.user,
-            action=Action.VIEW,
-            detail={"page": "api:cases", "shown": len(response.data["results"])},
-        )
-        return response
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
@@ -282,6 +353,16 @@ class AssessmentSerializer(serializers.ModelSerializer):
     )
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
     assessed_by = serializers.CharField(source="assessed_by.username", read_only=True)
+
+    def to_representation(self, assessment):
+        """Health, drugs and alcohol ratings and notes only for agencies that see their part."""
+        data = super().to_representation(assessment)
+        request = self.context.get("request")
+        if request is not None:
+            access = policy.access_for(request.user, assessment.case.person_id)
+            data["ratings"] = policy.visible_ratings(access, data.get("ratings"))
+            data["area_notes"] = policy.visible_ratings(access, data.get("area_notes"))
+        return data
 
     class Meta:
         model = Assessment
@@ -357,8 +438,13 @@ class PlanActionPatchSerializer(PlanActionSerializer):
 
 
 class _CaseChildView(StaffOnly, generics.GenericAPIView):
+    section = Section.CASE  # the section of the record these rows belong to
+
     def get_case(self):
-        return selectors.get_case(user=self.request.user, pk=self.kwargs["case_pk"])
+        """The case, if the acting agency sees its summary and this section (else 404)."""
+        case = selectors.get_case(user=self.request.user, pk=self.kwargs["case_pk"])
+        policy.require_section(self.request.user, case.person, self.section)
+        return case
 
 
 class _CaseChildList(_CaseChildView, generics.ListCreateAPIView):
@@ -390,6 +476,7 @@ class _CaseChildList(_CaseChildView, generics.ListCreateAPIView):
 
 
 class CaseAssessmentList(_CaseChildList):
+    section = Section.ASSESSMENT
     serializer_class = AssessmentSerializer
     queryset = Assessment.objects.none()  # for the schema only; get_queryset scopes every request
     page_name = "api:assessments"
@@ -398,7 +485,7 @@ class CaseAssessmentList(_CaseChildList):
         return (
             Assessment.objects.for_user(self.request.user)
             .filter(case=case)
-            .select_related("assessed_by")
+            .select_related("assessed_by", "case")
             .order_by("-assessed_on", "-id")
         )
 
@@ -416,6 +503,7 @@ class CaseAssessmentList(_CaseChildList):
     )
 )
 class CaseActionList(_CaseChildList):
+    section = Section.PLAN
     serializer_class = PlanActionSerializer
     queryset = PlanAction.objects.none()  # for the schema only; get_queryset scopes every request
     page_name = "api:actions"
@@ -431,6 +519,7 @@ class CaseActionList(_CaseChildList):
 
 
 class CaseActionDetail(_CaseChildView):
+    section = Section.PLAN
     serializer_class = PlanActionPatchSerializer
     http_method_names = ["get", "patch", "head", "options"]
 

@@ -418,7 +418,7 @@ def _bedford_releases(world, rng, today):
                 person=person,
                 recipient_agency=essex,
                 employment_support=True,
-                data_categories=["identity", "employment"],
+                data_categories=["identity", "case", "custody", "plan", "employment"],
                 method=ConsentMethod.SIGNED_FORM,
                 form_version="v3",
                 given_on=case.start_date,

@@ -27,6 +27,7 @@ from casework.models import (
     YesNoUnknown,
 )
 from casework.validators import validate_crn, validate_ni_number, validate_prison_number
+from consent.sections import SensitivePart
 from core.forms import DateField, GovUKFormMixin
 
 
@@ -222,9 +223,13 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
         help_text="Professionals never disclose on the person's behalf",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, areas=None, **kwargs):
+        """`areas`: the need areas the agency may rate (sensitive ones only with their part)."""
         super().__init__(*args, **kwargs)
+        self.areas = [a for a in NeedArea.values if areas is None or a in areas]
         for area, label in NeedArea.choices:
+            if area not in self.areas:
+                continue
             self.fields[f"rating_{area}"] = forms.ChoiceField(
                 choices=Rag.choices, widget=forms.RadioSelect, required=False, label=label
             )
@@ -233,13 +238,13 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
             )
 
     def area_fields(self):
-        return [(self[f"rating_{area}"], self[f"note_{area}"]) for area in NeedArea.values]
+        return [(self[f"rating_{area}"], self[f"note_{area}"]) for area in self.areas]
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f"rating_{area}") for area in NeedArea.values):
+        if not any(data.get(f"rating_{area}") for area in self.areas):
             self.add_error(
-                f"rating_{NeedArea.values[0]}", "Rate at least one need area red, amber or green"
+                f"rating_{self.areas[0]}", "Rate at least one need area red, amber or green"
             )
         return data
 
@@ -390,14 +395,25 @@ class NoteForm(GovUKFormMixin, forms.Form):
         label="Note",
         error_messages={"required": "Enter the note"},
     )
-    sensitive = forms.BooleanField(
-        required=False, label="Contains offence, health or substance misuse details (sensitive)"
+    sensitive_part = forms.ChoiceField(
+        required=False,
+        widget=forms.RadioSelect,
+        label="Is this note sensitive?",
+        help_text="A sensitive note is seen only by agencies the person agreed may see that kind "
+        "of information",
     )
 
-    def __init__(self, *args, allow_sensitive=True, **kwargs):
+    def __init__(self, *args, sensitive_parts=(), **kwargs):
+        """`sensitive_parts`: the sensitive parts the agency sees (and so may record)."""
         super().__init__(*args, **kwargs)
-        if not allow_sensitive:
-            del self.fields["sensitive"]
+        if not sensitive_parts:
+            del self.fields["sensitive_part"]
+        else:
+            self.fields["sensitive_part"].choices = [("", "No, it is not sensitive")] + [
+                (value, f"Yes: {label.lower()}")
+                for value, label in SensitivePart.choices
+                if value in sensitive_parts
+            ]
 
 
 class SentenceForm(GovUKFormMixin, forms.Form):

@@ -4,11 +4,13 @@ from django.db.models import F, Q
 
 from casework.validators import validate_crn, validate_ni_number, validate_prison_number
 from consent import policy
+from consent.sections import Section, SensitivePart
 
 
 class PersonQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return policy.scope_people(self, user)
+    def for_user(self, user, section=None):
+        """People the acting agency sees any part of (or `section` of, when given)."""
+        return policy.scope_people(self, user, section)
 
 
 class Sex(models.TextChoices):
@@ -76,6 +78,8 @@ class Person(models.Model):
     restricted = models.BooleanField(
         default=False, help_text="Limited access: only named users may see this person"
     )
+    restricted_reason = models.TextField(blank=True, help_text="Why the record is restricted")
+    restricted_at = models.DateTimeField(null=True, blank=True)
     created_by_agency = models.ForeignKey(
         "agencies.Agency",
         on_delete=models.PROTECT,
@@ -156,7 +160,7 @@ class LadderStep(models.TextChoices):
 
 class CaseQuerySet(models.QuerySet):
     def for_user(self, user):
-        return policy.scope_by_person(self, user)
+        return policy.scope_by_person(self, user, section=Section.CASE)
 
     def open(self):
         return self.filter(end_date__isnull=True)
@@ -259,7 +263,7 @@ class ReleaseType(models.TextChoices):
 
 class SentenceEpisodeQuerySet(models.QuerySet):
     def for_user(self, user):
-        return policy.scope_by_person(self, user)
+        return policy.scope_by_person(self, user, section=Section.CUSTODY)
 
 
 class SentenceEpisode(models.Model):
@@ -331,10 +335,44 @@ class CaseEventKind(models.TextChoices):
 
 
 class CaseScopedQuerySet(models.QuerySet):
-    """Rows hanging off a case: visible while the case's person is visible to the acting agency."""
+    """Rows hanging off a case: visible while the acting agency sees their section of the person."""
+
+    section = Section.CASE
 
     def for_user(self, user):
-        return policy.scope_by_person(self, user, person_field="case__person")
+        return policy.scope_by_person(self, user, person_field="case__person", section=self.section)
+
+
+class AssessmentQuerySet(CaseScopedQuerySet):
+    section = Section.ASSESSMENT
+
+
+class PlanQuerySet(CaseScopedQuerySet):
+    section = Section.PLAN
+
+
+class ReleasePlanQuerySet(CaseScopedQuerySet):
+    section = Section.CUSTODY
+
+
+class CaseNoteQuerySet(CaseScopedQuerySet):
+    section = Section.NOTES
+
+    def for_user(self, user):
+        """Notes; a sensitive note only for an agency that sees its sensitive part."""
+        return policy.scope_sensitive_notes(self, user)
+
+
+class HandoffQuerySet(CaseScopedQuerySet):
+    def for_user(self, user):
+        """The two agencies of a hand-off see it while they see the person; others need the case section."""
+        acting = policy.acting_of(user)
+        seen = policy.scope_by_person(self, user, person_field="case__person")
+        if acting is None:
+            return seen
+        parties = Q(from_agency_id=acting.agency_id) | Q(to_agency_id=acting.agency_id)
+        with_case = super().for_user(user).values("pk")
+        return seen.filter(parties | Q(pk__in=with_case))
 
 
 class CaseEvent(models.Model):
@@ -446,16 +484,20 @@ class Assessment(models.Model):
     disclosure_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessed_on", "id"]
         indexes = [models.Index(fields=["case", "assessed_on"], name="assessment_case_on")]
 
     def rating_rows(self):
+        """(area, label, rating, note) for each need area; an assessment read for an agency that
+        may not see some areas (casework.selectors.assessments_for_case) leaves them out."""
+        shown = getattr(self, "visible_areas", None)
         return [
             (area, label, self.ratings.get(area, ""), self.area_notes.get(area, ""))
             for area, label in NeedArea.choices
+            if shown is None or area in shown
         ]
 
     @property
@@ -479,7 +521,7 @@ class Goal(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -499,7 +541,7 @@ class ActionStatus(models.TextChoices):
 OPEN_ACTION_STATUSES = [ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]
 
 
-class PlanActionQuerySet(CaseScopedQuerySet):
+class PlanActionQuerySet(PlanQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_ACTION_STATUSES)
 
@@ -581,7 +623,7 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -606,11 +648,13 @@ class CaseNote(models.Model):
     sensitive = models.BooleanField(
         default=False, help_text="Offence, health or substance misuse details"
     )
+    # Which sensitive part the note is about: only agencies that see that part see the note.
+    sensitive_part = models.CharField(max_length=10, choices=SensitivePart.choices, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = CaseNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-contact_on", "-id"]
@@ -622,7 +666,9 @@ class CaseNote(models.Model):
 
 class EstablishmentTransferQuerySet(models.QuerySet):
     def for_user(self, user):
-        return policy.scope_by_person(self, user, person_field="sentence__person")
+        return policy.scope_by_person(
+            self, user, person_field="sentence__person", section=Section.CUSTODY
+        )
 
 
 class EstablishmentTransfer(models.Model):
@@ -664,7 +710,7 @@ class ReleasePlan(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = ReleasePlanQuerySet.as_manager()
 
 
 class HandoffStatus(models.TextChoices):
@@ -701,7 +747,7 @@ class ReleaseHandoff(models.Model):
         blank=True, help_text="Why the receiving agency could not take the case"
     )
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = HandoffQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]

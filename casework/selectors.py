@@ -13,6 +13,7 @@ from casework.models import (
     EstablishmentTransfer,
     Goal,
     HandoffStatus,
+    NeedArea,
     Person,
     PlanAction,
     ReleaseHandoff,
@@ -20,16 +21,17 @@ from casework.models import (
     SentenceEpisode,
 )
 from casework.validators import normalise
-from consent.models import CaseInvolvement
+from consent import policy
 
 
 def person_search(*, user, q: str):
     """Visible people matching a name, CRN, prison number or NI number, by surname.
 
-    Names are matched in the agency's own PersonAccess rows (sort_key holds "surname given-name",
-    read from the covering person_access_lookup index), so the work is the agency's people, not every
-    person in the country with that name; aliases use their trigram index and identifiers their
-    exact indexes. The three sets of ids are joined by UNION ALL (docs/performance.md).
+        Names are matched in the agency's own PersonAccess rows (sort_key holds "surname given-name",
+        read from the covering person_access_lookup index), so the work is the agency's people, not every
+        person in the country with that name; aliases use their trigram index and identifiers their
+        exact indexes, and find only people whose identity section the agency sees. The three sets of ids
+    are joined by UNION ALL (docs/performance.md).
     """
     from consent import policy
 
@@ -53,7 +55,13 @@ def person_search(*, user, q: str):
         .order_by()
         .values("pk")
     )
-    matched = by_name.order_by().union(by_alias, by_identifier, all=True)
+    # aliases and identifiers are identity data: they find only people whose identity the agency sees
+    identity = policy.visible_person_ids(user, "identity").order_by()
+    matched = by_name.order_by().union(
+        identity.filter(person_id__in=by_alias),
+        identity.filter(person_id__in=by_identifier),
+        all=True,
+    )
     return qs.filter(pk__in=matched).order_by("access__sort_key", "access__person_id")
 
 
@@ -91,9 +99,7 @@ def caseload_segments(
     own = qs.filter(owning_agency_id=agency_id)
     segments = [own.filter(owner_id=user.pk).order_by(*order)]
     if not mine:
-        involved = CaseInvolvement.objects.filter(
-            agency_id=agency_id, ended_on__isnull=True
-        ).values("case_id")
+        involved = policy.involved_case_ids(user)
         segments += [
             own.exclude(owner_id=user.pk).order_by(*order),
             qs.filter(pk__in=involved).exclude(owning_agency_id=agency_id).order_by(*order),
@@ -111,11 +117,7 @@ def caseload_for_user(
         .order_by()
         .values("pk")
     )
-    involved = (
-        CaseInvolvement.objects.filter(agency_id=acting.agency_id, ended_on__isnull=True)
-        .order_by()
-        .values("case_id")
-    )
+    involved = policy.involved_case_ids(user).order_by()
     qs = _caseload(user, stage=stage, support_level=support_level, q=q).filter(
         pk__in=owned.union(involved, all=True)
     )
@@ -166,13 +168,25 @@ def _get(qs, pk, message):
         raise NotFound(message) from None
 
 
-def assessments_for_case(*, user, case):
-    return list(
+def assessments_for_case(*, user, case, access=None):
+    """The case's assessments, oldest first, each without the need areas (health, drugs, alcohol)
+    whose sensitive part the acting agency does not see."""
+    from consent import policy
+
+    access = access or policy.access_for(user, case.person)
+    visible_areas = [a for a in NeedArea.values if policy.need_area_visible(access, a)]
+    assessments = list(
         Assessment.objects.for_user(user)
         .filter(case=case)
         .select_related("assessed_by", "agency")
         .order_by("assessed_on", "id")
     )
+    for assessment in assessments:
+        assessment.ratings = policy.visible_ratings(access, assessment.ratings)
+        assessment.area_notes = policy.visible_ratings(access, assessment.area_notes)
+        assessment.visible_areas = visible_areas
+        assessment.redacted = True  # never saved back: it holds only what this agency may see
+    return assessments
 
 
 def goals_for_case(*, user, case):
@@ -210,31 +224,84 @@ def get_appointment(*, user, case, pk) -> Appointment:
     return _get(Appointment.objects.for_user(user).filter(case=case), pk, "Appointment not found")
 
 
-def notes_for_case(*, user, case, sees_sensitive: bool | None = None):
-    """Case notes; sensitive ones only when the acting agency may see sensitive categories."""
+def notes_for_case(*, user, case):
+    """Case notes; a sensitive one only for an agency that sees its sensitive part (for_user)."""
+    return CaseNote.objects.for_user(user).filter(case=case).select_related("author", "agency")
+
+
+def _without_offence(user, person, sentences):
+    """The offence summary is sensitive (the offence part): blanked for agencies without it."""
     from consent import policy
 
-    if sees_sensitive is None:
-        sees_sensitive = policy.sees_sensitive(user, case.person)
-    qs = CaseNote.objects.for_user(user).filter(case=case).select_related("author", "agency")
-    if not sees_sensitive:
-        qs = qs.filter(sensitive=False)
-    return qs
+    if not policy.sees(user, person, "offence"):
+        for sentence in sentences:
+            sentence.offence_summary = ""
+            sentence.redacted = True
+    return sentences
+
+
+def person_custody(*, user, person, access) -> dict:
+    """The custody and release section of the person page: sentences and release plans (two
+    queries), or nothing where the acting agency does not see the section."""
+    from consent.sections import Section
+
+    if not access.sees(Section.CUSTODY):
+        return {}
+    sentences = _without_offence(
+        user,
+        person,
+        list(
+            SentenceEpisode.objects.for_user(user)
+            .filter(person=person)
+            .select_related("establishment")
+            .order_by("-reception_date", "-sentence_date", "-id")[:5]
+        ),
+    )
+    plans = list(
+        ReleasePlan.objects.for_user(user).filter(case__person=person).order_by("-updated_at")[:2]
+    )
+    return {"sentences": sentences, "plans": plans}
+
+
+def owner_contacts(*, person) -> list[dict]:
+    """Who to contact about a person: the owning agencies of their open cases and the caseworkers
+    responsible (agency and staff contact details only; shown with emergency access)."""
+    return list(
+        Case.objects.filter(person=person, end_date__isnull=True)
+        .values(
+            "owning_agency__name",
+            "owning_agency__contact_name",
+            "owning_agency__contact_email",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__email",
+        )
+        .order_by("owning_agency__name")
+    )
+
+
+def involvements_for_case(*, case):
+    """The agencies working on the case, with what was shared with each (the case team)."""
+    return case.involvements.select_related("agency").order_by("started_on", "id")
 
 
 def sentences_for_case(*, user, case):
-    return list(
-        SentenceEpisode.objects.for_user(user)
-        .filter(case=case)
-        .select_related("establishment")
-        .prefetch_related(
-            Prefetch(
-                "transfers",
-                queryset=EstablishmentTransfer.objects.select_related(
-                    "from_establishment", "to_establishment"
-                ),
+    return _without_offence(
+        user,
+        case.person,
+        list(
+            SentenceEpisode.objects.for_user(user)
+            .filter(case=case)
+            .select_related("establishment")
+            .prefetch_related(
+                Prefetch(
+                    "transfers",
+                    queryset=EstablishmentTransfer.objects.select_related(
+                        "from_establishment", "to_establishment"
+                    ),
+                )
             )
-        )
+        ),
     )
 
 

@@ -43,6 +43,7 @@ from casework.models import (
 from casework.validators import normalise
 from consent import policy
 from consent.models import InvolvementBasis
+from consent.sections import SENSITIVE_NEED_AREAS, Section, SensitivePart
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 
 PERSON_FIELDS = {
@@ -114,8 +115,14 @@ def person_create(*, user, **fields) -> Person:
 
 @transaction.atomic
 def person_update(*, user, person: Person, version: int, **fields) -> Person:
-    """Change a person's details if nobody else has since `version` (optimistic lock)."""
+    """Change a person's details if nobody else has since `version` (optimistic lock). Only the
+    agency holding the owner basis changes them: a partner that sees the record asks the owner."""
     policy.require(user, "person.change")
+    if not policy.access_for(user, person).visible:
+        raise NotFound("Person not found")
+    policy.require_person_owner(
+        user, person, "Only the agency that owns this person's case can change their details."
+    )
     _check_unknown(fields, PERSON_FIELDS)
     _clean_identifiers(fields)
     candidate = Person.objects.get(pk=person.pk)
@@ -155,8 +162,17 @@ def _validate_case_dates(start_date, planned_end_date, end_date=None):
 
 @transaction.atomic
 def case_open(*, user, person: Person, **fields) -> Case:
-    """Open a case owned by the acting agency (the person must be visible to it)."""
+    """Open a case owned by the acting agency. Only an agency that already holds the owner basis for
+    the person opens one (a new episode, or the record it created): any other agency asks the owner
+    to hand the case over or to refer the person, so a case never widens anyone's access."""
     policy.require(user, "case.create")
+    if not policy.access_for(user, person).visible:
+        raise NotFound("Person not found")
+    if not policy.may_open_case(user, person):
+        raise Forbidden(
+            "Only the agency that owns this person's record can open a case for them. Ask it to "
+            "hand the case over to your agency or to refer the person to you."
+        )
     _check_unknown(fields, CASE_FIELDS)
     _validate_case_dates(fields.get("start_date"), fields.get("planned_end_date"))
     agency = user.acting.agency
@@ -230,6 +246,11 @@ def _bump_case(case: Case, version: int, **fields) -> Case:
             extra={"current_version": Case.objects.get(pk=case.pk).version},
         )
     return Case.objects.select_related("person", "owning_agency").get(pk=case.pk)
+
+
+def _require_section(user, case: Case, section: str):
+    """The acting agency's access to the case's person, if it includes `section` (else 404)."""
+    return policy.require_section(user, case.person, section)
 
 
 def _require_open(case: Case) -> None:
@@ -365,6 +386,7 @@ def assessment_record(
     """Record a (re)assessment. Earlier ones are kept: distance travelled compares first and latest."""
     policy.require(user, "case.change")
     _check_unknown(optional, ASSESSMENT_OPTIONAL)
+    access = _require_section(user, case, Section.ASSESSMENT)
     _require_open(case)
     if not assessed_on:
         raise ApplicationError("Enter the date of the assessment", field="assessed_on")
@@ -379,6 +401,18 @@ def assessment_record(
         if (v or "").strip()
     }
     _validate_ratings(ratings, notes)
+    hidden = sorted(
+        area
+        for area in set(ratings) | set(notes)
+        if area in SENSITIVE_NEED_AREAS and not access.sees(SENSITIVE_NEED_AREAS[area])
+    )
+    if hidden:
+        raise ApplicationError(
+            "Your agency cannot record "
+            + ", ".join(NeedArea(a).label.lower() for a in hidden)
+            + " for this person: the consent they gave does not cover it",
+            field="ratings",
+        )
     _choice(
         work_readiness, WorkReadiness, "work_readiness", "Select how ready for work the person is"
     )
@@ -428,15 +462,6 @@ def distance_travelled(assessments) -> list[dict]:
 # --- Action plan -------------------------------------------------------------------------------
 
 
-def _agency_on_case(case: Case, agency) -> bool:
-    from consent.models import CaseInvolvement
-
-    return (
-        agency.pk == case.owning_agency_id
-        or CaseInvolvement.objects.filter(case=case, agency=agency, ended_on__isnull=True).exists()
-    )
-
-
 def _check_action_owner(user, case, owner_agency, owner):
     acting = user.acting
     if owner_agency.pk != acting.agency_id:
@@ -444,7 +469,7 @@ def _check_action_owner(user, case, owner_agency, owner):
             raise Forbidden(
                 "You can only add or change actions for your own agency on a case you do not own."
             )
-        if not _agency_on_case(case, owner_agency):
+        if not policy.agency_on_case(case, owner_agency):
             raise ApplicationError(
                 f"{owner_agency.name} is not working on this case. Share the case with them first.",
                 field="owner_agency",
@@ -459,6 +484,7 @@ def _check_action_owner(user, case, owner_agency, owner):
 @transaction.atomic
 def goal_add(*, user, case: Case, description: str) -> Goal:
     policy.require(user, "case.change")
+    _require_section(user, case, Section.PLAN)
     _require_open(case)
     if not (description or "").strip():
         raise ApplicationError("Describe the goal", field="description")
@@ -482,8 +508,9 @@ def action_add(
     sequence: int | None = None,
     status: str = ActionStatus.NOT_STARTED,
 ) -> PlanAction:
-    """Any agency that can see the case adds its own actions; the owner may assign to agencies on the case."""
+    """Any agency that sees the plan adds its own actions; the owner may assign to agencies on the case."""
     policy.require(user, "case.change")
+    _require_section(user, case, Section.PLAN)
     _require_open(case)
     owner_agency = owner_agency or user.acting.agency
     _check_action_owner(user, case, owner_agency, owner)
@@ -532,9 +559,10 @@ def action_update(*, user, action: PlanAction, version: int | None = None, **fie
         pk=action.pk
     )
     case = current.case
-    acting = user.acting
-    if acting.agency_id not in (current.owner_agency_id, case.owning_agency_id):
-        raise Forbidden("Only the agency that owns this action, or the case owner, can change it.")
+    _require_section(user, case, Section.PLAN)
+    policy.require_row_change(
+        user, person=case.person, row_agency_id=current.owner_agency_id, what="this action"
+    )
     _require_open(case)
     if version is None:
         version = current.version
@@ -574,6 +602,7 @@ def appointment_add(
     *, user, case: Case, kind: str, at: datetime.datetime, where: str = ""
 ) -> Appointment:
     policy.require(user, "case.change")
+    _require_section(user, case, Section.PLAN)
     _require_open(case)
     _choice(kind, AppointmentKind, "kind", "Select the kind of appointment")
     if not at:
@@ -601,6 +630,14 @@ def appointment_attendance_record(
     *, user, appointment: Appointment, attended: str, version: int
 ) -> Appointment:
     policy.require(user, "case.change")
+    appointment = Appointment.objects.select_related("case", "case__person").get(pk=appointment.pk)
+    _require_section(user, appointment.case, Section.PLAN)
+    policy.require_row_change(
+        user,
+        person=appointment.case.person,
+        row_agency_id=appointment.agency_id,
+        what="this appointment",
+    )
     _choice(attended, YesNoUnknown, "attended", "Select whether the person attended")
     if attended != YesNoUnknown.UNKNOWN and appointment.at > timezone.now():
         raise ApplicationError(
@@ -663,8 +700,13 @@ def note_add(
     contact_on: datetime.date,
     body: str,
     sensitive: bool = False,
+    sensitive_part: str = "",
 ) -> CaseNote:
+    """Add a note to a case the agency sees the notes of. A sensitive note names its sensitive part
+    (offence, health, drugs, alcohol) and needs the agency to see that part: only agencies that see
+    it will see the note."""
     policy.require(user, "case.change")
+    access = _require_section(user, case, Section.NOTES)
     _choice(note_type, NoteType, "note_type", "Select the type of contact")
     if not contact_on:
         raise ApplicationError("Enter the date of the contact", field="contact_on")
@@ -672,14 +714,22 @@ def note_add(
     _not_before_start(case, contact_on, "contact_on", "Date of the contact")
     if not (body or "").strip():
         raise ApplicationError("Enter the note", field="body")
-    if sensitive and not policy.sees_sensitive(user, case.person):
-        raise Forbidden("Your agency cannot record sensitive details for this person.")
+    sensitive_part = sensitive_part or ""
+    if sensitive_part and sensitive_part not in SensitivePart.values:
+        raise ApplicationError("Select what the sensitive note is about", field="sensitive_part")
+    if sensitive_part:
+        sensitive = True
+    # a sensitive note without a part (older API clients) is seen only by agencies seeing every part
+    allowed = access.sees(sensitive_part) if sensitive_part else access.all_parts
+    if sensitive and not allowed:
+        raise Forbidden("Your agency cannot record sensitive details of this kind for this person.")
     note = CaseNote.objects.create(
         case=case,
         note_type=note_type,
         contact_on=contact_on,
         body=body.strip(),
         sensitive=bool(sensitive),
+        sensitive_part=sensitive_part,
         author=user,
         agency=user.acting.agency,
     )
@@ -978,7 +1028,7 @@ def handoff_create(*, user, case: Case, to_agency, to_site=None, note: str = "")
 @transaction.atomic
 def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     """The receiving agency accepts: it becomes the owner and the lead; the old owner stays involved."""
-    from consent.models import CaseInvolvement
+    from consent.services import involvements_after_handoff
 
     policy.require(user, "case.change")
     handoff = (
@@ -1000,15 +1050,8 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     )
     LeadAgencyPeriod.objects.filter(case=case, ended_on__isnull=True).update(ended_on=today)
     LeadAgencyPeriod.objects.create(case=case, agency_id=handoff.to_agency_id, started_on=today)
-    CaseInvolvement.objects.filter(
-        case=case, agency_id=handoff.to_agency_id, ended_on__isnull=True
-    ).update(ended_on=today)
-    CaseInvolvement.objects.get_or_create(
-        case=case,
-        agency_id=old_agency_id,
-        basis=InvolvementBasis.HANDOFF,
-        ended_on__isnull=True,
-        defaults={"started_on": today, "created_by": user},
+    involvements_after_handoff(
+        case=case, old_agency_id=old_agency_id, new_agency_id=handoff.to_agency_id, user=user
     )
     ReleaseHandoff.objects.filter(pk=handoff.pk).update(
         status=HandoffStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
@@ -1037,7 +1080,7 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
 def handoff_decline(*, user, handoff: ReleaseHandoff, reason: str) -> ReleaseHandoff:
     """The receiving agency cannot take the case: the hand-off ends, the owner keeps the case and
     sees why, and the receiving agency's hand-off involvement (and the access it gave) ends."""
-    from consent.models import CaseInvolvement
+    from consent.services import handoff_involvement_end
 
     policy.require(user, "case.change")
     reason = (reason or "").strip()
@@ -1058,13 +1101,7 @@ def handoff_decline(*, user, handoff: ReleaseHandoff, reason: str) -> ReleaseHan
         decided_at=timezone.now(),
         decline_reason=reason[:2000],
     )
-    CaseInvolvement.objects.filter(
-        case=handoff.case,
-        agency_id=handoff.to_agency_id,
-        basis=InvolvementBasis.HANDOFF,
-        ended_on__isnull=True,
-    ).update(ended_on=policy.today())
-    policy.refresh_person_access(handoff.case.person)
+    handoff_involvement_end(case=handoff.case, agency_id=handoff.to_agency_id)
     access_event_record(
         user=user,
         action=Action.CHANGE,
@@ -1079,7 +1116,7 @@ def handoff_decline(*, user, handoff: ReleaseHandoff, reason: str) -> ReleaseHan
 @transaction.atomic
 def handoff_cancel(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     """The handing-off agency withdraws a hand-off nobody has accepted yet."""
-    from consent.models import CaseInvolvement
+    from consent.services import handoff_involvement_end
 
     policy.require(user, "case.change")
     handoff = (
@@ -1093,13 +1130,7 @@ def handoff_cancel(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
     ReleaseHandoff.objects.filter(pk=handoff.pk).update(
         status=HandoffStatus.CANCELLED, decided_by=user, decided_at=timezone.now()
     )
-    CaseInvolvement.objects.filter(
-        case=handoff.case,
-        agency_id=handoff.to_agency_id,
-        basis=InvolvementBasis.HANDOFF,
-        ended_on__isnull=True,
-    ).update(ended_on=policy.today())
-    policy.refresh_person_access(handoff.case.person)
+    handoff_involvement_end(case=handoff.case, agency_id=handoff.to_agency_id)
     access_event_record(
         user=user,
         action=Action.REVOKE,

@@ -1,8 +1,9 @@
 """Casework's contribution to the case timeline (core.timeline): a fixed number of queries.
 
 One query each for assessments, actions, appointments, notes, sentences, transfers, hand-offs and
-case events, plus one to decide whether sensitive notes may be shown. Sensitive notes are left
-out unless consent.policy.sees_sensitive allows them.
+case events. Each comes through its model's for_user, so an entry shows only where the acting
+agency sees its section (a sensitive note only under its part, an assessment's counts without the
+need areas it may not see).
 """
 
 from django.urls import reverse
@@ -25,9 +26,11 @@ from core.timeline import Entry
 
 def _assessments(user, case):
     url = reverse("casework:case_assessment", args=[case.pk])
+    access = policy.access_for(user, case.person)
     for a in Assessment.objects.for_user(user).filter(case=case).select_related("agency"):
+        ratings = policy.visible_ratings(access, a.ratings)
         counts = {
-            rag: sum(1 for v in a.ratings.values() if v == rag) for rag in ("red", "amber", "green")
+            rag: sum(1 for v in ratings.values() if v == rag) for rag in ("red", "amber", "green")
         }
         yield Entry(
             at=a.assessed_on,
@@ -84,8 +87,6 @@ def _appointments(user, case):
 def _notes(user, case):
     url = reverse("casework:case_notes", args=[case.pk])
     qs = CaseNote.objects.for_user(user).filter(case=case).select_related("agency")
-    if not policy.sees_sensitive(user, case.person):
-        qs = qs.filter(sensitive=False)
     for n in qs:
         yield Entry(
             at=n.contact_on,

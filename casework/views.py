@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
 from audit.selectors import access_log_for_person
-from audit.services import access_event_record
+from audit.services import access_event_record, access_list_record
 from casework import selectors, services
 from casework.charts import distance_travelled_svg
 from casework.forms import (
@@ -36,8 +36,9 @@ from casework.forms import (
     TimelineFilterForm,
     TransferForm,
 )
-from casework.models import HandoffStatus, PlanAction
+from casework.models import HandoffStatus, NeedArea, PlanAction
 from consent import policy
+from consent.sections import Section
 from consent.selectors import sharing_summary
 from core import panels
 from core.errors import ApplicationError
@@ -89,14 +90,16 @@ def caseload(request):
         cap=CASELOAD_COUNT_CAP,
     )
     page = narrow_page(cases, request.GET.get("page"), PAGE_SIZE)
-    access_event_record(
+    rows = list(page.object_list)
+    seen = policy.access_map(request.user, {case.person_id for case in rows})
+    for case in rows:
+        case.shows_identity = seen[case.person_id].sees(Section.IDENTITY)
+    access_list_record(
         user=request.user,
         action=Action.SEARCH if filters.get("q") else Action.VIEW,
-        detail={
-            "page": "caseload",
-            "filters": {k: v for k, v in filters.items() if v},
-            "shown": len(page.object_list),
-        },
+        page="caseload",
+        people=[case.person_id for case in rows],
+        detail={"filters": {k: v for k, v in filters.items() if v}},
     )
     return render(
         request,
@@ -118,28 +121,57 @@ def person_search(request):
     results = selectors.person_search(user=request.user, q=q)[:50] if q.strip() else []
     if q.strip():
         results = list(results)
-        access_event_record(
-            user=request.user, action=Action.SEARCH, detail={"q": q, "shown": len(results)}
+        seen = policy.access_map(request.user, {person.pk for person in results})
+        for person in results:
+            person.shows_identity = seen[person.pk].sees(Section.IDENTITY)
+        access_list_record(
+            user=request.user,
+            action=Action.SEARCH,
+            page="person_search",
+            people=[person.pk for person in results],
+            detail={"q": q},
         )
-    return render(request, "casework/person_search.html", {"q": q, "results": results})
+    return render(
+        request,
+        "casework/person_search.html",
+        {
+            "q": q,
+            "results": results,
+            "can_emergency": policy.can(request.user, "emergency.request"),
+        },
+    )
 
 
 @login_required
 def person_detail(request, pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, pk)
-    access_event_record(user=request.user, action=Action.VIEW, person=person)
+    access = policy.access_for(request.user, person)
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        person=person,
+        detail={"sections": access.sections, **({"emergency": True} if access.emergency else {})},
+    )
+    sees_case = access.sees(Section.CASE)
     return render(
         request,
         "casework/person_detail.html",
         {
             "person": person,
-            "cases": selectors.cases_for_person(user=request.user, person=person),
-            "sharing": sharing_summary(user=request.user, person=person),
-            "access_log": access_log_for_person(person=person, limit=20),
-            "sees_sensitive": policy.sees_sensitive(request.user, person),
-            "can_manage_restricted": policy.can(request.user, "restricted.grant"),
-            "panels": panels.collect("person", user=request.user, person=person),
+            "access": access,
+            "cases": selectors.cases_for_person(user=request.user, person=person)
+            if sees_case
+            else [],
+            "custody": selectors.person_custody(user=request.user, person=person, access=access),
+            "sharing": sharing_summary(user=request.user, person=person, access=access),
+            "owner_contacts": selectors.owner_contacts(person=person) if access.emergency else [],
+            "access_log": access_log_for_person(person=person, limit=20) if sees_case else [],
+            "can_change_person": policy.is_owner(request.user, person),
+            "can_open_case": policy.may_open_case(request.user, person),
+            "can_see_consents": access.emergency is None,
+            "can_manage_restricted": policy.may_manage_restriction(request.user, person),
+            "panels": panels.collect("person", user=request.user, person=person, access=access),
         },
     )
 
@@ -168,6 +200,10 @@ def person_create(request):
 def person_edit(request, pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, pk)
+    if not policy.is_owner(request.user, person):
+        raise PermissionDenied(
+            "Only the agency that owns this person's case can change their details."
+        )
     initial = {name: getattr(person, name) for name in PersonForm.base_fields} | {
         "version": person.version
     }
@@ -182,6 +218,9 @@ def person_edit(request, pk):
         else:
             messages.success(request, "Personal details saved.")
             return redirect("casework:person_detail", pk=person.pk)
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, detail={"page": "person_edit"}
+    )
     return render(
         request,
         "casework/person_form.html",
@@ -194,6 +233,11 @@ def person_edit(request, pk):
 def case_create(request, person_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk)
+    if not policy.may_open_case(request.user, person):
+        raise PermissionDenied(
+            "Only the agency that owns this person's record can open a case for them. Ask it to "
+            "hand the case over to your agency or to refer the person to you."
+        )
     form = CaseForm(
         request.POST or None,
         agency=request.user.acting.agency,
@@ -207,6 +251,9 @@ def case_create(request, person_pk):
         else:
             messages.success(request, f"Case opened for {person.full_name}.")
             return redirect("casework:case_detail", pk=case.pk)
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, detail={"page": "case_create"}
+    )
     return render(
         request,
         "casework/case_form.html",
@@ -216,8 +263,7 @@ def case_create(request, person_pk):
 
 @login_required
 def case_detail(request, pk):
-    _staff_only(request.user)
-    case = selectors.get_case(user=request.user, pk=pk)
+    case = _case(request, pk)
     access_event_record(user=request.user, action=Action.VIEW, person=case.person, obj=case)
     today = policy.today()
     return render(
@@ -227,7 +273,7 @@ def case_detail(request, pk):
             "case": case,
             "person": case.person,
             "section": "detail",
-            "is_owner": case.owning_agency_id == request.user.acting.agency_id,
+            "is_owner": policy.owns_case(request.user, case),
             "overdue_count": PlanAction.objects.for_user(request.user)
             .filter(case=case)
             .overdue(today)
@@ -236,8 +282,13 @@ def case_detail(request, pk):
             .select_related("to_agency", "to_site")
             .first(),
             "lead_periods": case.lead_periods.select_related("agency"),
-            "involvements": case.involvements.select_related("agency").order_by("started_on"),
-            "panels": panels.collect("case", user=request.user, case=case),
+            "involvements": selectors.involvements_for_case(case=case),
+            "panels": panels.collect(
+                "case",
+                user=request.user,
+                case=case,
+                access=policy.access_for(request.user, case.person),
+            ),
         },
     )
 
@@ -245,10 +296,8 @@ def case_detail(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request, pk):
-    _staff_only(request.user)
-    case = selectors.get_case(user=request.user, pk=pk)
-    if case.owning_agency_id != request.user.acting.agency_id:
-        raise PermissionDenied("Only the agency that owns this case can change it.")
+    case = _case(request, pk)
+    _owner_only(request, case, "change it")
     initial = {name: getattr(case, name) for name in CaseForm.base_fields} | {
         "version": case.version
     }
@@ -263,6 +312,7 @@ def case_edit(request, pk):
         else:
             messages.success(request, "Case details saved.")
             return redirect("casework:case_detail", pk=case.pk)
+    _viewed(request, case, "case_edit")
     return render(
         request,
         "casework/case_form.html",
@@ -273,10 +323,8 @@ def case_edit(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_close(request, pk):
-    _staff_only(request.user)
-    case = selectors.get_case(user=request.user, pk=pk)
-    if case.owning_agency_id != request.user.acting.agency_id:
-        raise PermissionDenied("Only the agency that owns this case can close it.")
+    case = _case(request, pk)
+    _owner_only(request, case, "close it")
     form = CaseCloseForm(
         request.POST or None, initial={"version": case.version, "end_date": policy.today()}
     )
@@ -290,6 +338,7 @@ def case_close(request, pk):
         else:
             messages.success(request, "Case closed.")
             return redirect("casework:case_detail", pk=case.pk)
+    _viewed(request, case, "case_close")
     return render(
         request, "casework/case_close.html", {"form": form, "case": case, "person": case.person}
     )
@@ -298,13 +347,17 @@ def case_close(request, pk):
 # --- The casework journey: assessment, plan, notes, custody, hand-off, timeline, My work ---------
 
 
-def _case(request, pk):
+def _case(request, pk, section=None):
+    """The case if the acting agency sees its summary (and `section`, when given), else 404."""
     _staff_only(request.user)
-    return selectors.get_case(user=request.user, pk=pk)
+    case = selectors.get_case(user=request.user, pk=pk)
+    if section is not None and not policy.sees(request.user, case.person, section):
+        raise Http404("Not found")
+    return case
 
 
 def _owner_only(request, case, what="do this"):
-    if case.owning_agency_id != request.user.acting.agency_id:
+    if not policy.owns_case(request.user, case):
         raise PermissionDenied(f"Only the agency that owns this case can {what}.")
 
 
@@ -315,6 +368,7 @@ def _viewed(request, case, page):
 
 
 def _form_page(request, case, form, *, title, button, section, intro="", back=None, **extra):
+    _viewed(request, case, f"{section} form: {title}")
     return render(
         request,
         "casework/case_form_page.html",
@@ -334,9 +388,14 @@ def _form_page(request, case, form, *, title, button, section, intro="", back=No
 
 @login_required
 def case_assessment(request, pk):
-    case = _case(request, pk)
-    assessments = selectors.assessments_for_case(user=request.user, case=case)
-    rows = services.distance_travelled(assessments)
+    case = _case(request, pk, Section.ASSESSMENT)
+    access = policy.access_for(request.user, case.person)
+    assessments = selectors.assessments_for_case(user=request.user, case=case, access=access)
+    rows = [
+        row
+        for row in services.distance_travelled(assessments)
+        if policy.need_area_visible(access, row["area"])
+    ]
     _viewed(request, case, "assessment")
     return render(
         request,
@@ -356,8 +415,13 @@ def case_assessment(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_create(request, pk):
-    case = _case(request, pk)
-    form = AssessmentForm(request.POST or None, initial={"assessed_on": policy.today()})
+    case = _case(request, pk, Section.ASSESSMENT)
+    access = policy.access_for(request.user, case.person)
+    form = AssessmentForm(
+        request.POST or None,
+        initial={"assessed_on": policy.today()},
+        areas=[a for a in NeedArea.values if policy.need_area_visible(access, a)],
+    )
     if request.method == "POST" and form.is_valid():
         done = save_with(
             request,
@@ -370,6 +434,7 @@ def assessment_create(request, pk):
         )
         if done:
             return done
+    _viewed(request, case, "assessment form")
     return render(
         request,
         "casework/assessment_form.html",
@@ -379,14 +444,18 @@ def assessment_create(request, pk):
 
 @login_required
 def case_plan(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.PLAN)
     actions = selectors.actions_for_case(user=request.user, case=case)
+    appointments = selectors.appointments_for_case(user=request.user, case=case)
     today = policy.today()
     for item in actions:
         item.overdue = item.is_overdue(today)
-        item.can_change = request.user.acting.agency_id in (
-            item.owner_agency_id,
-            case.owning_agency_id,
+        item.can_change = policy.may_change_row(
+            request.user, person=case.person, row_agency_id=item.owner_agency_id
+        )
+    for item in appointments:
+        item.can_change = policy.may_change_row(
+            request.user, person=case.person, row_agency_id=item.agency_id
         )
     _viewed(request, case, "plan")
     return render(
@@ -399,7 +468,7 @@ def case_plan(request, pk):
             "goals": selectors.goals_for_case(user=request.user, case=case),
             "actions": actions,
             "overdue_count": sum(1 for a in actions if a.overdue),
-            "appointments": selectors.appointments_for_case(user=request.user, case=case),
+            "appointments": appointments,
             "now": timezone.now(),
         },
     )
@@ -408,7 +477,7 @@ def case_plan(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_create(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.PLAN)
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = save_with(
@@ -428,7 +497,7 @@ def goal_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_create(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.PLAN)
     form = ActionForm(
         request.POST or None,
         case=case,
@@ -455,9 +524,11 @@ def action_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_edit(request, pk, action_pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.PLAN)
     item = selectors.get_action(user=request.user, case=case, pk=action_pk)
-    if request.user.acting.agency_id not in (item.owner_agency_id, case.owning_agency_id):
+    if not policy.may_change_row(
+        request.user, person=case.person, row_agency_id=item.owner_agency_id
+    ):
         raise PermissionDenied(
             "Only the agency that owns this action, or the case owner, can change it."
         )
@@ -499,7 +570,7 @@ def action_edit(request, pk, action_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_create(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.PLAN)
     form = AppointmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = save_with(
@@ -523,8 +594,14 @@ def appointment_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_attendance(request, pk, appointment_pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.PLAN)
     appointment = selectors.get_appointment(user=request.user, case=case, pk=appointment_pk)
+    if not policy.may_change_row(
+        request.user, person=case.person, row_agency_id=appointment.agency_id
+    ):
+        raise PermissionDenied(
+            "Only the agency that booked this appointment, or the case owner, can record attendance."
+        )
     form = AttendanceForm(
         request.POST or None,
         initial={"version": appointment.version, "attended": appointment.attended},
@@ -554,12 +631,11 @@ def appointment_attendance(request, pk, appointment_pk):
 
 @login_required
 def case_notes(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.NOTES)
     sees_sensitive = policy.sees_sensitive(request.user, case.person)
-    page = Paginator(
-        selectors.notes_for_case(user=request.user, case=case, sees_sensitive=sees_sensitive),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    page = Paginator(selectors.notes_for_case(user=request.user, case=case), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     _viewed(request, case, "notes")
     return render(
         request,
@@ -577,10 +653,10 @@ def case_notes(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_create(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.NOTES)
     form = NoteForm(
         request.POST or None,
-        allow_sensitive=policy.sees_sensitive(request.user, case.person),
+        sensitive_parts=policy.access_for(request.user, case.person).parts,
         initial={"contact_on": policy.today()},
     )
     if request.method == "POST" and form.is_valid():
@@ -602,7 +678,7 @@ def note_create(request, pk):
 
 @login_required
 def case_custody(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.CUSTODY)
     sentences = selectors.sentences_for_case(user=request.user, case=case)
     plan = selectors.release_plan_for_case(case=case)
     _viewed(request, case, "custody")
@@ -615,8 +691,8 @@ def case_custody(request, pk):
             "section": "custody",
             "sentences": sentences,
             "plan": plan,
-            "is_owner": case.owning_agency_id == request.user.acting.agency_id,
-            "sees_sensitive": policy.sees_sensitive(request.user, case.person),
+            "is_owner": policy.owns_case(request.user, case),
+            "sees_offence": policy.sees(request.user, case.person, "offence"),
             "screening": selectors.accommodation_screening(
                 sentences=sentences, plan=plan, today=policy.today()
             ),
@@ -629,7 +705,7 @@ def case_custody(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def sentence_create(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.CUSTODY)
     _owner_only(request, case, "record sentences")
     form = SentenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -652,7 +728,7 @@ def sentence_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def sentence_edit(request, pk, sentence_pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.CUSTODY)
     sentence = selectors.get_sentence(user=request.user, case=case, pk=sentence_pk)
     _owner_only(request, case, "change sentences")
     initial = {name: getattr(sentence, name) for name in SentenceForm.base_fields} | {
@@ -687,7 +763,7 @@ def sentence_edit(request, pk, sentence_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_create(request, pk, sentence_pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.CUSTODY)
     sentence = selectors.get_sentence(user=request.user, case=case, pk=sentence_pk)
     _owner_only(request, case, "record transfers")
     form = TransferForm(request.POST or None)
@@ -717,7 +793,7 @@ def transfer_create(request, pk, sentence_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def release_plan_edit(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.CUSTODY)
     _owner_only(request, case, "change the pre-release checklist")
     plan = selectors.release_plan_for_case(case=case)
     initial = {"version": plan.version if plan else 1}
@@ -752,7 +828,7 @@ def release_plan_edit(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def handoff_create(request, pk):
-    case = _case(request, pk)
+    case = _case(request, pk, Section.CUSTODY)
     _owner_only(request, case, "hand it off")
     form = HandoffForm(request.POST or None, exclude_agency=case.owning_agency)
     consent_missing = False

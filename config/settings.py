@@ -283,6 +283,12 @@ REFERRAL_RESPONSE_WORKING_DAYS = int(env("REFERRAL_RESPONSE_WORKING_DAYS", 5))
 RECORDS_RETENTION_YEARS = int(env("RECORDS_RETENTION_YEARS", 6))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 SMALL_NUMBER_THRESHOLD = 5
+# Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release
+# and at most this many days after it, and gives the release-area Jobcentre access until this many
+# days after the appointment; emergency accesses a user may open in 24 hours.
+FRESHSTART_WINDOW_DAYS = int(env("FRESHSTART_WINDOW_DAYS", 42))
+FRESHSTART_ACCESS_DAYS = int(env("FRESHSTART_ACCESS_DAYS", 14))
+EMERGENCY_ACCESS_PER_DAY = int(env("EMERGENCY_ACCESS_PER_DAY", 3))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "resettle-demo")
 
 # --- Security (production hardening whenever DEBUG is off; see SECURITY.md) --------------------

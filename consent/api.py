@@ -5,6 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies.models import Agency
+from audit.models import Action
+from audit.services import access_event_record, access_list_record
 from casework.api import StaffOnly
 from casework.models import Person
 from consent import policy, selectors, services
@@ -62,7 +64,7 @@ class ConsentViewSet(
     serializer_class = ConsentSerializer
 
     def get_queryset(self):
-        qs = policy.scope_by_person(ConsentRecord.objects.all(), self.request.user).order_by(
+        qs = policy.scope_consents(ConsentRecord.objects.all(), self.request.user).order_by(
             "-given_on", "-id"
         )
         if self.request.query_params.get("person", "").isdigit():
@@ -71,6 +73,27 @@ class ConsentViewSet(
 
     def get_object(self):
         return selectors.get_consent(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        page = list(self.paginate_queryset(self.get_queryset()))
+        access_list_record(
+            user=request.user,
+            action=Action.VIEW,
+            page="api:consents",
+            people=[consent.person_id for consent in page],
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        consent = self.get_object()
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=consent.person,
+            obj=consent,
+            detail={"page": "api"},
+        )
+        return Response(self.get_serializer(consent).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -92,6 +115,11 @@ class ConsentViewSet(
 
 class ShareSerializer(serializers.Serializer):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices),
+        allow_empty=False,
+        help_text="The information the agency may see (narrowed further by its consent)",
+    )
 
 
 class CaseShareView(StaffOnly, generics.GenericAPIView):
@@ -106,13 +134,17 @@ class CaseShareView(StaffOnly, generics.GenericAPIView):
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         involvement = services.case_involve(
-            user=request.user, case=case, agency=serializer.validated_data["agency"]
+            user=request.user,
+            case=case,
+            agency=serializer.validated_data["agency"],
+            categories=serializer.validated_data["categories"],
         )
         return Response(
             {
                 "case": case.pk,
                 "agency": involvement.agency_id,
                 "basis": involvement.basis,
+                "categories": involvement.categories,
                 "started_on": involvement.started_on,
             },
             status=status.HTTP_201_CREATED,

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from guardian.models import UserObjectPermissionBase
 
+from consent import sections
+
 FOREVER = datetime.date(9999, 12, 31)
 
 
@@ -18,13 +20,8 @@ class Purpose(models.TextChoices):
     )
 
 
-class DataCategory(models.TextChoices):
-    IDENTITY = "identity", "Identity and contact details"
-    EMPLOYMENT = "employment", "Employment, training and education"
-    BENEFITS = "benefits", "Benefits and finance"
-    ASSESSMENT = "assessment", "Needs assessment and action plan"
-    OFFENCE = "offence", "Offence and sentence details"
-    HEALTH = "health", "Health and substance misuse"
+# What a consent covers: the sections of the record, with the sensitive parts named one by one.
+DataCategory = sections.DataCategory
 
 
 class ConsentMethod(models.TextChoices):
@@ -102,6 +99,11 @@ class ConsentRecord(models.Model):
     def purpose_labels(self) -> list[str]:
         return [Purpose(p).label for p in self.purposes]
 
+    def category_labels(self) -> list[str]:
+        return [
+            DataCategory(c).label for c in self.data_categories or [] if c in DataCategory.values
+        ]
+
     def is_active_on(self, day: datetime.date) -> bool:
         return (
             self.given_on <= day
@@ -136,12 +138,19 @@ class CaseInvolvement(models.Model):
         "agencies.Agency", on_delete=models.PROTECT, related_name="involvements"
     )
     basis = models.CharField(max_length=20, choices=InvolvementBasis.choices)
+    # What the owner chose to send (the referral's "information to share", or the share's): the
+    # agency sees these and only these, and only as far as its consent covers them.
+    categories = models.JSONField(default=list, blank=True)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def category_labels(self) -> list[str]:
+        chosen = self.categories or sections.KEYS
+        return [label for value, label in DataCategory.choices if value in chosen]
 
     class Meta:
         ordering = ["started_on", "id"]
@@ -182,9 +191,29 @@ class PersonAccess(models.Model):
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="access")
+    # The latest of the dates below: the agency sees some part of the record until then.
     visible_until = models.DateField()
+    # One end date per section (consent.sections), None where no basis grants it. The sensitive
+    # section has one per part, and sensitive_until is the latest of them ("any part").
+    identity_until = models.DateField(null=True, blank=True)
+    custody_until = models.DateField(null=True, blank=True)
+    benefits_until = models.DateField(null=True, blank=True)
+    case_until = models.DateField(null=True, blank=True)
+    assessment_until = models.DateField(null=True, blank=True)
+    plan_until = models.DateField(null=True, blank=True)
+    notes_until = models.DateField(null=True, blank=True)
+    referrals_until = models.DateField(null=True, blank=True)
+    employment_until = models.DateField(null=True, blank=True)
+    offence_until = models.DateField(null=True, blank=True)
+    health_until = models.DateField(null=True, blank=True)
+    drugs_until = models.DateField(null=True, blank=True)
+    alcohol_until = models.DateField(null=True, blank=True)
     sensitive_until = models.DateField(null=True, blank=True)
-    is_owner = models.BooleanField(default=False)
+    # Until when the agency holds the owner basis (an open case, or one closed within the grace
+    # period, or the record it created): it may change the record and manage who sees it.
+    owner_until = models.DateField(null=True, blank=True)
+    # The bases behind the row, for "Who can see this record": {basis: until} (consent.sections).
+    bases = models.JSONField(default=dict, blank=True)
     restricted = models.BooleanField(default=False)
     sort_key = models.CharField(max_length=210)
 
@@ -197,7 +226,7 @@ class PersonAccess(models.Model):
         indexes = [
             models.Index(
                 fields=["agency", "visible_until", "person"],
-                include=["restricted", "sort_key"],
+                include=["restricted", "sort_key", "case_until", "owner_until"],
                 name="person_access_lookup",
             ),
             models.Index(
@@ -209,8 +238,57 @@ class PersonAccess(models.Model):
 
 
 class RestrictedPersonUserPermission(UserObjectPermissionBase):
-    """Named access to a restricted person (guardian, direct foreign key)."""
+    """Named access to a restricted person (guardian, direct foreign key), for the user while they
+    act for `agency` only: in their other agencies the grant gives nothing."""
 
     content_object = models.ForeignKey(
         "casework.Person", on_delete=models.CASCADE, related_name="+"
     )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(null=True, blank=True)
+
+
+class EmergencyReason(models.TextChoices):
+    SAFEGUARDING = "safeguarding", "Safeguarding concern for the person or someone else"
+    AT_THE_COUNTER = "at_the_counter", "The person is with me and needs help now"
+    RISK_TO_OTHERS = "risk_to_others", "Risk of harm to staff or the public"
+    OTHER = "other", "Another urgent reason"
+
+
+class EmergencyAccess(models.Model):
+    """ "Break the glass": one user, acting for one agency, sees a person's identity and contact and
+    the case owner's contact for a short time, found by an exact identifier. Flagged to the owning
+    agency's managers and the user's own until one of them reviews it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.CASCADE, related_name="emergency_accesses"
+    )
+    identifier_kind = models.CharField(max_length=30)
+    reason = models.CharField(max_length=20, choices=EmergencyReason.choices)
+    detail = models.TextField()
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # The agencies whose managers review it (with the user's own): the person's owners then.
+    owner_agencies = models.ManyToManyField("agencies.Agency", related_name="+", blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "person", "expires_at"], name="emergency_user_person"),
+            models.Index(fields=["agency", "reviewed_at"], name="emergency_agency_review"),
+        ]
+
+    def __str__(self):
+        return f"Emergency access {self.pk} by {self.user_id} to {self.person_id}"

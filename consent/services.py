@@ -1,4 +1,9 @@
-"""Consent, case team and restricted-access writes. Each refreshes PersonAccess and audits."""
+"""Consent, case team, restricted access and emergency access writes.
+
+Each checks who may do it (consent.policy), saves, refreshes PersonAccess and audits in one
+transaction. No agency widens its own access: only the owner involves another agency or restricts a
+record; a consent is recorded or withdrawn by the owner, or by the recipient for itself only.
+"""
 
 import datetime
 
@@ -11,24 +16,76 @@ from agencies.models import Agency, AgencyKind
 from audit.models import Action
 from audit.services import access_event_record
 from consent import policy
+from consent import sections as S
 from consent.models import (
     CaseInvolvement,
     ConsentMethod,
     ConsentRecord,
-    DataCategory,
+    EmergencyAccess,
+    EmergencyReason,
     InvolvementBasis,
-    PersonAccess,
     Purpose,
     RestrictedPersonUserPermission,
     StatutoryGateway,
 )
-from core.errors import ApplicationError, ConsentRequired, Forbidden
+from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
+
+CONSENT_FORM_VERSION = "v4"
+# The consent form's wording of each purpose (the printed form and the page say the same).
+PURPOSE_WORDING = [
+    (
+        Purpose.EMPLOYMENT_SUPPORT,
+        "to work with me on finding and keeping a job (case management), "
+        "using only the information I tick below",
+    ),
+    (
+        Purpose.OFFENDER_MARKER,
+        "for the Jobcentre to put a marker on my Jobcentre record that I have "
+        "a conviction, so that I can get the help offered to people with convictions (it ends after "
+        "12 months)",
+    ),
+    (Purpose.DISCLOSE_TO_EMPLOYER, "to tell an employer I choose about my convictions, when I ask"),
+    (
+        Purpose.SENSITIVE_CATEGORIES,
+        "to share the sensitive information I tick below (each one separately)",
+    ),
+]
 
 
-def _owner_or_involved(user, person):
-    """Consent is recorded by an agency that can already see the person."""
-    if not policy.scope_people(type(person).objects.filter(pk=person.pk), user).exists():
-        raise Forbidden("Your agency cannot record consent for this person.")
+def _clean_categories(categories, field="data_categories") -> list[str]:
+    cleaned = list(dict.fromkeys(categories or []))
+    bad = [c for c in cleaned if c not in S.DataCategory.values]
+    if bad:
+        raise ApplicationError(f"Unknown information category: {', '.join(bad)}", field=field)
+    return [c for c in S.DataCategory.values if c in cleaned]
+
+
+def validate_consent_scope(purposes: list[str], categories: list[str]) -> None:
+    """Categories must fit the purposes: information for employment support needs that purpose,
+    sensitive parts need the sensitive-categories purpose, and each purpose needs its categories."""
+    sensitive = [c for c in categories if c in S.SENSITIVE_CATEGORIES]
+    plain = [c for c in categories if c in S.NON_SENSITIVE_CATEGORIES]
+    if sensitive and Purpose.SENSITIVE_CATEGORIES not in purposes:
+        raise ApplicationError(
+            "Sensitive information (offence, health, drugs, alcohol) can only be shared when "
+            "the person agrees to share sensitive categories: tick that purpose or untick them",
+            field="data_categories",
+        )
+    if plain and Purpose.EMPLOYMENT_SUPPORT not in purposes:
+        raise ApplicationError(
+            "Information for case management can only be shared for employment support: tick "
+            "that purpose or untick the information",
+            field="data_categories",
+        )
+    if Purpose.EMPLOYMENT_SUPPORT in purposes and not plain:
+        raise ApplicationError(
+            "Select which information the person agrees to share for employment support",
+            field="data_categories",
+        )
+    if Purpose.SENSITIVE_CATEGORIES in purposes and not sensitive:
+        raise ApplicationError(
+            "Select each sensitive category the person agrees to share", field="data_categories"
+        )
 
 
 @transaction.atomic
@@ -45,20 +102,27 @@ def consent_record(
     form_version: str = "",
     witness_name: str = "",
 ) -> ConsentRecord:
+    """Record the person's consent to share with one agency, for the purposes and information chosen.
+
+    The owning agency records any recipient's consent; another agency only its own. A consent alone
+    gives nothing: the recipient sees the record only once the owner involves it in a case.
+    """
     policy.require(user, "consent.record")
-    _owner_or_involved(user, person)
+    if not policy.access_for(user, person).visible:
+        raise NotFound("Person not found")
+    if not policy.may_record_consent(user, person, recipient_agency):
+        raise Forbidden(
+            "Only the agency that owns this person's case can record consent for another agency. "
+            "Your agency can record the consent the person gives to it."
+        )
     purposes = list(dict.fromkeys(purposes or []))
     unknown = [p for p in purposes if p not in Purpose.values]
     if not purposes:
         raise ApplicationError("Select at least one purpose", field="purposes")
     if unknown:
         raise ApplicationError(f"Unknown purpose: {', '.join(unknown)}", field="purposes")
-    categories = list(dict.fromkeys(data_categories or []))
-    bad_categories = [c for c in categories if c not in DataCategory.values]
-    if bad_categories:
-        raise ApplicationError(
-            f"Unknown data category: {', '.join(bad_categories)}", field="data_categories"
-        )
+    categories = _clean_categories(data_categories)
+    validate_consent_scope(purposes, categories)
     if method not in ConsentMethod.values:
         raise ApplicationError("Select how consent was given", field="method")
     if method == ConsentMethod.SIGNED_FORM and not form_version.strip():
@@ -80,6 +144,11 @@ def consent_record(
             "Consent to share personal data cannot be given to a commissioner",
             field="recipient_agency",
         )
+    if Purpose.OFFENDER_MARKER in purposes and recipient_agency.kind != AgencyKind.JOBCENTRE:
+        raise ApplicationError(
+            "Only a Jobcentre sets an offender marker: choose a Jobcentre for that purpose",
+            field="purposes",
+        )
     consent = ConsentRecord.objects.create(
         person=person,
         recipient_agency=recipient_agency,
@@ -99,17 +168,51 @@ def consent_record(
         action=Action.CREATE,
         person=person,
         obj=consent,
-        detail={"recipient_agency": recipient_agency.pk, "purposes": purposes},
+        detail={
+            "recipient_agency": recipient_agency.pk,
+            "purposes": purposes,
+            "categories": categories,
+        },
     )
     return consent
 
 
+def _end_marker_for_withdrawal(consent: ConsentRecord, user) -> int:
+    from custody.services import markers_end_for_withdrawn_consent
+
+    return markers_end_for_withdrawn_consent(consent=consent, user=user)
+
+
+def _end_referrals_for_withdrawal(consent: ConsentRecord, user) -> int:
+    """Open referrals to the recipient end when no live employment-support consent is left."""
+    if not consent.employment_support or policy.consent_covers(
+        consent.person, consent.recipient_agency
+    ):
+        return 0
+    from referrals.services import referrals_end_for_withdrawn_consent
+
+    return referrals_end_for_withdrawn_consent(
+        user=user, person=consent.person, agency=consent.recipient_agency
+    )
+
+
 @transaction.atomic
 def consent_withdraw(*, user, consent: ConsentRecord, reason: str) -> ConsentRecord:
-    """Withdrawal takes effect at once: the recipient loses access on its next request."""
+    """Withdrawal takes effect at once: the recipient loses access on its next request, markers that
+    relied on the consent end today, and open referrals to the recipient end on both sides."""
     policy.require(user, "consent.withdraw")
-    consent = ConsentRecord.objects.select_for_update().select_related("person").get(pk=consent.pk)
-    _owner_or_involved(user, consent.person)
+    consent = (
+        ConsentRecord.objects.select_for_update()
+        .select_related("person", "recipient_agency")
+        .get(pk=consent.pk)
+    )
+    if not policy.access_for(user, consent.person).visible:
+        raise NotFound("Consent not found")
+    if not policy.may_withdraw_consent(user, consent):
+        raise Forbidden(
+            "Only the agency that owns this person's case, or the agency the consent was given "
+            "to, can withdraw it."
+        )
     if consent.withdrawn_on is not None:
         raise ApplicationError("This consent has already been withdrawn")
     if not (reason or "").strip():
@@ -118,24 +221,48 @@ def consent_withdraw(*, user, consent: ConsentRecord, reason: str) -> ConsentRec
     consent.withdrawn_by = user
     consent.withdrawal_reason = reason.strip()
     consent.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+    markers = _end_marker_for_withdrawal(consent, user)
+    referrals = _end_referrals_for_withdrawal(consent, user)
     policy.refresh_person_access(consent.person)
     access_event_record(
         user=user,
         action=Action.WITHDRAW,
         person=consent.person,
         obj=consent,
-        detail={"recipient_agency": consent.recipient_agency_id},
+        detail={
+            "recipient_agency": consent.recipient_agency_id,
+            "markers_ended": markers,
+            "referrals_ended": referrals,
+        },
     )
     return consent
 
 
+def _involvement_categories(categories, basis) -> list[str]:
+    if basis == InvolvementBasis.HANDOFF:
+        return list(S.KEYS)  # the owner hands over the whole case
+    cleaned = _clean_categories(categories, field="categories")
+    if not cleaned:
+        raise ApplicationError("Select the information to share", field="categories")
+    return cleaned
+
+
 @transaction.atomic
 def case_involve(
-    *, user, case, agency: Agency, basis: str = InvolvementBasis.SHARE, check_role: bool = True
+    *,
+    user,
+    case,
+    agency: Agency,
+    basis: str = InvolvementBasis.SHARE,
+    categories: list[str] | None = None,
+    check_role: bool = True,
 ) -> CaseInvolvement:
-    """Involve another agency in a case. Needs a live employment-support consent covering it.
+    """Involve another agency in a case, with the information chosen for it. Needs a live
+    employment-support consent to that agency; it sees what it was sent as far as its consents
+    cover it (what they do not cover yet shows once the person consents).
 
-    Used directly by "share with", and by referral acceptance and release hand-off.
+    Used directly by "share with" (the owner's action), and by referral acceptance (what the
+    referral shared) and release hand-off (everything) on the owner's behalf.
     """
     if check_role:
         policy.require(user, "case.share")
@@ -143,35 +270,69 @@ def case_involve(
         policy.require_owner(user, case)
     if agency.pk == case.owning_agency_id:
         raise ApplicationError("This agency already owns the case", field="agency")
+    if agency.kind == AgencyKind.COMMISSIONER:
+        raise ApplicationError("A commissioner cannot work on a case", field="agency")
     if not case.is_open:
         raise ApplicationError("The case is closed; reopen it before involving another agency")
-    if not policy.consent_covers(case.person, agency):
+    consent = policy.live_consent(case.person, agency)
+    if consent is None:
         raise ConsentRequired(
             f"{case.person.full_name} has not consented to share their record with {agency.name} "
             "for employment support. Record their consent first.",
             field="agency",
         )
-    involvement, created = CaseInvolvement.objects.get_or_create(
-        case=case,
-        agency=agency,
-        basis=basis,
-        ended_on__isnull=True,
-        defaults={"started_on": policy.today(), "created_by": user},
-    )
-    if created:
-        policy.refresh_person_access(case.person)
-        access_event_record(
-            user=user,
-            action=Action.SHARE,
-            person=case.person,
-            obj=case,
-            detail={"agency": agency.pk, "basis": basis},
+    chosen = _involvement_categories(categories, basis)
+    involvement = CaseInvolvement.objects.filter(
+        case=case, agency=agency, basis=basis, ended_on__isnull=True
+    ).first()
+    if involvement is None:
+        involvement = CaseInvolvement.objects.create(
+            case=case,
+            agency=agency,
+            basis=basis,
+            categories=chosen,
+            started_on=policy.today(),
+            created_by=user,
         )
+    elif set(chosen) - set(involvement.categories or S.KEYS):
+        involvement.categories = [
+            k for k in S.KEYS if k in set(chosen) | set(involvement.categories)
+        ]
+        involvement.save(update_fields=["categories"])
+    else:
+        return involvement
+    policy.refresh_person_access(case.person)
+    access_event_record(
+        user=user,
+        action=Action.SHARE,
+        person=case.person,
+        obj=case,
+        detail={"agency": agency.pk, "basis": basis, "categories": involvement.categories},
+    )
     return involvement
+
+
+def not_yet_consented(*, person, agency, categories) -> list[str]:
+    """The chosen categories no live consent from the person to the agency covers yet: the agency
+    sees them only once the person consents (the share page says so)."""
+    from consent.models import ConsentRecord
+
+    covered = set()
+    for consent in ConsentRecord.objects.filter(
+        person=person, recipient_agency=agency, withdrawn_on__isnull=True
+    ):
+        if consent.is_active_on(policy.today()):
+            covered |= policy.consent_keys(consent)
+    return [c for c in categories if c not in covered]
 
 
 @transaction.atomic
 def case_involvement_end(*, user, involvement: CaseInvolvement) -> CaseInvolvement:
+    """The owner stops sharing the case with an agency: its access through the case ends now."""
+    policy.require(user, "case.share")
+    involvement = CaseInvolvement.objects.select_related("case", "case__person", "agency").get(
+        pk=involvement.pk
+    )
     policy.require_owner(user, involvement.case)
     if involvement.ended_on is None:
         involvement.ended_on = policy.today()
@@ -182,7 +343,7 @@ def case_involvement_end(*, user, involvement: CaseInvolvement) -> CaseInvolveme
             action=Action.REVOKE,
             person=involvement.case.person,
             obj=involvement.case,
-            detail={"agency": involvement.agency_id},
+            detail={"agency": involvement.agency_id, "basis": involvement.basis},
         )
     return involvement
 
@@ -196,7 +357,10 @@ def statutory_gateway_open(
     started_on: datetime.date,
     ends_on: datetime.date | None = None,
 ) -> StatutoryGateway:
-    """Access without consent under a statutory gateway (e.g. EBSA claim closure)."""
+    """Access without consent under a statutory gateway (claim closure, Freshstart): identity,
+    custody and release, benefits only (consent.sections.GATEWAY_SECTIONS)."""
+    if reason not in S.GATEWAY_SECTIONS:
+        raise ValueError(f"unknown statutory gateway {reason!r}")
     gateway, _ = StatutoryGateway.objects.update_or_create(
         person=person,
         agency=agency,
@@ -207,52 +371,302 @@ def statutory_gateway_open(
     return gateway
 
 
+def involvements_after_handoff(*, case, old_agency_id: int, new_agency_id: int, user) -> None:
+    """After an accepted hand-off the new owner's involvements end (it owns the case now) and the
+    old owner stays involved in the whole case, as far as the person's consent covers it."""
+    today = policy.today()
+    CaseInvolvement.objects.filter(
+        case=case, agency_id=new_agency_id, ended_on__isnull=True
+    ).update(ended_on=today)
+    CaseInvolvement.objects.get_or_create(
+        case=case,
+        agency_id=old_agency_id,
+        basis=InvolvementBasis.HANDOFF,
+        ended_on__isnull=True,
+        defaults={"started_on": today, "created_by": user, "categories": list(S.KEYS)},
+    )
+
+
+def handoff_involvement_end(*, case, agency_id: int) -> None:
+    """A declined or cancelled hand-off: the receiving agency's hand-off involvement ends now."""
+    CaseInvolvement.objects.filter(
+        case=case, agency_id=agency_id, basis=InvolvementBasis.HANDOFF, ended_on__isnull=True
+    ).update(ended_on=policy.today())
+    policy.refresh_person_access(case.person)
+
+
+# --- Restricted records --------------------------------------------------------------------
+
+
 def _restricted_permission():
     return Permission.objects.get(
         codename=policy.RESTRICTED_PERMISSION, content_type__app_label="casework"
     )
 
 
-@transaction.atomic
-def restricted_access_grant(*, user, person, staff_user) -> None:
-    """A manager names a user who may see a restricted person (guardian object permission)."""
+def _require_restriction_manager(user, person):
     policy.require(user, "restricted.grant")
-    if not staff_user.memberships.filter(agency=user.acting.agency, is_active=True).exists():
-        raise ApplicationError(
-            "Named access can only be given to staff of your agency", field="staff_user"
+    if not policy.may_manage_restriction(user, person):
+        raise Forbidden(
+            "Only managers of the agency that owns this person's case can restrict the record or "
+            "change who may see it."
         )
-    RestrictedPersonUserPermission.objects.get_or_create(
-        user=staff_user, permission=_restricted_permission(), content_object=person
+
+
+def _grantable_agencies(person) -> set[int]:
+    """Agencies whose staff may be named: those that can see some part of the record."""
+    return {line["agency"].pk for line in policy.who_can_see(person)}
+
+
+@transaction.atomic
+def restricted_access_grant(*, user, person, staff_user, agency: Agency | None = None) -> None:
+    """A manager of the owning agency names a member of staff who may see a restricted person,
+    while that member acts for `agency` (their own agency's, by default) only."""
+    _require_restriction_manager(user, person)
+    agency = agency or user.acting.agency
+    if agency.pk not in _grantable_agencies(person):
+        raise ApplicationError(
+            f"{agency.name} cannot see this record, so its staff cannot be named",
+            field="staff_user",
+        )
+    if not staff_user.memberships.filter(agency=agency, is_active=True).exists():
+        raise ApplicationError(f"{staff_user} does not work for {agency.name}", field="staff_user")
+    grant, created = RestrictedPersonUserPermission.objects.get_or_create(
+        user=staff_user,
+        permission=_restricted_permission(),
+        content_object=person,
+        defaults={"agency": agency, "granted_by": user, "granted_at": timezone.now()},
     )
+    if not created and grant.agency_id != agency.pk:
+        RestrictedPersonUserPermission.objects.filter(pk=grant.pk).update(
+            agency=agency, granted_by=user, granted_at=timezone.now()
+        )
+    policy.changed()
     access_event_record(
-        user=user, action=Action.GRANT, person=person, detail={"staff_user": staff_user.pk}
+        user=user,
+        action=Action.GRANT,
+        person=person,
+        detail={"staff_user": staff_user.pk, "agency": agency.pk},
     )
 
 
 @transaction.atomic
 def restricted_access_revoke(*, user, person, staff_user) -> None:
-    policy.require(user, "restricted.grant")
-    RestrictedPersonUserPermission.objects.filter(
-        user=staff_user, permission__codename=policy.RESTRICTED_PERMISSION, content_object=person
-    ).delete()
+    """Remove a named member of staff; the last one cannot be removed while the record is restricted."""
+    _require_restriction_manager(user, person)
+    grants = RestrictedPersonUserPermission.objects.select_for_update().filter(
+        content_object=person, permission__codename=policy.RESTRICTED_PERMISSION
+    )
+    if not grants.filter(user=staff_user).exists():
+        raise ApplicationError(f"{staff_user} is not named for this record", field="staff_user")
+    if type(person).objects.filter(pk=person.pk, restricted=True).exists() and grants.count() <= 1:
+        raise ApplicationError(
+            "At least one member of staff must stay named while the record is restricted. Name "
+            "someone else first, or remove the restriction.",
+            field="staff_user",
+        )
+    grants.filter(user=staff_user).delete()
+    policy.changed()
     access_event_record(
         user=user, action=Action.REVOKE, person=person, detail={"staff_user": staff_user.pk}
     )
 
 
 @transaction.atomic
-def person_set_restricted(*, user, person, restricted: bool) -> None:
-    """Flag (or unflag) a person as restricted; the manager who does it keeps named access."""
-    policy.require(user, "restricted.grant")
+def person_set_restricted(
+    *, user, person, restricted: bool, reason: str = "", confirmed: bool = False
+) -> None:
+    """Restrict (or lift the restriction on) a record. Restricting needs a reason and a
+    confirmation; the manager who does it is named, and the owning agency's managers keep access."""
+    _require_restriction_manager(user, person)
+    current = type(person).objects.select_for_update().get(pk=person.pk)
+    reason = (reason or "").strip()
     if restricted:
+        if current.restricted:
+            raise Conflict("This record is already restricted.")
+        if not reason:
+            raise ApplicationError("Enter why the record is being restricted", field="reason")
+        if not confirmed:
+            raise ApplicationError(
+                "Confirm that only named staff should see this record", field="confirm"
+            )
         RestrictedPersonUserPermission.objects.get_or_create(
-            user=user, permission=_restricted_permission(), content_object=person
+            user=user,
+            permission=_restricted_permission(),
+            content_object=person,
+            defaults={
+                "agency": user.acting.agency,
+                "granted_by": user,
+                "granted_at": timezone.now(),
+            },
         )
-    type(person).objects.filter(pk=person.pk).update(restricted=restricted)
-    PersonAccess.objects.filter(person=person).update(restricted=restricted)
+        fields = {
+            "restricted": True,
+            "restricted_reason": reason[:2000],
+            "restricted_at": timezone.now(),
+        }
+    else:
+        if not current.restricted:
+            raise Conflict("This record is not restricted.")
+        fields = {"restricted": False, "restricted_reason": "", "restricted_at": None}
+    type(person).objects.filter(pk=person.pk).update(**fields)
+    policy.set_restricted_flag(person, restricted)
     access_event_record(
-        user=user, action=Action.CHANGE, person=person, detail={"restricted": restricted}
+        user=user,
+        action=Action.CHANGE,
+        person=person,
+        detail={"restricted": restricted, **({"reason": reason[:200]} if restricted else {})},
     )
+
+
+# --- Emergency access ("break the glass") ---------------------------------------------------
+
+EMERGENCY_HOURS = 24
+
+
+def _owner_agency_ids(person) -> list[int]:
+    return [line["agency"].pk for line in policy.who_can_see(person) if line["owner"]]
+
+
+def emergency_find(identifier: str):
+    """The person an exact identifier (CRN, prison number or NI number) names, if exactly one."""
+    from casework.models import Person
+    from casework.validators import normalise
+
+    value = normalise(identifier or "")
+    if not value:
+        return None, ""
+    for field, kind in (
+        ("crn", "CRN"),
+        ("prison_number", "prison number"),
+        ("national_insurance_number", "National Insurance number"),
+    ):
+        matches = list(
+            Person.objects.filter(**{field: value}, anonymised_at__isnull=True).only(
+                "pk", "restricted"
+            )[:2]
+        )
+        if len(matches) == 1:
+            return matches[0], kind
+        if matches:
+            return None, ""
+    return None, ""
+
+
+def looks_like_identifier(value: str) -> bool:
+    from casework.validators import normalise
+
+    value = normalise(value or "")
+    return len(value) >= 6 and any(ch.isdigit() for ch in value) and " " not in value
+
+
+@transaction.atomic
+def emergency_access_request(*, user, identifier: str, reason: str, detail: str) -> EmergencyAccess:
+    """Identity and contact, and the case owner's contact, for EMERGENCY_HOURS, for one person found
+    by an exact identifier. Rate-limited per user; audited; flagged for review by the owning
+    agency's managers and the user's own."""
+    policy.require(user, "emergency.request")
+    detail = (detail or "").strip()
+    if reason not in EmergencyReason.values:
+        raise ApplicationError("Select why you need emergency access", field="reason")
+    if not detail:
+        raise ApplicationError("Say what the emergency is", field="detail")
+    if not looks_like_identifier(identifier):
+        raise ApplicationError(
+            "Enter a CRN, prison number or National Insurance number exactly. Emergency access "
+            "cannot search by name.",
+            field="identifier",
+        )
+    since = timezone.now() - datetime.timedelta(hours=EMERGENCY_HOURS)
+    used = EmergencyAccess.objects.filter(user=user, granted_at__gte=since).count()
+    if used >= settings.EMERGENCY_ACCESS_PER_DAY:
+        raise ApplicationError(
+            f"You have used emergency access {used} times in the last 24 hours, the most allowed. "
+            "Ask your manager or the agency that owns the case.",
+            field="identifier",
+        )
+    person, kind = emergency_find(identifier)
+    if person is None or person.restricted:
+        access_event_record(
+            user=user,
+            action=Action.SEARCH,
+            detail={"page": "emergency_access", "matched": False, "reason": reason},
+        )
+        raise ApplicationError(
+            "No record matches that identifier. Check it and try again.", field="identifier"
+        )
+    if policy.access_for(user, person).visible:
+        raise ApplicationError(
+            "Your agency can already see this person: search for them instead",
+            field="identifier",
+        )
+    now = timezone.now()
+    emergency = EmergencyAccess.objects.create(
+        user=user,
+        agency=user.acting.agency,
+        person=person,
+        identifier_kind=kind,
+        reason=reason,
+        detail=detail[:2000],
+        granted_at=now,
+        expires_at=now + datetime.timedelta(hours=EMERGENCY_HOURS),
+    )
+    emergency.owner_agencies.set(_owner_agency_ids(person))
+    policy.changed()
+    access_event_record(
+        user=user,
+        action=Action.GRANT,
+        person=person,
+        obj=emergency,
+        detail={
+            "emergency": True,
+            "reason": reason,
+            "identifier": kind,
+            "until": emergency.expires_at.isoformat(),
+        },
+    )
+    return emergency
+
+
+def emergency_reviewable(user):
+    """Emergency accesses a manager reviews: to people their agency owned, or by their own staff."""
+    from django.db.models import Q
+
+    if not policy.can(user, "emergency.review"):
+        return EmergencyAccess.objects.none()
+    agency_id = user.acting.agency_id
+    return (
+        EmergencyAccess.objects.filter(
+            Q(agency_id=agency_id)
+            | Q(pk__in=EmergencyAccess.objects.filter(owner_agencies__id=agency_id).values("pk"))
+        )
+        .select_related("user", "agency", "person", "reviewed_by")
+        .order_by("reviewed_at", "-granted_at", "-id")
+    )
+
+
+@transaction.atomic
+def emergency_access_review(*, user, emergency: EmergencyAccess, note: str) -> EmergencyAccess:
+    if not emergency_reviewable(user).filter(pk=emergency.pk).exists():
+        raise NotFound("Emergency access not found")
+    emergency = EmergencyAccess.objects.select_for_update().get(pk=emergency.pk)
+    if emergency.reviewed_at is not None:
+        raise Conflict("This emergency access has already been reviewed.")
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError("Enter what you found when you reviewed it", field="note")
+    EmergencyAccess.objects.filter(pk=emergency.pk).update(
+        reviewed_at=timezone.now(), reviewed_by=user, review_note=note[:2000]
+    )
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=emergency.person,
+        obj=emergency,
+        detail={"emergency_reviewed": True},
+    )
+    emergency.refresh_from_db()
+    return emergency
 
 
 def _case_owner_emails(person) -> list[str]:

@@ -35,3 +35,33 @@ def exception_handler(exc, context):
 
 
 __all__ = ["ConsentRequired", "Pagination", "exception_handler"]
+
+
+def _walk(obj, path: str):
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+class AuditedList:
+    """A list endpoint of personal rows: one access event per page, naming the people it showed
+    (so each person's access log lists it). `audit_person` is the path from a row to its person
+    id, e.g. "person_id" or "spell.person_id" (select the related row in get_queryset)."""
+
+    audit_page = ""
+    audit_person = "person_id"
+
+    def list(self, request, *args, **kwargs):
+        from audit.models import Action
+        from audit.services import access_list_record
+
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = list(page)
+        data = self.get_serializer(rows, many=True).data
+        access_list_record(
+            user=request.user,
+            action=Action.VIEW,
+            page=self.audit_page or f"api:{self.basename}",
+            people=[_walk(row, self.audit_person) for row in rows],
+        )
+        return self.get_paginated_response(data)

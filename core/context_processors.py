@@ -3,33 +3,21 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-# (label, url name, roles that see it; None = every staff role). Apps add entries here.
+from consent import policy
+
+# (label, url name, the consent.policy action that shows it). Apps add entries here.
 NAV_ITEMS = [
-    (
-        "Caseload",
-        "casework:caseload",
-        {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"},
-    ),
-    (
-        "My work",
-        "casework:my_work",
-        {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"},
-    ),
-    (
-        "Referrals",
-        "referrals:inbox",
-        {"caseworker", "ebsa", "work_coach", "employment_adviser", "manager"},
-    ),
-    ("Custody", "custody:worklist", {"ebsa", "work_coach"}),
-    (
-        "Employers",
-        "employers:employer_list",
-        {"caseworker", "work_coach", "employment_adviser", "manager"},
-    ),
-    ("Checks due", "employers:checks_due", {"employment_adviser", "caseworker", "manager"}),
-    ("Post-exit checks", "reporting:check_list", {"caseworker", "manager"}),
-    ("Reports", "reporting:report_list", {"manager"}),
-    ("Access log", "audit:user_access", {"manager"}),
+    ("Caseload", "casework:caseload", "person.view"),
+    ("My work", "casework:my_work", "person.view"),
+    ("Referrals", "referrals:inbox", "referral.make"),
+    ("Custody", "custody:worklist", "custody.nav"),
+    ("Employers", "employers:employer_list", "employer.work"),
+    ("Checks due", "employers:checks_due", "checks_due.view"),
+    ("Post-exit checks", "reporting:check_list", "post_exit.view"),
+    ("Reports", "reporting:report_list", "report.view"),
+    ("Restricted records", "consent:restricted_list", "restricted.grant"),
+    ("Emergency access", "consent:emergency_list", "emergency.review"),
+    ("Access log", "audit:user_access", "audit.view_user"),
 ]
 
 # url name -> dotted path of `func(user) -> int`, shown after the label when non-zero (one cheap query each).
@@ -41,8 +29,8 @@ def navigation(request):
     if acting is None:
         return {"nav_items": []}
     items = []
-    for label, url_name, roles in NAV_ITEMS:
-        if roles is not None and acting.role not in roles:
+    for label, url_name, action in NAV_ITEMS:
+        if not policy.can(request.user, action):
             continue
         try:
             href = reverse(url_name)

@@ -2,10 +2,12 @@
 
 An app contributes by defining `<app>/panels.py` with
 
-    def person_panels(*, user, person) -> list[dict]   # each {"template": "...", **context}
-    def case_panels(*, user, case) -> list[dict]
+    def person_panels(*, user, person, access) -> list[dict]   # each {"template": "...", **context}
+    def case_panels(*, user, case, access) -> list[dict]
 
-Each function must run a fixed number of queries and show only what `user` may see.
+`access` is consent.policy.Access: what the acting agency sees of the person. Each function must
+run a fixed number of queries and show only what `user` may see: a section the agency does not
+see is absent (return no panel), not an empty box.
 """
 
 from importlib import import_module
@@ -14,6 +16,11 @@ PANEL_APPS = ["casework", "consent", "referrals", "employers", "custody", "repor
 
 
 def collect(kind: str, **kwargs) -> list[dict]:
+    if "access" not in kwargs:
+        from consent import policy
+
+        person = kwargs.get("person") or kwargs["case"].person
+        kwargs["access"] = policy.access_for(kwargs["user"], person)
     panels = []
     for app in PANEL_APPS:
         try:

@@ -8,6 +8,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from casework.api import StaffOnly
 from casework.models import Person
+from core.api import AuditedList
 from custody import selectors, services
 from custody.models import Benefit, ClaimClosure, FreshstartAppointment, Marker
 
@@ -71,6 +72,7 @@ class ClosureReaders:
 
 
 class ClaimClosureViewSet(
+    AuditedList,
     StaffOnly,
     ClosureReaders,
     mixins.ListModelMixin,
@@ -79,6 +81,7 @@ class ClaimClosureViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_person = "person_id"
     serializer_class = ClaimClosureSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -100,15 +103,6 @@ class ClaimClosureViewSet(
 
     def get_object(self):
         return selectors.get_claim_closure(user=self.request.user, pk=self.kwargs["pk"])
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            user=request.user,
-            action=Action.VIEW,
-            detail={"page": "api:claim-closures", "shown": len(response.data["results"])},
-        )
-        return response
 
     def retrieve(self, request, *args, **kwargs):
         closure = self.get_object()
@@ -174,6 +168,7 @@ class FreshstartPatchSerializer(serializers.Serializer):
 
 
 class FreshstartViewSet(
+    AuditedList,
     StaffOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -181,6 +176,7 @@ class FreshstartViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_person = "person_id"
     """Booking (POST) and attendance (PATCH with `attended` and `version`, by the booked Jobcentre)."""
 
     serializer_class = FreshstartSerializer
@@ -199,15 +195,6 @@ class FreshstartViewSet(
 
     def get_object(self):
         return selectors.get_freshstart(user=self.request.user, pk=self.kwargs["pk"])
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            user=request.user,
-            action=Action.VIEW,
-            detail={"page": "api:freshstart-appointments", "shown": len(response.data["results"])},
-        )
-        return response
 
     def retrieve(self, request, *args, **kwargs):
         appointment = self.get_object()
@@ -259,8 +246,9 @@ class MarkerSerializer(serializers.ModelSerializer):
 
 
 class MarkerViewSet(
-    StaffOnly, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    AuditedList, StaffOnly, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    audit_person = "person_id"
     """Offender, drug and alcohol markers. POST without the person's offender_marker consent answers 409."""
 
     serializer_class = MarkerSerializer
@@ -270,15 +258,6 @@ class MarkerViewSet(
         if self.request.query_params.get("person", "").isdigit():
             qs = qs.filter(person_id=int(self.request.query_params["person"]))
         return qs
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            user=request.user,
-            action=Action.VIEW,
-            detail={"page": "api:markers", "shown": len(response.data["results"])},
-        )
-        return response
 
     def create(self, request, *args, **kwargs):
         serializer = MarkerSerializer(data=request.data, context={"request": request})

@@ -27,7 +27,6 @@ from custody.models import Benefit, ClaimClosure, ContactMethod, FoundBy, Freshs
 from custody.services import (
     CLAIM_CLOSURE_GATEWAY,
     FRESHSTART_GATEWAY,
-    FRESHSTART_GATEWAY_DAYS,
     benefit_surgery_open,
 )
 
@@ -300,7 +299,7 @@ def _release(world, index, first, last, ni, prison_number, released, today):
             agency=luton_office.agency,
             reason=FRESHSTART_GATEWAY,
             started_on=reception,
-            ends_on=at.date() + datetime.timedelta(days=FRESHSTART_GATEWAY_DAYS),
+            ends_on=at.date() + datetime.timedelta(days=settings.FRESHSTART_ACCESS_DAYS),
         )
     policy.refresh_person_access(person)
 

@@ -251,3 +251,12 @@ class ScanUploadForm(GovUKFormMixin, forms.Form):
     file = forms.FileField(
         label="Upload the matching scan (CSV)", error_messages={"required": "Select a CSV file"}
     )
+
+
+class MarkerEndForm(GovUKFormMixin, forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="Why is the marker being ended?",
+        error_messages={"required": "Enter why the marker is being ended"},
+    )

@@ -8,10 +8,12 @@ from django.db.models import Q
 from consent import policy
 
 RELEASE_GRACE_DAYS = 91
+CLAIM_CLOSURE_GATEWAY = "claim_closure"
 
 
 def surgery_gateway(person_id: int):
-    """Yield (jobcentre agency id, visible_until or None while in custody) for each surgery that applies."""
+    """Yield (jobcentre agency id, visible_until or None while in custody, "claim_closure") for each
+    surgery that applies: the claim-closure gateway (identity, custody and release, benefits)."""
     from casework.models import SentenceEpisode
     from custody.models import BenefitSurgery
 
@@ -37,4 +39,4 @@ def surgery_gateway(person_id: int):
     for jobcentre_id, site_id in BenefitSurgery.objects.filter(
         establishment_id__in=until_by_site
     ).values_list("jobcentre_id", "establishment_id"):
-        yield jobcentre_id, until_by_site[site_id]
+        yield jobcentre_id, until_by_site[site_id], CLAIM_CLOSURE_GATEWAY

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from agencies.models import AgencyKind
 from casework.validators import validate_ni_number
 from consent import policy
+from consent.sections import Section
 
 HOUSING_BENEFIT_WEEKS = 13
 RAPID_RECLAIM_DAYS = 26 * 7
@@ -59,16 +59,8 @@ class BenefitSurgery(models.Model):
 
 class ClaimClosureQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Jobcentre agencies that see the person, and the prison holding them; never providers or probation."""
-        acting = policy.acting_of(user)
-        if acting is None:
-            return self.none()
-        scoped = policy.scope_by_person(self, user)
-        if acting.kind == AgencyKind.JOBCENTRE:
-            return scoped
-        if acting.kind == AgencyKind.PRISON:
-            return scoped.filter(establishment__agency_id=acting.agency_id)
-        return self.none()
+        """Jobcentre agencies that see the person's benefits, and the prison holding them."""
+        return policy.scope_claim_closures(self, user)
 
 
 class ClaimClosure(models.Model):
@@ -244,8 +236,14 @@ class ScanRow(models.Model):
 
 
 class ByPersonQuerySet(models.QuerySet):
+    section = Section.BENEFITS
+
     def for_user(self, user):
-        return policy.scope_by_person(self, user)
+        return policy.scope_by_person(self, user, section=self.section)
+
+
+class FreshstartQuerySet(ByPersonQuerySet):
+    section = Section.CUSTODY
 
 
 class AdviceTopic(models.TextChoices):
@@ -314,7 +312,7 @@ class FreshstartAppointment(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ByPersonQuerySet.as_manager()
+    objects = FreshstartQuerySet.as_manager()
 
     class Meta:
         ordering = ["-appointment_at", "-id"]
@@ -405,16 +403,26 @@ JOBCENTRE_ONLY_MARKERS = (MarkerKind.DRUG, MarkerKind.ALCOHOL)
 
 class MarkerQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Drug and alcohol markers never leave the Jobcentre."""
-        acting = policy.acting_of(user)
-        scoped = policy.scope_by_person(self, user)
-        if acting is None or acting.kind != AgencyKind.JOBCENTRE:
-            scoped = scoped.exclude(kind__in=JOBCENTRE_ONLY_MARKERS)
-        return scoped
+        """Drug and alcohol markers never leave the Jobcentre that set them."""
+        return policy.scope_markers(self, user)
 
     def live(self, on: datetime.date | None = None):
+        """Not ended, not past 12 months, and the consent behind it still live (computed here, so a
+        lapsed consent ends the marker on the next request)."""
         on = on or policy.today()
-        return self.filter(ended_on__isnull=True, expires_on__gt=on)
+        return self.filter(
+            Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=on),
+            ended_on__isnull=True,
+            expires_on__gt=on,
+            consent__withdrawn_on__isnull=True,
+        )
+
+
+class MarkerEndReason(models.TextChoices):
+    EXPIRED = "expired", "Ended after 12 months"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "The person withdrew the consent it relied on"
+    CONSENT_EXPIRED = "consent_expired", "The consent it relied on expired"
+    ENDED = "ended", "Ended by the Jobcentre"
 
 
 class Marker(models.Model):
@@ -430,7 +438,11 @@ class Marker(models.Model):
     expires_on = models.DateField()
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ended_on = models.DateField(null=True, blank=True)
-    end_reason = models.CharField(max_length=20, blank=True)
+    end_reason = models.CharField(max_length=20, choices=MarkerEndReason.choices, blank=True)
+    end_note = models.TextField(blank=True, help_text="Why it was ended, when ended by hand")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = MarkerQuerySet.as_manager()
 

@@ -401,7 +401,7 @@ def _refuse_if_imported(agency_id, digest):
 
 
 def _require_ebsa(user):
-    acting = services.require_jobcentre(user, roles={"ebsa", "manager"})
+    acting = services.require_jobcentre(user, "scan.import")
     if not services.surgery_sites(acting.agency_id).exists():
         from core.errors import Forbidden
 

@@ -7,7 +7,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from agencies.models import AgencyKind
 from casework.models import SentenceEpisode, SentenceType
 from consent import policy
 from core.errors import NotFound
@@ -16,6 +15,7 @@ from custody.models import (
     ClaimClosure,
     FreshstartAppointment,
     Marker,
+    MarkerEndReason,
     PostReleaseClaim,
     PreReleaseAdvice,
     ScanImport,
@@ -195,7 +195,7 @@ def scans_for_agency(*, user):
 
 def get_scan(*, user, pk) -> ScanImport:
     acting = policy.acting_of(user)
-    if acting is None or acting.kind != AgencyKind.JOBCENTRE:
+    if not policy.can(user, "custody.worklist"):
         raise NotFound("Scan not found")
     try:
         return (
@@ -208,11 +208,40 @@ def get_scan(*, user, pk) -> ScanImport:
         raise NotFound("Scan not found") from None
 
 
+MARKER_ENDED_SHOWN_DAYS = 90
+
+
+def _markers_with_state(user, person) -> list:
+    """Live markers, and those ended in the last 90 days with why (one query). A marker whose
+    consent was withdrawn or lapsed is ended, computed here, before any job stamps it."""
+    today = policy.today()
+    since = today - datetime.timedelta(days=MARKER_ENDED_SHOWN_DAYS)
+    markers = list(
+        Marker.objects.for_user(user)
+        .filter(person=person)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since))
+        .select_related("jobcentre", "consent")
+        .order_by("-set_on", "-id")
+    )
+    for marker in markers:
+        consent = marker.consent
+        if marker.ended_on:
+            marker.is_live, marker.state = False, marker.get_end_reason_display() or "Ended"
+        elif consent.withdrawn_on:
+            marker.is_live, marker.state = False, MarkerEndReason.CONSENT_WITHDRAWN.label
+        elif consent.expires_on and consent.expires_on < today:
+            marker.is_live, marker.state = False, MarkerEndReason.CONSENT_EXPIRED.label
+        elif marker.expires_on <= today:
+            marker.is_live, marker.state = False, MarkerEndReason.EXPIRED.label
+        else:
+            marker.is_live, marker.state = True, f"Live until {marker.expires_on:%-d %B %Y}"
+    return markers
+
+
 def person_custody_summary(*, user, person) -> dict:
     """What the person page shows about custody and benefits: five queries, filtered to what `user` may see."""
-    acting = policy.acting_of(user)
     closures = []
-    if acting is not None and acting.kind in (AgencyKind.JOBCENTRE, AgencyKind.PRISON):
+    if policy.can(user, "claim_closure.read"):
         closures = list(
             ClaimClosure.objects.for_user(user)
             .filter(person=person)
@@ -220,14 +249,7 @@ def person_custody_summary(*, user, person) -> dict:
         )
     return {
         "closures": closures,
-        "markers": list(
-            Marker.objects.for_user(user).live().filter(person=person).select_related("jobcentre")
-        ),
-        "appointments": list(
-            FreshstartAppointment.objects.for_user(user)
-            .filter(person=person)
-            .select_related("office")[:5]
-        ),
+        "markers": _markers_with_state(user, person),
         "advice": list(
             PreReleaseAdvice.objects.for_user(user)
             .filter(person=person)
@@ -235,3 +257,20 @@ def person_custody_summary(*, user, person) -> dict:
         ),
         "claims": list(PostReleaseClaim.objects.for_user(user).filter(person=person)[:3]),
     }
+
+
+def get_marker(*, user, pk) -> Marker:
+    try:
+        return Marker.objects.for_user(user).select_related("person", "jobcentre").get(pk=int(pk))
+    except (Marker.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Marker not found") from None
+
+
+def freshstart_for_person(*, user, person) -> list:
+    """The person's latest Freshstart appointments the acting agency may see (one query)."""
+    return list(
+        FreshstartAppointment.objects.for_user(user)
+        .filter(person=person)
+        .select_related("office", "jobcentre")
+        .order_by("-appointment_at", "-id")[:5]
+    )

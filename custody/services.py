@@ -3,18 +3,19 @@
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agencies.models import AgencyKind, Role, SiteKind
+from agencies.models import AgencyKind, SiteKind
 from audit.models import Action
 from audit.services import access_event_record
 from casework.models import SentenceEpisode, SentenceType
 from casework.validators import normalise
 from consent import policy
-from consent.models import ConsentRecord, StatutoryGateway
+from consent.sections import Section
 from consent.services import statutory_gateway_open
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
 from custody.models import (
@@ -29,6 +30,7 @@ from custody.models import (
     FoundBy,
     FreshstartAppointment,
     Marker,
+    MarkerEndReason,
     MarkerKind,
     PostReleaseClaim,
     PreReleaseAdvice,
@@ -37,9 +39,7 @@ from custody.models import (
 
 CLAIM_CLOSURE_GATEWAY = "claim_closure"
 FRESHSTART_GATEWAY = "freshstart"
-FRESHSTART_GATEWAY_DAYS = 12 * 7
 MARKER_MONTHS = 12
-JOBCENTRE_ROLES = {Role.EBSA, Role.WORK_COACH, Role.MANAGER}
 
 CLOSURE_FIELDS = {
     "establishment",
@@ -71,24 +71,18 @@ CLOSURE_DATES = [
 # --- Who may do what ------------------------------------------------------------------------
 
 
-def require_jobcentre(user, roles=frozenset(JOBCENTRE_ROLES)):
-    """The acting membership, if it is a Jobcentre one with one of `roles`; else Forbidden."""
-    acting = policy.acting_of(user)
-    if acting is None or acting.kind != AgencyKind.JOBCENTRE or acting.role not in roles:
+def require_jobcentre(user, action: str):
+    """The acting membership, if consent.policy lets it do the Jobcentre `action`; else Forbidden."""
+    if not policy.can(user, action):
         raise Forbidden("Only Jobcentre staff can do this.")
-    return acting
+    return policy.acting_of(user)
 
 
 def require_closure_reader(user):
     """Claim closures exist, for the user's purposes, only inside Jobcentre and prison agencies (else 404)."""
-    acting = policy.acting_of(user)
-    if (
-        acting is None
-        or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON)
-        or acting.role not in policy.STAFF
-    ):
+    if not policy.can(user, "claim_closure.read"):
         raise NotFound("Not found")
-    return acting
+    return policy.acting_of(user)
 
 
 def surgery_sites(agency_id: int):
@@ -212,7 +206,8 @@ def _open_closure_gateway(closure: ClaimClosure) -> None:
 
 @transaction.atomic
 def claim_closure_create(*, user, person, **fields) -> ClaimClosure:
-    acting = require_jobcentre(user, roles={Role.EBSA, Role.MANAGER})
+    acting = require_jobcentre(user, "claim_closure.record")
+    policy.require_section(user, person, Section.BENEFITS)
     unknown = set(fields) - CLOSURE_FIELDS
     if unknown:
         raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -239,8 +234,9 @@ def claim_closure_create(*, user, person, **fields) -> ClaimClosure:
 
 @transaction.atomic
 def claim_closure_update(*, user, closure: ClaimClosure, version: int, **fields) -> ClaimClosure:
-    """Change a closure unless someone else has since `version` (optimistic lock)."""
-    acting = require_jobcentre(user, roles={Role.EBSA, Role.MANAGER})
+    """Change a closure unless someone else has since `version` (optimistic lock). Only the
+    Jobcentre that recorded it changes it (nobody else can even read claim closures)."""
+    acting = require_jobcentre(user, "claim_closure.record")
     unknown = set(fields) - CLOSURE_FIELDS
     if unknown:
         raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -293,39 +289,59 @@ def claim_closure_update(*, user, closure: ClaimClosure, version: int, **fields)
 # --- Markers --------------------------------------------------------------------------------
 
 
-def _live_marker_consent(person, agency):
-    if not policy.consent_covers(person, agency, "offender_marker"):
+MARKER_CATEGORY = {MarkerKind.DRUG: "drugs", MarkerKind.ALCOHOL: "alcohol"}
+
+
+def _marker_consent(person, agency, kind):
+    """The live consent a marker of this kind relies on: the offender-marker purpose, and for a drug
+    or alcohol marker that sensitive category too (a plain offender-marker consent is not enough)."""
+    category = MARKER_CATEGORY.get(kind)
+    consent = policy.live_consent(person, agency, purpose="offender_marker", category=category)
+    if consent is not None and category and not consent.sensitive_categories:
         return None
+    return consent
+
+
+def _end_stale_markers(person, agency) -> None:
+    """Markers whose consent lapsed are no longer live (computed in the query); stamp their end so
+    a new one can be set."""
     today = policy.today()
-    return (
-        ConsentRecord.objects.filter(
-            person=person,
-            recipient_agency=agency,
-            offender_marker=True,
-            withdrawn_on__isnull=True,
-            given_on__lte=today,
-        )
-        .exclude(expires_on__lt=today)
-        .order_by("-given_on")
-        .first()
+    stale = (
+        Marker.objects.filter(person=person, jobcentre=agency, ended_on__isnull=True)
+        .exclude(pk__in=Marker.objects.live().values("pk"))
+        .filter(expires_on__gt=today)
+        .select_related("consent")
     )
+    for marker in stale:
+        withdrawn = marker.consent.withdrawn_on
+        Marker.objects.filter(pk=marker.pk, ended_on__isnull=True).update(
+            ended_on=withdrawn or marker.consent.expires_on or today,
+            end_reason=MarkerEndReason.CONSENT_WITHDRAWN
+            if withdrawn
+            else MarkerEndReason.CONSENT_EXPIRED,
+        )
 
 
 @transaction.atomic
 def marker_set(*, user, person, kind: str) -> Marker:
-    """A Jobcentre sets a marker only with the person's consent for the offender_marker purpose."""
-    acting = require_jobcentre(user)
+    """A Jobcentre sets a marker only with the person's consent for the offender-marker purpose
+    (and, for a drug or alcohol marker, consent to share that sensitive category)."""
+    acting = require_jobcentre(user, "marker.set")
+    policy.require_section(user, person, Section.BENEFITS)
     if kind not in MarkerKind.values:
         raise ApplicationError("Select the kind of marker", field="kind")
-    consent = _live_marker_consent(person, acting.agency)
+    consent = _marker_consent(person, acting.agency, kind)
     if consent is None:
+        what = {MarkerKind.DRUG: "drug misuse", MarkerKind.ALCOHOL: "alcohol misuse"}.get(kind)
+        extra = f" and to share the sensitive category {what}" if what else ""
         raise ConsentRequired(
-            f"{person.full_name} has not consented to {acting.agency.name} setting a marker. "
-            "Record their consent for the offender marker purpose first.",
+            f"{person.full_name} has not consented to {acting.agency.name} setting this marker. "
+            f"Record their consent for the offender marker purpose{extra} first.",
             field="kind",
         )
     today = policy.today()
     marker_expiry_record(on=today, person=person)
+    _end_stale_markers(person, acting.agency)
     if Marker.objects.filter(
         person=person, jobcentre=acting.agency, kind=kind, ended_on__isnull=True
     ).exists():
@@ -349,6 +365,46 @@ def marker_set(*, user, person, kind: str) -> Marker:
         detail={"kind": kind, "consent": consent.pk},
     )
     return marker
+
+
+@transaction.atomic
+def marker_end(*, user, marker: Marker, reason: str) -> Marker:
+    """The Jobcentre that set a marker ends it by hand, saying why."""
+    acting = require_jobcentre(user, "marker.set")
+    marker = Marker.objects.select_for_update().select_related("person").get(pk=marker.pk)
+    if marker.jobcentre_id != acting.agency_id:
+        raise Forbidden("Only the Jobcentre that set this marker can end it.")
+    if marker.ended_on is not None:
+        raise Conflict("This marker has already ended.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Enter why the marker is being ended", field="reason")
+    Marker.objects.filter(pk=marker.pk).update(
+        ended_on=policy.today(),
+        end_reason=MarkerEndReason.ENDED,
+        end_note=reason[:2000],
+        ended_by=user,
+    )
+    marker.refresh_from_db()
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=marker.person,
+        obj=marker,
+        detail={"kind": marker.kind, "ended": True},
+    )
+    return marker
+
+
+def markers_end_for_withdrawn_consent(*, consent, user) -> int:
+    """Withdrawing a consent ends, the same day, every marker that relied on it (in the caller's
+    transaction; the work coach sees the marker ended, and why)."""
+    ended = Marker.objects.filter(consent=consent, ended_on__isnull=True).update(
+        ended_on=consent.withdrawn_on or policy.today(),
+        end_reason=MarkerEndReason.CONSENT_WITHDRAWN,
+        ended_by=user,
+    )
+    return ended
 
 
 def marker_expiry_record(*, on: datetime.date | None = None, person=None) -> dict:
@@ -393,13 +449,10 @@ def pre_release_advice_record(
     offender_status_declared: bool = False,
     declared_to=None,
 ) -> PreReleaseAdvice:
-    acting = policy.acting_of(user)
-    if (
-        acting is None
-        or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON)
-        or acting.role not in policy.STAFF
-    ):
+    if not policy.can(user, "pre_release_advice.record"):
         raise Forbidden("Only Jobcentre or prison staff record pre-release benefit advice.")
+    acting = policy.acting_of(user)
+    policy.require_section(user, person, Section.BENEFITS)
     topics = list(dict.fromkeys(topics or []))
     if any(t not in AdviceTopic.values for t in topics):
         raise ApplicationError("Unknown advice topic", field="topics")
@@ -446,29 +499,68 @@ def pre_release_advice_record(
 # --- Freshstart -----------------------------------------------------------------------------
 
 
+def release_day(*, user, person) -> datetime.date | None:
+    """The day the person is (or was) released: the latest sentence's actual, else expected, release."""
+    episode = (
+        SentenceEpisode.objects.for_user(user)
+        .filter(person=person)
+        .exclude(expected_release_date__isnull=True, actual_release_date__isnull=True)
+        .order_by("-reception_date", "-id")
+        .first()
+    )
+    if episode is None:
+        return None
+    return episode.actual_release_date or episode.expected_release_date
+
+
 @transaction.atomic
 def freshstart_book(
     *, user, person, office, appointment_at: datetime.datetime, notes: str = ""
 ) -> FreshstartAppointment:
-    """Book at the release-area Jobcentre. It gets a statutory gateway until 12 weeks after the appointment
-    (decision: so its work coach sees the appointment and records attendance without a separate consent)."""
-    acting = policy.acting_of(user)
-    if (
-        acting is None
-        or acting.kind not in (AgencyKind.JOBCENTRE, AgencyKind.PRISON)
-        or acting.role not in policy.STAFF
-    ):
+    """Book at a Jobcentre office in the person's release area, on or after their release and within
+    FRESHSTART_WINDOW_DAYS of it. The office's Jobcentre gets the Freshstart gateway (identity,
+    custody and release, benefits) until FRESHSTART_ACCESS_DAYS after the appointment, so its work
+    coach sees the appointment and records attendance; more only with consent."""
+    if not policy.can(user, "freshstart.book"):
         raise Forbidden("Only Jobcentre or prison staff book Freshstart appointments.")
+    acting = policy.acting_of(user)
+    policy.require_section(user, person, Section.CUSTODY)
     jobcentre = office.agency
     if jobcentre.kind != AgencyKind.JOBCENTRE or office.kind != SiteKind.JOBCENTRE:
         raise ApplicationError("Select a Jobcentre office in the release area", field="office")
     if appointment_at <= timezone.now():
         raise ApplicationError("The appointment must be in the future", field="appointment_at")
     release_area = (person.release_area or "").strip().lower()
-    if release_area and office.town and office.town.strip().lower() != release_area:
+    if not release_area:
+        raise ApplicationError(
+            "The person's release area is not recorded: ask the agency that owns the case to "
+            "record it before booking",
+            field="office",
+        )
+    if (office.town or "").strip().lower() != release_area:
         raise ApplicationError(
             f"Book at a Jobcentre in the release area ({person.release_area}), not {office.town}",
             field="office",
+        )
+    released = release_day(user=user, person=person)
+    if released is None:
+        raise ApplicationError(
+            "No release date is recorded for this person: ask the agency that owns the case to "
+            "record the expected release date before booking",
+            field="appointment_at",
+        )
+    day = timezone.localtime(appointment_at).date()
+    last = released + datetime.timedelta(days=settings.FRESHSTART_WINDOW_DAYS)
+    if day < released:
+        raise ApplicationError(
+            f"The appointment must be on or after the release date ({released:%-d %B %Y})",
+            field="appointment_at",
+        )
+    if day > last:
+        raise ApplicationError(
+            f"The appointment must be within {settings.FRESHSTART_WINDOW_DAYS} days of the "
+            f"release date, by {last:%-d %B %Y}",
+            field="appointment_at",
         )
     appointment = FreshstartAppointment.objects.create(
         person=person,
@@ -479,21 +571,7 @@ def freshstart_book(
         booked_by_agency=acting.agency,
         notes=(notes or "").strip(),
     )
-    ends_on = timezone.localtime(appointment_at).date() + datetime.timedelta(
-        days=FRESHSTART_GATEWAY_DAYS
-    )
-    existing = StatutoryGateway.objects.filter(
-        person=person, agency=jobcentre, reason=FRESHSTART_GATEWAY
-    ).first()
-    if existing and existing.ends_on and existing.ends_on > ends_on:
-        ends_on = existing.ends_on
-    statutory_gateway_open(
-        person=person,
-        agency=jobcentre,
-        reason=FRESHSTART_GATEWAY,
-        started_on=policy.today(),
-        ends_on=ends_on,
-    )
+    freshstart_gateway_refresh(person=person, jobcentre=jobcentre)
     access_event_record(
         user=user,
         action=Action.CREATE,
@@ -504,11 +582,34 @@ def freshstart_book(
     return appointment
 
 
+def freshstart_gateway_refresh(*, person, jobcentre) -> None:
+    """The Freshstart gateway of a Jobcentre runs until FRESHSTART_ACCESS_DAYS after its latest
+    appointment for the person."""
+    latest = (
+        FreshstartAppointment.objects.filter(person=person, jobcentre=jobcentre)
+        .order_by("-appointment_at")
+        .values_list("appointment_at", flat=True)
+        .first()
+    )
+    if latest is None:
+        return
+    ends_on = timezone.localtime(latest).date() + datetime.timedelta(
+        days=settings.FRESHSTART_ACCESS_DAYS
+    )
+    statutory_gateway_open(
+        person=person,
+        agency=jobcentre,
+        reason=FRESHSTART_GATEWAY,
+        started_on=policy.today(),
+        ends_on=ends_on,
+    )
+
+
 @transaction.atomic
 def freshstart_attendance_record(
     *, user, appointment: FreshstartAppointment, attended: bool, version: int
 ) -> FreshstartAppointment:
-    acting = require_jobcentre(user)
+    acting = require_jobcentre(user, "freshstart.attendance")
     if appointment.jobcentre_id != acting.agency_id:
         raise Forbidden("Only the Jobcentre where the appointment is booked can record attendance.")
     if attended is None:
@@ -662,7 +763,8 @@ CLAIM_FIELDS = {
 
 @transaction.atomic
 def post_release_claim_record(*, user, person, **fields) -> PostReleaseClaim:
-    acting = require_jobcentre(user)
+    acting = require_jobcentre(user, "benefit_claim.record")
+    policy.require_section(user, person, Section.BENEFITS)
     unknown = set(fields) - CLAIM_FIELDS
     if unknown:
         raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -686,7 +788,7 @@ def post_release_claim_update(
     *, user, claim: PostReleaseClaim, version: int, **fields
 ) -> PostReleaseClaim:
     """E.g. record the first payment (the finance gap) or an advance request later."""
-    acting = require_jobcentre(user)
+    acting = require_jobcentre(user, "benefit_claim.record")
     unknown = set(fields) - CLAIM_FIELDS
     if unknown:
         raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")

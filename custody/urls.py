@@ -15,6 +15,7 @@ urlpatterns = [
     path("custody/claim-closures/<int:pk>/", views.closure_detail, name="closure_detail"),
     path("custody/claim-closures/<int:pk>/edit/", views.closure_edit, name="closure_edit"),
     path("custody/people/<int:person_pk>/markers/new/", views.marker_set, name="marker_set"),
+    path("custody/markers/<int:pk>/end/", views.marker_end, name="marker_end"),
     path(
         "custody/people/<int:person_pk>/pre-release-advice/new/",
         views.advice_create,

@@ -4,15 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from agencies.models import AgencyKind
 from audit.models import Action
 from audit.services import access_event_record
 from casework.models import SentenceEpisode
 from consent import policy
+from consent.sections import Section
 from core.errors import ApplicationError, Forbidden, NotFound
-from core.views import apply_error
+from core.views import apply_error, save_with
 from custody import scan as scan_service
 from custody import selectors, services
 from custody.forms import (
@@ -20,6 +21,7 @@ from custody.forms import (
     ClaimClosureEditForm,
     ClaimClosureForm,
     FreshstartForm,
+    MarkerEndForm,
     MarkerForm,
     PostReleaseClaimEditForm,
     PostReleaseClaimForm,
@@ -32,15 +34,21 @@ CLOSURE_FORM_FIELDS = list(ClaimClosureForm.base_fields)
 CLAIM_FORM_FIELDS = list(PostReleaseClaimForm.base_fields)
 
 
-def _person(request, pk):
+def _person(request, pk, section):
+    """The person, if the acting agency sees `section` of their record (else 404)."""
     if not policy.can(request.user, "person.view"):
         raise PermissionDenied
-    return policy.get_person(request.user, pk)
+    return policy.get_person(request.user, pk, section)
+
+
+def _viewed(request, person, page, obj=None):
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, obj=obj, detail={"page": page}
+    )
 
 
 def _jobcentre_only(user):
-    acting = policy.acting_of(user)
-    if acting is None or acting.kind != AgencyKind.JOBCENTRE or acting.role not in policy.STAFF:
+    if not policy.can(user, "custody.worklist"):
         raise Http404
 
 
@@ -98,8 +106,8 @@ def _closure_initial(user, person):
 @require_http_methods(["GET", "POST"])
 def closure_create(request, person_pk):
     services.require_closure_reader(request.user)
-    person = _person(request, person_pk)
-    services.require_jobcentre(request.user, roles={"ebsa", "manager"})
+    person = _person(request, person_pk, Section.BENEFITS)
+    services.require_jobcentre(request.user, "claim_closure.record")
     form = ClaimClosureForm(
         request.POST or None,
         agency=request.user.acting.agency,
@@ -115,6 +123,7 @@ def closure_create(request, person_pk):
         else:
             messages.success(request, f"Claim closure recorded for {person.full_name}.")
             return redirect("custody:closure_detail", pk=closure.pk)
+    _viewed(request, person, "closure create form")
     return render(
         request,
         "custody/claimclosure_form.html",
@@ -127,8 +136,8 @@ def closure_detail(request, pk):
     closure = selectors.get_claim_closure(user=request.user, pk=pk)
     access_event_record(user=request.user, action=Action.VIEW, person=closure.person, obj=closure)
     can_change = (
-        request.user.acting.agency_id == closure.agency_id
-        and request.user.acting.role in {"ebsa", "manager"}
+        policy.can(request.user, "claim_closure.record")
+        and request.user.acting.agency_id == closure.agency_id
     )
     return render(
         request,
@@ -141,7 +150,7 @@ def closure_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def closure_edit(request, pk):
     closure = selectors.get_claim_closure(user=request.user, pk=pk)
-    services.require_jobcentre(request.user, roles={"ebsa", "manager"})
+    services.require_jobcentre(request.user, "claim_closure.record")
     initial = {name: getattr(closure, name) for name in CLOSURE_FORM_FIELDS} | {
         "version": closure.version
     }
@@ -161,6 +170,7 @@ def closure_edit(request, pk):
         else:
             messages.success(request, "Claim closure saved.")
             return redirect("custody:closure_detail", pk=closure.pk)
+    _viewed(request, closure.person, "closure edit form")
     return render(
         request,
         "custody/claimclosure_form.html",
@@ -176,8 +186,8 @@ def closure_edit(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def marker_set(request, person_pk):
-    person = _person(request, person_pk)
-    services.require_jobcentre(request.user)
+    person = _person(request, person_pk, Section.BENEFITS)
+    services.require_jobcentre(request.user, "marker.set")
     form = MarkerForm(request.POST or None)
     consent_missing = False
     if request.method == "POST" and form.is_valid():
@@ -193,6 +203,7 @@ def marker_set(request, person_pk):
                 request, f"{marker.get_kind_display()} set until {marker.expires_on:%-d %B %Y}."
             )
             return redirect("casework:person_detail", pk=person.pk)
+    _viewed(request, person, "marker set form")
     return render(
         request,
         "custody/marker_form.html",
@@ -203,8 +214,37 @@ def marker_set(request, person_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def marker_end(request, pk):
+    marker = selectors.get_marker(user=request.user, pk=pk)
+    services.require_jobcentre(request.user, "marker.set")
+    if marker.jobcentre_id != request.user.acting.agency_id:
+        raise PermissionDenied("Only the Jobcentre that set this marker can end it.")
+    form = MarkerEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = save_with(
+            request,
+            form,
+            services.marker_end,
+            f"{marker.get_kind_display()} ended.",
+            reverse("casework:person_detail", args=[marker.person_id]),
+            marker=marker,
+            reason=form.cleaned_data["reason"],
+        )
+        if done:
+            return done
+    _viewed(request, marker.person, "end marker form", obj=marker)
+    return render(
+        request,
+        "custody/marker_end.html",
+        {"form": form, "marker": marker, "person": marker.person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def advice_create(request, person_pk):
-    person = _person(request, person_pk)
+    person = _person(request, person_pk, Section.BENEFITS)
     form = PreReleaseAdviceForm(request.POST or None, initial={"given_on": policy.today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,13 +256,14 @@ def advice_create(request, person_pk):
         else:
             messages.success(request, "Pre-release advice recorded.")
             return redirect("casework:person_detail", pk=person.pk)
+    _viewed(request, person, "advice create form")
     return render(request, "custody/prereleaseadvice_form.html", {"form": form, "person": person})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def freshstart_book(request, person_pk):
-    person = _person(request, person_pk)
+    person = _person(request, person_pk, Section.CUSTODY)
     form = FreshstartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -245,6 +286,7 @@ def freshstart_book(request, person_pk):
                 f"{appointment.jobcentre.name} can now see the appointment.",
             )
             return redirect("casework:person_detail", pk=person.pk)
+    _viewed(request, person, "freshstart book form")
     return render(request, "custody/freshstart_form.html", {"form": form, "person": person})
 
 
@@ -252,7 +294,7 @@ def freshstart_book(request, person_pk):
 @require_http_methods(["GET", "POST"])
 def freshstart_attendance(request, pk):
     appointment = selectors.get_freshstart(user=request.user, pk=pk)
-    services.require_jobcentre(request.user)
+    services.require_jobcentre(request.user, "freshstart.attendance")
     if appointment.jobcentre_id != request.user.acting.agency_id:
         raise PermissionDenied(
             "Only the Jobcentre where the appointment is booked can record attendance."
@@ -271,6 +313,7 @@ def freshstart_attendance(request, pk):
         else:
             messages.success(request, f"Attendance recorded for {appointment.person.full_name}.")
             return redirect("custody:worklist")
+    _viewed(request, appointment.person, "freshstart attendance form")
     return render(
         request,
         "custody/freshstart_attendance.html",
@@ -281,8 +324,8 @@ def freshstart_attendance(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_create(request, person_pk):
-    person = _person(request, person_pk)
-    services.require_jobcentre(request.user)
+    person = _person(request, person_pk, Section.BENEFITS)
+    services.require_jobcentre(request.user, "benefit_claim.record")
     released = (
         SentenceEpisode.objects.for_user(request.user)
         .filter(person=person, actual_release_date__isnull=False)
@@ -316,6 +359,7 @@ def claim_create(request, person_pk):
                 ),
             )
             return redirect("casework:person_detail", pk=person.pk)
+    _viewed(request, person, "claim create form")
     return render(
         request,
         "custody/postreleaseclaim_form.html",
@@ -327,7 +371,7 @@ def claim_create(request, person_pk):
 @require_http_methods(["GET", "POST"])
 def claim_edit(request, pk):
     claim = selectors.get_post_release_claim(user=request.user, pk=pk)
-    services.require_jobcentre(request.user)
+    services.require_jobcentre(request.user, "benefit_claim.record")
     initial = {name: getattr(claim, name) for name in CLAIM_FORM_FIELDS} | {
         "version": claim.version
     }
@@ -346,6 +390,7 @@ def claim_edit(request, pk):
         else:
             messages.success(request, "Claim saved.")
             return redirect("casework:person_detail", pk=claim.person_id)
+    _viewed(request, claim.person, "claim edit form")
     return render(
         request,
         "custody/postreleaseclaim_form.html",

@@ -9,6 +9,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from casework.api import StaffOnly
 from casework.models import Case, Person
+from core.api import AuditedList
 from employers import selectors, services
 from employers.models import (
     Application,
@@ -163,6 +164,7 @@ class ApplicationPatchSerializer(serializers.Serializer):
 
 
 class ApplicationViewSet(
+    AuditedList,
     StaffOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -170,6 +172,7 @@ class ApplicationViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_person = "person_id"
     serializer_class = ApplicationSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -271,6 +274,7 @@ class SpellPatchSerializer(serializers.ModelSerializer):
 
 
 class EmploymentSpellViewSet(
+    AuditedList,
     StaffOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -278,6 +282,7 @@ class EmploymentSpellViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_person = "person_id"
     serializer_class = SpellSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -354,8 +359,13 @@ class RecordSerializer(serializers.Serializer):
 
 
 class RetentionCheckViewSet(
-    StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AuditedList,
+    StaffOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
+    audit_person = "spell.person_id"
     serializer_class = RetentionCheckSerializer
 
     def get_queryset(self):

@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from consent import policy
-from consent.models import PersonAccess
 from employers.models import (
     OPEN_APPLICATION_STATUSES,
     Application,
@@ -124,16 +123,10 @@ def score(
 
 
 def _sensitive_people(user, person_ids) -> set[int]:
-    acting = policy.acting_of(user)
-    if acting is None:
-        return set()
-    return set(
-        PersonAccess.objects.filter(
-            agency_id=acting.agency_id,
-            person_id__in=list(person_ids),
-            sensitive_until__gte=policy.today(),
-        ).values_list("person_id", flat=True)
-    )
+    """The people whose offence details (the sensitive offence part) the acting agency sees."""
+    return {
+        pk for pk, access in policy.access_map(user, person_ids).items() if access.sees("offence")
+    }
 
 
 def vacancies_for_person(

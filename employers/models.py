@@ -14,6 +14,7 @@ from django.db.models import F, Q
 
 from casework.validators import validate_postcode
 from consent import policy
+from consent.sections import Section
 
 
 class Sector(models.TextChoices):
@@ -187,10 +188,14 @@ class Vacancy(models.Model):
 
 
 class PersonScopedQuerySet(models.QuerySet):
+    """Employment records: seen with the employment section of the person's record."""
+
     person_field = "person"
 
     def for_user(self, user):
-        return policy.scope_by_person(self, user, person_field=self.person_field)
+        return policy.scope_by_person(
+            self, user, person_field=self.person_field, section=Section.EMPLOYMENT
+        )
 
 
 class ConvictionsSpent(models.TextChoices):
@@ -544,12 +549,13 @@ class FeedbackKind(models.TextChoices):
 
 class FeedbackQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Feedback about a person follows the person's access; employer-on-service feedback stays with its agency."""
+        """Feedback about a person goes with their employment section; employer-on-service
+        feedback stays with the agency that recorded it."""
         acting = policy.acting_of(user)
-        if acting is None or acting.role not in policy.STAFF:
+        if not policy.can(user, "person.view"):
             return self.none()
         about_people = policy.scope_by_person(
-            Feedback.objects.filter(person__isnull=False), user
+            Feedback.objects.filter(person__isnull=False), user, section=Section.EMPLOYMENT
         ).values("pk")
         return self.filter(
             Q(person__isnull=True, agency_id=acting.agency_id) | Q(pk__in=about_people)

@@ -1,13 +1,17 @@
 """The person page's employment section: continuous employment, milestones, job starts, checks."""
 
+from consent.sections import Section
 from employers.continuity import continuity_for_person
 from employers.models import OPEN_CHECK_STATUSES, RetentionCheck
 
 
-def person_panels(*, user, person) -> list[dict]:
-    """Three queries: the person's spells (for continuity), the visible spells, their open checks."""
+def person_panels(*, user, person, access) -> list[dict]:
+    """Three queries: the person's spells (for continuity), the visible spells, their open checks.
+    Only where the acting agency sees the employment section."""
     from employers.selectors import spells_for_person
 
+    if not access.sees(Section.EMPLOYMENT):
+        return []
     continuity = continuity_for_person(person.pk)
     spells = list(spells_for_person(user=user, person=person)[:10])
     open_checks = list(

@@ -21,6 +21,7 @@ from audit.services import access_event_record
 from casework.models import Case
 from casework.validators import normalise_postcode
 from consent import policy
+from consent.sections import Section
 from core.errors import ApplicationError, Conflict, Forbidden
 from employers.models import (
     APPLICATION_TRANSITIONS,
@@ -117,32 +118,25 @@ def _check_unknown(fields: dict, allowed: set):
 
 
 def _require_visible_person(user, person):
-    """A person the acting agency cannot see is answered as missing."""
-    from casework.models import Person
-
-    if not Person.objects.for_user(user).filter(pk=person.pk).exists():
-        from core.errors import NotFound
-
-        raise NotFound("Person not found")
+    """A person whose employment section the acting agency cannot see is answered as missing."""
+    policy.require_section(user, person, Section.EMPLOYMENT)
 
 
 def _case_for(user, person, case=None) -> Case:
-    """The case the work belongs to: the one given (visible, same person) or the acting agency's open one."""
-    visible = Case.objects.for_user(user).filter(person=person)
+    """The case the work belongs to: the one given (one the acting agency owns or works on, for
+    this person) or the acting agency's own open one, else the open one it works on."""
+    worked_on = policy.cases_worked_on(user, person)
     if case is not None:
-        if not visible.filter(pk=case.pk).exists():
+        if not worked_on.filter(pk=case.pk).exists():
             raise ApplicationError("Select a case for this person", field="case")
         return case
     acting = user.acting
     chosen = (
-        visible.open().filter(owning_agency_id=acting.agency_id).first()
-        or visible.open()
-        .filter(involvements__agency_id=acting.agency_id, involvements__ended_on__isnull=True)
-        .first()
-        or visible.open().first()
+        worked_on.open().filter(owning_agency_id=acting.agency_id).first()
+        or worked_on.open().first()
     )
     if chosen is None:
-        raise ApplicationError("This person has no open case: open one first", field="case")
+        raise ApplicationError("This person has no open case your agency works on", field="case")
     return chosen
 
 
@@ -273,7 +267,7 @@ def job_preferences_set(*, user, person, **fields) -> JobPreferences:
         if bad:
             raise ApplicationError(f"Unknown sector: {', '.join(bad)}", field="sector_interests")
     if "offence_types" in fields:
-        if not policy.sees_sensitive(user, person):
+        if not policy.sees(user, person, "offence"):
             raise Forbidden("Your agency cannot see or change offence details for this person.")
         fields["offence_types"] = _clean_list(fields["offence_types"])
     lo, hi = fields.get("min_hours"), fields.get("max_hours")
@@ -306,6 +300,18 @@ def disclosure_choice_record(
         )
     if on > policy.today():
         raise ApplicationError("Date of the choice must be today or in the past", field="on")
+    existing = (
+        DisclosureChoice.objects.select_for_update()
+        .filter(person=person, employer=employer)
+        .first()
+    )
+    if existing is not None:
+        policy.require_row_change(
+            user,
+            person=person,
+            row_agency_id=existing.recorded_by_agency_id,
+            what="this disclosure choice",
+        )
     choice, _ = DisclosureChoice.objects.update_or_create(
         person=person,
         employer=employer,
@@ -406,6 +412,9 @@ def application_update(
         from core.errors import NotFound
 
         raise NotFound("Application not found")
+    policy.require_row_change(
+        user, person=current.person, row_agency_id=current.agency_id, what="this application"
+    )
     if version is not None and version != current.version:
         raise Conflict(
             "Someone else changed this application while you were editing it. Your changes have not been saved."
@@ -587,6 +596,9 @@ def employment_spell_update(
         from core.errors import NotFound
 
         raise NotFound("Job start not found")
+    policy.require_row_change(
+        user, person=current.person, row_agency_id=current.agency_id, what="this job start"
+    )
     if current.version != version:
         raise Conflict(
             "Someone else changed this job start while you were editing it. Your changes have not been saved."
@@ -638,6 +650,12 @@ def retention_check_record(
         from core.errors import NotFound
 
         raise NotFound("Retention check not found")
+    policy.require_row_change(
+        user,
+        person=current.spell.person,
+        row_agency_id=current.spell.agency_id,
+        what="this job start",
+    )
     today = policy.today()
     if current.status == CheckStatus.RECORDED:
         raise Conflict("This check has already been recorded")

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
-from audit.services import access_event_record
+from audit.services import access_event_record, access_list_record
 from consent import policy
+from consent.sections import Section
 from core.errors import ApplicationError
 from core.pagination import Segments, narrow_page
 from core.views import apply_error, save_with
@@ -42,6 +43,20 @@ CHECKS_COUNT_CAP = 500
 def _staff_only(user):
     if not policy.can(user, "person.view"):
         raise PermissionDenied("Your role does not give access to employment records.")
+
+
+def _row_only(request, person, agency_id, what):
+    """Another agency's row (visible) answers 403: only its agency or the case owner changes it."""
+    if not policy.may_change_row(request.user, person=person, row_agency_id=agency_id):
+        raise PermissionDenied(
+            f"Only the agency that recorded {what}, or the case owner, can change it."
+        )
+
+
+def _viewed(request, person, page, obj=None):
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, obj=obj, detail={"page": page}
+    )
 
 
 def _interview_at(data):
@@ -230,7 +245,7 @@ def vacancy_detail(request, pk):
 @login_required
 def person_jobs(request, person_pk):
     _staff_only(request.user)
-    person = policy.get_person(request.user, person_pk)
+    person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     access_event_record(
         user=request.user, action=Action.VIEW, person=person, detail={"page": "job_matching"}
     )
@@ -245,7 +260,7 @@ def person_jobs(request, person_pk):
             "applications": selectors.applications_for_person(user=request.user, person=person),
             "spells": selectors.spells_for_person(user=request.user, person=person),
             "choices": selectors.disclosure_choices_for_person(user=request.user, person=person),
-            "sees_sensitive": policy.sees_sensitive(request.user, person),
+            "sees_sensitive": policy.sees(request.user, person, "offence"),
         },
     )
 
@@ -254,9 +269,9 @@ def person_jobs(request, person_pk):
 @require_http_methods(["GET", "POST"])
 def preferences_edit(request, person_pk):
     _staff_only(request.user)
-    person = policy.get_person(request.user, person_pk)
+    person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     prefs = JobPreferences.objects.for_user(request.user).filter(person=person).first()
-    sensitive = policy.sees_sensitive(request.user, person)
+    sensitive = policy.sees(request.user, person, "offence")
     initial = {"convictions_spent": "unknown"}
     if prefs:
         initial = {name: getattr(prefs, name) for name in PreferencesForm.base_fields}
@@ -282,6 +297,7 @@ def preferences_edit(request, person_pk):
         else:
             messages.success(request, "Job preferences saved.")
             return redirect("employers:person_jobs", person_pk=person.pk)
+    _viewed(request, person, "preferences edit form")
     return render(
         request,
         "employers/preferences_form.html",
@@ -293,7 +309,7 @@ def preferences_edit(request, person_pk):
 @require_http_methods(["GET", "POST"])
 def disclosure_create(request, person_pk):
     _staff_only(request.user)
-    person = policy.get_person(request.user, person_pk)
+    person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     form = DisclosureChoiceForm(request.POST or None, initial={"on": policy.today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -303,6 +319,7 @@ def disclosure_create(request, person_pk):
         else:
             messages.success(request, "The person's disclosure choice has been recorded.")
             return redirect("employers:person_jobs", person_pk=person.pk)
+    _viewed(request, person, "disclosure create form")
     return render(request, "employers/disclosure_form.html", {"form": form, "person": person})
 
 
@@ -310,7 +327,7 @@ def disclosure_create(request, person_pk):
 @require_http_methods(["GET", "POST"])
 def application_create(request, person_pk, vacancy_pk):
     _staff_only(request.user)
-    person = policy.get_person(request.user, person_pk)
+    person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     vacancy = selectors.get_vacancy(pk=vacancy_pk)
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -327,6 +344,7 @@ def application_create(request, person_pk, vacancy_pk):
         else:
             messages.success(request, f"Application for {vacancy.title} recorded.")
             return redirect("employers:person_jobs", person_pk=person.pk)
+    _viewed(request, person, "application create form")
     return render(
         request,
         "employers/application_form.html",
@@ -339,6 +357,7 @@ def application_create(request, person_pk, vacancy_pk):
 def application_edit(request, pk):
     _staff_only(request.user)
     application = selectors.get_application(user=request.user, pk=pk)
+    _row_only(request, application.person, application.agency_id, "this application")
     local = timezone.localtime(application.interview_at) if application.interview_at else None
     form = ApplicationUpdateForm(
         request.POST or None,
@@ -366,6 +385,7 @@ def application_edit(request, pk):
         else:
             messages.success(request, "Application updated.")
             return redirect("employers:person_jobs", person_pk=application.person_id)
+    _viewed(request, application.person, "application form", obj=application)
     return render(
         request,
         "employers/application_edit.html",
@@ -377,7 +397,7 @@ def application_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def spell_create(request, person_pk):
     _staff_only(request.user)
-    person = policy.get_person(request.user, person_pk)
+    person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     form = SpellForm(request.POST or None, initial={"start_date": policy.today()})
     if request.method == "POST" and form.is_valid():
         data = {
@@ -393,6 +413,7 @@ def spell_create(request, person_pk):
                 f"Job start recorded. Retention checks are scheduled from {spell.start_date:%-d %B %Y}.",
             )
             return redirect("employers:spell_detail", pk=spell.pk)
+    _viewed(request, person, "spell create form")
     return render(
         request,
         "employers/spell_form.html",
@@ -408,7 +429,14 @@ def spell_detail(request, pk):
     return render(
         request,
         "employers/spell_detail.html",
-        {"spell": spell, "person": spell.person, "checks": selectors.checks_for_spell(spell=spell)},
+        {
+            "spell": spell,
+            "person": spell.person,
+            "checks": selectors.checks_for_spell(spell=spell),
+            "can_change": policy.may_change_row(
+                request.user, person=spell.person, row_agency_id=spell.agency_id
+            ),
+        },
     )
 
 
@@ -417,6 +445,7 @@ def spell_detail(request, pk):
 def spell_edit(request, pk):
     _staff_only(request.user)
     spell = selectors.get_spell(user=request.user, pk=pk)
+    _row_only(request, spell.person, spell.agency_id, "this job start")
     initial = {
         name: getattr(spell, name) for name in SpellEditForm.base_fields if hasattr(spell, name)
     }
@@ -434,6 +463,7 @@ def spell_edit(request, pk):
         )
         if done:
             return done
+    _viewed(request, spell.person, "job start form", obj=spell)
     return render(
         request,
         "employers/spell_form.html",
@@ -452,10 +482,11 @@ def checks_due(request):
         selectors.checks_due_parts(user=request.user, mine=mine), cap=CHECKS_COUNT_CAP
     )
     page = narrow_page(checks, request.GET.get("page"), PAGE_SIZE)
-    access_event_record(
+    access_list_record(
         user=request.user,
         action=Action.VIEW,
-        detail={"page": "checks_due", "shown": len(page.object_list)},
+        page="checks_due",
+        people=[check.spell.person_id for check in page.object_list],
     )
     return render(
         request,
@@ -469,6 +500,7 @@ def checks_due(request):
 def check_record(request, pk):
     _staff_only(request.user)
     check = selectors.get_check(user=request.user, pk=pk)
+    _row_only(request, check.spell.person, check.spell.agency_id, "this job start")
     form = CheckRecordForm(request.POST or None, initial={"checked_on": policy.today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -478,6 +510,7 @@ def check_record(request, pk):
         else:
             messages.success(request, f"{check.milestone_weeks}-week check recorded.")
             return redirect("employers:checks_due")
+    _viewed(request, check.spell.person, "retention check form", obj=check)
     return render(
         request,
         "employers/check_form.html",
@@ -489,7 +522,7 @@ def check_record(request, pk):
 @require_http_methods(["GET", "POST"])
 def feedback_create(request, person_pk):
     _staff_only(request.user)
-    person = policy.get_person(request.user, person_pk)
+    person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     form = FeedbackForm(request.POST or None, initial={"given_on": policy.today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -499,4 +532,5 @@ def feedback_create(request, person_pk):
         else:
             messages.success(request, "Feedback recorded.")
             return redirect("employers:person_jobs", person_pk=person.pk)
+    _viewed(request, person, "feedback create form")
     return render(request, "employers/feedback_form.html", {"form": form, "person": person})

@@ -17,6 +17,7 @@ from audit.services import access_event_record
 from casework.api import StaffOnly
 from casework.models import Case
 from consent.models import DataCategory
+from core.api import AuditedList
 from referrals import selectors, services
 from referrals.models import DeclineReason, Need, Provision, Referral, WithdrawReason
 
@@ -153,12 +154,14 @@ class ReferralWithdrawSerializer(ReferralVersionSerializer):
 
 
 class ReferralViewSet(
+    AuditedList,
     StaffOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_person = "person_id"
     serializer_class = ReferralSerializer
 
     def get_queryset(self):
@@ -188,15 +191,6 @@ class ReferralViewSet(
             OpenApiParameter("status", str, enum=sorted(selectors.STATUS_FILTERS)),
         ]
     )
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            user=request.user,
-            action=Action.VIEW,
-            detail={"page": "api:referrals", "shown": len(response.data["results"])},
-        )
-        return response
-
     def retrieve(self, request, *args, **kwargs):
         referral = self.get_object()
         access_event_record(

@@ -195,7 +195,7 @@ def _consent(person, agency, recorder, luton, today):
             person=person,
             recipient_agency=agency,
             employment_support=True,
-            data_categories=["identity", "employment", "assessment"],
+            data_categories=["identity", "case", "employment", "assessment"],
             method=ConsentMethod.SIGNED_FORM,
             form_version="v3",
             given_on=today - datetime.timedelta(days=90),
@@ -289,7 +289,11 @@ def _seed_referral(*, case, provision, status, days_ago, reason, sender, receive
             agency=provision.agency,
             basis=InvolvementBasis.REFERRAL,
             ended_on__isnull=True,
-            defaults={"started_on": sent_on, "created_by": receiver or sender},
+            defaults={
+                "started_on": sent_on,
+                "created_by": receiver or sender,
+                "categories": list(referral.share_categories),
+            },
         )
     policy.refresh_person_access(case.person)
     return referral

@@ -41,9 +41,10 @@ class ReferralForm(GovUKFormMixin, forms.Form):
     share_categories = forms.MultipleChoiceField(
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
         label="What information will you share?",
-        help_text="Only what the person has consented to share with the receiving agency",
+        help_text="Only what the person has consented to share with the receiving agency. Once "
+        "it accepts, it sees this and nothing more.",
+        error_messages={"required": "Select the information to share with the receiving agency"},
     )
 
     def __init__(self, *args, agency=None, **kwargs):

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from consent import policy
 
@@ -101,6 +101,7 @@ class DeclineReason(models.TextChoices):
 
 
 class WithdrawReason(models.TextChoices):
+    CONSENT_WITHDRAWN = "consent_withdrawn", "The person withdrew their consent"
     NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
     PERSON_WITHDREW = "person_withdrew", "The person no longer wants to take part"
     MOVED_AWAY = "moved_away", "Moved away or transferred"
@@ -116,20 +117,24 @@ class ReferralQuerySet(models.QuerySet):
         The sending agency sees its referrals (drafts too) for people it can still see. The receiving
         agency sees referrals sent to it only while a live employment-support consent from the person
         covers it: before acceptance it cannot see the person's record, and after a withdrawal it sees
-        neither. Any other agency sees nothing (404).
+        neither. An agency that sees the referrals section of the person's record sees their other
+        referrals (not drafts). Any other agency sees nothing (404).
         """
-        sent, received = self.sent_by(user), self.received_by(user)
-        # Two index-driven branches joined by UNION ALL inside IN, not an OR: the OR made PostgreSQL
-        # test both rules on every referral of the agency and read the people table for each
+        branches = [
+            self.sent_by(user),
+            self.received_by(user),
+            policy.scope_referrals_by_section(self, user),
+        ]
+        # Index-driven branches joined by UNION ALL inside IN, not an OR: the OR made PostgreSQL
+        # test every rule on every referral of the agency and read the people table for each
         # (docs/performance.md).
-        return self.filter(
-            pk__in=sent.order_by().values("pk").union(received.order_by().values("pk"), all=True)
-        )
+        first, *rest = [qs.order_by().values("pk") for qs in branches]
+        return self.filter(pk__in=first.union(*rest, all=True))
 
     def sent_by(self, user):
         """The acting agency's own referrals (drafts too) for people it may still see."""
         acting = policy.acting_of(user)
-        if acting is None or acting.role not in policy.STAFF:
+        if not policy.can(user, "referral.make"):
             return self.none()
         return self.filter(
             from_agency_id=acting.agency_id, person_id__in=policy.visible_person_ids(user)
@@ -138,22 +143,23 @@ class ReferralQuerySet(models.QuerySet):
     def received_by(self, user):
         """Referrals sent to the acting agency that a live employment-support consent covers."""
         acting = policy.acting_of(user)
-        if acting is None or acting.role not in policy.STAFF:
+        if not policy.can(user, "referral.make"):
             return self.none()
-        from consent.models import ConsentRecord
-
-        today = policy.today()
-        live_consent = ConsentRecord.objects.filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-            person_id=OuterRef("person_id"),
-            recipient_agency_id=acting.agency_id,
-            employment_support=True,
-            withdrawn_on__isnull=True,
-            given_on__lte=today,
-        )
         return self.filter(
-            policy.not_withheld(user), Exists(live_consent), to_agency_id=acting.agency_id
+            policy.not_withheld(user), policy.live_consent_q(user), to_agency_id=acting.agency_id
         ).exclude(status=Status.DRAFT)
+
+    def ended_by_withdrawal(self, user):
+        """Referrals to the acting agency that ended because the person withdrew their consent: the
+        inbox keeps a line for each, without anything about the person."""
+        acting = policy.acting_of(user)
+        if not policy.can(user, "referral.make"):
+            return self.none()
+        return self.filter(
+            to_agency_id=acting.agency_id,
+            status=Status.WITHDRAWN,
+            withdraw_reason=WithdrawReason.CONSENT_WITHDRAWN,
+        )
 
 
 class Referral(models.Model):

@@ -4,11 +4,10 @@ from consent import policy
 from referrals.selectors import referrals_for_case
 
 
-def case_panels(*, user, case) -> list[dict]:
+def case_panels(*, user, case, access) -> list[dict]:
     """The case's referrals the acting agency may see (one query) and a "Make a referral" link."""
     referrals = list(referrals_for_case(user=user, case=case))
-    acting = policy.acting_of(user)
-    can_refer = case.is_open and acting is not None and acting.role in policy.STAFF
+    can_refer = case.is_open and policy.can(user, "referral.make")
     return [
         {
             "template": "referrals/includes/case_referrals.html",

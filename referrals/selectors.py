@@ -143,3 +143,13 @@ def nav_count(user) -> int | str:
     if cached is None:
         cached = _capped(Referral.objects.received_by(user).filter(status=Status.SENT))
     return shown(cached)
+
+
+def ended_by_consent_withdrawal(*, user, limit: int = 20) -> list[dict]:
+    """Referrals to the acting agency that ended because the person withdrew their consent, without
+    anything about the person (the agency no longer may know who): when, from whom, for what."""
+    return list(
+        Referral.objects.ended_by_withdrawal(user)
+        .order_by("-updated_at", "-id")
+        .values("pk", "sent_at", "updated_at", "from_agency__name", "provision__name")[:limit]
+    )

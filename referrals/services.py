@@ -15,7 +15,7 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from agencies.models import Agency, AgencyKind, Role, StaffMembership
 from audit.models import Action
 from audit.services import access_event_record
 from casework.models import Case
-from consent import policy
+from consent import policy, sections
 from consent.models import ConsentRecord, DataCategory, InvolvementBasis
 from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
@@ -38,7 +38,7 @@ from referrals.models import (
     WithdrawReason,
 )
 
-SENSITIVE_CATEGORIES = {DataCategory.OFFENCE, DataCategory.HEALTH}
+SENSITIVE_CATEGORIES = sections.SENSITIVE_CATEGORIES
 SENDER, RECEIVER = "sender", "receiver"
 STATUS_WORDS = {
     Status.DRAFT: "is still a draft",
@@ -89,10 +89,9 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
 
 
 def _require_staff(user):
-    acting = policy.acting_of(user)
-    if acting is None or acting.role not in policy.STAFF or acting.kind == AgencyKind.COMMISSIONER:
+    if not policy.can(user, "referral.make"):
         raise Forbidden("Your role does not allow you to make or answer referrals.")
-    return acting
+    return policy.acting_of(user)
 
 
 def _require_side(user, referral: Referral, side: str):
@@ -112,19 +111,7 @@ def _visible(user, referral: Referral):
 
 def live_consent(person, agency, on: datetime.date | None = None) -> ConsentRecord | None:
     """The newest live employment-support consent from the person to the agency, if any."""
-    on = on or policy.today()
-    return (
-        ConsentRecord.objects.filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=on),
-            person=person,
-            recipient_agency=agency,
-            employment_support=True,
-            withdrawn_on__isnull=True,
-            given_on__lte=on,
-        )
-        .order_by("-given_on", "-id")
-        .first()
-    )
+    return policy.live_consent(person, agency, on=on)
 
 
 def possible_duplicates(*, person, provision: Provision | None, to_agency: Agency, exclude_pk=None):
@@ -173,6 +160,14 @@ def _clean_fields(
     if bad:
         raise ApplicationError(
             f"Unknown information category: {', '.join(bad)}", field="share_categories"
+        )
+    access = policy.access_for(user, case.person)
+    unseen = [c for c in categories if not access.sees(c)]
+    if unseen:
+        labels = ", ".join(DataCategory(c).label.lower() for c in unseen)
+        raise ApplicationError(
+            f"You can share only information your agency sees. Untick: {labels}",
+            field="share_categories",
         )
     if not case.is_open:
         raise ApplicationError("The case is closed; reopen it before making a referral")
@@ -306,18 +301,15 @@ def consent_problem(referral: Referral) -> str:
             f"{referral.to_agency.name} for employment support. Record their consent before sending."
         )
     wanted = set(referral.share_categories)
-    if consent.data_categories:
-        missing = wanted - set(consent.data_categories)
-        if missing:
-            labels = ", ".join(DataCategory(c).label.lower() for c in sorted(missing))
-            return (
-                f"The consent given to {referral.to_agency.name} does not cover sharing: {labels}."
-            )
     if wanted & SENSITIVE_CATEGORIES and not consent.sensitive_categories:
         return (
             f"The consent given to {referral.to_agency.name} does not include sensitive categories "
-            "(offence, health and substance misuse)."
+            "(offence, health, drugs and alcohol)."
         )
+    missing = wanted - set(consent.data_categories)
+    if missing:
+        labels = ", ".join(DataCategory(c).label.lower() for c in sorted(missing))
+        return f"The consent given to {referral.to_agency.name} does not cover sharing: {labels}."
     return ""
 
 
@@ -334,6 +326,11 @@ def referral_send(*, user, referral: Referral, version: int | None = None) -> Re
     _check_state(locked, {Status.DRAFT}, version)
     if not locked.case.is_open:
         raise ApplicationError("The case is closed; reopen it before sending a referral")
+    if not locked.share_categories:
+        raise ApplicationError(
+            "Select the information to share with the receiving agency: change the referral",
+            field="share_categories",
+        )
     problem = consent_problem(locked)
     if problem:
         raise ConsentRequired(problem, field="to_agency")
@@ -452,6 +449,7 @@ def referral_accept(*, user, referral: Referral, version: int | None = None) -> 
             case=locked.case,
             agency=locked.to_agency,
             basis=InvolvementBasis.REFERRAL,
+            categories=locked.share_categories or ["identity"],
             check_role=False,
         )
     _notify(locked, "answered")
@@ -536,6 +534,41 @@ def referral_withdraw(
     return locked
 
 
+def referrals_end_for_withdrawn_consent(*, user, person, agency) -> int:
+    """The person withdrew the consent a referral to `agency` relied on: each open referral ends
+    ("consent withdrawn") on both sides, in the caller's transaction. The sender sees why; the
+    receiver's inbox keeps a line without anything about the person."""
+    ended = 0
+    open_ones = (
+        Referral.objects.select_for_update(of=("self",))
+        .filter(person=person, to_agency=agency, status__in=OPEN_STATUSES)
+        .order_by("id")
+    )
+    for referral in open_ones:
+        from_status = referral.status
+        referral.status = Status.WITHDRAWN
+        referral.withdraw_reason = WithdrawReason.CONSENT_WITHDRAWN
+        referral.outcome_text = "The person withdrew their consent to share with this agency."
+        _save(referral)
+        _event(
+            referral,
+            user=user,
+            from_status=from_status,
+            to_status=Status.WITHDRAWN,
+            reason_code=WithdrawReason.CONSENT_WITHDRAWN,
+            reason=referral.outcome_text,
+        )
+        access_event_record(
+            user=user,
+            action=Action.CHANGE,
+            person=person,
+            obj=referral,
+            detail={"transition": f"{from_status}->withdrawn", "reason": "consent_withdrawn"},
+        )
+        ended += 1
+    return ended
+
+
 TRANSITIONS = {
     "accept": referral_accept,
     "decline": referral_decline,
@@ -558,7 +591,7 @@ SENDER_ACTIONS = {
 
 def available_actions(*, user, referral: Referral) -> list[str]:
     acting = policy.acting_of(user)
-    if acting is None or acting.role not in policy.STAFF:
+    if not policy.can(user, "referral.make"):
         return []
     if acting.agency_id == referral.to_agency_id:
         return RECEIVER_ACTIONS.get(referral.status, [])

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
-from audit.services import access_event_record
+from audit.services import access_event_record, access_list_record
 from casework.models import Person
 from casework.selectors import get_case
 from consent import policy
@@ -93,14 +93,12 @@ def inbox(request):
     for referral in page.object_list:
         referral.incoming = referral.to_agency_id == agency_id
         referral.deadline = _deadline(referral, today)
-    access_event_record(
+    access_list_record(
         user=request.user,
         action=Action.VIEW,
-        detail={
-            "page": "referrals_inbox",
-            "filters": {k: v for k, v in filters.items() if v},
-            "shown": len(page.object_list),
-        },
+        page="referrals_inbox",
+        people=[referral.person_id for referral in page.object_list],
+        detail={"filters": {k: v for k, v in filters.items() if v}},
     )
     return render(
         request,
@@ -112,7 +110,14 @@ def inbox(request):
             "shown": {k: selectors.shown(v) for k, v in counts.items()},
             "capped": referrals.capped,
             "querystring": querystring_without(request, "page"),
+            "ended_by_withdrawal": selectors.ended_by_consent_withdrawal(user=request.user),
         },
+    )
+
+
+def _viewed(request, person, page, obj=None):
+    access_event_record(
+        user=request.user, action=Action.VIEW, person=person, obj=obj, detail={"page": page}
     )
 
 
@@ -162,6 +167,7 @@ def referral_create(request, case_pk):
             apply_error(form, exc)
         else:
             return redirect("referrals:check", pk=referral.pk)
+    _viewed(request, case.person, "referral create form")
     return render(
         request,
         "referrals/referral_form.html",
@@ -201,6 +207,7 @@ def referral_edit(request, pk):
             apply_error(form, exc)
         else:
             return redirect("referrals:check", pk=referral.pk)
+    _viewed(request, referral.person, "referral edit form", obj=referral)
     return render(
         request,
         "referrals/referral_form.html",
@@ -241,6 +248,7 @@ def referral_check(request, pk):
             return redirect("referrals:detail", pk=referral.pk)
         referral = _referral(request, pk)
     problem = services.consent_problem(referral)
+    _viewed(request, referral.person, "referral check", obj=referral)
     return render(
         request,
         "referrals/referral_check.html",
@@ -302,6 +310,7 @@ def referral_action(request, pk, action):
             return redirect("referrals:detail", pk=referral.pk)
     elif request.method == "POST" and form_class is None:
         return redirect("referrals:detail", pk=referral.pk)
+    _viewed(request, referral.person, "referral action form", obj=referral)
     return render(
         request,
         f"referrals/referral_{action}.html",

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from consent import policy
+from consent.sections import Section
 
 
 class ReportKind(models.TextChoices):
@@ -109,8 +110,17 @@ class Report(models.Model):
 
 
 class CheckQuerySet(models.QuerySet):
+    """Post-exit checks: employment checks go with the employment section, re-offending checks
+    (offences) with the sensitive offence part."""
+
+    section = Section.EMPLOYMENT
+
     def for_user(self, user):
-        return policy.scope_by_person(self, user, person_field="case__person")
+        return policy.scope_by_person(self, user, person_field="case__person", section=self.section)
+
+
+class ReoffendingCheckQuerySet(CheckQuerySet):
+    section = "offence"
 
 
 class ReoffendingWindow(models.TextChoices):
@@ -150,7 +160,7 @@ class ReoffendingCheck(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = CheckQuerySet.as_manager()
+    objects = ReoffendingCheckQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]

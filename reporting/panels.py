@@ -4,14 +4,9 @@ from consent import policy
 from reporting import selectors
 
 
-def case_panels(*, user, case) -> list[dict]:
+def case_panels(*, user, case, access) -> list[dict]:
     checks = selectors.checks_for_case(user=user, case=case)
     if not checks["reoffending"] and not checks["employment"]:
         return []
-    acting = policy.acting_of(user)
-    can_record = (
-        policy.can(user, "case.change")
-        and acting is not None
-        and acting.agency_id == case.owning_agency_id
-    )
+    can_record = policy.can(user, "case.change") and policy.owns_case(user, case)
     return [{"template": "reporting/case_checks_panel.html", "can_record": can_record, **checks}]

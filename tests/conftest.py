@@ -1,6 +1,9 @@
 """Shared personas across two areas (A and B), as in STYLE.md: each test gets fresh ones."""
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection, models
 from rest_framework.test import APIClient
 
 from agencies import acting
@@ -134,3 +137,31 @@ def api_for():
         return c
 
     return make
+
+
+@pytest.fixture
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo world, with each table's ids in their own range. Seeded once and kept (outside the
+    tests' transactions), so the access sweeps share it; seeded again if a browser test flushed it."""
+    from agencies.models import User
+
+    with django_db_blocker.unblock():
+        if User.objects.filter(username="probation.luton").exists():
+            yield
+            return
+        with connection.cursor() as cursor:
+            for index, model in enumerate(apps.get_models(), start=1):
+                pk = model._meta.pk
+                if (
+                    model._meta.managed
+                    and not model._meta.proxy
+                    and isinstance(pk, models.AutoField)
+                ):
+                    cursor.execute(
+                        "SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column]
+                    )
+                    seq = cursor.fetchone()[0]
+                    if seq:
+                        cursor.execute("SELECT setval(%s, %s, false)", [seq, index * 1_000_000])
+        call_command("seed_demo", "--force", "--people", "24", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        yield

@@ -106,8 +106,32 @@ def person_with_case(
     return person, case
 
 
-def share_with(owner, case, agency, *, purposes=("employment_support",), expires_on=None):
-    """Record consent for `agency` and involve it in the case (the normal sharing path)."""
+EVERYTHING_BUT_SENSITIVE = [
+    "identity",
+    "custody",
+    "benefits",
+    "case",
+    "assessment",
+    "plan",
+    "notes",
+    "referrals",
+    "employment",
+]
+SENSITIVE = ["offence", "health", "drugs", "alcohol"]
+
+
+def share_with(
+    owner, case, agency, *, purposes=("employment_support",), expires_on=None, categories=None
+):
+    """Record consent for `agency` and involve it in the case (the normal sharing path).
+
+    By default the consent covers, and the owner shares, every non-sensitive section; with the
+    sensitive_categories purpose, the sensitive parts too (unless `categories` says otherwise).
+    """
+    if categories is None:
+        categories = EVERYTHING_BUT_SENSITIVE + (
+            SENSITIVE if "sensitive_categories" in purposes else []
+        )
     consent = consent_services.consent_record(
         user=owner,
         person=case.person,
@@ -117,6 +141,7 @@ def share_with(owner, case, agency, *, purposes=("employment_support",), expires
         form_version="v3",
         given_on=datetime.date.today() - datetime.timedelta(days=1),
         expires_on=expires_on,
+        data_categories=list(categories),
     )
-    consent_services.case_involve(user=owner, case=case, agency=agency)
+    consent_services.case_involve(user=owner, case=case, agency=agency, categories=list(categories))
     return consent

@@ -15,8 +15,7 @@ import re
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
-from django.db import connection, models
+from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -54,6 +53,7 @@ NOUN_ALIASES = {
     "transfer": "EstablishmentTransfer",
     "reoffending": "ReoffendingCheck",
     "employment": "PostExitEmploymentCheck",
+    "sharing": "CaseInvolvement",
 }
 WRITE_METHODS = ("post", "patch", "delete")
 OK_STATUSES = {403, 404, 405}
@@ -164,28 +164,6 @@ def personal_models():
         if path:
             out[model] = path
     return out
-
-
-@pytest.fixture
-def demo_world(django_db_setup, django_db_blocker):
-    """The demo world, with each table's ids in their own range."""
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            for index, model in enumerate(apps.get_models(), start=1):
-                pk = model._meta.pk
-                if (
-                    model._meta.managed
-                    and not model._meta.proxy
-                    and isinstance(pk, models.AutoField)
-                ):
-                    cursor.execute(
-                        "SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column]
-                    )
-                    seq = cursor.fetchone()[0]
-                    if seq:
-                        cursor.execute("SELECT setval(%s, %s, false)", [seq, index * 1_000_000])
-        call_command("seed_demo", "--force", "--people", "24", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        yield
 
 
 def _client(user):

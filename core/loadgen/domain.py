@@ -1,5 +1,6 @@
 """Extensions for the domain apps, each used only when its models are on the branch."""
 
+from consent.sections import GATEWAY_SECTIONS
 from core.loadgen.extensions import Extension, register
 from core.loadgen.people import FOREVER_ORD, weighted
 
@@ -66,7 +67,7 @@ class Custody(Extension):
         if p.release is None or p.release >= today - CUSTODY_GRACE_DAYS:
             until = FOREVER_ORD if p.release is None else p.release + CUSTODY_GRACE_DAYS
             for jobcentre in self.surgery.get(site, []):
-                p.merge(jobcentre, until, None)
+                p.merge(jobcentre, "claim_closure", GATEWAY_SECTIONS["claim_closure"], until)
         if rng.random() < 0.6:
             day = self.day
             jobcentre = self.world.prison_jobcentre[p.prison[0]]

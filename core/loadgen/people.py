@@ -8,12 +8,27 @@ validate.py checks a sample against the policy itself.
 import bisect
 import datetime
 import itertools
+import json
+from types import SimpleNamespace
 
-from consent.policy import FOREVER, OWNER_GRACE_DAYS, sort_key_for
+from consent.policy import FOREVER, OWNER_GRACE_DAYS, consent_keys, sort_key_for
+from consent.sections import GATEWAY_SECTIONS, KEYS, PARTS, field_for
 from core.loadgen.copy import DayCache, Table
 from core.loadgen.names import FEMALE, MALE, surname
 
 FOREVER_ORD = FOREVER.toordinal()
+# PersonAccess's date columns, in the order the COPY writes them (consent.policy.Grant.columns)
+ACCESS_DATE_COLUMNS = (
+    *[field_for(key) for key in KEYS],
+    "sensitive_until",
+    "visible_until",
+    "owner_until",
+)
+# What the generated consents cover (consent.sections): employment support, and for a quarter the
+# sensitive health, drugs and alcohol parts too; a referral shares less than the consent covers.
+CONSENT_CATEGORIES = ["identity", "case", "benefits", "assessment", "plan", "employment"]
+SENSITIVE_CATEGORIES = ["health", "drugs", "alcohol"]
+REFERRAL_CATEGORIES = ["identity", "case", "employment"]
 NINO_FIRST = "ABCEGHJKLMNPRSTWXYZ"
 NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -167,6 +182,7 @@ TABLES = {
             "case_id",
             "agency_id",
             "basis",
+            "categories",
             "started_on",
             "ended_on",
             "created_by_id",
@@ -183,9 +199,8 @@ TABLES = {
             "id",
             "agency_id",
             "person_id",
-            "visible_until",
-            "sensitive_until",
-            "is_owner",
+            *ACCESS_DATE_COLUMNS,
+            "bases",
             "restricted",
             "sort_key",
         ),
@@ -231,16 +246,18 @@ class Person:
         "restricted",
     )
 
-    def merge(self, agency, vis, sens, owner=False):
-        """consent.policy._merge: latest visibility, latest sensitive date, owner if any source owns."""
-        cur = self.rows.get(agency)
-        if cur is None:
-            self.rows[agency] = [vis, sens, owner]
-            return
-        cur[0] = max(cur[0], vis)
-        if sens is not None:
-            cur[1] = sens if cur[1] is None else max(cur[1], sens)
-        cur[2] = cur[2] or owner
+    def merge(self, agency, basis, keys, until, owner=False):
+        """consent.policy.Grant.add: each key (section or sensitive part) and basis until the
+        latest date any source gives; the owner basis until its own latest date."""
+        grant = self.rows.setdefault(agency, [{}, {}, None])
+        dates, bases = grant[0], grant[1]
+        for key in keys:
+            if dates.get(key, 0) < until:
+                dates[key] = until
+        if bases.get(basis, 0) < until:
+            bases[basis] = until
+        if owner and (grant[2] is None or grant[2] < until):
+            grant[2] = until
 
 
 class Case:
@@ -466,15 +483,15 @@ class PeopleGenerator:
         )
 
         # sharing: involvements with consent; access computed with the policy's rule
-        p.rows = {}  # agency -> [visible_until, sensitive_until, is_owner]
+        p.rows = {}  # agency -> [{key: until}, {basis: until}, owner_until]
         merge = p.merge
         p.partners = []  # (case, agency, started ordinal, ended ordinal or None)
         p.consents = []  # (consent id, agency, given, expires, withdrawn)
 
         for c in p.cases:
             until = FOREVER_ORD if c.end is None else c.end + OWNER_GRACE_DAYS
-            merge(c.agency, until, until, c.end is None)
-        consents, open_involved = [], set()
+            merge(c.agency, "owner", KEYS, until, owner=True)
+        consents, open_involved = [], {}  # open_involved: agency -> categories chosen for it
         for c in p.cases:
             partners = []
             r = rng.random()
@@ -503,11 +520,17 @@ class PeopleGenerator:
                 )
                 recorder = c.owner or self._staff(rng, c.agency)
                 p.partners.append((c, agency, began, ended))
+                basis = "share" if rng.random() < 0.7 else "referral"
+                chosen = CONSENT_CATEGORIES if basis == "share" else REFERRAL_CATEGORIES
+                sensitive = rng.random() < 0.25
+                if sensitive and basis == "share":
+                    chosen = CONSENT_CATEGORIES + SENSITIVE_CATEGORIES
                 t["involvement"].add(
                     t["involvement"].new_id(),
                     c.id,
                     agency,
-                    "share" if rng.random() < 0.7 else "referral",
+                    basis,
+                    json.dumps(chosen),
                     day(began),
                     day(ended),
                     recorder,
@@ -520,8 +543,8 @@ class PeopleGenerator:
                     withdrawn = (
                         min(today, given + rng.randint(10, 300)) if rng.random() < 0.03 else None
                     )
-                    sensitive = rng.random() < 0.25
                     jobcentre = self.world.kind_of[agency] == "jobcentre"
+                    categories = CONSENT_CATEGORIES + (SENSITIVE_CATEGORIES if sensitive else [])
                     consent_id = t["consent"].new_id()
                     p.consents.append((consent_id, agency, given, expires, withdrawn))
                     t["consent"].add(
@@ -532,9 +555,7 @@ class PeopleGenerator:
                         jobcentre and rng.random() < 0.5,
                         rng.random() < 0.2,
                         sensitive,
-                        '["identity", "employment", "benefits", "assessment"]'
-                        if not sensitive
-                        else '["identity", "employment", "benefits", "assessment", "offence"]',
+                        json.dumps(categories),
                         "signed_form" if rng.random() < 0.85 else "verbal_witnessed",
                         "v3",
                         "",
@@ -549,13 +570,19 @@ class PeopleGenerator:
                         None,
                     )
                     if withdrawn is None:
-                        consents.append((agency, expires or FOREVER_ORD, sensitive))
+                        consents.append((agency, expires or FOREVER_ORD, sensitive, categories))
                 if ended is None and c.end is None:
-                    open_involved.add(agency)
-        # consent.policy: every live employment-support consent to an agency involved in an open case
-        for agency, until, sensitive in consents:
+                    open_involved.setdefault(agency, set()).update(chosen)
+        # consent.policy: every employment-support consent (not withdrawn) to an agency involved in
+        # an open case gives what it covers, narrowed to what was chosen for that agency
+        for agency, until, sensitive, categories in consents:
             if agency in open_involved:
-                merge(agency, until, until if sensitive else None)
+                consent = SimpleNamespace(
+                    employment_support=True,
+                    sensitive_categories=sensitive,
+                    data_categories=categories,
+                )
+                merge(agency, "consent", consent_keys(consent, open_involved[agency]), until)
         p.involved = sorted(open_involved)
         # the EBSA claim-closure gateway (no consent needed) for some people received into custody
         if custody and p.reception is not None and rng.random() < 0.25:
@@ -564,7 +591,7 @@ class PeopleGenerator:
             t["gateway"].add(
                 t["gateway"].new_id(), pid, ebsa, "claim_closure", day(p.reception), day(ends)
             )
-            merge(ebsa, ends, None)
+            merge(ebsa, "claim_closure", GATEWAY_SECTIONS["claim_closure"], ends)
         return p
 
     def finish(self, rng, p) -> None:
@@ -595,18 +622,25 @@ class PeopleGenerator:
                 self._ts(c.start, rng),
                 self._ts(c.end or c.start, rng),
             )
-        for agency, (vis, sens, owner) in rows.items():
+        visible = {}
+        for agency, (dates, bases, owner_until) in rows.items():
+            if not dates:
+                continue
+            parts = [dates[part] for part in PARTS if part in dates]
+            visible[agency] = max(dates.values())
             t["access"].add(
                 t["access"].new_id(),
                 agency,
                 pid,
-                day(vis),
-                day(sens),
-                owner,
+                *[day(dates.get(key)) for key in KEYS],
+                day(max(parts)) if parts else None,
+                day(visible[agency]),
+                day(owner_until),
+                json.dumps({basis: day(until) for basis, until in sorted(bases.items())}),
                 p.restricted,
                 sort_key,
             )
-        p.sees = [a for a, v in rows.items() if v[0] >= today]
+        p.sees = [a for a, until in visible.items() if until >= today]
 
         # access events: views and changes by staff of the agencies that see the person
         events = (

@@ -11,20 +11,18 @@ def check_sample(person_ids: list[int], *, sample: int = 200, seed: int = 1) -> 
     """Return a list of mismatches (empty when stored rows equal policy.expected_access)."""
     rng = random.Random(seed)  # noqa: S311
     chosen = rng.sample(person_ids, min(sample, len(person_ids)))
-    stored: dict[int, dict] = {pid: {} for pid in chosen}
-    for row in PersonAccess.objects.filter(person_id__in=chosen).values_list(
-        "person_id", "agency_id", "visible_until", "sensitive_until", "is_owner", "restricted"
-    ):
-        stored[row[0]][row[1]] = (row[2], row[3], row[4], row[5])
     restricted = dict(Person.objects.filter(pk__in=chosen).values_list("pk", "restricted"))
+    flags = dict(
+        PersonAccess.objects.filter(person_id__in=chosen).values_list("person_id", "restricted")
+    )
     problems = []
     for pid in chosen:
-        expected = {
-            agency: (vis, sens, owner, restricted[pid])
-            for agency, (vis, sens, owner) in policy.expected_access(pid).items()
-        }
-        if stored[pid] != expected:
-            problems.append(f"person {pid}: stored {stored[pid]} != expected {expected}")
+        expected = {agency: g.columns() for agency, g in policy.expected_access(pid).items()}
+        stored = policy.stored_access(pid)
+        if stored != expected:
+            problems.append(f"person {pid}: stored {stored} != expected {expected}")
+        if pid in flags and flags[pid] != restricted[pid]:
+            problems.append(f"person {pid}: restricted flag not copied")
     return problems
 
 

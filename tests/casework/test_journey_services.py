@@ -8,7 +8,7 @@ from casework.models import CaseEvent, LeadAgencyPeriod, SentenceEpisode
 from consent import policy
 from consent.models import CaseInvolvement
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden
-from tests.factories import SiteFactory, person_with_case, share_with
+from tests.factories import EVERYTHING_BUT_SENSITIVE, SiteFactory, person_with_case, share_with
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -558,7 +558,7 @@ def test_close_then_reopen_with_reason(caseworker_a, case_a, today):
     assert case.is_open and case.end_reason == ""
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True).order_by("id"))
     assert kinds == ["closed", "reopened"]
-    assert policy.expected_access(case.person_id)[caseworker_a.acting.agency_id][2] is True
+    assert policy.expected_access(case.person_id)[caseworker_a.acting.agency_id].owner_until
 
 
 def test_involved_agency_cannot_change_stage(caseworker_b, shared_case):
@@ -585,6 +585,7 @@ def _consent(caseworker_a, case, agency):
         person=case.person,
         recipient_agency=agency,
         purposes=["employment_support"],
+        data_categories=EVERYTHING_BUT_SENSITIVE,
         method="signed_form",
         form_version="v3",
         given_on=datetime.date.today() - DAY,

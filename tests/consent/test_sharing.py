@@ -29,7 +29,8 @@ def test_sharing_without_consent_is_refused_with_clear_message(caseworker_a, cas
 
 def test_share_page_shows_consent_message_and_link(client_for, caseworker_a, case_a, jobcentre_a):
     response = client_for(caseworker_a).post(
-        reverse("consent:case_share", args=[case_a.pk]), {"agency": jobcentre_a.pk}
+        reverse("consent:case_share", args=[case_a.pk]),
+        {"agency": jobcentre_a.pk, "categories": ["identity", "employment"]},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -57,6 +58,7 @@ def test_consent_alone_without_involvement_shows_nothing(
         person=case_a.person,
         recipient_agency=jobcentre_a,
         purposes=["employment_support"],
+        data_categories=["identity", "case"],
         method="signed_form",
         form_version="v3",
         given_on=TODAY(),
@@ -110,7 +112,14 @@ def test_expiry_job_records_once_and_notifies(
         ),
         ({"purposes": ["marketing"]}, "Unknown purpose"),
         ({"purposes": []}, "Select at least one purpose"),
-        ({"data_categories": ["shoe_size"]}, "Unknown data category"),
+        ({"data_categories": ["shoe_size"]}, "Unknown information category"),
+        ({"data_categories": []}, "Select which information"),
+        ({"data_categories": ["identity", "health"]}, "Sensitive information"),
+        (
+            {"purposes": ["employment_support", "sensitive_categories"]},
+            "Select each sensitive category",
+        ),
+        ({"purposes": ["offender_marker"]}, "Information for case management"),
         ({"method": "verbal_witnessed", "witness_name": ""}, "Enter the name of the witness"),
         ({"given_on": TODAY() + datetime.timedelta(days=2)}, "today or in the past"),
     ],
@@ -120,6 +129,7 @@ def test_bad_consent_is_refused_and_nothing_stored(
 ):
     data = {
         "purposes": ["employment_support"],
+        "data_categories": ["identity", "employment"],
         "method": "signed_form",
         "form_version": "v3",
         "given_on": TODAY(),
@@ -162,6 +172,7 @@ def test_consent_api_records_and_withdraws(api_for, caseworker_a, case_a, jobcen
             "person": case_a.person_id,
             "recipient_agency": jobcentre_a.pk,
             "purposes": ["employment_support", "sensitive_categories"],
+            "data_categories": ["identity", "employment", "health"],
             "given_on": str(TODAY()),
             "method": "signed_form",
             "form_version": "v1",
@@ -190,56 +201,84 @@ def test_share_api_answers_409_consent_required_then_201(
     api_for, caseworker_a, case_a, jobcentre_a, caseworker_b
 ):
     api = api_for(caseworker_a)
-    response = api.post(
-        f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json"
-    )
+    share = {"agency": jobcentre_a.pk, "categories": ["identity", "employment"]}
+    response = api.post(f"/api/v1/cases/{case_a.pk}/share/", share, format="json")
     assert response.status_code == 409 and response.json()["code"] == "consent_required"
     services.consent_record(
         user=caseworker_a,
         person=case_a.person,
         recipient_agency=jobcentre_a,
         purposes=["employment_support"],
+        data_categories=["identity", "employment"],
         method="signed_form",
         form_version="v3",
         given_on=TODAY(),
     )
+    response = api.post(f"/api/v1/cases/{case_a.pk}/share/", share, format="json")
+    assert response.status_code == 201
+    assert response.json()["categories"] == ["identity", "employment"]
     assert (
         api.post(
-            f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json"
+            f"/api/v1/cases/{case_a.pk}/share/", share | {"agency": 999999}, format="json"
         ).status_code
-        == 201
-    )
-    assert (
-        api.post(f"/api/v1/cases/{case_a.pk}/share/", {"agency": 999999}, format="json").status_code
         == 400
     )
-    other = api_for(caseworker_b).post(
-        f"/api/v1/cases/{case_a.pk}/share/", {"agency": jobcentre_a.pk}, format="json"
+    assert (
+        api.post(
+            f"/api/v1/cases/{case_a.pk}/share/", share | {"categories": ["bogus"]}, format="json"
+        ).status_code
+        == 400
     )
+    other = api_for(caseworker_b).post(f"/api/v1/cases/{case_a.pk}/share/", share, format="json")
     assert other.status_code == 404
 
 
 def test_sensitive_categories_only_with_consent_purpose(
     caseworker_a, case_a, work_coach_a, jobcentre_a
 ):
-    share_with(caseworker_a, case_a, jobcentre_a)
-    assert policy.sees_sensitive(caseworker_a, case_a.person)
-    assert not policy.sees_sensitive(work_coach_a, case_a.person)
-    services.consent_record(
+    consent = services.consent_record(
         user=caseworker_a,
         person=case_a.person,
         recipient_agency=jobcentre_a,
-        purposes=["employment_support", "sensitive_categories"],
+        purposes=["employment_support"],
+        data_categories=["identity", "assessment"],
         method="signed_form",
         form_version="v3",
         given_on=TODAY(),
     )
-    assert policy.sees_sensitive(work_coach_a, case_a.person)
+    services.case_involve(
+        user=caseworker_a,
+        case=case_a,
+        agency=jobcentre_a,
+        categories=["identity", "assessment", "health", "drugs"],
+    )
+    assert policy.sees_sensitive(caseworker_a, case_a.person)
+    assert not policy.sees_sensitive(work_coach_a, case_a.person)
+    # a sensitive consent added later shows the parts it names on the next request...
+    sensitive = services.consent_record(
+        user=caseworker_a,
+        person=case_a.person,
+        recipient_agency=jobcentre_a,
+        purposes=["employment_support", "sensitive_categories"],
+        data_categories=["identity", "health"],
+        method="signed_form",
+        form_version="v3",
+        given_on=TODAY(),
+    )
+    assert policy.sees(work_coach_a, case_a.person, "health")
+    assert not policy.sees(work_coach_a, case_a.person, "drugs")  # not consented
+    assert not policy.sees(work_coach_a, case_a.person, "offence")  # neither consented nor shared
+    # ...and its withdrawal hides them on the next
+    services.consent_withdraw(user=caseworker_a, consent=sensitive, reason="changed mind")
+    assert not policy.sees_sensitive(work_coach_a, case_a.person)
+    assert policy.sees(work_coach_a, case_a.person, "assessment") and consent.pk
 
 
 def test_restricted_person_only_named_users_see(caseworker_a, caseworker_a2, manager_a, case_a):
     person = case_a.person
-    services.person_set_restricted(user=manager_a, person=person, restricted=True)
+    services.person_set_restricted(
+        user=manager_a, person=person, restricted=True, reason="A victim's safety", confirmed=True
+    )
     assert visible(manager_a, person)
     assert not visible(caseworker_a, person) and not visible(caseworker_a2, person)
     services.restricted_access_grant(user=manager_a, person=person, staff_user=caseworker_a)
@@ -261,7 +300,7 @@ def test_only_managers_grant_named_access(caseworker_a, caseworker_a2, case_a):
 
 
 def test_grant_to_staff_of_another_agency_is_refused(manager_a, caseworker_b, case_a):
-    with pytest.raises(ApplicationError, match="staff of your agency"):
+    with pytest.raises(ApplicationError, match="does not work for"):
         services.restricted_access_grant(
             user=manager_a, person=case_a.person, staff_user=caseworker_b
         )
@@ -274,7 +313,8 @@ def test_person_page_lists_sharing_in_plain_words(client_for, caseworker_a, case
         .get(reverse("casework:person_detail", args=[case_a.person_id]))
         .content.decode()
     )
-    assert "Jobcentre A</strong>: employment support, since" in html and "until" in html
+    assert "<strong>Jobcentre A</strong>: consent until" in html
+    assert "identity and contact until" in html
 
 
 def test_acting_agency_switch_changes_what_is_visible(
@@ -354,12 +394,8 @@ def test_person_access_always_equals_rule_from_scratch(
     other = staff("coach_rule", jobcentre_a)  # noqa: F841 - membership so the agency is real staff-wise
 
     def check():
-        expected = policy.expected_access(person.pk)
-        stored = {
-            a.agency_id: (a.visible_until, a.sensitive_until, a.is_owner)
-            for a in PersonAccess.objects.filter(person=person)
-        }
-        assert stored == expected
+        expected = {a: g.columns() for a, g in policy.expected_access(person.pk).items()}
+        assert policy.stored_access(person.pk) == expected
         person.refresh_from_db()
         assert {a.restricted for a in PersonAccess.objects.filter(person=person)} <= {
             person.restricted
@@ -390,7 +426,9 @@ def test_person_access_always_equals_rule_from_scratch(
     check()
     _, second = person_with_case(caseworker_a, last_name="Other")
     check()
-    services.person_set_restricted(user=manager_a, person=person, restricted=True)
+    services.person_set_restricted(
+        user=manager_a, person=person, restricted=True, reason="Staff member", confirmed=True
+    )
     check()
     assert PersonAccess.objects.filter(person=person, restricted=True).exists()
     stale = Person.objects.get(pk=person.pk)

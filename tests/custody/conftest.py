@@ -11,6 +11,7 @@ from custody.services import benefit_surgery_open
 from tests.factories import AgencyFactory, SiteFactory, person_with_case, staff
 
 TODAY = datetime.date.today
+RELEASE_IN_DAYS = 100  # the prisoner's expected release: Freshstart is booked on or after it
 
 
 @pytest.fixture
@@ -81,5 +82,5 @@ def prisoner(caseworker_a, prison_site, surgery):
         release_area="Luton",
         offender_group="short_custody",
     )
-    receive(person, prison_site, days_ago=10)
+    receive(person, prison_site, days_ago=10, expected_in_days=RELEASE_IN_DAYS)
     return person

@@ -180,7 +180,7 @@ def test_prison_holding_the_person_sees_the_closure(
     statutory_gateway_open(
         person=prisoner,
         agency=prison_officer.acting.agency,
-        reason="held_in_custody",
+        reason="claim_closure",
         started_on=days(10),
     )
     response = client_for(prison_officer).get(reverse("custody:closure_detail", args=[closure.pk]))

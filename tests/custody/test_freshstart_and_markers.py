@@ -11,12 +11,13 @@ from core.errors import ApplicationError, ConsentRequired, Forbidden
 from custody import services
 from custody.models import FreshstartAppointment, Marker
 from custody.selectors import freshstart_status
+from tests.custody.conftest import RELEASE_IN_DAYS
 from tests.factories import SiteFactory, share_with
 
 pytestmark = pytest.mark.django_db
 
 
-def _book(ebsa, person, office, days_ahead=20):
+def _book(ebsa, person, office, days_ahead=RELEASE_IN_DAYS + 2):
     return services.freshstart_book(
         user=ebsa,
         person=person,
@@ -36,10 +37,13 @@ def test_booking_opens_a_gateway_for_the_release_area_jobcentre(
     )
     appointment = _book(ebsa_a, prisoner, luton_office)
     access = PersonAccess.objects.get(person=prisoner, agency=work_coach_a.acting.agency)
-    assert access.visible_until == timezone.localtime(
-        appointment.appointment_at
-    ).date() + datetime.timedelta(days=84)
-    assert access.sensitive_until is None
+    until = timezone.localtime(appointment.appointment_at).date() + datetime.timedelta(days=14)
+    assert access.visible_until == until
+    # identity, custody and release, benefits: nothing else without consent
+    assert access.identity_until == access.custody_until == access.benefits_until == until
+    assert access.case_until is access.notes_until is access.plan_until is None
+    assert access.assessment_until is access.sensitive_until is access.employment_until is None
+    assert access.bases == {"freshstart": until.isoformat()}
     html = client_for(work_coach_a).get(reverse("custody:worklist")).content.decode()
     assert "INSIDE" in html and "Upcoming" in html
     assert (
@@ -99,7 +103,7 @@ def test_work_coach_records_attendance_after_the_appointment(
 def test_freshstart_api_books_and_other_agency_gets_404(
     api_for, ebsa_a, caseworker_b, prisoner, luton_office
 ):
-    when = (timezone.now() + datetime.timedelta(days=10)).isoformat()
+    when = (timezone.now() + datetime.timedelta(days=RELEASE_IN_DAYS + 1)).isoformat()
     response = api_for(ebsa_a).post(
         "/api/v1/freshstart-appointments/",
         {"person": prisoner.pk, "office": luton_office.pk, "appointment_at": when},
@@ -135,12 +139,15 @@ def test_marker_needs_offender_marker_consent(
     assert not Marker.objects.exists()
 
 
-def _consented(caseworker_a, work_coach_a, case_a):
+def _consented(caseworker_a, work_coach_a, case_a, *, drugs_and_alcohol=False):
     share_with(
         caseworker_a,
         case_a,
         work_coach_a.acting.agency,
-        purposes=("employment_support", "offender_marker"),
+        purposes=("employment_support", "offender_marker")
+        + (("sensitive_categories",) if drugs_and_alcohol else ()),
+        categories=["identity", "benefits", "case"]
+        + (["drugs", "alcohol"] if drugs_and_alcohol else []),
     )
 
 
@@ -169,10 +176,59 @@ def test_only_jobcentre_sets_markers(caseworker_a, person_a):
         services.marker_set(user=caseworker_a, person=person_a, kind="offender")
 
 
+def test_drug_marker_needs_consent_to_that_sensitive_category(
+    caseworker_a, work_coach_a, person_a, case_a
+):
+    _consented(caseworker_a, work_coach_a, case_a)  # offender marker, no sensitive categories
+    services.marker_set(user=work_coach_a, person=person_a, kind="offender")
+    for kind in ("drug", "alcohol"):
+        with pytest.raises(ConsentRequired, match="sensitive category"):
+            services.marker_set(user=work_coach_a, person=person_a, kind=kind)
+    assert list(Marker.objects.values_list("kind", flat=True)) == ["offender"]
+
+
+def test_withdrawing_the_consent_ends_its_markers_the_same_day(
+    client_for, caseworker_a, work_coach_a, person_a, case_a
+):
+    from consent import services as consent_services
+    from consent.models import ConsentRecord
+
+    _consented(caseworker_a, work_coach_a, case_a, drugs_and_alcohol=True)
+    services.marker_set(user=work_coach_a, person=person_a, kind="drug")
+    consent = ConsentRecord.objects.get(person=person_a, offender_marker=True)
+    consent_services.consent_withdraw(user=caseworker_a, consent=consent, reason="asked")
+    marker = Marker.objects.get()
+    assert marker.ended_on == datetime.date.today() and marker.end_reason == "consent_withdrawn"
+    assert not Marker.objects.live().exists()
+
+
+def test_a_marker_is_ended_by_hand_with_a_reason_by_its_jobcentre_only(
+    client_for, caseworker_a, work_coach_a, person_a, case_a, jobcentre_a
+):
+    from tests.factories import staff
+
+    _consented(caseworker_a, work_coach_a, case_a)
+    marker = services.marker_set(user=work_coach_a, person=person_a, kind="offender")
+    url = reverse("custody:marker_end", args=[marker.pk])
+    coach = client_for(work_coach_a)
+    assert coach.get(url).status_code == 200
+    empty = coach.post(url, {"reason": ""})
+    assert (
+        empty.status_code == 400 and "Enter why the marker is being ended" in empty.content.decode()
+    )
+    assert client_for(caseworker_a).post(url, {"reason": "x"}).status_code in (403, 404)
+    assert coach.post(url, {"reason": "Set on the wrong person"}).status_code == 302
+    marker.refresh_from_db()
+    assert marker.end_reason == "ended" and marker.end_note == "Set on the wrong person"
+    html = coach.get(reverse("casework:person_detail", args=[person_a.pk])).content.decode()
+    assert "Ended by the Jobcentre: Set on the wrong person" in html
+    assert jobcentre_a and staff
+
+
 def test_drug_and_alcohol_markers_stay_inside_the_jobcentre(
     client_for, caseworker_a, work_coach_a, person_a, case_a
 ):
-    _consented(caseworker_a, work_coach_a, case_a)
+    _consented(caseworker_a, work_coach_a, case_a, drugs_and_alcohol=True)
     for kind in ("offender", "drug", "alcohol"):
         services.marker_set(user=work_coach_a, person=person_a, kind=kind)
     assert set(Marker.objects.for_user(work_coach_a).values_list("kind", flat=True)) == {

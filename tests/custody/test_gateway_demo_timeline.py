@@ -13,7 +13,7 @@ from core.timeline import entries_for_case
 from custody import services
 from custody.models import BenefitSurgery, ClaimClosure, FreshstartAppointment
 from custody.selectors import ebsa_worklist
-from tests.custody.conftest import receive
+from tests.custody.conftest import RELEASE_IN_DAYS, receive
 from tests.factories import person_with_case
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,8 @@ def test_surgery_gateway_lasts_13_weeks_after_release(
         released_days_ago=released_days_ago,
     )
     assert Person.objects.for_user(ebsa_a).filter(pk=person.pk).exists() is visible
-    until = expected_access(person.pk).get(ebsa_a.acting.agency_id, (None,))[0]
+    grant = expected_access(person.pk).get(ebsa_a.acting.agency_id)
+    until = grant.visible_until if grant else None
     if visible and released_days_ago is not None:
         assert until == TODAY - datetime.timedelta(days=released_days_ago) + datetime.timedelta(
             days=91
@@ -68,7 +69,8 @@ def test_timeline_and_panel_show_custody_entries(
         user=ebsa_a,
         person=prisoner,
         office=luton_office,
-        appointment_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=5),
+        appointment_at=datetime.datetime.now(datetime.UTC)
+        + datetime.timedelta(days=RELEASE_IN_DAYS + 5),
     )
     case = prisoner.cases.get()
     from custody.timeline import timeline_entries
@@ -85,7 +87,8 @@ def test_timeline_and_panel_show_custody_entries(
         .get(reverse("casework:person_detail", args=[prisoner.pk]))
         .content.decode()
     )
-    assert "Custody and benefits" in html and "Record a claim closure" in html
+    assert "Benefits and claim closures" in html and "Record a claim closure" in html
+    assert "Custody and release" in html and "Book a Freshstart appointment" in html
 
 
 def test_demo_is_idempotent_and_gives_ebsa_a_worklist(settings):

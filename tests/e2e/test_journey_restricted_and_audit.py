@@ -29,6 +29,15 @@ def test_manager_restricts_a_record_names_a_caseworker_and_reviews_the_access_lo
     manager.goto(f"/people/{person.pk}/")
     manager.click_link("Restricted access")
     assert manager.heading() == "Restricted access"
+    manager.click_button("Restrict this record")  # a reason and a confirmation are needed
+    assert (
+        "Enter why the record is being restricted"
+        in manager.page.locator(".govuk-error-summary").inner_text()
+    )
+    manager.page.get_by_label("Why should this record be restricted?").fill(
+        "A member of staff's relative"
+    )
+    manager.page.get_by_label("I understand that only the staff named").check()
     manager.click_button("Restrict this record")
     assert "Record restricted" in manager.success()
     assert "Helen Ward" in manager.page.locator("main ul.govuk-list").first.inner_text()
@@ -40,7 +49,9 @@ def test_manager_restricts_a_record_names_a_caseworker_and_reviews_the_access_lo
     cw.check()
 
     # Named: the caseworker sees it again.
-    manager.page.get_by_label("Member of staff").select_option(label="Priya Shah")
+    manager.page.get_by_label("Member of staff").select_option(
+        label="Priya Shah (Bedfordshire Probation)"
+    )
     manager.click_button("Give named access")
     assert "Priya Shah can now see this record." in manager.success()
     response = cw.page.reload()

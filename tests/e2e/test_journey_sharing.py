@@ -128,6 +128,15 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.get_by_label("Who may receive the information?").select_option(
         label="Jobcentre Plus Luton"
     )
+    # nothing is ticked for the person: each purpose and each kind of information is chosen
+    assert not cw.page.locator("input[type=checkbox]:checked").count()
+    cw.page.get_by_label("Employment support (case management)").check()
+    for label in (
+        "Identity and contact",
+        "Case summary and case team",
+        "Action plan and appointments",
+    ):
+        cw.page.get_by_label(label, exact=True).check()
     cw.page.get_by_label("Signed form").check()
     cw.page.get_by_label("Consent form version").fill("v3")
     cw.click_button("Record consent")
@@ -145,6 +154,12 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.page.get_by_label("Which agency should work on this case?").select_option(
         label="Jobcentre Plus Luton"
     )
+    for label in (
+        "Identity and contact",
+        "Case summary and case team",
+        "Action plan and appointments",
+    ):
+        cw.page.get_by_label(label, exact=True).check()
     cw.click_button("Share case")
     assert "Jobcentre Plus Luton can now work on this case" in cw.success()
     cw.tab_through()

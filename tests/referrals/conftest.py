@@ -8,7 +8,7 @@ from agencies.models import Role
 from consent import services as consent_services
 from referrals import services
 from referrals.models import DeliveryKind, Provision, Setting
-from tests.factories import staff
+from tests.factories import EVERYTHING_BUT_SENSITIVE, staff
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ def give_consent(owner, person, agency, **kwargs):
         person=person,
         recipient_agency=agency,
         purposes=kwargs.pop("purposes", ["employment_support"]),
+        data_categories=kwargs.pop("data_categories", EVERYTHING_BUT_SENSITIVE),
         method="signed_form",
         form_version="v3",
         given_on=datetime.date.today() - datetime.timedelta(days=1),

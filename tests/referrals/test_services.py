@@ -10,6 +10,7 @@ from consent.models import CaseInvolvement
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
 from referrals import services
 from referrals.models import Referral, ReferralEvent, Status
+from tests.factories import EVERYTHING_BUT_SENSITIVE
 from tests.referrals.conftest import give_consent, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -344,11 +345,14 @@ def test_same_provision_open_with_another_agency_is_a_possible_duplicate(
         person=person_a,
         recipient_agency=jobcentre_a,
         purposes=["employment_support"],
+        data_categories=EVERYTHING_BUT_SENSITIVE,
         method="signed_form",
         form_version="v3",
         given_on=datetime.date.today(),
     )
-    consent_services.case_involve(user=caseworker_a, case=case_a, agency=jobcentre_a)
+    consent_services.case_involve(
+        user=caseworker_a, case=case_a, agency=jobcentre_a, categories=EVERYTHING_BUT_SENSITIVE
+    )
     second = make_referral(work_coach_a, case_a, provision_a, send=False)
     duplicates = list(
         services.possible_duplicates(
@@ -376,6 +380,7 @@ def test_referral_to_an_agency_without_provision_uses_the_default_deadline(
         to_agency=jobcentre_a,
         need="finance_benefit_debt",
         reason="Benefit check",
+        share_categories=["identity", "benefits"],
     )
     referral = services.referral_send(user=caseworker_a, referral=referral)
     assert referral.provision is None and referral.to_agency == jobcentre_a
@@ -399,5 +404,7 @@ def test_provision_and_agency_must_match(caseworker_a, case_a, provision_a, jobc
 
 
 def test_restricted_person_referral_is_hidden_from_receiver(sent_a, manager_a, adviser_a, person_a):
-    consent_services.person_set_restricted(user=manager_a, person=person_a, restricted=True)
+    consent_services.person_set_restricted(
+        user=manager_a, person=person_a, restricted=True, reason="Staff member", confirmed=True
+    )
     assert not Referral.objects.for_user(adviser_a).filter(pk=sent_a.pk).exists()

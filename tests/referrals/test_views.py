@@ -10,6 +10,7 @@ from audit.models import AccessEvent
 from consent import services as consent_services
 from referrals import selectors
 from referrals.models import Referral, Status
+from tests.factories import EVERYTHING_BUT_SENSITIVE
 from tests.referrals.conftest import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -92,11 +93,14 @@ def test_check_page_flags_same_provision_open_with_another_agency(
         person=person_a,
         recipient_agency=jobcentre_a,
         purposes=["employment_support"],
+        data_categories=EVERYTHING_BUT_SENSITIVE,
         method="signed_form",
         form_version="v3",
         given_on=datetime.date.today(),
     )
-    consent_services.case_involve(user=caseworker_a, case=case_a, agency=jobcentre_a)
+    consent_services.case_involve(
+        user=caseworker_a, case=case_a, agency=jobcentre_a, categories=EVERYTHING_BUT_SENSITIVE
+    )
     draft = make_referral(work_coach_a, case_a, provision_a, send=False)
     html = (
         client_for(work_coach_a).get(reverse("referrals:check", args=[draft.pk])).content.decode()

@@ -155,15 +155,17 @@ def test_people_kept(caseworker_a):
     open_again, _ = _closed_person(
         caseworker_a, closed_on=_years_ago(8), first_name="Returned", crn="X400006"
     )
-    services.case_open(
-        user=caseworker_a,
+    # a new episode of support (opened by another route: the old owner no longer sees the record)
+    Case.objects.create(
         person=open_again,
+        owning_agency=caseworker_a.acting.agency,
         offender_group="community",
         support_level="low",
         stage="in_community",
         start_date=TODAY,
         planned_end_date=TODAY + datetime.timedelta(days=300),
     )
+    policy.refresh_person_access(open_again)
     no_case = services.person_create(
         user=caseworker_a,
         first_name="Nocase",
