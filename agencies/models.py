@@ -118,3 +118,31 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} at {self.agency} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """An API token. Only a SHA-256 digest of the key is stored; the key is shown once, at issue.
+
+    A token ends when it is revoked (sign-out, staff removal), when it has been idle for
+    API_TOKEN_IDLE_SECONDS or is older than API_TOKEN_ABSOLUTE_SECONDS, and when the user's
+    password or session salt changes (user_fingerprint no longer matches). See agencies/tokens.py.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    user_fingerprint = models.CharField(max_length=64, editable=False)
+    two_factor = models.BooleanField(
+        default=False, editable=False, help_text="Issued after a two-factor code was checked"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="The absolute end, however active")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked")]
+
+    def __str__(self):
+        return f"API token {self.pk} of {self.user}"

@@ -12,7 +12,11 @@ class ActingTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <key>` from /api/v1/auth/token/. Choose the agency with `X-Acting-Agency: <id>`.",
+            "description": (
+                "`Token <key>` from POST /api/v1/auth/token/ (shown once; ends after 8 hours "
+                "unused, 7 days after issue, at POST /api/v1/auth/sign-out/, sign-out, password "
+                "change or staff removal). Choose the agency with `X-Acting-Agency: <id>`."
+            ),
         }
 
 

@@ -24,12 +24,21 @@ def requires_two_factor(user) -> bool:
 
 @transaction.atomic
 def user_sign_out_everywhere(*, user) -> int:
-    """End every session of the user (a new session salt) and delete their API tokens.
+    """End every session of the user (a new session salt) and revoke their API tokens.
 
-    Returns the number of API tokens deleted."""
-    from rest_framework.authtoken.models import Token
+    Returns the number of API tokens revoked."""
+    from agencies.tokens import user_api_tokens_revoke
 
     user.session_salt = get_random_string(32)
     user.save(update_fields=["session_salt"])
-    deleted, _ = Token.objects.filter(user=user).delete()
-    return deleted
+    return user_api_tokens_revoke(user=user, reason="sign_out_everywhere")
+
+
+def user_access_changed(*, user) -> int:
+    """A membership changed or ended, or the account was deactivated: the user's API tokens end
+    (the next token is issued under the new rights). Sessions re-read memberships on every request.
+
+    Returns the number of API tokens revoked."""
+    from agencies.tokens import user_api_tokens_revoke
+
+    return user_api_tokens_revoke(user=user, reason="staff_change")

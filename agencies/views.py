@@ -30,6 +30,17 @@ class SignInView(auth_views.LoginView):
         return url
 
 
+class SignOutView(auth_views.LogoutView):
+    """Sign out of this browser; the user's API tokens end too (SECURITY.md, "API tokens")."""
+
+    def post(self, request, *args, **kwargs):
+        from agencies.tokens import user_api_tokens_revoke
+
+        if request.user.is_authenticated:
+            user_api_tokens_revoke(user=request.user, reason="sign_out")
+        return super().post(request, *args, **kwargs)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def choose_agency(request):

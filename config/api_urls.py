@@ -6,7 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, me
-from agencies.api_token import obtain_token
+from agencies.api_token import obtain_token, revoke_token
 from casework.api import CaseViewSet, PersonViewSet
 from consent.api import ConsentViewSet
 
@@ -30,6 +30,7 @@ for app in ("referrals", "employers", "custody", "reporting", "casework", "conse
 
 urlpatterns = [
     path("auth/token/", obtain_token, name="api_token"),
+    path("auth/sign-out/", revoke_token, name="api_sign_out"),
     path("me/", me, name="api_me"),
     *extra,
     *router.urls,

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "guardian",
     "govuk_frontend_django",
@@ -147,6 +146,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the cookie is refreshed on every request
 SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60))
+# API tokens (agencies/tokens.py): end after 8 hours unused and 7 days after issue however active.
+API_TOKEN_IDLE_SECONDS = int(env("API_TOKEN_IDLE_SECONDS", 8 * 60 * 60))
+API_TOKEN_ABSOLUTE_SECONDS = int(env("API_TOKEN_ABSOLUTE_SECONDS", 7 * 24 * 60 * 60))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -31,7 +31,10 @@ def exception_handler(exc, context):
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.get_codes(), str):
+        response.data["code"] = exc.get_codes()  # token_invalid, token_expired, two_factor_required
+    return response
 
 
 __all__ = ["ConsentRequired", "Pagination", "exception_handler"]

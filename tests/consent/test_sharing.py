@@ -335,18 +335,19 @@ def test_choosing_an_agency_you_do_not_belong_to_is_refused(client_for, casework
 
 
 def test_api_acting_agency_header(caseworker_a, agency_b, person_b):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from agencies.tokens import api_token_issue
+
     StaffMembership.objects.create(user=caseworker_a, agency=agency_b, role=Role.CASEWORKER)
-    token = Token.objects.create(user=caseworker_a)
+    _, key = api_token_issue(user=caseworker_a, two_factor=False)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(f"/api/v1/people/{person_b.pk}/").status_code == 404
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_ACTING_AGENCY=str(agency_b.pk))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_ACTING_AGENCY=str(agency_b.pk))
     assert api.get(f"/api/v1/people/{person_b.pk}/").status_code == 200
     assert api.get("/api/v1/me/").json()["acting_agency"]["id"] == agency_b.pk
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_ACTING_AGENCY="999999")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_ACTING_AGENCY="999999")
     assert api.get("/api/v1/me/").status_code == 403
 
 

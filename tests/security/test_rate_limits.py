@@ -7,9 +7,9 @@ from unittest import mock
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agencies.tokens import api_token_issue
 from core import ratelimit
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +69,16 @@ def test_searches_over_the_limit_are_refused_per_user(
 def test_api_searches_are_limited_per_token(rate_limits, caseworker_a, caseworker_a2):
     rate_limits.RATE_LIMITS = {**rate_limits.RATE_LIMITS, "search": (1, 60)}
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker_a).key}")
+    api.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_issue(user=caseworker_a, two_factor=False)[1]}"
+    )
     assert api.get("/api/v1/people/?q=Alpha").status_code == 200
     response = api.get("/api/v1/people/?q=Alpha")
     assert response.status_code == 429 and response.json()["code"] == "rate_limited"
     other = APIClient()
-    other.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker_a2).key}")
+    other.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_issue(user=caseworker_a2, two_factor=False)[1]}"
+    )
     assert other.get("/api/v1/people/?q=Alpha").status_code == 200
 
 

@@ -9,9 +9,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agencies.models import ApiToken
+from agencies.tokens import api_token_issue, key_digest
 from core.middleware import AbsoluteSessionTimeoutMiddleware
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,9 @@ def test_api_token_with_the_right_password(caseworker_a):
         "/api/v1/auth/token/", {"username": "caseworker_a", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=caseworker_a).key
+    key = response.json()["token"]
+    token = ApiToken.objects.get(user=caseworker_a)
+    assert token.key_digest == key_digest(key) and key not in token.key_digest
 
 
 @pytest.mark.parametrize("password", ["short", "password1234", "123456789012", "caseworker_a-1"])
@@ -162,7 +165,7 @@ def test_sign_in_records_the_start_of_the_session(caseworker_a):
 
 def test_sign_out_everywhere_ends_every_session_and_token(client_for, caseworker_a):
     laptop, phone = client_for(caseworker_a), client_for(caseworker_a)
-    token = Token.objects.create(user=caseworker_a)
+    token, key = api_token_issue(user=caseworker_a, two_factor=False)
     assert phone.get("/").status_code == 200
     page = laptop.get("/account/sign-out-everywhere/")
     assert b"Sign out everywhere" in page.content
@@ -170,9 +173,10 @@ def test_sign_out_everywhere_ends_every_session_and_token(client_for, caseworker
     assert response.status_code == 302 and "signed_out_everywhere=1" in response.url
     assert laptop.get("/").status_code == 302
     assert phone.get("/").status_code == 302
-    assert not Token.objects.filter(pk=token.pk).exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/me/").status_code == 401
     assert (
         _sign_in(Client(), "caseworker_a", PASSWORD).status_code == 302
