@@ -329,11 +329,16 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", 30)))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = (
+    True  # the username's failures only (agencies.backends.SignInAttemptHandler)
+)
+AXES_HANDLER = "agencies.backends.SignInAttemptHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = (
-    int(env("AXES_PROXY_COUNT", 0)) or None
-)  # set to 1 behind one reverse proxy
+# The client address behind PROXY_COUNT reverse proxies (core/client_address.py), for lockout, rate
+# limits and audit. Set 1 behind one proxy that appends to X-Forwarded-For. AXES_PROXY_COUNT is
+# the older name.
+PROXY_COUNT = int(env("PROXY_COUNT", env("AXES_PROXY_COUNT", 0)))
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ip"
 AXES_VERBOSE = False
 
 # Two-factor (django-otp TOTP): required for managers and administrators. On by default whenever

@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
-    from axes.helpers import get_client_ip_address
+    from core.client_address import client_ip as address
 
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
+    return address(request) or "unknown"
 
 
 def client_key(request, by: str = "ip") -> str:
