@@ -133,3 +133,33 @@ def test_production_settings_turn_limits_on_and_use_redis_when_configured():
         check=True,
     ).stdout.strip()
     assert out == "True ['api_token', 'search', 'sign_in'] RedisCache"
+
+
+def test_api_search_limit_is_per_user_whatever_the_header_spelling_or_token(
+    rate_limits, caseworker_a, caseworker_a2
+):
+    """Extra spaces or a second token of the same user do not buy a fresh allowance."""
+    rate_limits.RATE_LIMITS = {**rate_limits.RATE_LIMITS, "search": (2, 60)}
+    first = api_token_issue(user=caseworker_a, two_factor=False)[1]
+    second = api_token_issue(user=caseworker_a, two_factor=False)[1]
+    statuses = []
+    for header in (f"Token {first}", f"Token   {first} ", f"token {second}"):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=header)
+        statuses.append(api.get("/api/v1/people/?q=Alpha").status_code)
+    assert statuses == [200, 200, 429]
+    other = APIClient()
+    other.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_issue(user=caseworker_a2, two_factor=False)[1]}"
+    )
+    assert other.get("/api/v1/people/?q=Alpha").status_code == 200
+
+
+def test_a_search_with_a_bad_token_counts_against_the_address(rate_limits):
+    rate_limits.RATE_LIMITS = {**rate_limits.RATE_LIMITS, "search": (1, 60)}
+    statuses = []
+    for n in range(2):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token made-up-{n}")
+        statuses.append(api.get("/api/v1/people/?q=Alpha").status_code)
+    assert statuses == [401, 429]
