@@ -3,17 +3,16 @@ from importlib import import_module
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView
 
 from agencies.views import SignInView, SignOutView
-from core.api_docs import api_docs
+from core.api_docs import api_docs, api_schema
 
 urlpatterns = [
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", SignOutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", api_schema, name="schema"),
     path("api/docs/", api_docs, name="api_docs"),
     path(
         "accessibility/",

@@ -152,8 +152,8 @@ def test_api_token_and_me(caseworker_a):
     )
 
 
-def test_schema_is_served(client):
-    response = client.get("/api/schema/")
+def test_schema_is_served_to_signed_in_users(client_for, caseworker_a):
+    response = client_for(caseworker_a).get("/api/schema/")
     assert response.status_code == 200 and b"/api/v1/people/" in response.content
 
 
