@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 
@@ -38,6 +38,20 @@ class MembershipInline(admin.TabularInline):
 class StaffUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
+    actions = ["issue_two_factor_code"]
+
+    @admin.action(description="Issue a two-factor set-up code (shown once)")
+    def issue_two_factor_code(self, request, queryset):
+        from agencies.enrolment import two_factor_enrolment_issue
+
+        for user in queryset:
+            _, code = two_factor_enrolment_issue(user=user, issued_by=request.user)
+            self.message_user(
+                request,
+                f"Set-up code for {user.username}: {code} (works once, for 3 days; give it to "
+                "them in person or by phone, not by email)",
+                messages.WARNING,
+            )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

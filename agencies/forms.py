@@ -55,5 +55,18 @@ class TwoFactorCodeForm(GovUKFormMixin, forms.Form):
         return code
 
 
+class EnrolmentCodeForm(GovUKFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Set-up code from your administrator",
+        max_length=20,
+        help_text="12 letters and numbers, for example ABCD-EFGH-JKLM",
+        error_messages={"required": "Enter the set-up code from your administrator"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+
 class ConfirmForm(GovUKFormMixin, forms.Form):
     """A form with nothing to fill in: the button is the confirmation."""

@@ -146,3 +146,25 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"API token {self.pk} of {self.user}"
+
+
+class TwoFactorEnrolment(models.Model):
+    """A one-time code an administrator issues so a user can add an authenticator app.
+
+    The password alone never enrols a device (a stolen password must not become a second factor).
+    Only a SHA-256 digest of the code is stored; see agencies/enrolment.py."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_enrolments")
+    code_digest = models.CharField(max_length=64, editable=False)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Two-factor set-up code for {self.user}"

@@ -8,7 +8,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from agencies import acting
-from agencies.forms import ChooseAgencyForm, ConfirmForm, SignInForm, TwoFactorCodeForm
+from agencies.enrolment import (
+    two_factor_enrolment_check,
+    two_factor_enrolment_live,
+    two_factor_enrolment_use,
+)
+from agencies.forms import (
+    ChooseAgencyForm,
+    ConfirmForm,
+    EnrolmentCodeForm,
+    SignInForm,
+    TwoFactorCodeForm,
+)
 from agencies.security import requires_two_factor, user_sign_out_everywhere
 from core.ratelimit import rate_limited
 
@@ -80,17 +91,51 @@ def _secret_for(device) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
+ENROLMENT_SESSION_KEY = "two_factor_enrolment"
+
+
+def _enrolment_code_step(request):
+    """Ask for the one-time set-up code from an administrator before showing a secret."""
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        enrolment = two_factor_enrolment_check(user=request.user, code=form.cleaned_data["code"])
+        if enrolment is not None:
+            request.session[ENROLMENT_SESSION_KEY] = enrolment.pk
+            return redirect(f"{reverse('agencies:two_factor_setup')}?next={_safe_next(request)}")
+        form.add_error(
+            "code",
+            "The set-up code is not right or has expired. Ask your administrator for a new one",
+        )
+    return render(
+        request,
+        "agencies/two_factor_enrolment_code.html",
+        {
+            "form": form,
+            "required": requires_two_factor(request.user),
+            "next": _safe_next(request, ""),
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("sign_in", by="user")
 def two_factor_setup(request):
-    """Add an authenticator app: show the secret (and otpauth link), then check one code from it."""
+    """Add an authenticator app: a first device needs an administrator's one-time set-up code (the
+    password alone never enrols one); then show the secret (and otpauth link) and check a code."""
     from django_otp import login as otp_login
     from django_otp import user_has_device
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if user_has_device(request.user) and not request.user.is_verified():
         return redirect(f"{reverse('agencies:two_factor_verify')}?next={_safe_next(request)}")
+    enrolment = None
+    if not request.user.is_verified():  # a first device needs an administrator's set-up code
+        enrolment = two_factor_enrolment_live(
+            user=request.user, pk=request.session.get(ENROLMENT_SESSION_KEY)
+        )
+        if enrolment is None:
+            return _enrolment_code_step(request)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-id").first()
     if device is None:
         device = TOTPDevice.objects.create(
@@ -99,6 +144,12 @@ def two_factor_setup(request):
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
+            if enrolment is not None:
+                request.session.pop(ENROLMENT_SESSION_KEY, None)
+                if not two_factor_enrolment_use(enrolment=enrolment):
+                    return redirect(
+                        f"{reverse('agencies:two_factor_setup')}?next={_safe_next(request)}"
+                    )
             TOTPDevice.objects.filter(
                 user=request.user, confirmed=True
             ).delete()  # one app per user

@@ -345,6 +345,8 @@ AXES_VERBOSE = False
 # DEBUG is off; the DEBUG demo (`make run`) leaves it optional so the demo managers can sign in.
 OTP_REQUIRED_FOR_MANAGERS = env_bool("OTP_REQUIRED_FOR_MANAGERS", not DEBUG)
 OTP_TOTP_ISSUER = "Resettle"
+# A first authenticator app is added only with a one-time code from an administrator (agencies/enrolment.py).
+TWO_FACTOR_ENROLMENT_HOURS = int(env("TWO_FACTOR_ENROLMENT_HOURS", 72))
 
 # Cache: rate limits and lockout counters. Redis in production (CACHE_URL or REDIS_URL), memory otherwise.
 _CACHE_URL = env("CACHE_URL") or env("REDIS_URL")

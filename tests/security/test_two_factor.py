@@ -9,6 +9,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from agencies.enrolment import two_factor_enrolment_issue
 from tests.security.conftest import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +37,16 @@ def test_superuser_needs_two_factor_for_the_admin(otp_required, client_for, djan
     assert response.status_code == 302 and response.url.startswith("/two-factor/")
 
 
+def _enter_set_up_code(client, user):
+    _, code = two_factor_enrolment_issue(user=user)
+    response = client.post("/two-factor/?next=/people/", {"code": code, "next": "/people/"})
+    assert response.status_code == 302 and response.url.startswith("/two-factor/")
+    return code
+
+
 def test_setup_shows_a_secret_and_confirms_with_a_code(otp_required, client_for, manager_a):
     client = client_for(manager_a)
+    _enter_set_up_code(client, manager_a)
     page = client.get("/two-factor/?next=/people/")
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user=manager_a, confirmed=False)
@@ -60,7 +69,9 @@ def test_setup_shows_a_secret_and_confirms_with_a_code(otp_required, client_for,
 
 
 def test_setup_refuses_a_malformed_code(otp_required, client_for, manager_a):
-    response = client_for(manager_a).post("/two-factor/", {"code": "abc"})
+    client = client_for(manager_a)
+    _enter_set_up_code(client, manager_a)
+    response = client.post("/two-factor/", {"code": "abc"})
     assert b"Enter the 6-digit code" in response.content
 
 
@@ -148,3 +159,78 @@ def test_demo_manager_signs_in_when_two_factor_is_optional(settings, manager_a):
     client = Client()
     client.post("/sign-in/", {"username": "manager_a", "password": PASSWORD})
     assert client.get("/access-log/").status_code == 200
+
+
+def test_the_password_alone_does_not_enrol_a_device(otp_required, client_for, manager_a):
+    """A stolen password must not become a second factor: no secret without a set-up code."""
+    client = client_for(manager_a)
+    page = client.get("/two-factor/?next=/people/")
+    assert page.status_code == 200
+    assert b"Set-up code from your administrator" in page.content
+    assert "secret" not in page.context and b"otpauth://" not in page.content
+    assert not TOTPDevice.objects.filter(user=manager_a).exists()
+    wrong = client.post("/two-factor/", {"code": "ABCD-EFGH-JKLM"})
+    assert wrong.status_code == 200 and b"not right or has expired" in wrong.content
+    assert not TOTPDevice.objects.filter(user=manager_a).exists()
+
+
+def test_a_set_up_code_works_once_and_for_its_user_only(
+    otp_required, client_for, manager_a, caseworker_a
+):
+    _, code = two_factor_enrolment_issue(user=manager_a)
+    other = client_for(caseworker_a).post("/two-factor/", {"code": code})
+    assert other.status_code == 200 and b"not right or has expired" in other.content
+    client = client_for(manager_a)
+    assert client.post("/two-factor/", {"code": code.lower().replace("-", " ")}).status_code == 302
+    client.get("/two-factor/")
+    device = TOTPDevice.objects.get(user=manager_a, confirmed=False)
+    assert client.post("/two-factor/", {"code": totp_code(device)}).status_code == 302
+    enrolment = manager_a.two_factor_enrolments.get()
+    assert enrolment.used_at is not None
+    from agencies.enrolment import two_factor_enrolment_check
+
+    assert two_factor_enrolment_check(user=manager_a, code=code) is None  # used up
+    assert TOTPDevice.objects.filter(user=manager_a, confirmed=True).count() == 1
+
+
+def test_an_expired_set_up_code_is_refused(otp_required, client_for, manager_a):
+    import datetime
+
+    from django.utils import timezone
+
+    enrolment, code = two_factor_enrolment_issue(user=manager_a)
+    type(enrolment).objects.filter(pk=enrolment.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    response = client_for(manager_a).post("/two-factor/", {"code": code})
+    assert response.status_code == 200 and b"not right or has expired" in response.content
+
+
+def test_administrator_issues_a_set_up_code_in_the_admin(client_for, django_user_model, manager_a):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", PASSWORD)
+    response = client_for(admin).post(
+        "/admin/agencies/user/",
+        {"action": "issue_two_factor_code", "_selected_action": [manager_a.pk]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Set-up code for manager_a" in text
+    code = text.split("Set-up code for manager_a: ")[1][:14]
+    enrolment = manager_a.two_factor_enrolments.get()
+    assert enrolment.issued_by == admin and code not in enrolment.code_digest
+    from agencies.enrolment import two_factor_enrolment_check
+
+    assert two_factor_enrolment_check(user=manager_a, code=code) == enrolment
+
+
+def test_management_command_prints_a_set_up_code_for_the_first_administrator(manager_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from agencies.enrolment import two_factor_enrolment_check
+
+    out = StringIO()
+    call_command("two_factor_code", "manager_a", stdout=out)
+    code = out.getvalue().split()[0]
+    assert two_factor_enrolment_check(user=manager_a, code=code) is not None
