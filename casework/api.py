@@ -408,6 +408,14 @@ class PlanActionSerializer(serializers.ModelSerializer):
         self.fields["goal"].queryset = (
             Goal.objects.for_user(request.user) if request else Goal.objects.none()
         )
+        # the owner: the agency's own staff (and, on its own case, the partners' on the case);
+        # any other user id is "does not exist", so the field says nothing about who works where
+        case = self.context.get("case")
+        if request is not None and case is not None:
+            _, users = selectors.action_owner_choices(user=request.user, case=case)
+            self.fields["owner"].queryset = users
+        else:
+            self.fields["owner"].queryset = User.objects.none()
 
     class Meta:
         model = PlanAction
@@ -467,8 +475,11 @@ class _CaseChildList(_CaseChildView, generics.ListCreateAPIView):
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"case": getattr(self, "case", None)}
+
     def create(self, request, *args, **kwargs):
-        case = self.get_case()
+        case = self.case = self.get_case()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = self.perform_service(case, serializer.validated_data)
@@ -543,7 +554,7 @@ class CaseActionDetail(_CaseChildView):
     def patch(self, request, case_pk, action_pk):
         item = self.get_object()
         serializer = PlanActionPatchSerializer(
-            item, data=request.data, partial=True, context={"request": request}
+            item, data=request.data, partial=True, context={"request": request, "case": item.case}
         )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

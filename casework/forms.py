@@ -320,18 +320,11 @@ class ActionForm(GovUKFormMixin, forms.Form):
 
     def __init__(self, *args, case=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        acting = user.acting
-        agency_ids = [acting.agency_id]
-        if case.owning_agency_id == acting.agency_id:
-            agency_ids += list(
-                case.involvements.filter(ended_on__isnull=True).values_list("agency_id", flat=True)
-            )
-        self.fields["owner_agency"].queryset = Agency.objects.filter(pk__in=agency_ids)
-        self.fields["owner"].queryset = (
-            User.objects.filter(memberships__agency_id__in=agency_ids, memberships__is_active=True)
-            .distinct()
-            .order_by("first_name", "last_name")
-        )
+        from casework.selectors import action_owner_choices
+
+        agencies, users = action_owner_choices(user=user, case=case)
+        self.fields["owner_agency"].queryset = agencies
+        self.fields["owner"].queryset = users
         self.fields["goal"].queryset = Goal.objects.filter(case=case)
 
 

@@ -201,6 +201,32 @@ def actions_for_case(*, user, case):
     )
 
 
+def action_owner_choices(*, user, case):
+    """Who may be named as an action's owner: the acting agency's own staff and, on a case the
+    agency owns, the staff of agencies working on it. (Any other user id is "does not exist", so
+    the field tells nobody who works where.) Returns (agencies, users)."""
+    from django.contrib.auth import get_user_model
+
+    from agencies.models import Agency
+
+    acting = user.acting
+    agency_ids = [acting.agency_id]
+    if case.owning_agency_id == acting.agency_id:
+        agency_ids += list(
+            case.involvements.filter(ended_on__isnull=True).values_list("agency_id", flat=True)
+        )
+    agencies = Agency.objects.filter(pk__in=agency_ids)
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True, memberships__agency_id__in=agency_ids, memberships__is_active=True
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+    return agencies, users
+
+
 def appointments_for_case(*, user, case):
     return list(
         Appointment.objects.for_user(user)
