@@ -283,6 +283,10 @@ RETENTION_GRACE_DAYS = int(env("RETENTION_GRACE_DAYS", 7))
 CONTINUOUS_EMPLOYMENT_GAP_DAYS = int(env("CONTINUOUS_EMPLOYMENT_GAP_DAYS", 0))
 REFERRAL_RESPONSE_WORKING_DAYS = int(env("REFERRAL_RESPONSE_WORKING_DAYS", 5))
 RECORDS_RETENTION_YEARS = int(env("RECORDS_RETENTION_YEARS", 6))
+# Kept for a period, then removed by the records_retention job: search terms in access events
+# (audit/search_terms.py) and uploaded matching-scan files (custody/retention.py).
+SEARCH_TERM_RETENTION_DAYS = int(env("SEARCH_TERM_RETENTION_DAYS", 90))
+SCAN_FILE_RETENTION_DAYS = int(env("SCAN_FILE_RETENTION_DAYS", 30))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 SMALL_NUMBER_THRESHOLD = 5
 # Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release

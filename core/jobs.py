@@ -28,6 +28,26 @@ def resend_pending_tasks():
     return resend_pending()
 
 
+_RETENTION_STEPS: dict[str, Callable[[], int]] = {}
+
+
+def retention_step(name: str):
+    """Register a step of the records_retention job (data kept only for a set period). A step
+    returns how many rows it changed and must be safe to run twice. Apps register steps in
+    `<app>/jobs.py`, so the retention job reaches them without importing upwards."""
+
+    def register(func):
+        _RETENTION_STEPS[name] = func
+        return func
+
+    return register
+
+
+def run_retention_steps() -> dict[str, int]:
+    _load()
+    return {name: step() for name, step in sorted(_RETENTION_STEPS.items())}
+
+
 def _load():
     for config in apps.get_app_configs():
         try:
