@@ -374,19 +374,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Query strings (searches by name or NI number) never reach a log line (core/log_redaction.py).
-    "filters": {"redact_query_strings": {"()": "core.log_redaction.RedactQueryStrings"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_query_strings"],
-        }
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # runserver's request lines: through the redacting console handler, not Django's own
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
