@@ -247,3 +247,26 @@ def test_recent_uploads_are_kept_by_retention(client_for, ebsa_a, surgery, media
     }
     kept.refresh_from_db()
     assert kept.upload and (media / kept.upload.name).exists()
+
+
+def test_the_upload_limiter_keeps_csrf_protection(ebsa_a, surgery):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ebsa_a)
+    response = client.post(
+        reverse("custody:scan_upload"),
+        {"file": SimpleUploadedFile("scan.csv", rows(2), content_type="text/csv")},
+    )
+    assert response.status_code == 403 and not ScanImport.objects.exists()
+    page = client.get(reverse("custody:scan_upload"))
+    token = page.cookies["csrftoken"].value
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("custody:scan_upload"),
+            {
+                "csrfmiddlewaretoken": token,
+                "file": SimpleUploadedFile("scan.csv", rows(2), content_type="text/csv"),
+            },
+        )
+    assert response.status_code == 302 and ScanImport.objects.get().status == ScanStatus.PREVIEW
