@@ -1,7 +1,10 @@
 """The weekly matching scan (new receptions matched against benefit records), uploaded as a CSV file.
 
-Flow: upload -> parse and match -> preview (only the file is kept) -> the EBSA confirms -> a Celery task
-reconciles every row with the claim closures: already recorded by the EBSA / new work item / no match.
+Flow: upload (refused at once if too big, too many lines, not CSV text, wrong columns or already
+imported; else the file is stored) -> a Celery task streams, checks and matches it chunk by chunk and
+keeps the preview (scan_preview_run) -> the EBSA confirms -> a Celery task reconciles every row with
+the claim closures: already recorded by the EBSA / new work item / no match (scan_import_run).
+Only the file and the preview are kept before confirmation; custody.retention deletes them later.
 A row key (identifiers, reception date, benefit) is unique per agency, so a row is never counted twice
 and re-importing a file changes nothing. See templates/custody/scan_upload.html for the columns.
 """
@@ -645,7 +648,7 @@ def scan_preview_run(*, scan_id: int) -> ScanImport | None:
         _fail(
             scan.pk, getattr(exc, "message", None) or "The file could not be read", drop_upload=True
         )
-        return ScanImport.objects.get(pk=scan.pk)
+        return ScanImport.objects.filter(pk=scan.pk).first()  # gone if a newer upload replaced it
     summary = {
         k: counts.get(k, 0)
         for k in (
@@ -666,7 +669,7 @@ def scan_preview_run(*, scan_id: int) -> ScanImport | None:
         errors=problems,
         preview=preview,
     )
-    return ScanImport.objects.get(pk=scan.pk)
+    return ScanImport.objects.filter(pk=scan.pk).first()
 
 
 def preview_rows(scan: ScanImport, *, limit: int = PREVIEW_ROWS) -> list:

@@ -270,3 +270,15 @@ def test_the_upload_limiter_keeps_csrf_protection(ebsa_a, surgery):
             },
         )
     assert response.status_code == 302 and ScanImport.objects.get().status == ScanStatus.PREVIEW
+
+
+def test_a_newer_upload_replaces_a_scan_still_being_checked(client_for, ebsa_a, surgery):
+    client = client_for(ebsa_a)
+    with TestCase.captureOnCommitCallbacks(execute=False) as first_task:
+        post(client, rows(3))
+    first = ScanImport.objects.get()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post(client, rows(4, start=50))  # replaces the first, deletes its file
+    assert not ScanImport.objects.filter(pk=first.pk).exists()
+    first_task[-1]()  # the worker picks up the old task late: nothing happens, no error
+    assert ScanImport.objects.get().counts["no_match"] == 4
