@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from casework.validators import validate_ni_number
 from consent import policy
 from consent.sections import Section
+from core.uploads import UploadValidator
 
 HOUSING_BENEFIT_WEEKS = 13
 RAPID_RECLAIM_DAYS = 26 * 7
@@ -177,7 +178,12 @@ class ScanImport(models.Model):
     )
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    upload = models.FileField(upload_to=scan_upload_path, max_length=200, blank=True)
+    upload = models.FileField(
+        upload_to=scan_upload_path,
+        max_length=200,
+        blank=True,
+        validators=[UploadValidator(kinds=("csv", "txt"), text_encodings=("utf-8", "cp1252"))],
+    )
     upload_deleted_at = models.DateTimeField(null=True, blank=True)
     preview = models.JSONField(
         default=list, blank=True, help_text="The first rows as checked, for the preview page"

@@ -6,6 +6,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.db import migrations, models
 
+import core.uploads
 import custody.models
 
 
@@ -29,7 +30,14 @@ class Migration(migrations.Migration):
             model_name="scanimport",
             name="upload",
             field=models.FileField(
-                blank=True, max_length=200, upload_to=custody.models.scan_upload_path
+                blank=True,
+                max_length=200,
+                upload_to=custody.models.scan_upload_path,
+                validators=[
+                    core.uploads.UploadValidator(
+                        kinds=("csv", "txt"), text_encodings=("utf-8", "cp1252")
+                    )
+                ],
             ),
         ),
         migrations.RunPython(content_to_files, migrations.RunPython.noop, elidable=True),
