@@ -5,6 +5,8 @@ The role is created the way production creates it (`manage.py db_app_role`, audi
 after the test database so parallel test databases never share or drop each other's role."""
 
 import datetime
+import io
+import os
 
 import psycopg2
 import pytest
@@ -29,8 +31,6 @@ def app_role(django_db_setup, django_db_blocker):
     """The application role in the test database, created and granted by the production command."""
     name = f"{connection.settings_dict['NAME']}_app"[:63]
     with django_db_blocker.unblock():
-        import os
-
         os.environ["DATABASE_APP_PASSWORD"] = PASSWORD
         try:
             call_command("db_app_role", name, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -227,8 +227,6 @@ def test_the_role_command_refuses_the_owner_and_reports_rights(app_role):
         owner = cursor.fetchone()[0]
     with pytest.raises(CommandError, match="must not be"):
         call_command("db_app_role", owner)
-    import io
-
     out = io.StringIO()
     call_command("db_app_role", app_role, "--check", stdout=out)
     assert "UPDATE no" in out.getvalue() and "INSERT yes" in out.getvalue()
