@@ -282,3 +282,19 @@ def test_a_newer_upload_replaces_a_scan_still_being_checked(client_for, ebsa_a, 
     assert not ScanImport.objects.filter(pk=first.pk).exists()
     first_task[-1]()  # the worker picks up the old task late: nothing happens, no error
     assert ScanImport.objects.get().counts["no_match"] == 4
+
+
+def test_upload_check_and_import_work_as_the_applications_database_role(
+    client_for, ebsa_a, surgery, as_app_role, django_capture_on_commit_callbacks
+):
+    """The whole scan journey runs with the grants `manage.py db_app_role` gives (no DDL, audit
+    events appended only)."""
+    client = client_for(ebsa_a)
+    preview_url = upload(client, rows(5)).url
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(preview_url)
+    done = ScanImport.objects.get()
+    assert done.status == ScanStatus.DONE and done.counts["no_match"] == 5
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == as_app_role

@@ -6,7 +6,6 @@ after the test database so parallel test databases never share or drop each othe
 
 import datetime
 import io
-import os
 
 import psycopg2
 import pytest
@@ -20,23 +19,9 @@ from audit import db_roles
 from audit.models import AccessEvent, AppendOnlyError
 from audit.retention import access_event_redact
 from audit.services import access_event_record
+from tests.conftest import APP_ROLE_PASSWORD as PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "test-only-app-role"  # noqa: S105 - trust auth on the test server; never a real secret
-
-
-@pytest.fixture(scope="session")
-def app_role(django_db_setup, django_db_blocker):
-    """The application role in the test database, created and granted by the production command."""
-    name = f"{connection.settings_dict['NAME']}_app"[:63]
-    with django_db_blocker.unblock():
-        os.environ["DATABASE_APP_PASSWORD"] = PASSWORD
-        try:
-            call_command("db_app_role", name, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        finally:
-            os.environ.pop("DATABASE_APP_PASSWORD", None)
-    return name
 
 
 @pytest.fixture
@@ -135,14 +120,6 @@ def test_the_owner_cannot_truncate_update_or_delete_either(caseworker_a, person_
         ):
             cursor.execute(sql, [event.pk] if "%s" in sql else None)
     assert AccessEvent.objects.filter(pk=event.pk, action="view").exists()
-
-
-@pytest.fixture
-def as_app_role(app_role):
-    """Run the rest of the test (the ORM, views) as the application role."""
-    with connection.cursor() as cursor:
-        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
-    yield app_role
 
 
 def test_the_application_works_as_its_role_and_audits_a_read(
