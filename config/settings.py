@@ -174,8 +174,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 60 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # bigger uploads go to a temporary file, not memory
+# Uploads (core.uploads, SECURITY.md "Files"): a weekly matching scan is a few thousand rows, about
+# 40-80 bytes each, so 5 MB holds SCAN_MAX_ROWS with room to spare; bigger files are refused while
+# they arrive (core.uploads.LimitedUploadHandler), before anything is parsed or stored.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+SCAN_MAX_ROWS = int(env("SCAN_MAX_ROWS", 100_000))
+# Stored uploads (matching scans) are deleted this many days after upload by `runjob records_retention`.
+UPLOAD_RETENTION_DAYS = int(env("UPLOAD_RETENTION_DAYS", 30))
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
