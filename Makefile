@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv deps test-deps services lint bench worker beat frontend migrate clean e2e audit
+.PHONY: run test venv deps test-deps services lint bench worker beat frontend migrate clean e2e audit db-app-role
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null || PY=python3; $${PY:-$(PY)} -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,14 @@ test: test-deps services
 audit: test-deps
 	$(BIN)/pip install -q "pip-audit>=2.7,<3"
 	$(BIN)/pip-audit --skip-editable --desc on $(AUDIT_ARGS)
+
+## db-app-role: as the owner (DATABASE_URL of the role that runs migrate), create or update the
+## application's role APP_ROLE (password from DATABASE_APP_PASSWORD): every table, but the audit table
+## SELECT and INSERT only. Run after every migrate; the app then connects as APP_ROLE (SECURITY.md).
+APP_ROLE ?= resettle_app
+db-app-role: deps
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py db_app_role $(APP_ROLE)
 
 e2e: test-deps services
 	@bash scripts/ensure-apt.sh

@@ -18,12 +18,40 @@ class Action(models.TextChoices):
     DISCLOSE = "disclose", "Disclosed"
 
 
+class AppendOnlyError(TypeError):
+    """An attempt to change or remove an access event through the ORM."""
+
+    def __init__(self, what="change"):
+        super().__init__(
+            f"Access events are append-only ({what} refused); retention goes through "
+            "audit.retention.access_event_redact"
+        )
+
+
 class AccessEventQuerySet(models.QuerySet):
+    """Every way the ORM writes to existing rows is refused, for `objects` and the base manager alike
+    (Meta.base_manager_name), so related-object access and Model.save() cannot get round it."""
+
     def update(self, **kwargs):
-        raise TypeError("Access events are append-only")
+        raise AppendOnlyError("update")
+
+    def _update(self, values):  # Model.save() of an existing row, F() updates
+        raise AppendOnlyError("update")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("update")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError("update")
 
     def delete(self):
-        raise TypeError("Access events are append-only")
+        raise AppendOnlyError("delete")
+
+    def _raw_delete(self, using):  # the deletion collector's fast path
+        raise AppendOnlyError("delete")
+
+    def select_for_update(self, *args, **kwargs):  # the application role has no UPDATE privilege
+        raise AppendOnlyError("lock")
 
 
 class AccessEvent(models.Model):
@@ -48,18 +76,21 @@ class AccessEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        base_manager_name = "objects"  # the base manager refuses updates and deletes too
         indexes = [
             models.Index(fields=["person", "-at"], name="audit_person_at"),
             models.Index(fields=["user", "-at"], name="audit_user_at"),
         ]
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Access events are append-only")
+        if self.pk is not None or not self._state.adding:
+            raise AppendOnlyError("save of an existing event")
+        if kwargs.get("update_fields") or kwargs.get("force_update"):
+            raise AppendOnlyError("update")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise TypeError("Access events are append-only")
+        raise AppendOnlyError("delete")
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}#{self.object_id}"

@@ -9,12 +9,11 @@ privileged redaction function of the append-only audit log, issue 16), which rem
 """
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+from audit.retention import access_event_redact
 
 SEARCH_TERM_KEYS = ("filters", "q")
 
@@ -24,18 +23,6 @@ def cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     return now - datetime.timedelta(days=settings.SEARCH_TERM_RETENTION_DAYS)
 
 
-def _redactor():
-    try:
-        from audit.retention import access_event_redact
-    except ImportError:  # until the append-only audit log (issue 16) is merged: nothing may change
-        return None
-    return access_event_redact
-
-
 def search_terms_expire(*, now: datetime.datetime | None = None) -> int:
     """Remove the search terms of events older than the period; returns how many events changed."""
-    redact = _redactor()
-    if redact is None:
-        logger.warning("search terms not removed: audit.retention.access_event_redact is missing")
-        return 0
-    return redact(before=cutoff(now), keys=list(SEARCH_TERM_KEYS))
+    return access_event_redact(before=cutoff(now), keys=list(SEARCH_TERM_KEYS))

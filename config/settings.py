@@ -176,8 +176,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 60 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # bigger uploads go to a temporary file, not memory
+# Uploads (core.uploads, SECURITY.md "Files"): a weekly matching scan is a few thousand rows, about
+# 40-80 bytes each, so 5 MB holds SCAN_MAX_ROWS with room to spare; bigger files are refused while
+# they arrive (core.uploads.LimitedUploadHandler), before anything is parsed or stored.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+SCAN_MAX_ROWS = int(env("SCAN_MAX_ROWS", 100_000))
+# Stored uploads (matching scans) are deleted this many days after upload by `runjob records_retention`.
+UPLOAD_RETENTION_DAYS = int(env("UPLOAD_RETENTION_DAYS", 30))
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -283,10 +289,9 @@ RETENTION_GRACE_DAYS = int(env("RETENTION_GRACE_DAYS", 7))
 CONTINUOUS_EMPLOYMENT_GAP_DAYS = int(env("CONTINUOUS_EMPLOYMENT_GAP_DAYS", 0))
 REFERRAL_RESPONSE_WORKING_DAYS = int(env("REFERRAL_RESPONSE_WORKING_DAYS", 5))
 RECORDS_RETENTION_YEARS = int(env("RECORDS_RETENTION_YEARS", 6))
-# Kept for a period, then removed by the records_retention job: search terms in access events
-# (audit/search_terms.py) and uploaded matching-scan files (custody/retention.py).
+# Search terms in access events are removed after this many days by the records_retention job
+# (audit/search_terms.py).
 SEARCH_TERM_RETENTION_DAYS = int(env("SEARCH_TERM_RETENTION_DAYS", 90))
-SCAN_FILE_RETENTION_DAYS = int(env("SCAN_FILE_RETENTION_DAYS", 30))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 SMALL_NUMBER_THRESHOLD = 5
 # Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release

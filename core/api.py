@@ -49,7 +49,8 @@ def _walk(obj, path: str):
 class AuditedList:
     """A list endpoint of personal rows: one access event per page, naming the people it showed
     (so each person's access log lists it). `audit_person` is the path from a row to its person
-    id, e.g. "person_id" or "spell.person_id" (select the related row in get_queryset)."""
+    id, e.g. "person_id" or "spell.person_id" (select the related row in get_queryset). The event's
+    page is "api:<last path segment>" (api:cases, api:markers...) unless `audit_page` names it."""
 
     audit_page = ""
     audit_person = "person_id"
@@ -64,7 +65,7 @@ class AuditedList:
         access_list_record(
             user=request.user,
             action=Action.VIEW,
-            page=self.audit_page or f"api:{self.basename}",
+            page=self.audit_page or "api:" + request.path.rstrip("/").rsplit("/", 1)[-1],
             people=[_walk(row, self.audit_person) for row in rows],
         )
         return self.get_paginated_response(data)

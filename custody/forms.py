@@ -7,6 +7,7 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyKind, Site, SiteKind
 from casework.validators import validate_ni_number
 from core.forms import DateField, GovUKFormMixin
+from core.uploads import UploadField
 from custody.models import (
     AdviceTopic,
     Benefit,
@@ -248,8 +249,12 @@ class PostReleaseClaimEditForm(PostReleaseClaimForm):
 
 
 class ScanUploadForm(GovUKFormMixin, forms.Form):
-    file = forms.FileField(
-        label="Upload the matching scan (CSV)", error_messages={"required": "Select a CSV file"}
+    # The shared validator (core.uploads): size (UPLOAD_MAX_BYTES), a .csv or .txt name, and text content.
+    file = UploadField(
+        kinds=("csv", "txt"),
+        text_encodings=("utf-8", "cp1252"),  # Excel's default CSV is Windows-1252
+        label="Upload the matching scan (CSV)",
+        error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
     )
 
 

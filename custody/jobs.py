@@ -1,4 +1,4 @@
-from core.jobs import job, retention_step
+from core.jobs import job
 
 
 @job("offender_marker_expiry")
@@ -7,11 +7,3 @@ def offender_marker_expiry():
     from custody.services import marker_expiry_record
 
     return marker_expiry_record()
-
-
-@retention_step("scan_files_deleted")
-def scan_files_retention():
-    """Delete uploaded matching-scan files (and their problem rows) SCAN_FILE_RETENTION_DAYS old."""
-    from custody.retention import scan_files_expire
-
-    return scan_files_expire()

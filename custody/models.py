@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from casework.validators import validate_ni_number
 from consent import policy
 from consent.sections import Section
+from core.uploads import UploadValidator
 
 HOUSING_BENEFIT_WEEKS = 13
 RAPID_RECLAIM_DAYS = 26 * 7
@@ -154,6 +155,7 @@ class ClaimClosure(models.Model):
 
 
 class ScanStatus(models.TextChoices):
+    PARSING = "parsing", "Checking the file"
     PREVIEW = "preview", "Awaiting confirmation"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Importing"
@@ -161,8 +163,14 @@ class ScanStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def scan_upload_path(instance, filename):
+    return f"scans/{instance.agency_id}/{filename}"
+
+
 class ScanImport(models.Model):
-    """One uploaded matching-scan file. Only the file is kept until the EBSA confirms the preview."""
+    """One uploaded matching-scan file. Only the file (in storage, under MEDIA_ROOT/scans/) and the checked
+    preview are kept until the EBSA confirms; the file goes after UPLOAD_RETENTION_DAYS (custody.retention).
+    """
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(
@@ -170,7 +178,16 @@ class ScanImport(models.Model):
     )
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    upload = models.FileField(
+        upload_to=scan_upload_path,
+        max_length=200,
+        blank=True,
+        validators=[UploadValidator(kinds=("csv", "txt"), text_encodings=("utf-8", "cp1252"))],
+    )
+    upload_deleted_at = models.DateTimeField(null=True, blank=True)
+    preview = models.JSONField(
+        default=list, blank=True, help_text="The first rows as checked, for the preview page"
+    )
     encoding = models.CharField(max_length=20, default="utf-8")
     status = models.CharField(max_length=10, choices=ScanStatus.choices, default=ScanStatus.PREVIEW)
     total_rows = models.PositiveIntegerField(default=0)

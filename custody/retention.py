@@ -1,7 +1,12 @@
-"""Uploaded matching-scan files are kept SCAN_FILE_RETENTION_DAYS (30) days after they were
-imported or failed, then the file and the rows it could not import (NI numbers, prison numbers,
-surnames) are deleted; the counts stay. A preview never confirmed is deleted with its file after
-the same period. Run by the records_retention job; safe to run twice.
+"""Retention of uploaded matching scans (issue 16): a stored file and what was read from it are kept
+UPLOAD_RETENTION_DAYS (30) days after upload, then deleted by `runjob records_retention`.
+
+- Never imported (still being checked, awaiting confirmation, or refused before confirmation): the
+  whole record and its file go.
+- Imported (or an import that failed part-way): the file, the preview rows and the list of problem
+  rows (names and identifiers from the file) go; the counts and the file's hash stay, so the same file
+  is still refused if uploaded again. The reconciled rows (ScanRow) are case records and follow records
+  retention like every other row linked to a person.
 """
 
 import datetime
@@ -9,29 +14,42 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from custody.models import ScanImport, ScanStatus
 
 
 def cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
-    now = now or timezone.now()
-    return now - datetime.timedelta(days=settings.SCAN_FILE_RETENTION_DAYS)
+    return (now or timezone.now()) - datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = ScanImport._meta.get_field("upload").storage
+    for name in names:
+        if name:
+            storage.delete(name)
 
 
 @transaction.atomic
-def scan_files_expire(*, now: datetime.datetime | None = None) -> int:
-    """Returns how many scans lost their file."""
-    before = cutoff(now)
-    abandoned, _ = ScanImport.objects.filter(
-        status=ScanStatus.PREVIEW, created_at__lt=before
-    ).delete()
-    finished = (
-        ScanImport.objects.filter(status__in=[ScanStatus.DONE, ScanStatus.FAILED])
-        .filter(Q(finished_at__lt=before) | Q(finished_at__isnull=True, created_at__lt=before))
-        .annotate(size=Length("content"))
-        .filter(Q(size__gt=0) | ~Q(errors=[]))
+def scan_uploads_retention(now: datetime.datetime | None = None) -> dict:
+    """Delete stored scans past the retention period. Safe to run twice."""
+    now = now or timezone.now()
+    old = ScanImport.objects.filter(created_at__lt=cutoff(now))
+    never_imported = old.filter(
+        Q(status__in=[ScanStatus.PARSING, ScanStatus.PREVIEW])
+        | Q(status=ScanStatus.FAILED, confirmed_at__isnull=True)
     )
-    cleared = finished.update(content=b"", errors=[])
-    return abandoned + cleared
+    imported = old.filter(
+        Q(status=ScanStatus.DONE) | Q(status=ScanStatus.FAILED, confirmed_at__isnull=False),
+        upload_deleted_at__isnull=True,
+    )
+    names = list(never_imported.values_list("upload", flat=True))
+    names += list(imported.values_list("upload", flat=True))
+    deleted, _ = never_imported.delete()
+    blanked = imported.update(upload="", preview=[], errors=[], upload_deleted_at=now)
+    transaction.on_commit(lambda: _delete_files(names))
+    return {
+        "scans_deleted": deleted,
+        "scans_blanked": blanked,
+        "scan_files_deleted": len([n for n in names if n]),
+    }

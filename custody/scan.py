@@ -1,21 +1,29 @@
 """The weekly matching scan (new receptions matched against benefit records), uploaded as a CSV file.
 
-Flow: upload -> parse and match -> preview (only the file is kept) -> the EBSA confirms -> a Celery task
-reconciles every row with the claim closures: already recorded by the EBSA / new work item / no match.
+Flow: upload (refused at once if too big, too many lines, not CSV text, wrong columns or already
+imported; else the file is stored) -> a Celery task streams, checks and matches it chunk by chunk and
+keeps the preview (scan_preview_run) -> the EBSA confirms -> a Celery task reconciles every row with
+the claim closures: already recorded by the EBSA / new work item / no match (scan_import_run).
+Only the file and the preview are kept before confirmation; custody.retention deletes them later.
 A row key (identifiers, reception date, benefit) is unique per agency, so a row is never counted twice
 and re-importing a file changes nothing. See templates/custody/scan_upload.html for the columns.
 """
 
+import codecs
 import csv
 import datetime
+import functools
 import hashlib
 import io
+import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -68,8 +76,21 @@ BENEFIT_ALIASES = {
     "jobseeker's_allowance": Benefit.JSA,
 }
 RECEPTION_TOLERANCE_DAYS = 14
-CHUNK = 1000
+CHUNK = 1000  # rows per transaction in the import (and per query on PostgreSQL)
 MAX_ERRORS_KEPT = 1000
+PREVIEW_ROWS = 100  # rows kept for the preview page
+READ_BYTES = 64 * 1024
+ENCODING_NOTE = (
+    "The file was not saved as UTF-8, so it was read as Windows-1252 (the Excel default). "
+    "Check that names with accents look right below."
+)
+
+
+def chunk_size() -> int:
+    """Rows per matching query: CHUNK, or fewer where the database limits the parameters of one query
+    (SQLite: 999). Each row may name two people, so three parameters a row plus some for the policy."""
+    limit = connection.features.max_query_params
+    return CHUNK if not limit else max(1, min(CHUNK, (limit - 100) // 3))
 
 
 class FileRefused(ApplicationError):
@@ -101,33 +122,47 @@ class ParsedFile:
     encoding_note: str
 
 
-def _decode(content: bytes) -> tuple[str, str, str]:
-    if b"\x00" in content[:65536]:
+def _valid_as(fileobj, encoding: str) -> bool:
+    fileobj.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        while chunk := fileobj.read(READ_BYTES):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff(fileobj) -> tuple[str, str]:
+    """(encoding, note) of a binary file object, read in chunks (never the whole file at once)."""
+    fileobj.seek(0)
+    if b"\x00" in fileobj.read(65536):
         raise FileRefused(
             "The selected file is not a CSV text file. Export the scan from your spreadsheet as CSV.",
             field="file",
         )
-    try:
-        return content.decode("utf-8-sig"), "utf-8", ""
-    except UnicodeDecodeError:
-        pass
-    try:
-        return (
-            content.decode("cp1252"),
-            "cp1252",
-            "The file was not saved as UTF-8, so it was read as Windows-1252 (the Excel default). "
-            "Check that names with accents look right below.",
-        )
-    except UnicodeDecodeError:
-        raise FileRefused(
-            "The file's text encoding was not recognised (it is neither UTF-8 nor Windows-1252). "
-            "Save it from your spreadsheet as 'CSV UTF-8' and upload it again.",
-            field="file",
-        ) from None
+    if _valid_as(fileobj, "utf-8"):
+        return "utf-8", ""
+    if _valid_as(fileobj, "cp1252"):
+        return "cp1252", ENCODING_NOTE
+    raise FileRefused(
+        "The file's text encoding was not recognised (it is neither UTF-8 nor Windows-1252). "
+        "Save it from your spreadsheet as 'CSV UTF-8' and upload it again.",
+        field="file",
+    )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(value: str) -> datetime.date | None:
     value = " ".join(value.split())
+    if _ISO_DATE.fullmatch(value):  # the usual case, without trying every format
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
@@ -136,16 +171,18 @@ def parse_date(value: str) -> datetime.date | None:
     return None
 
 
-def _benefit(value: str) -> str:
-    key = "_".join(value.strip().lower().replace("-", " ").split())
-    if key in Benefit.values:
-        return key
-    if key in BENEFIT_ALIASES:
-        return BENEFIT_ALIASES[key]
+@functools.cache
+def _benefit_names() -> dict[str, str]:
+    """Every spelling accepted for a benefit (value, alias or label), built once."""
     by_label = {
         "_".join(label.lower().replace("'", "'").split()): v for v, label in Benefit.choices
     }
-    return by_label.get(key, "")
+    return {**by_label, **BENEFIT_ALIASES, **{v: v for v in Benefit.values}}
+
+
+def _benefit(value: str) -> str:
+    key = "_".join(value.strip().lower().replace("-", " ").split())
+    return _benefit_names().get(key, "")
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -171,7 +208,8 @@ def _header(cells: list[str]) -> list[str]:
     return names
 
 
-def _check_row(row: Row, values: dict[str, str]) -> None:
+def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = None) -> None:
+    today = today or policy.today()
     for column, raw in values.items():
         stripped = raw.strip()
         if stripped.startswith(FORMULA_PREFIXES) or raw.startswith(FORMULA_PREFIXES):
@@ -212,7 +250,7 @@ def _check_row(row: Row, values: dict[str, str]) -> None:
             row.errors.append(
                 f"{name} “{raw[:20]}” is not a real date: use a date like 2027-03-31 or 31/03/2027"
             )
-        elif parsed > policy.today():
+        elif parsed > today:
             row.errors.append(f"{name} is in the future")
         setattr(row, name, parsed)
     row.benefit = _benefit(values.get("benefit", ""))
@@ -225,13 +263,25 @@ def _check_row(row: Row, values: dict[str, str]) -> None:
         row.key = hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def parse(content: bytes) -> ParsedFile:
-    """Check the whole file; FileRefused for file-level problems, per-row errors otherwise."""
-    if not content.strip():
-        raise FileRefused("The selected file is empty", field="file")
-    text, encoding, note = _decode(content)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header, rows, seen = None, [], {}
+def too_many_rows(limit: int) -> FileRefused:
+    return FileRefused(
+        f"The file has more than {limit:,} rows, the most one scan may have. Split it into smaller "
+        "files and upload them one at a time.",
+        field="file",
+    )
+
+
+def iter_rows(fileobj, encoding: str, *, max_rows: int | None = None):
+    """Yield the file's rows one by one, checked (a csv reader over the file: it is never read whole).
+    FileRefused for file-level problems (columns, CSV syntax, no rows, more than max_rows rows)."""
+    max_rows = settings.SCAN_MAX_ROWS if max_rows is None else max_rows
+    fileobj = getattr(fileobj, "file", fileobj)  # the real file under Django's File wrappers
+    fileobj.seek(0)
+    text = io.TextIOWrapper(
+        fileobj, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+    )
+    reader = csv.reader(text)
+    header, seen, count, today = None, {}, 0, policy.today()
     try:
         for cells in reader:
             if not any(c.strip() for c in cells):
@@ -239,6 +289,9 @@ def parse(content: bytes) -> ParsedFile:
             if header is None:
                 header = _header(cells)
                 continue
+            count += 1
+            if count > max_rows:
+                raise too_many_rows(max_rows)
             row = Row(line=reader.line_num)
             if len(cells) > len(header):
                 row.errors.append(
@@ -246,7 +299,9 @@ def parse(content: bytes) -> ParsedFile:
                 )
             else:
                 _check_row(
-                    row, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+                    row,
+                    dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True)),
+                    today,
                 )
             if row.key:
                 if row.key in seen:
@@ -254,16 +309,28 @@ def parse(content: bytes) -> ParsedFile:
                     row.key = ""
                 else:
                     seen[row.key] = row.line
-            rows.append(row)
+            yield row
     except csv.Error as exc:
         raise FileRefused(
             f"The file could not be read as CSV (line {reader.line_num}: {exc}).", field="file"
         ) from None
+    finally:
+        text.detach()  # leave the caller's file open
     if header is None:
         raise FileRefused("The selected file is empty", field="file")
-    if not rows:
+    if not count:
         raise FileRefused("The file has a header row but no data rows", field="file")
-    return ParsedFile(rows=rows, encoding=encoding, encoding_note=note)
+
+
+def parse(content: bytes) -> ParsedFile:
+    """Check a whole file held in memory (small files and tests); uploads go through iter_rows."""
+    if not content.strip():
+        raise FileRefused("The selected file is empty", field="file")
+    fileobj = io.BytesIO(content)
+    encoding, note = sniff(fileobj)
+    return ParsedFile(
+        rows=list(iter_rows(fileobj, encoding)), encoding=encoding, encoding_note=note
+    )
 
 
 def _name_matches(row: Row, person: dict) -> bool:
@@ -274,12 +341,19 @@ def _name_matches(row: Row, person: dict) -> bool:
     return wanted in names or any(wanted in n.split() for n in names)
 
 
-def match(rows: list[Row], *, user) -> None:
+def match(rows: list[Row], *, user, pending: set | None = None) -> None:
     """Find each valid row's person (NI or prison number, among people the EBSA's agency may see), their
-    reception at one of the agency's establishments, and predict the reconciliation outcome. Fixed queries."""
+    reception at one of the agency's establishments, and predict the reconciliation outcome. A few
+    queries per chunk of rows (chunk_size(), so no query has more parameters than the database allows).
+    `pending` carries the claim closures the file would create from one call to the next."""
+    pending = set() if pending is None else pending
     valid = [r for r in rows if not r.errors]
-    if not valid:
-        return
+    size = chunk_size()
+    for start in range(0, len(valid), size):
+        _match_chunk(valid[start : start + size], user=user, pending=pending)
+
+
+def _match_chunk(valid: list[Row], *, user, pending: set) -> None:
     nis = {r.ni for r in valid if r.ni}
     numbers = {r.prison_number for r in valid if r.prison_number}
     people = (
@@ -296,7 +370,9 @@ def match(rows: list[Row], *, user) -> None:
             by_number[person["prison_number"]] = person
     episodes: dict[int, list[tuple]] = {}
     for pid, site_id, received in (
-        SentenceEpisode.objects.for_user(user)
+        []  # nobody known in this chunk: no need to look for receptions or closures
+        if not by_id
+        else SentenceEpisode.objects.for_user(user)
         .filter(
             person_id__in=by_id,
             establishment_id__in=services.surgery_sites(user.acting.agency_id),
@@ -310,10 +386,14 @@ def match(rows: list[Row], *, user) -> None:
             agency_id=user.acting.agency_id, row_key__in=[r.key for r in valid]
         ).values_list("row_key", flat=True)
     )
-    closures = set(
-        ClaimClosure.objects.for_user(user)
-        .filter(person_id__in=by_id)
-        .values_list("person_id", "reception_date")
+    closures = (
+        set(
+            ClaimClosure.objects.for_user(user)
+            .filter(person_id__in=by_id)
+            .values_list("person_id", "reception_date")
+        )
+        if by_id
+        else set()
     )
     for row in valid:
         if row.key in imported:
@@ -352,14 +432,17 @@ def match(rows: list[Row], *, user) -> None:
             continue
         row.person_id = person["id"]
         row.episode = min(nearby, key=lambda e: abs((e[1] - row.reception_date).days))
-        if (row.person_id, row.episode[1]) in closures:
+        if (row.person_id, row.episode[1]) in closures or (
+            row.person_id,
+            row.episode[1],
+        ) in pending:
             row.outcome, row.note = (
                 ScanOutcome.ALREADY_RECORDED,
                 "A claim closure is already recorded",
             )
         else:
             row.outcome, row.note = ScanOutcome.NEW_WORK_ITEM, "New work item"
-            closures.add((row.person_id, row.episode[1]))
+            pending.add((row.person_id, row.episode[1]))
 
 
 def _problem(row: Row) -> dict:
@@ -409,45 +492,196 @@ def _require_ebsa(user):
     return acting
 
 
+def _digest_and_lines(upload) -> tuple[str, int]:
+    """The file's SHA-256 and its number of lines, reading it in chunks."""
+    digest, lines, last = hashlib.sha256(), 0, b""
+    upload.seek(0)
+    while chunk := upload.read(READ_BYTES):
+        digest.update(chunk)
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    if last and last != b"\n":
+        lines += 1
+    upload.seek(0)
+    return digest.hexdigest(), lines
+
+
+def _check_head(upload) -> None:
+    """Refuse at once what can be told without reading every row: not text, an unknown encoding, an
+    empty file, wrong columns, no data rows. The rows themselves are checked in the worker."""
+    encoding, _note = sniff(upload)
+    rows = iter_rows(upload, encoding)
+    try:
+        next(rows)
+    except StopIteration:  # pragma: no cover - iter_rows raises FileRefused when there are no rows
+        raise FileRefused("The file has a header row but no data rows", field="file") from None
+    finally:
+        rows.close()
+    upload.seek(0)
+
+
+def _discard_files(scans) -> None:
+    """Delete the stored uploads of these scans once the transaction commits."""
+    names = [scan.upload.name for scan in scans if scan.upload]
+    if not names:
+        return
+    storage = ScanImport._meta.get_field("upload").storage
+
+    def delete():
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
 @transaction.atomic
-def scan_upload(*, user, filename: str, content: bytes) -> ScanImport:
-    """Check and preview a scan file. Nothing but the file itself is kept until the EBSA confirms."""
+def scan_upload(*, user, upload) -> ScanImport:
+    """Keep an uploaded scan file and queue its check (scan_preview_run, in the worker). Refused at once,
+    before anything is stored, when it is too big, not a CSV, has more than SCAN_MAX_ROWS lines or was
+    already imported. Nothing but the file is kept until the EBSA confirms."""
+    from core.dispatch import enqueue_on_commit
+    from custody.tasks import scan_preview_run_task
+
     acting = _require_ebsa(user)
-    if len(content) > settings.UPLOAD_MAX_BYTES:
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
         raise FileRefused(
-            f"The selected file must be smaller than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB",
+            f"The selected file must be smaller than {limit // (1024 * 1024) or 1} MB",
             field="file",
         )
+    filename = upload.name or ""
     if not filename.lower().endswith((".csv", ".txt")):
         raise FileRefused("The selected file must be a CSV file", field="file")
-    digest = hashlib.sha256(content).hexdigest()
+    digest, lines = _digest_and_lines(upload)
+    if lines - 1 > settings.SCAN_MAX_ROWS:
+        raise too_many_rows(settings.SCAN_MAX_ROWS)
     _refuse_if_imported(acting.agency_id, digest)
-    parsed = parse(content)
-    match(parsed.rows, user=user)
-    problems = [_problem(r) for r in parsed.rows if r.errors][:MAX_ERRORS_KEPT]
-    counts = _summary(parsed.rows)
-    counts["encoding_note"] = parsed.encoding_note
-    ScanImport.objects.filter(
-        agency_id=acting.agency_id, uploaded_by=user, status=ScanStatus.PREVIEW
-    ).delete()
-    return ScanImport.objects.create(
+    _check_head(upload)
+    earlier = list(
+        ScanImport.objects.filter(
+            agency_id=acting.agency_id,
+            uploaded_by=user,
+            status__in=[ScanStatus.PARSING, ScanStatus.PREVIEW],
+        )
+    )
+    _discard_files(earlier)
+    ScanImport.objects.filter(pk__in=[e.pk for e in earlier]).delete()
+    scan = ScanImport(
         agency=acting.agency,
         uploaded_by=user,
         filename=filename[:255],
         sha256=digest,
-        content=content,
-        encoding=parsed.encoding,
-        total_rows=len(parsed.rows),
-        counts=counts,
-        errors=problems,
+        status=ScanStatus.PARSING,
+        total_rows=max(lines - 1, 0),  # an estimate until the file is checked
+    )
+    scan.upload.save(f"{uuid.uuid4().hex}.csv", upload, save=False)
+    try:
+        scan.save()
+    except Exception:
+        scan.upload.storage.delete(scan.upload.name)
+        raise
+    enqueue_on_commit(scan_preview_run_task, scan.pk)
+    return scan
+
+
+def _preview_row(row: Row) -> dict:
+    return {
+        "line": row.line,
+        "last_name": row.last_name,
+        "ni": row.ni,
+        "prison_number": row.prison_number,
+        "reception_date": row.reception_date.isoformat() if row.reception_date else "",
+        "benefit": row.benefit,
+        "errors": row.errors,
+        "note": row.note,
+    }
+
+
+def _fail(scan_id: int, message: str, *, drop_upload: bool = False) -> None:
+    ScanImport.objects.filter(pk=scan_id).update(
+        **({"upload": ""} if drop_upload else {}),
+        status=ScanStatus.FAILED,
+        finished_at=timezone.now(),
+        errors=[{"line": 0, "message": message}],
     )
 
 
-def preview_rows(scan: ScanImport, *, user, limit: int = 200) -> list[Row]:
-    """The first rows of a preview with their predicted outcome (re-parsed from the kept file)."""
-    parsed = parse(bytes(scan.content))
-    rows = parsed.rows[:limit]
-    match(rows, user=user)
+def scan_preview_run(*, scan_id: int) -> ScanImport | None:
+    """Check and match a stored upload in the worker, chunk by chunk (progress visible between chunks),
+    and keep the counts, the problems and the first PREVIEW_ROWS rows, so the preview page never
+    parses the file again. Memory stays bounded: rows are discarded once counted. Safe to run twice."""
+    scan = ScanImport.objects.filter(pk=scan_id, status=ScanStatus.PARSING).first()
+    if scan is None:
+        return ScanImport.objects.filter(pk=scan_id).first()
+    user = scan.uploaded_by
+    counts, problems, preview, pending = Counter(), [], [], set()
+    processed = 0
+
+    def take(batch: list[Row]) -> None:
+        nonlocal processed
+        match(batch, user=user, pending=pending)
+        for row in batch:
+            counts[row.outcome if not row.errors else "not_imported"] += 1
+            if row.errors and len(problems) < MAX_ERRORS_KEPT:
+                problems.append(_problem(row))
+            if len(preview) < PREVIEW_ROWS:
+                preview.append(_preview_row(row))
+        processed += len(batch)
+        ScanImport.objects.filter(pk=scan.pk).update(
+            processed_rows=processed, total_rows=max(scan.total_rows, processed)
+        )
+
+    try:
+        acting_module.attach(user, scan.agency_id)
+        with scan.upload.open("rb") as fileobj:
+            encoding, note = sniff(fileobj)
+            batch, size = [], chunk_size()
+            for row in iter_rows(fileobj, encoding):
+                batch.append(row)
+                if len(batch) >= size:
+                    take(batch)
+                    batch = []
+            if batch:
+                take(batch)
+    except (LookupError, FileRefused, OSError) as exc:
+        _discard_files([scan])
+        _fail(
+            scan.pk, getattr(exc, "message", None) or "The file could not be read", drop_upload=True
+        )
+        return ScanImport.objects.filter(pk=scan.pk).first()  # gone if a newer upload replaced it
+    summary = {
+        k: counts.get(k, 0)
+        for k in (
+            "new_work_item",
+            "already_recorded",
+            "no_match",
+            "already_imported",
+            "not_imported",
+        )
+    }
+    summary["encoding_note"] = note
+    ScanImport.objects.filter(pk=scan.pk, status=ScanStatus.PARSING).update(
+        status=ScanStatus.PREVIEW,
+        encoding=encoding,
+        total_rows=processed,
+        processed_rows=0,
+        counts=summary,
+        errors=problems,
+        preview=preview,
+    )
+    return ScanImport.objects.filter(pk=scan.pk).first()
+
+
+def preview_rows(scan: ScanImport, *, limit: int = PREVIEW_ROWS) -> list:
+    """The first rows of a preview with their predicted outcome, as kept by scan_preview_run."""
+    rows = []
+    for item in (scan.preview or [])[:limit]:
+        date = item.get("reception_date") or ""
+        rows.append(
+            SimpleNamespace(
+                **{**item, "reception_date": datetime.date.fromisoformat(date) if date else None}
+            )
+        )
     return rows
 
 
@@ -588,23 +822,32 @@ def scan_import_run(*, scan_id: int) -> ScanImport | None:
         scan.status = ScanStatus.RUNNING
         scan.save(update_fields=["status"])
     user = scan.uploaded_by
-    try:
-        acting_module.attach(user, scan.agency_id)
-        parsed = parse(bytes(scan.content))
-    except (LookupError, FileRefused) as exc:
-        ScanImport.objects.filter(pk=scan.pk).update(
-            status=ScanStatus.FAILED,
-            finished_at=timezone.now(),
-            errors=[{"line": 0, "message": getattr(exc, "message", str(exc))}],
-        )
-        return ScanImport.objects.get(pk=scan.pk)
-    counts, problems = Counter(), []
-    ScanImport.objects.filter(pk=scan.pk).update(total_rows=len(parsed.rows), processed_rows=0)
-    for start in range(0, len(parsed.rows), CHUNK):
-        chunk = parsed.rows[start : start + CHUNK]
+    counts, problems, processed = Counter(), [], 0
+    size = min(CHUNK, chunk_size())
+
+    def take(chunk: list[Row]) -> None:
+        nonlocal processed
         with transaction.atomic():
             _import_chunk(chunk, user=user, scan=scan, counts=counts, problems=problems)
-            ScanImport.objects.filter(pk=scan.pk).update(processed_rows=start + len(chunk))
+            processed += len(chunk)
+            ScanImport.objects.filter(pk=scan.pk).update(processed_rows=processed)
+
+    try:
+        acting_module.attach(user, scan.agency_id)
+        ScanImport.objects.filter(pk=scan.pk).update(processed_rows=0)
+        with scan.upload.open("rb") as fileobj:
+            encoding, note = sniff(fileobj)
+            chunk = []
+            for row in iter_rows(fileobj, encoding):
+                chunk.append(row)
+                if len(chunk) >= size:
+                    take(chunk)
+                    chunk = []
+            if chunk:
+                take(chunk)
+    except (LookupError, FileRefused, OSError, ValueError) as exc:
+        _fail(scan.pk, getattr(exc, "message", None) or "The file could not be read")
+        return ScanImport.objects.get(pk=scan.pk)
     with transaction.atomic():
         summary = {
             k: counts.get(k, 0)
@@ -616,13 +859,14 @@ def scan_import_run(*, scan_id: int) -> ScanImport | None:
                 "not_imported",
             )
         }
-        summary["encoding_note"] = parsed.encoding_note
+        summary["encoding_note"] = note
         ScanImport.objects.filter(pk=scan.pk).update(
             status=ScanStatus.DONE,
             finished_at=timezone.now(),
             counts=summary,
             errors=problems,
-            processed_rows=len(parsed.rows),
+            processed_rows=processed,
+            total_rows=processed,
         )
         access_event_record(
             user=user, action=Action.CHANGE, obj=scan, detail={"scan": scan.pk, "imported": summary}

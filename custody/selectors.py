@@ -188,7 +188,7 @@ def get_post_release_claim(*, user, pk) -> PostReleaseClaim:
 def scans_for_agency(*, user):
     return (
         ScanImport.objects.filter(agency_id=user.acting.agency_id)
-        .defer("content")
+        .defer("preview", "errors")
         .select_related("uploaded_by")
     )
 
@@ -200,7 +200,6 @@ def get_scan(*, user, pk) -> ScanImport:
     try:
         return (
             ScanImport.objects.filter(agency_id=acting.agency_id)
-            .defer("content")
             .select_related("uploaded_by")
             .get(pk=int(pk))
         )

@@ -13,6 +13,7 @@ from casework.models import SentenceEpisode
 from consent import policy
 from consent.sections import Section
 from core.errors import ApplicationError, Forbidden, NotFound
+from core.uploads import limit_uploads, upload_refused
 from core.views import apply_error, save_with
 from custody import scan as scan_service
 from custody import selectors, services
@@ -408,24 +409,21 @@ def claim_edit(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_uploads
 def scan_upload(request):
     _jobcentre_only(request.user)
     form = ScanUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            if upload.size > settings.UPLOAD_MAX_BYTES:
-                raise scan_service.FileRefused(
-                    f"The selected file must be smaller than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB",
-                    field="file",
-                )
-            scan = scan_service.scan_upload(
-                user=request.user, filename=upload.name, content=upload.read()
-            )
-        except ApplicationError as exc:
-            apply_error(form, exc)
-        else:
-            return redirect("custody:scan_detail", pk=scan.pk)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if upload_refused(form, request):  # over the limit: dropped while it arrived
+            valid = False
+        if valid:
+            try:
+                scan = scan_service.scan_upload(user=request.user, upload=form.cleaned_data["file"])
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                return redirect("custody:scan_detail", pk=scan.pk)
     return render(
         request,
         "custody/scan_upload.html",
@@ -434,6 +432,8 @@ def scan_upload(request):
             "scans": selectors.scans_for_agency(user=request.user)[:20],
             "columns": scan_service.COLUMNS,
             "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+            "max_rows": settings.SCAN_MAX_ROWS,
+            "retention_days": settings.UPLOAD_RETENTION_DAYS,
         },
     )
 
@@ -452,7 +452,7 @@ def scan_detail(request, pk):
         return redirect("custody:scan_detail", pk=scan.pk)
     context = {"scan": scan}
     if scan.status == ScanStatus.PREVIEW:
-        context["rows"] = scan_service.preview_rows(scan, user=request.user, limit=100)
+        context["rows"] = scan_service.preview_rows(scan)
     elif scan.status == ScanStatus.DONE:
         context["rows"] = list(scan.rows.select_related("person", "closure").order_by("line")[:500])
     access_event_record(

@@ -161,6 +161,7 @@ class ReferralViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    audit_page = "api:referrals"
     audit_person = "person_id"
     serializer_class = ReferralSerializer
 
@@ -191,6 +192,9 @@ class ReferralViewSet(
             OpenApiParameter("status", str, enum=sorted(selectors.STATUS_FILTERS)),
         ]
     )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def retrieve(self, request, *args, **kwargs):
         referral = self.get_object()
         access_event_record(

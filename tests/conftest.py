@@ -1,5 +1,7 @@
 """Shared personas across two areas (A and B), as in STYLE.md: each test gets fresh ones."""
 
+import os
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -165,3 +167,29 @@ def demo_world(django_db_setup, django_db_blocker):
                         cursor.execute("SELECT setval(%s, %s, false)", [seq, index * 1_000_000])
         call_command("seed_demo", "--force", "--people", "24", stdout=open("/dev/null", "w"))  # noqa: SIM115
         yield
+
+
+# --- The application's database role (issue 16, audit/db_roles.py) ------------------------------
+APP_ROLE_PASSWORD = "test-only-app-role"  # noqa: S105 - trust auth on the test server; never a real secret
+
+
+@pytest.fixture(scope="session")
+def app_role(django_db_setup, django_db_blocker):
+    """The application role in the test database, created and granted by the production command
+    (`manage.py db_app_role`), named after the test database so parallel runs never share it."""
+    name = f"{connection.settings_dict['NAME']}_app"[:63]
+    with django_db_blocker.unblock():
+        os.environ["DATABASE_APP_PASSWORD"] = APP_ROLE_PASSWORD
+        try:
+            call_command("db_app_role", name, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        finally:
+            os.environ.pop("DATABASE_APP_PASSWORD", None)
+    return name
+
+
+@pytest.fixture
+def as_app_role(app_role):
+    """Run the rest of the test (the ORM, views) as the application role."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+    yield app_role

@@ -133,8 +133,10 @@ def _basis_people():
     )
     for row in rows:
         bases = set(row.bases)
-        if row.restricted and "owner" in bases:
-            found.setdefault("restricted without a grant", (row.person, row.agency))
+        if row.restricted:
+            # A restricted person is seen by named users only: not an example of any other basis.
+            if "owner" in bases:
+                found.setdefault("restricted without a grant", (row.person, row.agency))
         elif bases == {"owner"} and not row.restricted:
             found.setdefault("owner", (row.person, row.agency))
         elif bases == {"consent"} and row.sensitive_until is None and row.case_until:

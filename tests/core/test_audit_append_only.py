@@ -1,6 +1,6 @@
 import pytest
 from django.db import connection, transaction
-from django.db.utils import InternalError
+from django.db.utils import ProgrammingError
 
 from audit.models import AccessEvent
 from audit.services import access_event_record
@@ -15,7 +15,7 @@ def test_database_trigger_refuses_update_and_delete(caseworker_a, person_a):
         "DELETE FROM audit_accessevent WHERE id = %s",
     ):
         with (
-            pytest.raises(InternalError, match="append-only"),
+            pytest.raises(ProgrammingError, match="append-only"),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):

@@ -13,7 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
     reason="docker-compose is installed by scripts/ensure-apt.sh",
 )
 def test_docker_compose_file_is_valid():
-    env = dict(os.environ, DJANGO_SECRET_KEY="x" * 50, POSTGRES_PASSWORD="example")
+    env = dict(
+        os.environ,
+        DJANGO_SECRET_KEY="x" * 50,
+        POSTGRES_PASSWORD="example",
+        DATABASE_APP_PASSWORD="example-app",
+    )
     result = subprocess.run(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
         env=env,
@@ -22,9 +27,28 @@ def test_docker_compose_file_is_valid():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    for service in ("web:", "worker:", "beat:", "db:", "redis:"):
+    for service in ("migrate:", "web:", "worker:", "beat:", "db:", "redis:"):
         assert service in result.stdout
     assert "gunicorn config.wsgi" in result.stdout
+
+
+def test_the_app_connects_as_the_application_role_and_only_migrate_as_the_owner():
+    """Issue 16: web, worker and beat use resettle_app (SELECT and INSERT only on the audit table);
+    the one-shot migrate service runs migrations as the owner and then grants the role."""
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("web", "worker", "beat"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url.startswith("postgres://resettle_app:"), (name, url)
+        assert "migrate" not in services[name]["command"], name
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://resettle:")
+    assert migrate["environment"]["DATABASE_APP_ROLE"] == "resettle_app"
+    assert "migrate --no-input" in migrate["command"] and "db_app_role" in migrate["command"]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -408,7 +408,24 @@ def run_jobs(plan: dict) -> list[tuple[str, float | None, str]]:
                 f"status {getattr(report, 'status', '?')}",
             )
         )
+    jobs.append(scan_job(plan.get("scan_rows", 100_000)))
     return jobs
+
+
+def scan_job(rows: int, people: int | None = None) -> tuple[str, float | None, str]:
+    """Preview a rows-row matching scan (tests/perf/bench_scan.py), rolled back."""
+    try:
+        from tests.perf import bench_scan
+    except ImportError:
+        return ("matching scan preview", None, "custody not on this branch")
+    result = bench_scan.scan_preview_benchmark(rows, people=people or bench_scan.PEOPLE)
+    verdict = "within" if result["within_budget"] else "OVER"
+    return (
+        f"matching scan preview ({result['rows']:,} rows)",
+        result["seconds"],
+        f"{verdict} the {result['budget_seconds']:.0f} s budget; "
+        f"peak +{result['peak_rss_growth_mb']:.0f} MB",
+    )
 
 
 # --- server -----------------------------------------------------------------------------------
@@ -673,6 +690,24 @@ def database_summary() -> dict:
     return counts
 
 
+def scan_only(url: str, rows: int) -> int:
+    ensure_database(url, rebuild=False)
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.perf.bench_settings", DATABASE_URL=url)
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    os.environ.update(DJANGO_SETTINGS_MODULE="tests.perf.bench_settings", DATABASE_URL=url)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from tests.perf import bench_scan
+
+    result = bench_scan.scan_preview_benchmark(rows)
+    print(bench_scan.describe(result))
+    return 0 if result["within_budget"] else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description="Benchmark pages and API against a generated database."
@@ -696,8 +731,19 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--label", default="", help="write the table into docs/performance.md under this label"
     )
+    parser.add_argument(
+        "--scan-rows", type=int, default=100_000, help="rows of the matching scan preview job"
+    )
+    parser.add_argument(
+        "--scan-only",
+        action="store_true",
+        help="only the matching scan preview (migrates the database; no server, no load data); "
+        "exit status 1 when over its budget",
+    )
     args = parser.parse_args(argv)
 
+    if args.scan_only:
+        return scan_only(args.database_url, args.scan_rows)
     build = None
     if args.build:
         build = build_database(args.database_url, args.build, seed=args.seed, rebuild=args.rebuild)
@@ -708,6 +754,7 @@ def main(argv=None) -> int:
 
     django.setup()
     plan = make_plan(clients=args.clients)
+    plan["scan_rows"] = args.scan_rows
     summary = database_summary()
     print(f"database: {summary}")
     print(

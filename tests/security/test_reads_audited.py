@@ -35,7 +35,7 @@ def test_a_search_and_the_api_lists_name_the_people_shown(
     }
     assert pages == {
         "api:people": [person_a.pk],
-        "api:case": [person_a.pk],
+        "api:cases": [person_a.pk],
         "api:consents": [person_a.pk],
     }
     log = client_for(caseworker_a).get(reverse("audit:person_access_log", args=[person_a.pk]))
