@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "agencies.middleware.TwoFactorRequiredMiddleware",
     "core.middleware.ApplicationErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.DeferredWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
@@ -105,7 +106,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=60,
+        # A persistent connection is checked before its first use in each request, so a database
+        # restart costs no user request (docs/reliability.md).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -193,7 +198,27 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A hung broker (accepts connections, never answers) must not hang a user's save: every broker call
+# gives up after these many seconds and the call goes to the outbox (core.dispatch, PendingTask).
+BROKER_CONNECT_TIMEOUT_SECONDS = float(env("BROKER_CONNECT_TIMEOUT_SECONDS", 2))
+BROKER_READ_TIMEOUT_SECONDS = float(env("BROKER_READ_TIMEOUT_SECONDS", 2))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+# Reports: a build writes a heartbeat every REPORT_HEARTBEAT_SECONDS; a running report without one
+# for REPORT_STALL_SECONDS (or queued for REPORT_QUEUED_STALL_SECONDS) is stalled and is re-queued by
+# `requeue_stalled_reports` (every REPORT_REQUEUE_EVERY_SECONDS) or by asking for it again. A build
+# is killed after REPORT_BUILD_TIME_LIMIT_SECONDS; the broker's visibility timeout is longer than
+# that, so an unacknowledged (acks_late) build is never handed to a second worker while it runs.
+REPORT_HEARTBEAT_SECONDS = float(env("REPORT_HEARTBEAT_SECONDS", 5))
+REPORT_STALL_SECONDS = float(env("REPORT_STALL_SECONDS", 30))
+REPORT_QUEUED_STALL_SECONDS = float(env("REPORT_QUEUED_STALL_SECONDS", 120))
+REPORT_REQUEUE_EVERY_SECONDS = float(env("REPORT_REQUEUE_EVERY_SECONDS", 30))
+REPORT_BUILD_TIME_LIMIT_SECONDS = int(env("REPORT_BUILD_TIME_LIMIT_SECONDS", 1800))
+REPORT_MAX_ATTEMPTS = int(env("REPORT_MAX_ATTEMPTS", 5))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": REPORT_BUILD_TIME_LIMIT_SECONDS * 2,
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_READ_TIMEOUT_SECONDS,
+}
 CELERY_BEAT_SCHEDULE = {
     "retention_sweep": {
         "task": "core.tasks.runjob_task",
@@ -229,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.runjob_task",
         "schedule": 300.0,
         "args": ["resend_pending_tasks"],
+    },
+    "requeue_stalled_reports": {
+        "task": "core.tasks.runjob_task",
+        "schedule": REPORT_REQUEUE_EVERY_SECONDS,
+        "args": ["requeue_stalled_reports"],
     },
     "records_retention": {
         "task": "core.tasks.runjob_task",

@@ -216,15 +216,16 @@ def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
     assert api.get(f"/api/v1/reports/{report.pk}/csv/").status_code == 404
     assert api.get(f"/api/v1/reports/{report.pk}/pdf/").status_code == 404
 
-    # Celery redelivers the message at once (acks_late, reject_on_worker_lost): the claim is fresh, so no second build
-    assert build_report_task(report.pk) == "running"
+    # a duplicate message (another task id) while the heartbeat is fresh starts no second build
+    assert (
+        reporting_services.report_build(report_id=report.pk, task_id="another").status == "running"
+    )
     assert Report.objects.get(pk=report.pk).attempts == 1
 
-    # later the dead build's claim is stale: asking again re-queues it and the rebuild completes
+    # later the dead build's heartbeat is stale: asking again re-queues it and the rebuild completes
     Report.objects.filter(pk=report.pk).update(
-        started_at=report.started_at
-        - reporting_services.STALE_AFTER
-        - datetime.timedelta(minutes=1)
+        heartbeat_at=report.heartbeat_at
+        - datetime.timedelta(seconds=settings.REPORT_STALL_SECONDS + 1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         again, requeued = reporting_services.report_request(user=manager_a, month=month)
