@@ -290,6 +290,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.require_version_on_patch",
+    ],
     # Stable names for choice sets used by several fields (keeps `check --deploy` free of W001).
     "ENUM_NAME_OVERRIDES": {
         "DeclineReasonEnum": "referrals.models.DeclineReason",
