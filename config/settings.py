@@ -183,7 +183,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 60 * 1024 * 1024))
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The console and file backends print addresses and bodies into logs: DEBUG only. Production sends
+# through EMAIL_HOST (SMTP), or without one logs only a count (core.mail.SummaryBackend).
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = int(env("EMAIL_PORT", 587))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", 10))
+PRINTING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "core.mail.SummaryBackend",
+)
+if not DEBUG and EMAIL_BACKEND in PRINTING_EMAIL_BACKENDS:
+    EMAIL_BACKEND = "core.mail.SummaryBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "resettle@localhost")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -391,11 +412,24 @@ RATE_LIMITS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------
+# Search terms and other personal data travel in query strings: no log line keeps one
+# (core.logging.DropQueryStrings; gunicorn's access log format in config/gunicorn.py has none).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_query_strings": {"()": "core.logging.DropQueryStrings"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's access log: through the filtered handler, not Django's own unfiltered one
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
