@@ -266,15 +266,17 @@ class _Superseded(Exception):  # noqa: N818
     pass
 
 
+_BEAT_SQL = (
+    "UPDATE reporting_report SET heartbeat_at = %s WHERE id = ("
+    "SELECT id FROM reporting_report WHERE id = %s AND status = %s AND started_at = %s"
+    " FOR UPDATE SKIP LOCKED)"
+)
+
+
 def _beat(report_id: int, started_at) -> None:
     """One heartbeat; skips a row locked by someone else rather than waiting for it."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Report._meta.db_table} SET heartbeat_at = %s WHERE id = ("  # noqa: S608
-            f"SELECT id FROM {Report._meta.db_table} WHERE id = %s AND status = %s"
-            " AND started_at = %s FOR UPDATE SKIP LOCKED)",
-            [timezone.now(), report_id, ReportStatus.RUNNING, started_at],
-        )
+        cursor.execute(_BEAT_SQL, [timezone.now(), report_id, ReportStatus.RUNNING, started_at])
 
 
 @contextmanager

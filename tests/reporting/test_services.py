@@ -281,3 +281,7 @@ def test_recording_a_check_is_owner_only_and_audited(
     assert AccessEvent.objects.filter(
         user=caseworker_a, action="change", person=world["P7"].person
     ).exists()
+
+
+def test_the_heartbeat_sql_names_the_report_table():
+    assert Report._meta.db_table in services._BEAT_SQL

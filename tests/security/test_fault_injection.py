@@ -383,7 +383,9 @@ def test_reports_survive_a_killed_pool_process_a_killed_worker_and_a_flushed_red
         # (2) SIGKILL of the pool process mid-build: the message is redelivered and claims its report
         report = request(1)
         _wait(lambda: _status(report) == "running", 30)
-        time.sleep(1)
+        time.sleep(2.5)
+        beat = Report.objects.get(pk=report.pk)
+        assert (beat.heartbeat_at - beat.started_at).total_seconds() >= 1  # the side thread beats
         worker.kill_pool_process()
         killed_at = time.monotonic()
         _wait(lambda: _status(report) == "ready", 60)  # no requeue job: the redelivery does it
