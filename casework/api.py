@@ -15,7 +15,7 @@ from casework import selectors, services
 from casework.models import ActionStatus, Assessment, Case, Goal, Person, PlanAction, Rag
 from consent import policy
 from consent.sections import Section
-from core.api import AuditedList
+from core.api import AuditedList, pop_version
 from core.errors import NotFound
 from core.pagination import CountedBy
 
@@ -437,9 +437,7 @@ class PlanActionSerializer(serializers.ModelSerializer):
 
 
 class PlanActionPatchSerializer(PlanActionSerializer):
-    version = serializers.IntegerField(
-        required=False, help_text="The version you read; a stale one answers 409"
-    )
+    version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
 
     class Meta(PlanActionSerializer.Meta):
         read_only_fields = ["id", "case", "created_at", "updated_at"]
@@ -558,7 +556,7 @@ class CaseActionDetail(_CaseChildView):
         )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        version = data.pop("version", None)
+        version = pop_version(data)
         item = services.action_update(user=request.user, action=item, version=version, **data)
         return Response(PlanActionSerializer(item).data)
 

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "agencies.middleware.TwoFactorRequiredMiddleware",
     "core.middleware.ApplicationErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.DeferredWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
@@ -104,7 +105,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=60,
+        # A persistent connection is checked before its first use in each request, so a database
+        # restart costs no user request (docs/reliability.md).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -186,7 +191,28 @@ SCAN_MAX_ROWS = int(env("SCAN_MAX_ROWS", 100_000))
 UPLOAD_RETENTION_DAYS = int(env("UPLOAD_RETENTION_DAYS", 30))
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The console and file backends print addresses and bodies into logs: DEBUG only. Production sends
+# through EMAIL_HOST (SMTP), or without one logs only a count (core.mail.SummaryBackend).
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = int(env("EMAIL_PORT", 587))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", 10))
+PRINTING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "core.mail.SummaryBackend",
+)
+if not DEBUG and EMAIL_BACKEND in PRINTING_EMAIL_BACKENDS:
+    EMAIL_BACKEND = "core.mail.SummaryBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "resettle@localhost")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -201,7 +227,32 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A hung broker (accepts connections, never answers) must not hang a user's save: every broker call
+# gives up after these many seconds and the call goes to the outbox (core.dispatch, PendingTask).
+BROKER_CONNECT_TIMEOUT_SECONDS = float(env("BROKER_CONNECT_TIMEOUT_SECONDS", 2))
+BROKER_READ_TIMEOUT_SECONDS = float(env("BROKER_READ_TIMEOUT_SECONDS", 2))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+# Reports: a build writes a heartbeat every REPORT_HEARTBEAT_SECONDS; a running report without one
+# for REPORT_STALL_SECONDS (or queued for REPORT_QUEUED_STALL_SECONDS) is stalled and is re-queued by
+# `requeue_stalled_reports` (every REPORT_REQUEUE_EVERY_SECONDS) or by asking for it again. A build
+# is killed after REPORT_BUILD_TIME_LIMIT_SECONDS; the broker's visibility timeout is twice the
+# longest task limit, so an unacknowledged (acks_late) task is never handed to a second worker
+# while it still runs.
+REPORT_HEARTBEAT_SECONDS = float(env("REPORT_HEARTBEAT_SECONDS", 5))
+REPORT_STALL_SECONDS = float(env("REPORT_STALL_SECONDS", 20))
+REPORT_QUEUED_STALL_SECONDS = float(env("REPORT_QUEUED_STALL_SECONDS", 120))
+REPORT_REQUEUE_EVERY_SECONDS = float(env("REPORT_REQUEUE_EVERY_SECONDS", 20))
+# The longest build measured is 38 s (region report at 1,000,000 people, docs/performance.md); the
+# limits leave room for 15x that. Every other task has TASK_TIME_LIMIT_SECONDS.
+REPORT_BUILD_TIME_LIMIT_SECONDS = int(env("REPORT_BUILD_TIME_LIMIT_SECONDS", 600))
+TASK_TIME_LIMIT_SECONDS = int(env("TASK_TIME_LIMIT_SECONDS", 900))
+CELERY_TASK_TIME_LIMIT = TASK_TIME_LIMIT_SECONDS
+REPORT_MAX_ATTEMPTS = int(env("REPORT_MAX_ATTEMPTS", 5))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * max(TASK_TIME_LIMIT_SECONDS, REPORT_BUILD_TIME_LIMIT_SECONDS),
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_READ_TIMEOUT_SECONDS,
+}
 CELERY_BEAT_SCHEDULE = {
     "retention_sweep": {
         "task": "core.tasks.runjob_task",
@@ -238,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "args": ["resend_pending_tasks"],
     },
+    "requeue_stalled_reports": {
+        "task": "core.tasks.runjob_task",
+        "schedule": REPORT_REQUEUE_EVERY_SECONDS,
+        "args": ["requeue_stalled_reports"],
+    },
     "records_retention": {
         "task": "core.tasks.runjob_task",
         "schedule": crontab(day_of_week=0, hour=3, minute=0),
@@ -268,6 +324,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.require_version_on_patch",
+    ],
     # Stable names for choice sets used by several fields (keeps `check --deploy` free of W001).
     "ENUM_NAME_OVERRIDES": {
         "DeclineReasonEnum": "referrals.models.DeclineReason",
@@ -375,11 +435,24 @@ RATE_LIMITS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------
+# Search terms and other personal data travel in query strings: no log line keeps one
+# (core.logging.DropQueryStrings; gunicorn's access log format in config/gunicorn.py has none).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_query_strings": {"()": "core.logging.DropQueryStrings"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's access log: through the filtered handler, not Django's own unfiltered one
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -35,3 +35,9 @@ for app in ("referrals", "employers", "custody", "reporting"):
     urlpatterns.append(path("", include(f"{app}.urls")))
 
 urlpatterns.append(path("", include("casework.urls")))
+
+# JSON for /api/ paths, GOV.UK pages elsewhere, also when the database is down (core/error_views.py).
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

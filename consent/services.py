@@ -691,6 +691,8 @@ def consent_expiry_record(*, on: datetime.date | None = None) -> dict:
     """
     from django.core.mail import send_mail
 
+    from core.mail import absolute_url
+
     on = on or policy.today()
     due = ConsentRecord.objects.filter(
         expires_on__lt=on, withdrawn_on__isnull=True, expiry_recorded_at__isnull=True
@@ -718,7 +720,7 @@ def consent_expiry_record(*, on: datetime.date | None = None) -> dict:
                 lambda emails=emails, pk=consent.person_id: send_mail(
                     "Resettle: a data-sharing consent has expired",
                     "A data-sharing consent on a case you own has expired, so the receiving agency can no longer see the "
-                    f"record. Review it and record new consent if the person agrees: {settings.SITE_URL}/people/{pk}/consent/",
+                    f"record. Review it and record new consent if the person agrees: {absolute_url('consent:consent_list', pk)}",
                     None,
                     [e for e in emails if e],
                     fail_silently=True,

@@ -1,16 +1,39 @@
 """Send Celery work after the transaction commits, without ever failing the user's save.
 
-If the broker is unreachable, the call is kept in PendingTask and re-sent by the
+If the broker is unreachable, or hangs (every broker call gives up after
+BROKER_CONNECT_TIMEOUT_SECONDS / BROKER_READ_TIMEOUT_SECONDS, set in settings), the call is kept in PendingTask and re-sent by the
 `resend_pending_tasks` job (every 5 minutes in beat, or `manage.py runjob resend_pending_tasks`),
 so nothing is lost when Redis is down. Sending is at-least-once: tasks take ids and must be safe
 to run twice. See docs/adr/0106-broker-down-fallback.md.
 """
 
+import contextvars
 import logging
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+# Calls kept for later during the current request, so the page can say the work will follow
+# (core.middleware.DeferredWorkMiddleware).
+_kept_in_request: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "kept_in_request", default=None
+)
+
+
+def track_kept() -> contextvars.Token:
+    """Start counting kept calls (one request); returns the token for `stop_tracking`."""
+    return _kept_in_request.set([])
+
+
+def kept_calls() -> list[str]:
+    """Task names kept in the outbox since `track_kept` in this context."""
+    return list(_kept_in_request.get() or [])
+
+
+def stop_tracking(token: contextvars.Token) -> None:
+    _kept_in_request.reset(token)
+
 
 # Fail fast when the broker is down: the user's request must not hang on reconnect attempts.
 PUBLISH_RETRY_POLICY = {
@@ -39,7 +62,9 @@ def _publish(task_name: str, args: list, kwargs: dict) -> None:
         current_app.send_task(
             task_name, args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY
         )
-    except Exception as exc:  # kombu OperationalError, redis ConnectionError, socket errors
+    except (
+        Exception
+    ) as exc:  # kombu OperationalError, redis ConnectionError/TimeoutError, socket errors
         raise BrokerUnavailable(str(exc)) from exc
 
 
@@ -52,6 +77,9 @@ def _send(task_name: str, args: list, kwargs: dict) -> bool:
     except BrokerUnavailable:
         logger.warning("broker unavailable; keeping %s for later", task_name, exc_info=True)
         PendingTask.objects.create(task_name=task_name, args=args, kwargs=kwargs)
+        kept = _kept_in_request.get()
+        if kept is not None:
+            kept.append(task_name)
         return False
     return True
 

@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core import ratelimit
+from core import dispatch, ratelimit
 from core.errors import ApplicationError, Forbidden, NotFound
 
 
@@ -105,3 +105,32 @@ class RateLimitMiddleware:
             if not allowed:
                 return ratelimit.too_many_requests(request, retry_after)
         return self.get_response(request)
+
+
+class DeferredWorkMiddleware:
+    """When a save's background call (a notification, a report build) went to the outbox because the
+    broker was down or hung, the save stands and the page says the work will follow; the API adds a
+    `Background-Work: deferred` header. Sits after MessageMiddleware so its message is stored."""
+
+    MESSAGE = (
+        "Your changes are saved. Notifications and reports will follow in a few minutes: "
+        "the background service is slow to answer."
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = dispatch.track_kept()
+        try:
+            response = self.get_response(request)
+            if dispatch.kept_calls():
+                if request.path.startswith("/api/"):
+                    response["Background-Work"] = "deferred"
+                elif hasattr(request, "_messages"):
+                    from django.contrib import messages
+
+                    messages.info(request, self.MESSAGE)
+            return response
+        finally:
+            dispatch.stop_tracking(token)

@@ -1,5 +1,6 @@
 """API v1: /claim-closures/, /freshstart-appointments/ and /markers/ (API.md). Same policy as the pages."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -164,7 +165,7 @@ class FreshstartSerializer(serializers.ModelSerializer):
 
 class FreshstartPatchSerializer(serializers.Serializer):
     attended = serializers.BooleanField()
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
 
 
 class FreshstartViewSet(
@@ -222,6 +223,10 @@ class FreshstartViewSet(
             FreshstartSerializer(appointment, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(request=FreshstartPatchSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
 
     def update(self, request, *args, **kwargs):
         appointment = self.get_object()

@@ -826,9 +826,9 @@ def _notify_after_commit(rows: list[tuple], counts: dict) -> None:
 def retention_checks_notify(*, adviser_id: int, check_ids: list[int]) -> int:
     """Email one adviser that checks on their caseload are due. No names in the email: it leaves the system."""
     from django.core.mail import send_mail
-    from django.urls import reverse
 
     from agencies.models import User
+    from core.mail import absolute_url
 
     adviser = User.objects.filter(pk=adviser_id, is_active=True).first()
     if adviser is None or not adviser.email:
@@ -845,7 +845,7 @@ def retention_checks_notify(*, adviser_id: int, check_ids: list[int]) -> int:
         f"{len(checks)} retention check{'s' if len(checks) != 1 else ''} on your caseload "
         f"{'are' if len(checks) != 1 else 'is'} now due{f' ({overdue} overdue)' if overdue else ''}.",
         "",
-        f"Open your checks due list in Resettle: {reverse('employers:checks_due')}",
+        f"Open your checks due list in Resettle: {absolute_url('employers:checks_due')}",
     ]
     send_mail(
         "Retention checks due", "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [adviser.email]

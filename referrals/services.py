@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Role, StaffMembership
@@ -27,6 +26,7 @@ from consent import policy, sections
 from consent.models import ConsentRecord, DataCategory, InvolvementBasis
 from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
+from core.mail import absolute_url
 from referrals.models import (
     OPEN_STATUSES,
     DeclineReason,
@@ -610,7 +610,7 @@ def _notify(referral: Referral, kind: str):
 
 
 def _link(referral_id: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("referrals:detail", args=[referral_id])
+    return absolute_url("referrals:detail", referral_id)
 
 
 def _staff_emails(agency_id: int, roles=None) -> list[str]:
@@ -690,9 +690,7 @@ def referral_sla_sweep(*, on: datetime.date | None = None) -> dict:
                 )
                 flagged_by_agency[agency_id] = flagged_by_agency.get(agency_id, 0) + 1
     emails = 0
-    inbox = (
-        settings.SITE_URL.rstrip("/") + reverse("referrals:inbox") + "?direction=in&status=overdue"
-    )
+    inbox = absolute_url("referrals:inbox", query="direction=in&status=overdue")
     for agency_id, count in sorted(flagged_by_agency.items()):
         recipients = _staff_emails(agency_id, roles={Role.MANAGER})
         if not recipients:

@@ -34,6 +34,11 @@ class ReportSerializer(serializers.ModelSerializer):
     region = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True
     )  # null for an agency report
+    stalled = serializers.BooleanField(
+        source="is_stalled",
+        read_only=True,
+        help_text="Queued or running, but its build shows no sign of life: ask again to rebuild it",
+    )
     pdf_url = serializers.SerializerMethodField()
     csv_url = serializers.SerializerMethodField()
 
@@ -47,6 +52,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "agency",
             "region",
             "status",
+            "stalled",
             "progress",
             "error",
             "created_at",

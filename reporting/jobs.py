@@ -14,3 +14,9 @@ def monthly_reports():
 def post_exit_checks():
     """Open the +6-month employment check and the re-offending checks whose windows have closed."""
     return services.post_exit_checks_open(today=policy.today())
+
+
+@job("requeue_stalled_reports")
+def requeue_stalled_reports():
+    """Queue again every report whose build shows no sign of life (lost message, dead worker)."""
+    return services.reports_requeue_stalled()

@@ -24,6 +24,24 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def stalled_q(now=None) -> Q:
+    """Reports whose task is not alive: running without a heartbeat for REPORT_STALL_SECONDS, or
+    queued for REPORT_QUEUED_STALL_SECONDS (its message was lost: a hung broker, a Redis flush)."""
+    import datetime
+
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    running_since = now - datetime.timedelta(seconds=settings.REPORT_STALL_SECONDS)
+    queued_since = now - datetime.timedelta(seconds=settings.REPORT_QUEUED_STALL_SECONDS)
+    busy = Q(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+    return (
+        Q(status=ReportStatus.RUNNING, heartbeat_at__lt=running_since)
+        | Q(status=ReportStatus.QUEUED, heartbeat_at__lt=queued_since)
+        | (busy & Q(heartbeat_at__isnull=True))
+    )
+
+
 def report_upload_to(report, filename):
     return f"reports/{report.pk}/{filename}"
 
@@ -55,6 +73,14 @@ class Report(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life: when it was queued, then every few seconds while it builds",
+    )
+    build_task_id = models.CharField(
+        max_length=64, blank=True, help_text="The Celery task that claimed the running build"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     data_as_at = models.DateTimeField(
         null=True, blank=True, help_text="When the figures were read from the database"
@@ -102,7 +128,23 @@ class Report(models.Model):
 
     @property
     def is_busy(self) -> bool:
-        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) and not self.is_stalled
+
+    @property
+    def is_stalled(self) -> bool:
+        """Queued or running, but its task shows no sign of life (see `stalled_q`)."""
+        from django.utils import timezone
+
+        limit = {
+            ReportStatus.RUNNING: settings.REPORT_STALL_SECONDS,
+            ReportStatus.QUEUED: settings.REPORT_QUEUED_STALL_SECONDS,
+        }.get(self.status)
+        if limit is None:
+            return False
+        return (
+            self.heartbeat_at is None
+            or (timezone.now() - self.heartbeat_at).total_seconds() > limit
+        )
 
     def filename(self, ext: str) -> str:
         owner = "".join(c if c.isalnum() else "-" for c in self.owner_name.lower()).strip("-")

@@ -5,13 +5,21 @@ kind, month and scope, guarded by unique constraints) and re-queues a failed or 
 `report_build` claims the report with a conditional update, computes the measures, renders the CSV
 and the PDF in memory and stores both files only at the end, in the transaction that marks the
 report ready. A build that fails or is killed leaves no file the report points to, and can be retried.
+
+Liveness (docs/reliability.md): a running build writes `heartbeat_at` every REPORT_HEARTBEAT_SECONDS
+from a side thread; a report without a sign of life is stalled (`models.stalled_q`): asking again, or
+the `requeue_stalled_reports` job, queues it again. A message redelivered after its worker died has
+the claimant's task id, so it takes the report over at once instead of waiting for the heartbeat.
 """
 
 import datetime
 import logging
+import threading
+from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -34,12 +42,12 @@ from reporting.models import (
     ReportScope,
     ReportStatus,
     report_upload_to,
+    stalled_q,
 )
 from reporting.periods import add_months, month_start
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = datetime.timedelta(minutes=15)  # a running build older than this was killed
 EARLIEST_MONTH = datetime.date(2000, 1, 1)
 
 
@@ -55,12 +63,26 @@ def scope_for(user) -> dict:
     return {"scope": ReportScope.AGENCY, "agency": agency, "region": None}
 
 
-def _stalled(report: Report) -> bool:
-    return (
-        report.status == ReportStatus.RUNNING
-        and report.started_at is not None
-        and report.started_at < timezone.now() - STALE_AFTER
+def _requeue(report: Report, *, requested_by=None) -> bool:
+    """Queue a failed or stalled report again (conditional on what we read: one winner)."""
+    return bool(
+        Report.objects.filter(
+            pk=report.pk, status=report.status, heartbeat_at=report.heartbeat_at
+        ).update(
+            status=ReportStatus.QUEUED,
+            progress=0,
+            error="",
+            heartbeat_at=timezone.now(),
+            build_task_id="",
+            requested_by=requested_by or report.requested_by,
+        )
     )
+
+
+def _enqueue_build(report: Report) -> None:
+    from reporting.tasks import build_report_task
+
+    enqueue_on_commit(build_report_task, report.pk)
 
 
 def _ensure(
@@ -73,26 +95,42 @@ def _ensure(
         scope=scope,
         agency=agency,
         region=region,
-        defaults={"requested_by": requested_by, "status": ReportStatus.QUEUED},
+        defaults={
+            "requested_by": requested_by,
+            "status": ReportStatus.QUEUED,
+            "heartbeat_at": timezone.now(),
+        },
     )
     queued = created
-    if not created and (report.status == ReportStatus.FAILED or _stalled(report)):
-        queued = bool(
-            Report.objects.filter(
-                pk=report.pk, status=report.status, started_at=report.started_at
-            ).update(
-                status=ReportStatus.QUEUED,
-                progress=0,
-                error="",
-                requested_by=requested_by or report.requested_by,
-            )
-        )
+    if not created and (report.status == ReportStatus.FAILED or report.is_stalled):
+        queued = _requeue(report, requested_by=requested_by)
         report.refresh_from_db()
     if queued:
-        from reporting.tasks import build_report_task
-
-        enqueue_on_commit(build_report_task, report.pk)
+        _enqueue_build(report)
     return report, queued
+
+
+def reports_requeue_stalled() -> dict:
+    """The scheduled job: queue every stalled report again; one that has used REPORT_MAX_ATTEMPTS
+    builds is marked failed instead (a manager can still ask again). Safe to run twice."""
+    summary = {"requeued": 0, "failed": 0}
+    for report in Report.objects.filter(stalled_q()).order_by("pk")[:500]:
+        if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
+            summary["failed"] += Report.objects.filter(
+                pk=report.pk, status=report.status, heartbeat_at=report.heartbeat_at
+            ).update(
+                status=ReportStatus.FAILED,
+                progress=0,
+                finished_at=timezone.now(),
+                error="The report could not be built after several attempts. Try again; "
+                "if it fails again, contact support.",
+            )
+            continue
+        with transaction.atomic():
+            if _requeue(report):
+                _enqueue_build(report)
+                summary["requeued"] += 1
+    return summary
 
 
 def _validate_month(month) -> datetime.date:
@@ -168,7 +206,7 @@ def report_schedule(*, month: datetime.date, agency=None, region=None) -> tuple[
 
 def _progress(report_id: int, started_at, value: int) -> None:
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started_at).update(
-        progress=value
+        progress=value, heartbeat_at=timezone.now()
     )
 
 
@@ -228,23 +266,83 @@ class _Superseded(Exception):  # noqa: N818
     pass
 
 
-def report_build(*, report_id: int) -> Report | None:
-    """Build a queued (or stalled) report. Safe to call twice: a report someone else is building is left alone."""
-    started_at = timezone.now()
-    claimed = Report.objects.filter(
+_BEAT_SQL = (
+    "UPDATE reporting_report SET heartbeat_at = %s WHERE id = ("
+    "SELECT id FROM reporting_report WHERE id = %s AND status = %s AND started_at = %s"
+    " FOR UPDATE SKIP LOCKED)"
+)
+
+
+def _beat(report_id: int, started_at) -> None:
+    """One heartbeat; skips a row locked by someone else rather than waiting for it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BEAT_SQL, [timezone.now(), report_id, ReportStatus.RUNNING, started_at])
+
+
+@contextmanager
+def _heartbeat(report_id: int, started_at):
+    """Beat every REPORT_HEARTBEAT_SECONDS from a side thread while the build runs (also through a
+    long PDF render). A killed process stops beating, which is how a stalled build is seen."""
+    if connection.vendor != "postgresql":  # the SQLite demo builds eagerly in the request
+        yield
+        return
+    stop = threading.Event()
+
+    def run():
+        try:
+            while not stop.wait(settings.REPORT_HEARTBEAT_SECONDS):
+                try:
+                    _beat(report_id, started_at)
+                except Exception:  # a database blip must not kill the build; the next beat retries
+                    logger.warning("report %s heartbeat failed", report_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=run, name=f"report-{report_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=settings.REPORT_HEARTBEAT_SECONDS + 5)
+
+
+def _claim(report_id: int, task_id: str, started_at) -> bool:
+    """Take a queued report, a stalled running one, or one claimed by this same task id (the message
+    was redelivered because the worker that ran it died: that build is gone)."""
+    stale = started_at - datetime.timedelta(seconds=settings.REPORT_STALL_SECONDS)
+    claimable = (
         Q(status=ReportStatus.QUEUED)
-        | Q(status=ReportStatus.RUNNING, started_at__lt=started_at - STALE_AFTER),
-        pk=report_id,
-    ).update(
-        status=ReportStatus.RUNNING,
-        started_at=started_at,
-        progress=5,
-        error="",
-        attempts=F("attempts") + 1,
+        | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=stale)
+        | Q(status=ReportStatus.RUNNING, heartbeat_at__isnull=True)
     )
-    if not claimed:
+    if task_id:
+        claimable |= Q(status=ReportStatus.RUNNING, build_task_id=task_id)
+    return bool(
+        Report.objects.filter(claimable, pk=report_id).update(
+            status=ReportStatus.RUNNING,
+            started_at=started_at,
+            heartbeat_at=started_at,
+            build_task_id=task_id,
+            progress=5,
+            error="",
+            attempts=F("attempts") + 1,
+        )
+    )
+
+
+def report_build(*, report_id: int, task_id: str = "") -> Report | None:
+    """Build a queued (or stalled) report. Safe to call twice: a report another live build holds is left alone."""
+    started_at = timezone.now()
+    if not _claim(report_id, task_id, started_at):
         return Report.objects.filter(pk=report_id).first()
     report = Report.objects.select_related("agency", "region").get(pk=report_id)
+    with _heartbeat(report_id, started_at):
+        return _build(report, started_at)
+
+
+def _build(report: Report, started_at) -> Report:
+    report_id = report.pk
     try:
         _sweep_orphans(report)
         data_as_at = timezone.now()

@@ -59,7 +59,7 @@ def report_status(request, pk):
 @require_POST
 def report_retry(request, pk):
     report = selectors.get_report(user=request.user, pk=pk)
-    if report.status == ReportStatus.READY:
+    if report.status == ReportStatus.READY or report.is_busy:  # busy: alive, not stalled
         return redirect("reporting:report_list")
     services.report_request(user=request.user, month=report.month, scope=report.scope)
     messages.success(request, f"{report.month:%B %Y} report requested again.")

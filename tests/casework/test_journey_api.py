@@ -89,15 +89,25 @@ def test_actions_post_patch_and_version(api_for, caseworker_a, case_a, today):
     assert response.status_code == 200 and response.json()["status"] == "in_progress"
     stale = api.patch(url, {"status": "done", "version": body["version"]}, format="json")
     assert stale.status_code == 409 and stale.json()["code"] == "conflict"
-    assert api.patch(url, {"status": "finished"}, format="json").status_code == 400
+    current = body["version"] + 1
+    assert (
+        api.patch(url, {"status": "finished", "version": current}, format="json").status_code == 400
+    )
     assert (
         api.patch(
             url,
-            {"due_date": (case_a.start_date - datetime.timedelta(days=1)).isoformat()},
+            {
+                "due_date": (case_a.start_date - datetime.timedelta(days=1)).isoformat(),
+                "version": current,
+            },
             format="json",
         ).status_code
         == 400
     )
+    # no version: refused, so two clients that leave it out cannot overwrite each other
+    missing = api.patch(url, {"status": "done"}, format="json")
+    assert missing.status_code == 400 and "version" in missing.json()
+    assert api.get(url).json()["status"] == "in_progress"
     assert api.get(_url(case_a, "actions/")).json()["count"] == 1
 
 
@@ -139,7 +149,9 @@ def test_involved_agency_adds_own_action_and_cannot_patch_owners(
     )
     assert (
         api.patch(
-            _url(shared_case, f"actions/{item.pk}/"), {"status": "done"}, format="json"
+            _url(shared_case, f"actions/{item.pk}/"),
+            {"status": "done", "version": item.version},
+            format="json",
         ).status_code
         == 403
     )

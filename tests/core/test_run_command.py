@@ -101,3 +101,16 @@ def test_runjob_lists_and_rejects_unknown(db, capsys):
         call_command("runjob", "no_such_job")
     call_command("runjob", "consent_expiry")
     assert "expired_recorded" in capsys.readouterr().out
+
+
+def test_every_beat_entry_runs_a_registered_job():
+    from django.conf import settings
+
+    from core import jobs
+
+    names = {entry["args"][0] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "requeue_stalled_reports" in names
+    assert names <= set(jobs.registry())
+    stalled = settings.CELERY_BEAT_SCHEDULE["requeue_stalled_reports"]["schedule"]
+    # a dead build is re-queued within a minute of its last heartbeat
+    assert settings.REPORT_HEARTBEAT_SECONDS + settings.REPORT_STALL_SECONDS + stalled <= 60

@@ -60,9 +60,22 @@ def test_application_and_spell_endpoints(api_for, adviser_a, shared_person, vaca
     )
     assert response.status_code == 201, response.json()
     app_id = response.json()["id"]
-    response = api.patch(f"{BASE}/applications/{app_id}/", {"status": "offered"}, format="json")
+    version = response.json()["version"]
+    missing = api.patch(f"{BASE}/applications/{app_id}/", {"status": "offered"}, format="json")
+    assert missing.status_code == 400 and "version" in missing.json()  # version is required
+    response = api.patch(
+        f"{BASE}/applications/{app_id}/", {"status": "offered", "version": version}, format="json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "offered"
-    response = api.patch(f"{BASE}/applications/{app_id}/", {"status": "interested"}, format="json")
+    stale = api.patch(
+        f"{BASE}/applications/{app_id}/", {"status": "withdrawn", "version": version}, format="json"
+    )
+    assert stale.status_code == 409
+    response = api.patch(
+        f"{BASE}/applications/{app_id}/",
+        {"status": "interested", "version": version + 1},
+        format="json",
+    )
     assert response.status_code == 400
     start = TODAY() - datetime.timedelta(weeks=9)
     response = api.post(

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from audit.models import AccessEvent
 from employers import services
@@ -41,6 +42,10 @@ def test_sweep_moves_checks_due_on_their_date_and_overdue_after_grace(
     assert counts["due"] == 2 and counts["overdue"] == 2 and counts["notified"] == 4
     assert len(mail.outbox) == 1 and "4 retention checks" in mail.outbox[0].body
     assert shared_person.last_name not in mail.outbox[0].body  # no personal data leaves by email
+    from django.conf import settings
+
+    link = mail.outbox[0].body.rsplit(": ", 1)[1]
+    assert link == settings.SITE_URL.rstrip("/") + reverse("employers:checks_due")  # absolute
     assert AccessEvent.objects.filter(detail__system="retention_sweep").count() == 1
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -106,7 +107,9 @@ def test_killed_build_is_retried_and_its_half_written_file_swept(
         report, _ = services.report_request(user=manager_a, month=report_month)
     # a worker claimed it, wrote part of a file, and was killed
     Report.objects.filter(pk=report.pk).update(
-        status="running", started_at=timezone.now() - datetime.timedelta(hours=1)
+        status="running",
+        started_at=timezone.now() - datetime.timedelta(hours=1),
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=59),
     )
     default_storage.save(
         f"reports/{report.pk}/monthly_outcomes-partial.pdf",
@@ -124,11 +127,105 @@ def test_a_running_build_is_not_requeued(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         report, _ = services.report_request(user=manager_a, month=report_month)
-    Report.objects.filter(pk=report.pk).update(status="running", started_at=timezone.now())
+    Report.objects.filter(pk=report.pk).update(
+        status="running", started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _same, queued = services.report_request(user=manager_a, month=report_month)
     assert not queued and not callbacks
     assert services.report_build(report_id=report.pk).status == "running"
+
+
+def _running(report, *, beat_seconds_ago, task_id="task-1"):
+    now = timezone.now()
+    Report.objects.filter(pk=report.pk).update(
+        status="running",
+        started_at=now - datetime.timedelta(seconds=beat_seconds_ago + 5),
+        heartbeat_at=now - datetime.timedelta(seconds=beat_seconds_ago),
+        build_task_id=task_id,
+        attempts=1,
+    )
+
+
+def test_a_build_without_a_heartbeat_for_the_stall_time_is_rebuilt_when_asked_again(
+    world, settings, manager_a, report_month, django_capture_on_commit_callbacks
+):
+    settings.REPORT_STALL_SECONDS = 30
+    with django_capture_on_commit_callbacks(execute=False):
+        report, _ = services.report_request(user=manager_a, month=report_month)
+    _running(report, beat_seconds_ago=20)  # alive: beat 20 s ago
+    report.refresh_from_db()
+    assert not report.is_stalled
+    with django_capture_on_commit_callbacks(execute=True):
+        _same, queued = services.report_request(user=manager_a, month=report_month)
+    assert not queued
+    _running(report, beat_seconds_ago=31)  # no beat for 31 s: its worker is gone
+    report.refresh_from_db()
+    assert report.is_stalled and not report.is_busy
+    with django_capture_on_commit_callbacks(execute=True):
+        again, queued = services.report_request(user=manager_a, month=report_month)
+    again.refresh_from_db()
+    assert queued and again.status == "ready" and again.attempts == 2
+
+
+def test_a_redelivered_task_takes_over_the_build_its_dead_worker_claimed(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        report, _ = services.report_request(user=manager_a, month=report_month)
+    _running(report, beat_seconds_ago=1, task_id="task-1")  # heartbeat still fresh
+    other = services.report_build(report_id=report.pk, task_id="task-2")
+    assert (
+        other.status == "running" and other.attempts == 1
+    )  # a duplicate leaves a live build alone
+    same = services.report_build(report_id=report.pk, task_id="task-1")  # the same message, again
+    assert same.status == "ready" and same.attempts == 2
+
+
+def test_the_build_task_claims_with_its_own_task_id():
+    from reporting.tasks import build_report_task
+
+    assert build_report_task.acks_late and build_report_task.reject_on_worker_lost
+    assert build_report_task.time_limit == django_settings.REPORT_BUILD_TIME_LIMIT_SECONDS
+
+
+def test_visibility_timeout_is_longer_than_the_longest_build():
+    """acks_late: an unacknowledged task must not be handed to a second worker while it still runs."""
+    from celery import current_app
+
+    default = current_app.conf.task_time_limit
+    assert default, "every task needs a hard time limit"
+    limits = [
+        task.time_limit or default
+        for name, task in current_app.tasks.items()
+        if "celery." not in name
+    ]
+    assert max(limits) >= django_settings.REPORT_BUILD_TIME_LIMIT_SECONDS
+    assert current_app.conf.broker_transport_options["visibility_timeout"] > max(limits)
+
+
+def test_the_scheduled_job_requeues_stalled_reports_and_gives_up_after_max_attempts(
+    world, settings, manager_a, report_month, django_capture_on_commit_callbacks
+):
+    settings.REPORT_QUEUED_STALL_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=False):
+        report, _ = services.report_request(user=manager_a, month=report_month)
+    assert jobs.run("requeue_stalled_reports") == {"requeued": 0, "failed": 0}  # just queued
+    # the queued message was lost (Redis flushed): no sign of life for over a minute
+    Report.objects.filter(pk=report.pk).update(
+        heartbeat_at=timezone.now() - datetime.timedelta(seconds=61)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.run("requeue_stalled_reports") == {"requeued": 1, "failed": 0}
+    report.refresh_from_db()
+    assert report.status == "ready"
+    assert jobs.run("requeue_stalled_reports") == {"requeued": 0, "failed": 0}
+
+    _running(report, beat_seconds_ago=3600)
+    Report.objects.filter(pk=report.pk).update(attempts=settings.REPORT_MAX_ATTEMPTS)
+    assert jobs.run("requeue_stalled_reports") == {"requeued": 0, "failed": 1}
+    report.refresh_from_db()
+    assert report.status == "failed" and "several attempts" in report.error
 
 
 def test_monthly_reports_twice_makes_one_report_per_agency_and_region(
@@ -189,3 +286,7 @@ def test_recording_a_check_is_owner_only_and_audited(
     assert AccessEvent.objects.filter(
         user=caseworker_a, action="change", person=world["P7"].person
     ).exists()
+
+
+def test_the_heartbeat_sql_names_the_report_table():
+    assert Report._meta.db_table in services._BEAT_SQL

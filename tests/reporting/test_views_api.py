@@ -77,6 +77,39 @@ def test_requesting_a_month_queues_it_and_the_page_polls_its_status(
     assert Report.objects.get(pk=report.pk).status == "ready"
 
 
+def test_a_stalled_build_shows_as_stalled_and_asking_again_rebuilds_it(
+    client_for, api_for, manager_a, world, report_month, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    month = add_months(report_month, -2)
+    with django_capture_on_commit_callbacks(execute=False):
+        report, _ = services.report_request(user=manager_a, month=month)
+    long_ago = timezone.now() - datetime.timedelta(hours=1)  # its worker died an hour ago
+    Report.objects.filter(pk=report.pk).update(
+        status="running", progress=40, started_at=long_ago, heartbeat_at=long_ago
+    )
+    fragment = (
+        client_for(manager_a)
+        .get(reverse("reporting:report_status", args=[report.pk]))
+        .content.decode()
+    )
+    assert "Stalled" in fragment and "data-poll-done" in fragment and "Running" not in fragment
+    page = client_for(manager_a).get(reverse("reporting:report_list")).content.decode()
+    assert "Stalled" in page
+    listed = api_for(manager_a).get(f"/api/v1/reports/{report.pk}/").json()
+    assert listed["status"] == "running" and listed["stalled"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_for(manager_a).post(
+            "/api/v1/reports/", {"month": f"{month:%Y-%m}"}, format="json"
+        )
+    assert again.status_code == 201  # queued again, not "200 queued for ever"
+    assert again.json()["status"] == "queued" and again.json()["stalled"] is False
+    assert Report.objects.get(pk=report.pk).status == "ready"
+
+
 def test_bad_month_is_an_error_on_the_form(client_for, manager_a):
     response = client_for(manager_a).post(reverse("reporting:report_list"), {"month": "2099-01"})
     assert (

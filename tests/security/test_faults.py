@@ -216,15 +216,16 @@ def test_report_is_retried_and_leaves_no_half_written_file_when_the_worker_dies(
     assert api.get(f"/api/v1/reports/{report.pk}/csv/").status_code == 404
     assert api.get(f"/api/v1/reports/{report.pk}/pdf/").status_code == 404
 
-    # Celery redelivers the message at once (acks_late, reject_on_worker_lost): the claim is fresh, so no second build
-    assert build_report_task(report.pk) == "running"
+    # a duplicate message (another task id) while the heartbeat is fresh starts no second build
+    assert (
+        reporting_services.report_build(report_id=report.pk, task_id="another").status == "running"
+    )
     assert Report.objects.get(pk=report.pk).attempts == 1
 
-    # later the dead build's claim is stale: asking again re-queues it and the rebuild completes
+    # later the dead build's heartbeat is stale: asking again re-queues it and the rebuild completes
     Report.objects.filter(pk=report.pk).update(
-        started_at=report.started_at
-        - reporting_services.STALE_AFTER
-        - datetime.timedelta(minutes=1)
+        heartbeat_at=report.heartbeat_at
+        - datetime.timedelta(seconds=settings.REPORT_STALL_SECONDS + 1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         again, requeued = reporting_services.report_request(user=manager_a, month=month)
@@ -339,3 +340,31 @@ def test_second_web_edit_shows_a_clear_conflict_message(
     )
     assert response.status_code == 200
     assert b"Someone else changed this record" in response.content
+
+
+# --- (d) deadlines: a hung broker or a restarted database ------------------------------------
+
+
+def test_broker_calls_and_database_connections_have_deadlines(settings):
+    """The settings the fault-injection module (test_fault_injection.py) proves on real servers."""
+    options = current_app.conf.broker_transport_options
+    assert 0 < options["socket_connect_timeout"] == settings.BROKER_CONNECT_TIMEOUT_SECONDS <= 5
+    assert 0 < options["socket_timeout"] == settings.BROKER_READ_TIMEOUT_SECONDS <= 5
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_save_succeeds_and_the_call_is_kept_when_the_broker_hangs(
+    broker, caseworker_a, person_a, django_capture_on_commit_callbacks
+):
+    server = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    server.settimeout(30)
+    broker(f"redis://127.0.0.1:{server.getsockname()[1]}/0", False)
+    started = time.monotonic()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            _save_with_notification(caseworker_a, person_a)
+    finally:
+        server.close()
+    assert time.monotonic() - started < 10
+    assert Person.objects.get(pk=person_a.pk).home_area == "Luton"
+    assert PendingTask.objects.get().task_name == "tests.security.record_call"
