@@ -30,6 +30,7 @@ import redis
 from celery import current_app
 from django.db import connection
 
+from agencies.tokens import KEYWORD
 from core.models import PendingTask
 from reporting.models import Report
 from reporting.periods import add_months, last_month
@@ -216,7 +217,7 @@ class DatabaseProxy:
 
 def _get(url, token=""):
     request = urllib.request.Request(
-        url, headers={"Authorization": f"Token {token}"} if token else {}
+        url, headers={"Authorization": f"{KEYWORD} {token}"} if token else {}
     )
     try:
         with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - our own test server
@@ -230,9 +231,10 @@ def _get(url, token=""):
 @pytest.mark.django_db(transaction=True)
 def test_database_restart_and_outage_behind_gunicorn(caseworker_a, person_a, tmp_path):
     """gunicorn (2 workers, persistent connections) through a proxy that drops the database."""
-    from rest_framework.authtoken.models import Token
+    from agencies.models import ApiToken
+    from agencies.tokens import api_token_issue
 
-    token = Token.objects.create(user=caseworker_a).key
+    token = api_token_issue(user=caseworker_a, two_factor=False)[1]
     proxy = DatabaseProxy()
     port = _free_port()
     name = connection.settings_dict["NAME"]
@@ -284,7 +286,7 @@ def test_database_restart_and_outage_behind_gunicorn(caseworker_a, person_a, tmp
     access_log = log.read()
     assert "GET /api/v1/people/ HTTP/1.1" in access_log
     assert person_a.last_name not in access_log and "?q=" not in access_log
-    Token.objects.all().delete()
+    ApiToken.objects.all().delete()
 
 
 # --- the Celery worker ----------------------------------------------------------------------
