@@ -13,7 +13,16 @@ from reporting import charts
 from reporting.measures import BY_ID, GROUPS, MEASURES, SUPPORT_LEVELS, Row, format_cell
 from reporting.pdf import render_pdf
 
-CSV_HEADER = ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+CSV_HEADER = [
+    "measure",
+    "breakdown",
+    "value",
+    "numerator",
+    "denominator",
+    "not_yet_due",
+    "unknown",
+    "awaiting_verification",
+]
 
 
 def render_csv(rows: list[Row]) -> bytes:

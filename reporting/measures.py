@@ -106,7 +106,7 @@ MEASURES = [
         "funnel",
         "Enduring jobs, year to date",
         "count",
-        "People reaching 12 weeks' continuous employment since 1 April (first achievement).",
+        "People reaching 12 weeks' continuous employment since 1 April, verified by the 12-week check (first achievement).",
     ),
     Measure(
         "enduring_jobs_target_year_to_date",
@@ -129,8 +129,11 @@ MEASURES = [
         "key",
         "Continuously employed 4 weeks",
         "rate",
-        "People whose employment run reaches 28 days in the month, of those whose run would have reached it "
-        "in the month (people, not jobs; first achievement counts).",
+        "People whose employment run reaches 28 days in the period and whose 4-week retention check, "
+        "recorded in work with its evidence on or after that day, verifies it; of those plus the people "
+        "whose run would have reached it in the period but ended first (people, not jobs; first "
+        "achievement counts). Reached but not yet verified is 'awaiting verification'; a check recorded "
+        "unable to contact or declined is 'unknown'; neither is in the denominator.",
     ),
     Measure(
         "continuous_employment_8w",
@@ -266,10 +269,18 @@ class Row:
     denominator: Any = None
     not_yet_due: Any = None
     unknown: Any = None
+    awaiting_verification: Any = None
     available: bool = True
     note: str = ""
 
-    COLUMNS = ("value", "numerator", "denominator", "not_yet_due", "unknown")
+    COLUMNS = (
+        "value",
+        "numerator",
+        "denominator",
+        "not_yet_due",
+        "unknown",
+        "awaiting_verification",
+    )
 
     def cells(self) -> list[str]:
         return [
@@ -669,11 +680,49 @@ def job_funnel(ctx: Context) -> list[Row]:
     return rows + _median_rows("median_weeks_to_first_job", items, ctx.breakdowns())
 
 
+IN_WORK_OUTCOMES = ("in_work", "in_work_new_job")
+NO_ANSWER_OUTCOMES = ("unable_to_contact", "declined_to_say")
+
+
+def _retention_checks(person_ids: list) -> dict:
+    """{(spell id, weeks): [(outcome, evidence, checked_on)]} of the recorded checks, one query."""
+    from employers.models import RetentionCheck
+
+    out: dict = {}
+    for spell_id, weeks, outcome, evidence, checked_on in RetentionCheck.objects.filter(
+        spell__person_id__in=person_ids, status="recorded"
+    ).values_list("spell_id", "milestone_weeks", "outcome", "evidence", "checked_on"):
+        out.setdefault((spell_id, weeks), []).append((outcome, evidence, checked_on))
+    return out
+
+
+def milestone_state(run, weeks: int, reached: datetime.date, checks: dict) -> str:
+    """`achieved` when a check for this milestone on a spell of the run was recorded in work, with
+    evidence, on or after the milestone day; `unknown` when it was recorded unable to contact or
+    declined; otherwise `awaiting` (reached on the spells, not yet verified)."""
+    found = [c for sid in run.spell_ids for c in checks.get((sid, weeks), [])]
+    if any(o in IN_WORK_OUTCOMES and e and day >= reached for o, e, day in found):
+        return "achieved"
+    if any(o in NO_ANSWER_OUTCOMES for o, _e, _day in found):
+        return "unknown"
+    return "awaiting"
+
+
+def _run_reaching(cont, weeks: int, reached: datetime.date):
+    days = datetime.timedelta(days=7 * weeks)
+    return next(r for r in cont.runs if r.start + days == reached)
+
+
 def continuous_employment(ctx: Context) -> list[Row]:
-    """People reaching 4, 8 and 12 weeks' continuous employment, by employers/continuity.py (the one definition)."""
+    """People reaching 4, 8 and 12 weeks' continuous employment, verified by a retention check.
+
+    Runs come from employers/continuity.py (the one definition). A person whose run reaches the
+    milestone in the month is `achieved` (numerator and denominator) when the milestone's check
+    verifies it, `awaiting_verification` or `unknown` otherwise (in neither); a person whose run
+    would have reached it in the month but ended first is in the denominator only.
+    """
     _require("employers.EmploymentSpell", "employment spells")
     from employers.continuity import continuity_for_people
-    from employers.models import RetentionCheck
 
     latest = {}  # person -> (level, site) of their latest case in scope
     for person_id, level, site in (
@@ -683,19 +732,21 @@ def continuous_employment(ctx: Context) -> list[Row]:
     ):
         latest[person_id] = _case_keys(level, site)
     people = continuity_for_people(list(latest), on=ctx.month_end, weeks=(4, 8, 12))
-    unverified = set(
-        RetentionCheck.objects.filter(
-            spell__person_id__in=list(latest),
-            status="recorded",
-            outcome__in=["unable_to_contact", "declined_to_say"],
-        ).values_list("spell__person_id", "milestone_weeks")
-    )
+    checks = _retention_checks(list(latest))
+    empty = {"yes": 0, "known": 0, "later": 0, "unknown": 0, "awaiting": 0}
     rows = []
+    enduring = dict.fromkeys(ctx.breakdowns(), 0)
     for weeks in (4, 8, 12):
-        tally = {b: {"yes": 0, "known": 0, "later": 0, "unknown": 0} for b in ctx.breakdowns()}
+        tally = {b: dict(empty) for b in ctx.breakdowns()}
         days = datetime.timedelta(days=7 * weeks)
         for person_id, cont in people.items():
             reached = cont.milestones.get(weeks)
+            state = None
+            if reached is not None:
+                state = milestone_state(_run_reaching(cont, weeks, reached), weeks, reached, checks)
+                if weeks == 12 and state == "achieved" and ctx.fy_start <= reached:
+                    for key in latest[person_id]:
+                        enduring[key] = enduring.get(key, 0) + 1
             if reached is not None and reached < ctx.month:
                 continue  # first achievement counted in an earlier month
             due = any(ctx.month <= run.start + days < ctx.next_month for run in cont.runs)
@@ -703,12 +754,14 @@ def continuous_employment(ctx: Context) -> list[Row]:
                 run.covers(ctx.month_end) and run.start + days > ctx.month_end for run in cont.runs
             )
             for key in latest[person_id]:
-                t = tally.setdefault(key, {"yes": 0, "known": 0, "later": 0, "unknown": 0})
-                if due and reached is not None and (person_id, weeks) in unverified:
-                    t["unknown"] += 1
+                t = tally.setdefault(key, dict(empty))
+                if reached is not None and state == "achieved":
+                    t["known"] += 1
+                    t["yes"] += 1
+                elif reached is not None:
+                    t[state] += 1
                 elif due:
                     t["known"] += 1
-                    t["yes"] += reached is not None
                 elif later:
                     t["later"] += 1
         rows += [
@@ -720,15 +773,10 @@ def continuous_employment(ctx: Context) -> list[Row]:
                 denominator=t["known"],
                 not_yet_due=t["later"],
                 unknown=t["unknown"],
+                awaiting_verification=t["awaiting"],
             )
             for b, t in tally.items()
         ]
-    enduring = dict.fromkeys(ctx.breakdowns(), 0)
-    for person_id, cont in people.items():
-        reached = cont.milestones.get(12)
-        if reached is not None and ctx.fy_start <= reached <= ctx.month_end:
-            for key in latest[person_id]:
-                enduring[key] = enduring.get(key, 0) + 1
     return rows + _count_rows("enduring_jobs_year_to_date", enduring)
 
 
@@ -880,7 +928,7 @@ def compute_all(ctx: Context, progress: Callable[[int], None] | None = None) -> 
 
 # --- Small-number suppression ---------------------------------------------------------------
 
-COUNT_CELLS = ("numerator", "denominator", "not_yet_due", "unknown")
+COUNT_CELLS = ("numerator", "denominator", "not_yet_due", "unknown", "awaiting_verification")
 
 
 def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:

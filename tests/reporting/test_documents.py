@@ -41,19 +41,28 @@ def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
     assert (
         rows[0]
         == CSV_HEADER
-        == ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+        == [
+            "measure",
+            "breakdown",
+            "value",
+            "numerator",
+            "denominator",
+            "not_yet_due",
+            "unknown",
+            "awaiting_verification",
+        ]
     )
     body = rows[1:]
-    assert all(len(r) == 7 for r in body)
+    assert all(len(r) == 8 for r in body)
     assert [m.id for m in MEASURES] == list(dict.fromkeys(r[0] for r in body))
     assert len({(r[0], r[1]) for r in body}) == len(body)
     assert all(
         re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z]+", r[1])
         for r in body
     )
-    assert ["starts", "all", "3", "", "", "", ""] in body
-    assert ["no_job_6m_after_planned_end", "all", "0.5", "1", "2", "4", "1"] in body
-    assert ["no_reoffending_12m", "all", "", "0", "0", "6", "1"] in body
+    assert ["starts", "all", "3", "", "", "", "", ""] in body
+    assert ["no_job_6m_after_planned_end", "all", "0.5", "1", "2", "4", "1", ""] in body
+    assert ["no_reoffending_12m", "all", "", "0", "0", "6", "1", ""] in body
 
 
 def test_pdf_figures_match_the_csv(
@@ -90,8 +99,8 @@ def test_region_report_suppresses_small_numbers_for_the_commissioner(
     report = built(commissioner_manager, report_month, django_capture_on_commit_callbacks)
     rows = csv_rows(report)
     assert report.scope == "region"
-    assert ["starts", "all", "<5", "", "", "", ""] in rows  # 4 starts in the region
-    assert ["no_job_6m_after_planned_end", "all", "<5", "<5", "<5", "5", "<5"] in rows
+    assert ["starts", "all", "<5", "", "", "", "", ""] in rows  # 4 starts in the region
+    assert ["no_job_6m_after_planned_end", "all", "<5", "<5", "<5", "5", "<5", ""] in rows
     assert not any(cell.isdigit() and 0 < int(cell) < 5 for row in rows[1:] for cell in row[2:])
     _reader, text = pdf_text(report)
     assert "fewer than 5" in text

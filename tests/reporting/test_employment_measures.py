@@ -107,16 +107,104 @@ def jobs(world, agency_a, adviser_a, caseworker_a, report_month):
     return ms
 
 
-def test_continuous_employment_counts_people_reaching_each_milestone_in_the_month(
+def verified(row):
+    return (*cells(row), row.awaiting_verification)
+
+
+def test_continuous_employment_counts_verified_milestones_and_keeps_unverified_apart(
     jobs, agency_a, report_month
 ):
     rows = figures(agency=agency_a, month=report_month)
-    assert cells(rows[("continuous_employment_4w", "all")]) == (pytest.approx(1 / 3), 1, 3, 1, 0)
-    assert cells(rows[("continuous_employment_4w", "location:Bedford office")]) == (0.0, 0, 2, 0, 0)
-    assert cells(rows[("continuous_employment_8w", "all")]) == (1.0, 1, 1, 3, 0)
-    assert cells(rows[("continuous_employment_8w", "support_level:low")]) == (1.0, 1, 1, 0, 0)
-    assert cells(rows[("continuous_employment_12w", "all")]) == (None, 0, 0, 4, 0)
+    # 4w: P2 reaches it in M but its check is only overdue (never done): awaiting, not achieved;
+    # P3 and P5 would have reached it in M but left first: known, not achieved; P6 later
+    assert verified(rows[("continuous_employment_4w", "all")]) == (0.0, 0, 2, 1, 0, 1)
+    assert verified(rows[("continuous_employment_4w", "location:Bedford office")]) == (
+        0.0,
+        0,
+        2,
+        0,
+        0,
+        0,
+    )
+    # 8w: P1 reaches it in M with no 8-week check recorded: awaiting verification
+    assert verified(rows[("continuous_employment_8w", "all")]) == (None, 0, 0, 3, 0, 1)
+    assert verified(rows[("continuous_employment_8w", "support_level:low")]) == (
+        None,
+        0,
+        0,
+        0,
+        0,
+        1,
+    )
+    assert verified(rows[("continuous_employment_12w", "all")]) == (None, 0, 0, 4, 0, 0)
     assert rows[("enduring_jobs_year_to_date", "all")].value == 0
+
+
+def _record(spell, weeks, due_on, outcome, checked_on, evidence="employer"):
+    RetentionCheck.objects.update_or_create(
+        spell=spell,
+        milestone_weeks=weeks,
+        defaults={
+            "due_on": due_on,
+            "status": "recorded",
+            "outcome": outcome,
+            "evidence": evidence,
+            "checked_on": checked_on,
+        },
+    )
+
+
+def test_a_check_recorded_late_moves_the_milestone_from_awaiting_to_achieved(
+    jobs, world, agency_a, report_month
+):
+    day = datetime.timedelta
+    p2a = EmploymentSpell.objects.get(person=world["P2"].person, start_date=jobs - day(10))
+    # the 4-week check of P2 is recorded weeks after the month, on a later spell of the run
+    p2b = EmploymentSpell.objects.get(person=world["P2"].person, start_date=jobs + day(6))
+    _record(p2b, 4, jobs + day(18), "in_work", jobs + day(60))
+    rows = figures(agency=agency_a, month=report_month)
+    assert verified(rows[("continuous_employment_4w", "all")]) == (
+        pytest.approx(1 / 3),
+        1,
+        3,
+        1,
+        0,
+        0,
+    )
+    assert verified(rows[("continuous_employment_4w", "support_level:high")])[:3] == (
+        pytest.approx(1 / 3),
+        1,
+        3,
+    )
+    # a check saying "unable to contact" makes the milestone unknown, neither achieved nor awaiting
+    RetentionCheck.objects.filter(spell=p2b).delete()
+    _record(p2a, 4, jobs + day(18), "unable_to_contact", jobs + day(20), evidence="")
+    rows = figures(agency=agency_a, month=report_month)
+    assert verified(rows[("continuous_employment_4w", "all")]) == (0.0, 0, 2, 1, 1, 0)
+
+
+def test_a_check_without_evidence_or_before_the_milestone_day_does_not_verify(
+    jobs, world, agency_a, report_month
+):
+    day = datetime.timedelta
+    p2a = EmploymentSpell.objects.get(person=world["P2"].person, start_date=jobs - day(10))
+    _record(p2a, 4, jobs + day(18), "in_work", jobs + day(17))  # a day before the milestone
+    assert (
+        figures(agency=agency_a, month=report_month)[
+            ("continuous_employment_4w", "all")
+        ].awaiting_verification
+        == 1
+    )
+    _record(p2a, 4, jobs + day(18), "in_work", jobs + day(19), evidence="")
+    assert (
+        figures(agency=agency_a, month=report_month)[
+            ("continuous_employment_4w", "all")
+        ].awaiting_verification
+        == 1
+    )
+    _record(p2a, 4, jobs + day(18), "in_work", jobs + day(19))
+    row = figures(agency=agency_a, month=report_month)[("continuous_employment_4w", "all")]
+    assert (row.numerator, row.awaiting_verification) == (1, 0)
 
 
 def test_job_funnel_and_time_to_first_job(jobs, world, agency_a, report_month):

@@ -166,10 +166,19 @@ def test_suppression_hides_counts_below_five_and_rates_built_on_them():
         measures.Row("enduring_jobs_target_year_to_date", "all", value=3),
     ]
     out = measures.suppress(rows, threshold=5)
-    assert out[0].cells() == ["starts", "all", "<5", "", "", "", ""]
-    assert out[1].cells() == ["starts", "support_level:low", "7", "", "", "", ""]
-    assert out[2].cells() == ["no_reoffending_6m", "all", "<5", "<5", "6", "12", "<5"]
-    assert out[3].cells() == ["no_reoffending_6m", "support_level:low", "0.6", "6", "10", "5", "<5"]
+    assert out[0].cells() == ["starts", "all", "<5", "", "", "", "", ""]
+    assert out[1].cells() == ["starts", "support_level:low", "7", "", "", "", "", ""]
+    assert out[2].cells() == ["no_reoffending_6m", "all", "<5", "<5", "6", "12", "<5", ""]
+    assert out[3].cells() == [
+        "no_reoffending_6m",
+        "support_level:low",
+        "0.6",
+        "6",
+        "10",
+        "5",
+        "<5",
+        "",
+    ]
     assert out[4].cells()[2] == "3"  # a target is not a count of people
 
 
