@@ -81,7 +81,7 @@ MEASURES = [
         "funnel",
         "Job offers",
         "count",
-        "Applications that reached 'offered' in the month.",
+        "Applications offered in the period, dated by the day the offer was made (offered_on).",
     ),
     Measure(
         "job_starts", "funnel", "Job starts", "count", "Employment spells starting in the month."
@@ -91,7 +91,8 @@ MEASURES = [
         "funnel",
         "Interview-to-job conversion",
         "rate",
-        "Job starts in the month divided by interviews in the month.",
+        "Interviews in the period whose application led to a job start (a spell linked to it), of the "
+        "interviews in the period (numerator and denominator shown).",
     ),
     Measure(
         "median_weeks_to_first_job",
@@ -215,11 +216,19 @@ MEASURES = [
         "Median days from reception to the claim being confirmed closed; numerator: closures.",
     ),
     Measure(
+        "claim_closures_open",
+        "jobcentre",
+        "Claim closures not yet confirmed (median age in days)",
+        "median",
+        "Closures received by the end of the period and not confirmed closed by then, counted as open: "
+        "median days from reception to the end of the period; numerator: open closures.",
+    ),
+    Measure(
         "freshstart_booked",
         "jobcentre",
         "Freshstart appointments booked",
         "count",
-        "Freshstart appointments dated in the month.",
+        "Freshstart appointments booked in the period (dated by the booking, not the appointment).",
     ),
     Measure(
         "freshstart_attended",
@@ -247,7 +256,8 @@ MEASURES = [
         "work",
         "Referrals overdue",
         "count",
-        "Referrals sent and not answered by their respond-by date, as at the end of the month.",
+        "Referrals sent, past their respond-by date and still waiting at the end of the period (not answered, "
+        "not withdrawn).",
     ),
     Measure(
         "data_completeness",
@@ -622,12 +632,17 @@ def referrals(ctx: Context) -> list[Row]:
         Row("referrals_received", f"source:{r['from_agency__kind']}", value=r["n"])
         for r in sorted(sources, key=lambda r: r["from_agency__kind"])
     ]
+    from referrals.models import ReferralEvent
+
+    withdrawn = ReferralEvent.objects.filter(
+        referral=OuterRef("pk"), to_status="withdrawn", at__date__lt=ctx.next_month
+    )
     overdue = referral.objects.filter(
         Q(answered_at__isnull=True) | Q(answered_at__date__gte=ctx.next_month),
         to_agency__in=ctx.agencies,
         sent_at__date__lt=ctx.next_month,
         respond_by__lt=ctx.month_end,
-    )
+    ).exclude(Exists(withdrawn))  # only referrals still waiting at the end of the period
     return rows + _count_rows("referrals_overdue", _counts(overdue, ctx, case_prefix="case__"))
 
 
@@ -654,15 +669,27 @@ def job_funnel(ctx: Context) -> list[Row]:
         + _count_rows("job_offers", offers)
         + _count_rows("job_starts", job_starts)
     )
+    # conversion from linked records: of the interviews in the period, those whose application
+    # led to a job start (a spell recorded with that application), whenever the job started
+    interviewed = apps_qs.exclude(status="withdrawn").filter(
+        interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month
+    )
+    led_to_job = Exists(spell.objects.filter(application=OuterRef("pk"), kind__in=OUTCOME_KINDS))
+    converted = grouped(
+        interviewed,
+        ctx,
+        {"n": Count("pk"), "jobs": Count("pk", filter=Q(led_to_job))},
+        "case__",
+    )
     rows += [
         Row(
             "interview_to_job_rate",
             b,
-            value=_rate(job_starts[b], interviews[b]),
-            numerator=job_starts[b],
-            denominator=interviews[b],
+            value=_rate(g["jobs"], g["n"]),
+            numerator=g["jobs"],
+            denominator=g["n"],
         )
-        for b in interviews
+        for b, g in converted.items()
     ]
     firsts = (
         ctx.cases.annotate(
@@ -830,13 +857,29 @@ def jobcentre(ctx: Context) -> list[Row]:
         )
     ]
     rows += _median_rows("claim_closure_median_days", items, [r.breakdown for r in rows])
+    still_open = closure.objects.filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=ctx.next_month),
+        agency__in=ctx.agencies,
+        reception_date__lt=ctx.next_month,
+    )
+    ages = [
+        (["all", f"location:{site}"], (ctx.month_end - received).days)
+        for site, received in still_open.values_list("establishment__name", "reception_date")
+    ]
+    rows += _median_rows("claim_closures_open", ages, [r.breakdown for r in rows[:1]])
     booked = appointment.objects.filter(
+        Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
+        created_at__date__gte=ctx.month,
+        created_at__date__lt=ctx.next_month,
+    )  # dated by the booking (when the appointment was made), not the appointment
+    rows += _count_rows("freshstart_booked", _counts(booked, ctx, location="office__name"))
+    held = appointment.objects.filter(
         Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
         appointment_at__date__gte=ctx.month,
         appointment_at__date__lt=ctx.next_month,
     )
     groups = grouped(
-        booked,
+        held,
         ctx,
         {
             "n": Count("pk"),
@@ -845,7 +888,6 @@ def jobcentre(ctx: Context) -> list[Row]:
         },
         location="office__name",
     )
-    rows += [Row("freshstart_booked", b, value=g["n"]) for b, g in groups.items()]
     rows += [
         Row(
             "freshstart_attended",
@@ -902,6 +944,7 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
         (
             "claim_closures",
             "claim_closure_median_days",
+            "claim_closures_open",
             "freshstart_booked",
             "freshstart_attended",
             "offender_markers_set",

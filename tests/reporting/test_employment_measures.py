@@ -212,7 +212,8 @@ def test_job_funnel_and_time_to_first_job(jobs, world, agency_a, report_month):
     assert rows[("job_starts", "all")].value == 3
     assert rows[("job_starts", "location:Luton office")].value == 2
     assert rows[("interviews", "all")].value == 2 and rows[("job_offers", "all")].value == 1
-    assert cells(rows[("interview_to_job_rate", "all")])[:3] == (1.5, 3, 2)
+    # neither interview's application has led to a job start yet: 0 of 2, never starts over interviews
+    assert cells(rows[("interview_to_job_rate", "all")])[:3] == (0.0, 0, 2)
     weeks = round((jobs + datetime.timedelta(days=3) - world["P6"].start_date).days / 7, 1)
     assert cells(rows[("median_weeks_to_first_job", "all")])[:2] == (weeks, 1)
 
@@ -231,3 +232,20 @@ def test_feedback_and_overdue_retention_checks(jobs, agency_a, report_month):
     assert cells(rows[("employer_feedback_service", "all")])[:2] == (5.0, 1)
     assert rows[("retention_checks_overdue", "all")].value == 1
     assert rows[("retention_checks_overdue", "location:Luton office")].value == 1
+
+
+def test_conversion_counts_job_starts_from_the_applications_interviewed_in_the_month(
+    jobs, world, agency_a, report_month
+):
+    day = datetime.timedelta
+    offered = Application.objects.get(person=world["P3"].person)
+    EmploymentSpell.objects.filter(person=world["P3"].person, start_date=jobs + day(7)).update(
+        application=offered
+    )
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("interview_to_job_rate", "all")])[:3] == (0.5, 1, 2)
+    assert cells(rows[("interview_to_job_rate", "location:Bedford office")])[:3] == (1.0, 1, 1)
+    assert cells(rows[("interview_to_job_rate", "location:Luton office")])[:3] == (0.0, 0, 1)
+    # the offer counts in the month of the day it was made
+    Application.objects.filter(pk=offered.pk).update(offered_on=jobs - day(3))
+    assert figures(agency=agency_a, month=report_month)[("job_offers", "all")].value == 0

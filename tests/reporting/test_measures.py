@@ -220,6 +220,15 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(
     referral(
         world["P4"], agency_a, jobcentre_a, d(0, 8), d(0, 15)
     )  # sent by agency A, not received
+    from referrals.models import ReferralEvent
+
+    referral(world["P5"], agency_b, agency_a, d(-1, 1), d(-1, 8))  # withdrawn in M: not waiting
+    withdrawn = Referral.objects.get(case=world["P5"])
+    Referral.objects.filter(pk=withdrawn.pk).update(status="withdrawn", withdraw_reason="other")
+    event = ReferralEvent.objects.create(
+        referral=withdrawn, from_status="sent", to_status="withdrawn", user=caseworker_a
+    )
+    ReferralEvent.objects.filter(pk=event.pk).update(at=at(d(0, 2)))
     rows = figures(agency=agency_a, month=report_month)
     received = {b: r.value for (m, b), r in rows.items() if m == "referrals_received"}
     assert received == {
@@ -251,6 +260,7 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
     from django.utils import timezone
 
     from custody.models import ClaimClosure, FreshstartAppointment, Marker
+    from reporting.periods import month_end
     from tests.factories import SiteFactory, share_with
     from tests.reporting.conftest import d
 
@@ -273,13 +283,14 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
             closed_on=closed,
             sent_to_bdc_on=received if closed else None,
         )
-    for person, day, attended in (
-        (people[0], d(0, 9), True),
-        (people[1], d(0, 10), False),
-        (people[2], d(0, 11), None),
-        (people[2], d(-1, 11), True),
+    for person, day, attended, booked in (
+        (people[0], d(0, 9), True, d(0, 2)),
+        (people[1], d(0, 10), False, d(-1, 25)),  # booked before M, held in M
+        (people[2], d(0, 11), None, d(0, 3)),
+        (people[2], d(-1, 11), True, d(-1, 4)),
+        (people[0], d(1, 11), None, d(0, 28)),  # booked in M, held after it
     ):
-        FreshstartAppointment.objects.create(
+        appointment = FreshstartAppointment.objects.create(
             person=person,
             jobcentre=jobcentre_a,
             office=office,
@@ -287,6 +298,9 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
             booked_by_agency=jobcentre_a,
             appointment_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))),
             attended=attended,
+        )
+        FreshstartAppointment.objects.filter(pk=appointment.pk).update(
+            created_at=timezone.make_aware(datetime.datetime.combine(booked, datetime.time(9)))
         )
     consent = share_with(
         caseworker_a, world["P1"], jobcentre_a, purposes=("employment_support", "offender_marker")
@@ -307,7 +321,13 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
         rows[("claim_closure_median_days", "all")].value,
         rows[("claim_closure_median_days", "all")].numerator,
     ) == (10.0, 3)
-    assert rows[("freshstart_booked", "all")].value == 3
+    # open at the end of M: P3's closure received d(0,20), never confirmed (age: month end - d(0,20))
+    still_open = rows[("claim_closures_open", "all")]
+    assert (still_open.value, still_open.numerator) == (
+        float((month_end(report_month) - d(0, 20)).days),
+        1,
+    )
+    assert rows[("freshstart_booked", "all")].value == 3  # by booking date: d(0,2), d(0,3), d(0,28)
     attended = rows[("freshstart_attended", "location:Test Jobcentre")]
     assert (attended.value, attended.numerator, attended.denominator, attended.unknown) == (
         0.5,
