@@ -44,7 +44,7 @@ from reporting.models import (
     ReoffendingCheck,
     ReoffendingWindow,
 )
-from reporting.periods import add_months, financial_year_start, month_end
+from reporting.periods import add_months, financial_year_start, month_end, months_in
 
 NOT_RECORDED = "not recorded"
 SUPPORT_LEVELS = [level.value for level in SupportLevel]
@@ -74,7 +74,13 @@ MEASURES = [
         "count",
         "Referrals sent to the agency (region: to its agencies) in the month, by the kind of agency that sent them.",
     ),
-    Measure("starts", "funnel", "Starts", "count", "Cases whose support started in the month."),
+    Measure(
+        "starts",
+        "funnel",
+        "Starts",
+        "count",
+        "People whose support started in the period (each person once).",
+    ),
     Measure("interviews", "funnel", "Interviews", "count", "Job interviews dated in the month."),
     Measure(
         "job_offers",
@@ -84,7 +90,11 @@ MEASURES = [
         "Applications offered in the period, dated by the day the offer was made (offered_on).",
     ),
     Measure(
-        "job_starts", "funnel", "Job starts", "count", "Employment spells starting in the month."
+        "job_starts",
+        "funnel",
+        "Job starts",
+        "count",
+        "People starting a job in the period (each person once, however many jobs; no offer needed).",
     ),
     Measure(
         "interview_to_job_rate",
@@ -316,28 +326,38 @@ class NotAvailable(Exception):  # noqa: N818 - reads as a state, not an error
 
 @dataclass
 class Context:
-    month: datetime.date  # first day
+    """A report's period (whole months, `month` to `last`) and the cases credited to its scope.
+
+    The `*_month` helpers cover the whole period: `next_month` is the first day after it,
+    `month_end` its last day; `fy_start` is 1 April of the financial year the period ends in.
+    """
+
+    month: datetime.date  # first day of the period's first month
     cases: QuerySet  # every case credited to the scope
     agencies: QuerySet  # the scope's agencies
     locations: list[str] = field(default_factory=list)
+    last: datetime.date | None = None  # first day of the period's last month (None: one month)
+
+    def __post_init__(self):
+        self.last = self.last or self.month
 
     @property
     def next_month(self) -> datetime.date:
-        return add_months(self.month, 1)
+        return add_months(self.last, 1)
 
     @property
     def month_end(self) -> datetime.date:
-        return month_end(self.month)
+        return month_end(self.last)
 
     @property
     def fy_start(self) -> datetime.date:
-        return financial_year_start(self.month)
+        return financial_year_start(self.last)
 
     def in_month(self, prefix: str) -> dict:
         return {f"{prefix}__gte": self.month, f"{prefix}__lt": self.next_month}
 
     def due_in_month(self, prefix: str, months: int) -> dict:
-        """`prefix` + `months` falls in the report month (exact with month-end clipping)."""
+        """`prefix` + `months` falls in the report period (exact with month-end clipping)."""
         return {
             f"{prefix}__gte": add_months(self.month, -months),
             f"{prefix}__lt": add_months(self.next_month, -months),
@@ -358,14 +378,16 @@ def cases_for_scope(*, agency=None, region=None) -> QuerySet:
     return Case.objects.filter(owning_agency__region=region)
 
 
-def context_for(*, month: datetime.date, agency=None, region=None) -> Context:
+def context_for(
+    *, month: datetime.date, agency=None, region=None, to_month: datetime.date | None = None
+) -> Context:
     cases = cases_for_scope(agency=agency, region=region)
     agencies = (
         Agency.objects.filter(pk=agency.pk)
         if agency is not None
         else Agency.objects.filter(region=region)
     )
-    ctx = Context(month=month, cases=cases, agencies=agencies)
+    ctx = Context(month=month, cases=cases, agencies=agencies, last=to_month)
     names = (
         cases.filter(start_date__lt=ctx.next_month)
         .values_list("site__name", flat=True)
@@ -475,8 +497,14 @@ def _count_rows(measure: str, counts: dict[str, int]) -> list[Row]:
 # --- Measures on cases and post-exit checks ---------------------------------------------------
 
 
+def _people(qs: QuerySet, ctx: Context, case_prefix: str = "", person: str = "person") -> dict:
+    """People (each once over the period, whatever the number of records) per breakdown."""
+    groups = grouped(qs, ctx, {"n": Count(person, distinct=True)}, case_prefix)
+    return {b: g["n"] for b, g in groups.items()}
+
+
 def starts(ctx: Context) -> list[Row]:
-    counts = _counts(ctx.cases.filter(**ctx.in_month("start_date")), ctx)
+    counts = _people(ctx.cases.filter(**ctx.in_month("start_date")), ctx)
     return [Row("starts", b, value=n) for b, n in counts.items()]
 
 
@@ -574,7 +602,7 @@ def data_completeness(ctx: Context) -> list[Row]:
 
 
 def enduring_jobs_target_year_to_date(ctx: Context) -> list[Row]:
-    months = (ctx.month.year - ctx.fy_start.year) * 12 + ctx.month.month - ctx.fy_start.month + 1
+    months = months_in(ctx.fy_start, ctx.last)
     return [
         Row(
             "enduring_jobs_target_year_to_date",
@@ -663,7 +691,7 @@ def job_funnel(ctx: Context) -> list[Row]:
     starts_qs = spell.objects.filter(
         case__in=ctx.cases.values("pk"), kind__in=OUTCOME_KINDS, **ctx.in_month("start_date")
     )
-    job_starts = _counts(starts_qs, ctx, "case__")
+    job_starts = _people(starts_qs, ctx, "case__")
     rows = (
         _count_rows("interviews", interviews)
         + _count_rows("job_offers", offers)
@@ -1016,8 +1044,8 @@ def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
 
 
 def trend(ctx: Context) -> list[tuple[datetime.date, dict]]:
-    """Starts and job starts in each of the 12 months to the report month (one grouped query each)."""
-    first = add_months(ctx.month, -11)
+    """Starts and job starts in each of the 12 months to the period's last month (one grouped query each)."""
+    first = add_months(ctx.last, -11)
     months = [add_months(first, i) for i in range(12)]
     series = {"Starts": _per_month(ctx.cases, "start_date", first, ctx.next_month)}
     spell_model = model_or_none("employers.EmploymentSpell")

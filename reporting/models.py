@@ -9,7 +9,8 @@ from consent.sections import Section
 
 
 class ReportKind(models.TextChoices):
-    MONTHLY_OUTCOMES = "monthly_outcomes", "Monthly outcomes"
+    MONTHLY_OUTCOMES = "monthly_outcomes", "Monthly outcomes"  # a period of one month
+    OUTCOMES = "outcomes", "Outcomes"  # a period of several whole months
 
 
 class ReportScope(models.TextChoices):
@@ -29,12 +30,16 @@ def report_upload_to(report, filename):
 
 
 class Report(models.Model):
-    """One report per kind, month and scope (agency or region). Files appear only when the build succeeds."""
+    """One report per kind, period and scope (agency or region). Files appear only when the build succeeds.
+
+    The period is whole months: `month` (its first month) to `to_month` (its last, equal for a monthly report).
+    """
 
     kind = models.CharField(
         max_length=30, choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES
     )
-    month = models.DateField(help_text="First day of the report month")
+    month = models.DateField(help_text="First day of the period's first month")
+    to_month = models.DateField(help_text="First day of the period's last month")
     scope = models.CharField(max_length=10, choices=ReportScope.choices)
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
@@ -64,14 +69,14 @@ class Report(models.Model):
         ordering = ["-month", "scope", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "month", "scope", "agency"],
+                fields=["kind", "month", "to_month", "scope", "agency"],
                 condition=Q(scope="agency"),
-                name="report_one_per_agency_month",
+                name="report_one_per_agency_period",
             ),
             models.UniqueConstraint(
-                fields=["kind", "month", "scope", "region"],
+                fields=["kind", "month", "to_month", "scope", "region"],
                 condition=Q(scope="region"),
-                name="report_one_per_region_month",
+                name="report_one_per_region_period",
             ),
             models.CheckConstraint(
                 condition=(
@@ -81,11 +86,30 @@ class Report(models.Model):
                 name="report_scope_matches_owner",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(to_month__day=1, to_month__gte=models.F("month")),
+                name="report_period_whole_months",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_max_100"),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.month:%B %Y} for {self.owner_name}"
+        return f"Outcomes {self.period_label} for {self.owner_name}"
+
+    @property
+    def period_label(self) -> str:
+        """ "November 2026", "September to November 2026", "April 2026 to March 2027"."""
+        if self.to_month == self.month:
+            return f"{self.month:%B %Y}"
+        if self.to_month.year == self.month.year:
+            return f"{self.month:%B} to {self.to_month:%B %Y}"
+        return f"{self.month:%B %Y} to {self.to_month:%B %Y}"
+
+    @property
+    def months(self) -> int:
+        return (
+            (self.to_month.year - self.month.year) * 12 + self.to_month.month - self.month.month + 1
+        )
 
     @property
     def owner_name(self) -> str:
@@ -106,7 +130,8 @@ class Report(models.Model):
 
     def filename(self, ext: str) -> str:
         owner = "".join(c if c.isalnum() else "-" for c in self.owner_name.lower()).strip("-")
-        return f"resettle-{self.kind.replace('_', '-')}-{self.month:%Y-%m}-{owner}.{ext}"
+        period = f"{self.month:%Y-%m}" + (f"-to-{self.to_month:%Y-%m}" if self.months > 1 else "")
+        return f"resettle-{self.kind.replace('_', '-')}-{period}-{owner}.{ext}"
 
 
 class CheckQuerySet(models.QuerySet):

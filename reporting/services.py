@@ -35,12 +35,13 @@ from reporting.models import (
     ReportStatus,
     report_upload_to,
 )
-from reporting.periods import add_months, month_start
+from reporting.periods import add_months, month_start, months_in
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = datetime.timedelta(minutes=15)  # a running build older than this was killed
 EARLIEST_MONTH = datetime.date(2000, 1, 1)
+MAX_PERIOD_MONTHS = 36
 
 
 # --- Requesting -----------------------------------------------------------------------------
@@ -64,12 +65,20 @@ def _stalled(report: Report) -> bool:
 
 
 def _ensure(
-    *, kind: str, month: datetime.date, scope: str, agency, region, requested_by
+    *,
+    kind: str,
+    month: datetime.date,
+    to_month: datetime.date,
+    scope: str,
+    agency,
+    region,
+    requested_by,
 ) -> tuple[Report, bool]:
     """Get or create the report; queue it when new, failed or stalled. Returns (report, queued)."""
     report, created = Report.objects.get_or_create(
         kind=kind,
         month=month,
+        to_month=to_month,
         scope=scope,
         agency=agency,
         region=region,
@@ -95,22 +104,48 @@ def _ensure(
     return report, queued
 
 
-def _validate_month(month) -> datetime.date:
+def _validate_month(month, field: str = "month") -> datetime.date:
     if not isinstance(month, datetime.date):
-        raise ApplicationError("Enter the month as YYYY-MM", field="month")
+        raise ApplicationError("Enter the month as YYYY-MM", field=field)
     month = month_start(month)
     if month > month_start(policy.today()):
-        raise ApplicationError("The month must not be in the future", field="month")
+        raise ApplicationError("The period must not end in the future", field=field)
     if month < EARLIEST_MONTH:
-        raise ApplicationError("The month must be in 2000 or later", field="month")
+        raise ApplicationError("The month must be in 2000 or later", field=field)
     return month
+
+
+def validate_period(*, from_month, to_month) -> tuple[datetime.date, datetime.date]:
+    """A period of whole months: not ending before it starts, not in the future, at most 36 months."""
+    first = _validate_month(from_month, "from_month")
+    last = _validate_month(to_month, "to_month")
+    if last < first:
+        raise ApplicationError(
+            "The end of the period must not be before its start", field="to_month"
+        )
+    if months_in(first, last) > MAX_PERIOD_MONTHS:
+        raise ApplicationError(
+            f"A report covers at most {MAX_PERIOD_MONTHS} months: choose a shorter period",
+            field="to_month",
+        )
+    return first, last
 
 
 @transaction.atomic
 def report_request(
-    *, user, month: datetime.date, scope: str | None = None, kind: str = ReportKind.MONTHLY_OUTCOMES
+    *,
+    user,
+    month: datetime.date | None = None,
+    from_month: datetime.date | None = None,
+    to_month: datetime.date | None = None,
+    scope: str | None = None,
+    kind: str = ReportKind.MONTHLY_OUTCOMES,
 ) -> tuple[Report, bool]:
-    """Ask for a report. Returns (report, queued): an existing queued, running or ready one is returned as it is."""
+    """Ask for a report of one `month`, or of the whole months `from_month` to `to_month`.
+
+    Returns (report, queued): an existing queued, running or ready one is returned as it is.
+    A one-month period is the monthly report, whichever way it was asked for.
+    """
     own = scope_for(user)
     if kind not in ReportKind.values:
         raise ApplicationError("Unknown report kind", field="kind")
@@ -118,10 +153,20 @@ def report_request(
         raise ApplicationError("Scope must be agency or region", field="scope")
     if scope and scope != own["scope"]:
         raise Forbidden(f"Your agency can request {own['scope']} reports only.")
-    report, queued = _ensure(kind=kind, month=_validate_month(month), requested_by=user, **own)
+    if month is not None:
+        first = last = _validate_month(month)
+    elif from_month is None or to_month is None:
+        raise ApplicationError("Enter the first and last month of the period", field="from_month")
+    else:
+        first, last = validate_period(from_month=from_month, to_month=to_month)
+    kind = ReportKind.MONTHLY_OUTCOMES if first == last else ReportKind.OUTCOMES
+    report, queued = _ensure(kind=kind, month=first, to_month=last, requested_by=user, **own)
     if queued:
         access_event_record(
-            user=user, action=Action.CREATE, obj=report, detail={"month": f"{report.month:%Y-%m}"}
+            user=user,
+            action=Action.CREATE,
+            obj=report,
+            detail={"from": f"{report.month:%Y-%m}", "to": f"{report.to_month:%Y-%m}"},
         )
     return report, queued
 
@@ -156,6 +201,7 @@ def report_schedule(*, month: datetime.date, agency=None, region=None) -> tuple[
     return _ensure(
         kind=ReportKind.MONTHLY_OUTCOMES,
         month=month_start(month),
+        to_month=month_start(month),
         scope=scope,
         agency=agency,
         region=region if agency is None else None,
@@ -189,7 +235,7 @@ def _sweep_orphans(report: Report) -> None:
 def _store(report: Report, started_at, pdf: bytes, csv: bytes, data_as_at) -> Report:
     """Save both files, then point the report at them in one transaction; on any failure delete them."""
     storage = report.pdf.storage
-    base = f"{report.kind}-{report.month:%Y-%m}-{report.scope}-{report.attempts}"
+    base = f"{report.kind}-{report.month:%Y-%m}-{report.to_month:%Y-%m}-{report.scope}-{report.attempts}"
     saved: list[str] = []
     try:
         saved.append(storage.save(report_upload_to(report, f"{base}.pdf"), ContentFile(pdf)))
@@ -248,7 +294,12 @@ def report_build(*, report_id: int) -> Report | None:
     try:
         _sweep_orphans(report)
         data_as_at = timezone.now()
-        ctx = measures.context_for(month=report.month, agency=report.agency, region=report.region)
+        ctx = measures.context_for(
+            month=report.month,
+            to_month=report.to_month,
+            agency=report.agency,
+            region=report.region,
+        )
         rows = measures.compute_all(ctx, progress=lambda p: _progress(report.pk, started_at, p))
         rows = measures.suppress(rows) if report.suppressed else rows
         trend = measures.trend(ctx)
@@ -290,7 +341,12 @@ def report_download(*, user, report: Report, file_format: str):
         action=Action.DOWNLOAD,
         person=None,
         obj=report,
-        detail={"format": file_format, "month": f"{report.month:%Y-%m}", "scope": report.scope},
+        detail={
+            "format": file_format,
+            "from": f"{report.month:%Y-%m}",
+            "to": f"{report.to_month:%Y-%m}",
+            "scope": report.scope,
+        },
     )
     return report.pdf if file_format == "pdf" else report.csv
 

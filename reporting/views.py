@@ -23,19 +23,21 @@ def report_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             report, queued = services.report_request(
-                user=request.user, month=form.cleaned_data["month"]
+                user=request.user,
+                from_month=form.cleaned_data["from_month"],
+                to_month=form.cleaned_data["to_month"],
             )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(
                 request,
-                f"{report.month:%B %Y} report {'requested' if queued else 'already requested'}. "
+                f"{report.period_label} report {'requested' if queued else 'already requested'}. "
                 "It appears below when it is ready.",
             )
             return redirect("reporting:report_list")
     previous = last_month(policy.today())
-    latest = next((r for r in reports if r.month == previous), None)
+    latest = next((r for r in reports if r.month == previous == r.to_month), None)
     return render(
         request,
         "reporting/report_list.html",
@@ -61,8 +63,10 @@ def report_retry(request, pk):
     report = selectors.get_report(user=request.user, pk=pk)
     if report.status == ReportStatus.READY:
         return redirect("reporting:report_list")
-    services.report_request(user=request.user, month=report.month, scope=report.scope)
-    messages.success(request, f"{report.month:%B %Y} report requested again.")
+    services.report_request(
+        user=request.user, from_month=report.month, to_month=report.to_month, scope=report.scope
+    )
+    messages.success(request, f"{report.period_label} report requested again.")
     return redirect("reporting:report_list")
 
 
