@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from core.errors import ApplicationError
 from reporting import selectors, services
-from reporting.models import Report, ReportKind, ReportScope
+from reporting.models import Report, ReportKind, ReportScope, ReportVersion
 from reporting.periods import parse_month
 
 
@@ -25,6 +25,17 @@ class MonthField(serializers.Field):
             return parse_month(str(data))
         except ValueError:
             raise serializers.ValidationError("Enter the month as YYYY-MM") from None
+
+
+class ReportVersionSerializer(serializers.ModelSerializer):
+    """An earlier build of the report: its number and when its figures were taken."""
+
+    as_at = serializers.DateTimeField(source="data_as_at", read_only=True)
+
+    class Meta:
+        model = ReportVersion
+        fields = ["number", "as_at", "superseded_at"]
+        read_only_fields = fields
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -65,6 +76,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
+        fields["versions"] = ReportVersionSerializer(many=True, read_only=True)
         fields["from"] = MonthField(source="month", read_only=True)
         fields["to"] = MonthField(source="to_month", read_only=True)
         fields["period"] = serializers.CharField(source="period_label", read_only=True)
@@ -161,6 +173,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             filename=report.filename(file_format),
             content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
         )
+
+    @extend_schema(request=None, responses={200: ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def rebuild(self, request, pk=None):
+        """Build a ready report again with today's figures; the earlier build stays as a version."""
+        report = services.report_rebuild(user=request.user, report=self.get_object())
+        return Response(ReportSerializer(report, context={"request": request}).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -134,6 +134,26 @@ class Report(models.Model):
         return f"resettle-{self.kind.replace('_', '-')}-{period}-{owner}.{ext}"
 
 
+class ReportVersion(models.Model):
+    """An earlier build of a report, kept when it is rebuilt: its files and when its figures were taken."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    pdf = models.FileField(upload_to=report_upload_to, max_length=300)
+    csv = models.FileField(upload_to=report_upload_to, max_length=300)
+    data_as_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} (version {self.number})"
+
+
 class CheckQuerySet(models.QuerySet):
     """Post-exit checks: employment checks go with the employment section, re-offending checks
     (offences) with the sensitive offence part."""

@@ -33,6 +33,7 @@ from reporting.models import (
     ReportKind,
     ReportScope,
     ReportStatus,
+    ReportVersion,
     report_upload_to,
 )
 from reporting.periods import add_months, month_start, months_in
@@ -171,6 +172,33 @@ def report_request(
     return report, queued
 
 
+@transaction.atomic
+def report_rebuild(*, user, report: Report) -> Report:
+    """Build a ready report again with the figures as they are now; the earlier build is kept as a version."""
+    policy.require(user, "report.view")
+    if report.status != ReportStatus.READY:
+        raise ApplicationError("Only a ready report can be rebuilt")
+    queued = Report.objects.filter(pk=report.pk, status=ReportStatus.READY).update(
+        status=ReportStatus.QUEUED, progress=0, error="", requested_by=user
+    )
+    if queued:
+        from reporting.tasks import build_report_task
+
+        enqueue_on_commit(build_report_task, report.pk)
+        access_event_record(
+            user=user,
+            action=Action.CHANGE,
+            obj=report,
+            detail={
+                "rebuild": True,
+                "from": f"{report.month:%Y-%m}",
+                "to": f"{report.to_month:%Y-%m}",
+            },
+        )
+    report.refresh_from_db()
+    return report
+
+
 def monthly_reports_schedule(*, month: datetime.date) -> dict:
     """Last month's report for every agency with cases and every region. Running it twice adds nothing."""
     involved = (
@@ -227,6 +255,8 @@ def _sweep_orphans(report: Report) -> None:
     except (FileNotFoundError, NotImplementedError):
         return
     keep = {report.pdf.name, report.csv.name}
+    for version in report.versions.all():
+        keep |= {version.pdf.name, version.csv.name}
     for name in files:
         if f"{folder}/{name}" not in keep:
             storage.delete(f"{folder}/{name}")
@@ -248,6 +278,15 @@ def _store(report: Report, started_at, pdf: bytes, csv: bytes, data_as_at) -> Re
                 )
                 raise _Superseded
             old = [n for n in (current.pdf.name, current.csv.name) if n]
+            if current.pdf.name and current.csv.name:  # a rebuild: the earlier files stay, listed
+                ReportVersion.objects.create(
+                    report=current,
+                    number=current.versions.count() + 1,
+                    pdf=current.pdf.name,
+                    csv=current.csv.name,
+                    data_as_at=current.data_as_at,
+                )
+                old = []
             current.pdf.name, current.csv.name = saved
             current.status, current.progress, current.error = ReportStatus.READY, 100, ""
             current.finished_at, current.data_as_at = timezone.now(), data_as_at
@@ -349,6 +388,23 @@ def report_download(*, user, report: Report, file_format: str):
         },
     )
     return report.pdf if file_format == "pdf" else report.csv
+
+
+@transaction.atomic
+def report_version_download(*, user, report: Report, number: int, file_format: str):
+    """An earlier build's stored file, after writing the download to the audit trail."""
+    policy.require(user, "report.view")
+    version = report.versions.filter(number=number).first()
+    if version is None or file_format not in ("pdf", "csv"):
+        raise NotFound("No such file")
+    access_event_record(
+        user=user,
+        action=Action.DOWNLOAD,
+        person=None,
+        obj=report,
+        detail={"format": file_format, "version": number, "scope": report.scope},
+    )
+    return version.pdf if file_format == "pdf" else version.csv
 
 
 # --- Post-exit checks -----------------------------------------------------------------------

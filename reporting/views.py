@@ -71,6 +71,39 @@ def report_retry(request, pk):
 
 
 @login_required
+@require_POST
+def report_rebuild(request, pk):
+    report = selectors.get_report(user=request.user, pk=pk)
+    try:
+        services.report_rebuild(user=request.user, report=report)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"{report.period_label} report is being rebuilt with today's figures; "
+            "the earlier version is kept.",
+        )
+    return redirect("reporting:report_list")
+
+
+@login_required
+def report_version_download(request, pk, number, file_format):
+    report = selectors.get_report(user=request.user, pk=pk)
+    stored = services.report_version_download(
+        user=request.user, report=report, number=number, file_format=file_format
+    )
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=report.filename(file_format).replace(
+            f".{file_format}", f"-v{number}.{file_format}"
+        ),
+        content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
+    )
+
+
+@login_required
 def report_download(request, pk, file_format):
     report = selectors.get_report(user=request.user, pk=pk)
     if file_format not in ("pdf", "csv"):

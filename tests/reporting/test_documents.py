@@ -72,7 +72,11 @@ def test_pdf_figures_match_the_csv(
     reader, text = pdf_text(report)
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
-    assert f"Page 1 of {len(reader.pages)}" in text and "data as at" in text
+    assert f"Page 1 of {len(reader.pages)}" in text
+    # the period and the "figures as at" date are on every page (the footer)
+    as_at = f"figures as at {report.data_as_at:%-d %B %Y}"
+    for page in reader.pages:
+        assert report.period_label in page.extract_text() and as_at in page.extract_text()
     headings = [
         i for i, line in enumerate(lines) if line.split(" ")[-1] in {m.id for m in MEASURES}
     ]

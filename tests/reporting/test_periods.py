@@ -156,3 +156,72 @@ def test_the_api_takes_from_and_to_and_shows_them_with_the_as_at_time(
     missing = api.post("/api/v1/reports/", {"kind": "outcomes", "from": "2026-01"}, format="json")
     assert missing.status_code == 400 and "to" in missing.json()
     assert Report.objects.count() == 1
+
+
+# --- As at, and rebuilt reports keep their earlier versions ----------------------------------
+
+
+def _csv(field):
+    with field.open("rb") as f:
+        return f.read().decode()
+
+
+def test_a_rebuilt_past_month_is_unchanged_and_keeps_the_earlier_version(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _ = services.report_request(user=manager_a, month=report_month)
+    report.refresh_from_db()
+    first_csv, first_as_at = _csv(report.csv), report.data_as_at
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_rebuild(user=manager_a, report=report)
+    report.refresh_from_db()
+    assert report.status == "ready" and report.data_as_at > first_as_at
+    assert _csv(report.csv) == first_csv
+    (version,) = report.versions.all()
+    assert (version.number, version.data_as_at) == (1, first_as_at)
+    assert _csv(version.csv) == first_csv and version.pdf.name != report.pdf.name
+
+
+def test_a_check_recorded_after_a_build_shows_in_the_rebuild_and_the_old_version_stays(
+    jobs,  # noqa: F811
+    world,
+    manager_a,
+    report_month,
+    client_for,
+    django_capture_on_commit_callbacks,
+):
+    from employers.models import EmploymentSpell, RetentionCheck
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _ = services.report_request(user=manager_a, month=report_month)
+    report.refresh_from_db()
+    row = "continuous_employment_4w,all,0,0,2,1,0,1"
+    assert row in _csv(report.csv)
+    spell = EmploymentSpell.objects.get(
+        person=world["P2"].person, start_date=jobs - datetime.timedelta(days=10)
+    )
+    RetentionCheck.objects.filter(spell=spell, milestone_weeks=4).update(
+        status="recorded", outcome="in_work", evidence="payslip", checked_on=policy.today()
+    )
+    client = client_for(manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("reporting:report_rebuild", args=[report.pk])).status_code == 302
+    report.refresh_from_db()
+    assert "continuous_employment_4w,all,0.333,1,3,1,0,0" in _csv(report.csv)
+    assert row in _csv(report.versions.get().csv)
+    page = client.get(reverse("reporting:report_list")).content.decode()
+    url = reverse("reporting:report_version_download", args=[report.pk, 1, "csv"])
+    assert url in page
+    download = client.get(url)
+    assert download.status_code == 200 and row in b"".join(download.streaming_content).decode()
+
+
+def test_only_a_ready_report_is_rebuilt_and_another_agency_gets_404(
+    world, manager_a, manager_b, report_month, api_for, django_capture_on_commit_callbacks
+):
+    report, _ = services.report_request(user=manager_a, month=report_month)
+    with pytest.raises(ApplicationError):
+        services.report_rebuild(user=manager_a, report=report)
+    assert api_for(manager_b).post(f"/api/v1/reports/{report.pk}/rebuild/").status_code == 404
+    assert api_for(manager_a).post(f"/api/v1/reports/{report.pk}/rebuild/").status_code == 400
