@@ -24,7 +24,23 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Avg, Count, DateField, Exists, Func, Min, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
 from django.db.models.functions import TruncMonth
 
 from agencies.models import Agency
@@ -378,6 +394,31 @@ def cases_for_scope(*, agency=None, region=None) -> QuerySet:
     return Case.objects.filter(owning_agency__region=region)
 
 
+def own_site(agencies: QuerySet, prefix: str = ""):
+    """The case's site when it is one of the scope's own agencies' sites, else None ("not recorded"):
+    an agency's location breakdown never shows another agency's office."""
+    return DbCase(
+        When(**{f"{prefix}site__agency__in": agencies.values("pk")}, then=F(f"{prefix}site__name")),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def credited_start(agency):
+    """The day the agency's own work on the case started: the case start for the owner (and for a
+    region), the agency's involvement (its acceptance of the referral) for anyone else."""
+    if agency is None:
+        return F("start_date")
+    involved = CaseInvolvement.objects.filter(case=OuterRef("pk"), agency=agency).order_by(
+        "started_on"
+    )
+    return DbCase(
+        When(owning_agency=agency, then=F("start_date")),
+        default=Subquery(involved.values("started_on")[:1]),
+        output_field=DateField(),
+    )
+
+
 def context_for(
     *, month: datetime.date, agency=None, region=None, to_month: datetime.date | None = None
 ) -> Context:
@@ -387,10 +428,12 @@ def context_for(
         if agency is not None
         else Agency.objects.filter(region=region)
     )
+    cases = cases.annotate(credited_start=credited_start(agency))
     ctx = Context(month=month, cases=cases, agencies=agencies, last=to_month)
     names = (
         cases.filter(start_date__lt=ctx.next_month)
-        .values_list("site__name", flat=True)
+        .annotate(credited_site=own_site(agencies))
+        .values_list("credited_site", flat=True)
         .distinct()
         .order_by()
     )
@@ -434,7 +477,11 @@ def grouped(
     `location` names another site field (a prison establishment, a Jobcentre office) for records that
     are not about a case: then the breakdowns are `all` and that field's values.
     """
-    level_key, site_key = f"{case_prefix}support_level", location or f"{case_prefix}site__name"
+    level_key, site_key = f"{case_prefix}support_level", location or "credited_site"
+    if (
+        location is None
+    ):  # the case's site when it is one of the scope's own, never another agency's
+        qs = qs.annotate(credited_site=own_site(ctx.agencies, case_prefix))
     empty = dict.fromkeys(aggregates, 0)
     out = {"all": {**empty, **{k: v or 0 for k, v in qs.aggregate(**aggregates).items()}}}
     if location is None:
@@ -504,7 +551,7 @@ def _people(qs: QuerySet, ctx: Context, case_prefix: str = "", person: str = "pe
 
 
 def starts(ctx: Context) -> list[Row]:
-    counts = _people(ctx.cases.filter(**ctx.in_month("start_date")), ctx)
+    counts = _people(ctx.cases.filter(**ctx.in_month("credited_start")), ctx)
     return [Row("starts", b, value=n) for b, n in counts.items()]
 
 
@@ -726,11 +773,13 @@ def job_funnel(ctx: Context) -> list[Row]:
             )
         )
         .filter(first_job__gte=ctx.month, first_job__lt=ctx.next_month)
-        .values_list("support_level", "site__name", "start_date", "first_job")
+        .annotate(credited_site=own_site(ctx.agencies))
+        .values_list("support_level", "credited_site", "credited_start", "first_job")
     )
     items = [
         (_case_keys(level, site), round((first - start).days / 7, 1))
         for level, site, start, first in firsts
+        if start is not None and first >= start
     ]
     return rows + _median_rows("median_weeks_to_first_job", items, ctx.breakdowns())
 
@@ -783,7 +832,8 @@ def continuous_employment(ctx: Context) -> list[Row]:
     for person_id, level, site in (
         ctx.cases.filter(start_date__lt=ctx.next_month)
         .order_by("start_date", "pk")
-        .values_list("person_id", "support_level", "site__name")
+        .annotate(credited_site=own_site(ctx.agencies))
+        .values_list("person_id", "support_level", "credited_site")
     ):
         latest[person_id] = _case_keys(level, site)
     people = continuity_for_people(list(latest), on=ctx.month_end, weeks=(4, 8, 12))

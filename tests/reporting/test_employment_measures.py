@@ -249,3 +249,28 @@ def test_conversion_counts_job_starts_from_the_applications_interviewed_in_the_m
     # the offer counts in the month of the day it was made
     Application.objects.filter(pk=offered.pk).update(offered_on=jobs - day(3))
     assert figures(agency=agency_a, month=report_month)[("job_offers", "all")].value == 0
+
+
+def test_a_provider_is_credited_from_its_own_acceptance_weeks_after_the_probation_start(
+    jobs, world, caseworker_a, jobcentre_a, report_month
+):
+    from casework.models import Case
+    from consent.models import CaseInvolvement
+    from tests.factories import share_with
+
+    p6 = Case.objects.filter(pk=world["P6"].pk)
+    p6.update(end_date=None, end_reason="")  # involved while the case was open
+    share_with(caseworker_a, p6.get(), jobcentre_a)
+    p6.update(end_date=world["P6"].end_date, end_reason=world["P6"].end_reason)
+    # the referral was accepted on day 1 of M, eleven months after probation started P6's case
+    CaseInvolvement.objects.filter(agency=jobcentre_a).update(started_on=jobs)
+    rows = figures(agency=jobcentre_a, month=report_month)
+    assert rows[("starts", "all")].value == 1
+    # P6's first job starts ms+3: 3 days after the provider's own start, not 11 months
+    assert cells(rows[("median_weeks_to_first_job", "all")])[:2] == (round(3 / 7, 1), 1)
+    assert cells(rows[("median_weeks_to_first_job", "location:not recorded")])[:2] == (
+        round(3 / 7, 1),
+        1,
+    )
+    probation = figures(agency=world["P6"].owning_agency, month=report_month)
+    assert probation[("median_weeks_to_first_job", "all")].value > 40

@@ -96,10 +96,21 @@ def test_other_agencies_cases_are_not_counted_but_the_region_counts_them(
 def test_an_involved_agency_is_credited_with_the_case(
     world, caseworker_a, jobcentre_a, report_month
 ):
+    from consent.models import CaseInvolvement
     from tests.factories import share_with
+    from tests.reporting.conftest import d
 
     share_with(caseworker_a, world["P1"], jobcentre_a)
-    assert figures(agency=jobcentre_a, month=report_month)[("starts", "all")].value == 1
+    # credited from the agency's own start (its involvement), in its own sites (none recorded here)
+    assert figures(agency=jobcentre_a, month=report_month)[("starts", "all")].value == 0
+    CaseInvolvement.objects.filter(agency=jobcentre_a).update(started_on=d(0, 12))
+    rows = figures(agency=jobcentre_a, month=report_month)
+    assert rows[("starts", "all")].value == 1
+    assert rows[("starts", "location:not recorded")].value == 1
+    assert (
+        "starts",
+        "location:Luton office",
+    ) not in rows  # agency A's office is not the Jobcentre's
 
 
 def test_measures_without_data_in_resettle_are_not_available_not_zero(
