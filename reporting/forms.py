@@ -67,3 +67,27 @@ class EmploymentCheckForm(GovUKFormMixin, forms.Form):
         choices=InWork.choices,
         error_messages={"required": "Select whether the person is in work"},
     )
+
+
+class TargetForm(GovUKFormMixin, forms.Form):
+    agency = forms.TypedChoiceField(
+        label="Agency", coerce=int, error_messages={"required": "Select an agency"}
+    )
+    financial_year = forms.IntegerField(
+        label="Financial year starting in April of",
+        error_messages={
+            "required": "Enter the year",
+            "invalid": "Enter the year as a number, such as 2026",
+        },
+    )
+    annual_target = forms.IntegerField(
+        label="Enduring jobs target for the year",
+        error_messages={
+            "required": "Enter the target",
+            "invalid": "Enter the target as a whole number",
+        },
+    )
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]

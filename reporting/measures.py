@@ -55,6 +55,7 @@ from casework.models import (
 from consent.models import CaseInvolvement
 from reporting.models import (
     WINDOW_MONTHS,
+    EnduringJobsTarget,
     InWork,
     PostExitEmploymentCheck,
     ReoffendingCheck,
@@ -140,7 +141,8 @@ MEASURES = [
         "funnel",
         "Enduring jobs target, year to date",
         "target",
-        "The annual target (ENDURING_JOBS_ANNUAL_TARGET) pro-rated to the months of the financial year so far.",
+        "The agency's annual target for the financial year (a region: the sum of its agencies'; the default "
+        "ENDURING_JOBS_ANNUAL_TARGET when none is set), pro-rated to the months from 1 April to the period end.",
     ),
     Measure(
         "no_job_6m_after_planned_end",
@@ -648,13 +650,24 @@ def data_completeness(ctx: Context) -> list[Row]:
     return _rate_rows("data_completeness", groups, yes="complete", known="active")
 
 
+def annual_target(ctx: Context) -> int:
+    """The scope's enduring-jobs target for the financial year the period ends in: the agency's own, or
+    for a region the sum of its agencies' targets; the default when none is set."""
+    targets = list(
+        EnduringJobsTarget.objects.filter(
+            agency__in=ctx.agencies, financial_year=ctx.fy_start.year
+        ).values_list("annual_target", flat=True)
+    )
+    return sum(targets) if targets else settings.ENDURING_JOBS_ANNUAL_TARGET
+
+
 def enduring_jobs_target_year_to_date(ctx: Context) -> list[Row]:
     months = months_in(ctx.fy_start, ctx.last)
     return [
         Row(
             "enduring_jobs_target_year_to_date",
             "all",
-            value=round(settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12),
+            value=round(annual_target(ctx) * months / 12),
         )
     ]
 

@@ -154,6 +154,41 @@ class ReportVersion(models.Model):
         return f"{self.report} (version {self.number})"
 
 
+class EnduringJobsTarget(models.Model):
+    """An agency's annual target of enduring jobs for one financial year (starting 1 April of `financial_year`).
+
+    Reports pro-rate it to the months of the year up to the period end; a region's target is the sum of
+    its agencies'. Without one, the default ENDURING_JOBS_ANNUAL_TARGET applies.
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="enduring_jobs_targets"
+    )
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The year the financial year starts in"
+    )
+    annual_target = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-financial_year", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "financial_year"], name="enduring_jobs_target_one_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_year__gte=2000, financial_year__lte=2100),
+                name="enduring_jobs_target_year_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agency}: {self.annual_target} enduring jobs in {self.financial_year}/{self.financial_year + 1 - 2000:02d}"
+
+
 class CheckQuerySet(models.QuerySet):
     """Post-exit checks: employment checks go with the employment section, re-offending checks
     (offences) with the sensitive offence part."""

@@ -26,6 +26,7 @@ from reporting import documents, measures
 from reporting.models import (
     WINDOW_MONTHS,
     CheckStatus,
+    EnduringJobsTarget,
     InWork,
     PostExitEmploymentCheck,
     ReoffendingCheck,
@@ -197,6 +198,43 @@ def report_rebuild(*, user, report: Report) -> Report:
         )
     report.refresh_from_db()
     return report
+
+
+def target_agencies(user):
+    """The agencies whose targets the acting manager sets: their own, or a commissioner's region's."""
+    own = scope_for(user)
+    if own["scope"] == ReportScope.REGION:
+        return Agency.objects.filter(region=own["region"]).exclude(kind=AgencyKind.COMMISSIONER)
+    return Agency.objects.filter(pk=own["agency"].pk)
+
+
+@transaction.atomic
+def enduring_jobs_target_set(
+    *, user, agency: Agency, financial_year: int, annual_target: int
+) -> EnduringJobsTarget:
+    """Set an agency's annual enduring-jobs target for a financial year (a manager; audited)."""
+    if not target_agencies(user).filter(pk=agency.pk).exists():
+        raise NotFound("Agency not found")
+    if not isinstance(annual_target, int) or annual_target < 0:
+        raise ApplicationError(
+            "The target must be a whole number, 0 or more", field="annual_target"
+        )
+    if not isinstance(financial_year, int) or not 2000 <= financial_year <= 2100:
+        raise ApplicationError(
+            "Enter the year the financial year starts in, such as 2026", field="financial_year"
+        )
+    target, _ = EnduringJobsTarget.objects.update_or_create(
+        agency=agency,
+        financial_year=financial_year,
+        defaults={"annual_target": annual_target, "updated_by": user},
+    )
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        obj=target,
+        detail={"financial_year": financial_year, "annual_target": annual_target},
+    )
+    return target
 
 
 def monthly_reports_schedule(*, month: datetime.date) -> dict:

@@ -6,6 +6,7 @@ app_name = "reporting"
 
 urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
+    path("reports/targets/", views.target_list, name="target_list"),
     path("reports/<int:pk>/status/", views.report_status, name="report_status"),
     path("reports/<int:pk>/retry/", views.report_retry, name="report_retry"),
     path("reports/<int:pk>/rebuild/", views.report_rebuild, name="report_rebuild"),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -10,9 +11,19 @@ from consent import policy
 from core.errors import ApplicationError
 from core.views import apply_error
 from reporting import selectors, services
-from reporting.forms import EmploymentCheckForm, ReoffendingCheckForm, ReportRequestForm
-from reporting.models import PostExitEmploymentCheck, ReoffendingCheck, ReportStatus
-from reporting.periods import last_month
+from reporting.forms import (
+    EmploymentCheckForm,
+    ReoffendingCheckForm,
+    ReportRequestForm,
+    TargetForm,
+)
+from reporting.models import (
+    EnduringJobsTarget,
+    PostExitEmploymentCheck,
+    ReoffendingCheck,
+    ReportStatus,
+)
+from reporting.periods import financial_year_start, last_month
 
 
 @login_required
@@ -48,6 +59,34 @@ def report_list(request):
             "archive": [r for r in reports if r is not latest],
             "scope": services.scope_for(request.user),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_list(request):
+    agencies = list(services.target_agencies(request.user).order_by("name"))  # 403 unless a manager
+    year = financial_year_start(policy.today()).year
+    form = TargetForm(request.POST or None, agencies=agencies, initial={"financial_year": year})
+    if request.method == "POST" and form.is_valid():
+        agency = next(a for a in agencies if a.pk == form.cleaned_data["agency"])
+        try:
+            services.enduring_jobs_target_set(
+                user=request.user,
+                agency=agency,
+                financial_year=form.cleaned_data["financial_year"],
+                annual_target=form.cleaned_data["annual_target"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"Target for {agency.name} saved.")
+            return redirect("reporting:target_list")
+    targets = EnduringJobsTarget.objects.filter(agency__in=agencies).select_related("agency")
+    return render(
+        request,
+        "reporting/target_list.html",
+        {"form": form, "targets": targets, "default": settings.ENDURING_JOBS_ANNUAL_TARGET},
     )
 
 
