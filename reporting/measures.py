@@ -43,7 +43,7 @@ from django.db.models import (
 from django.db.models import Case as DbCase
 from django.db.models.functions import TruncMonth
 
-from agencies.models import Agency
+from agencies.models import Agency, SourceCategory
 from casework.models import (
     AccommodationStatus,
     BenefitStatus,
@@ -89,7 +89,8 @@ MEASURES = [
         "funnel",
         "Referrals received",
         "count",
-        "Referrals sent to the agency (region: to its agencies) in the month, by the kind of agency that sent them.",
+        "Referrals sent to the agency (region: to its agencies) in the period, and by the sending agency's "
+        "source category (Jobcentre Plus, prison education, prison, probation, employment programme, other).",
     ),
     Measure(
         "starts",
@@ -98,7 +99,15 @@ MEASURES = [
         "count",
         "People whose support started in the period (each person once).",
     ),
-    Measure("interviews", "funnel", "Interviews", "count", "Job interviews dated in the month."),
+    Measure(
+        "employers_engaged",
+        "funnel",
+        "Employers engaged",
+        "count",
+        "Employers with a contact recorded by the agency in the period, or whose employer record it "
+        "created in the period (each employer once).",
+    ),
+    Measure("interviews", "funnel", "Interviews", "count", "Job interviews dated in the period."),
     Measure(
         "job_offers",
         "funnel",
@@ -714,11 +723,16 @@ def referrals(ctx: Context) -> list[Row]:
         sent_at__date__lt=ctx.next_month,
     )
     counts = _counts(received, ctx, case_prefix="case__")
-    sources = received.order_by().values("from_agency__kind").annotate(n=Count("pk"))
+    sources = dict(
+        received.order_by()
+        .values("from_agency__source_category")
+        .annotate(n=Count("pk"))
+        .values_list("from_agency__source_category", "n")
+    )
     rows = _count_rows("referrals_received", counts)
     rows += [
-        Row("referrals_received", f"source:{r['from_agency__kind']}", value=r["n"])
-        for r in sorted(sources, key=lambda r: r["from_agency__kind"])
+        Row("referrals_received", f"source:{category}", value=sources.get(category, 0))
+        for category in SourceCategory.values
     ]
     from referrals.models import ReferralEvent
 
@@ -732,6 +746,22 @@ def referrals(ctx: Context) -> list[Row]:
         respond_by__lt=ctx.month_end,
     ).exclude(Exists(withdrawn))  # only referrals still waiting at the end of the period
     return rows + _count_rows("referrals_overdue", _counts(overdue, ctx, case_prefix="case__"))
+
+
+def employers_engaged(ctx: Context) -> list[Row]:
+    """Employers with a contact recorded by the scope's agencies in the period, or taken on by one
+    (its employer record created) in the period; each employer once."""
+    employer = _require("employers.Employer", "employers")
+    engaged = (
+        employer.objects.filter(
+            Q(contacts__agency__in=ctx.agencies, **ctx.in_month("contacts__contacted_on"))
+            | Q(owning_agency__in=ctx.agencies, **ctx.in_month("created_at__date"))
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return [Row("employers_engaged", "all", value=engaged)]
 
 
 def job_funnel(ctx: Context) -> list[Row]:
@@ -999,6 +1029,7 @@ def jobcentre(ctx: Context) -> list[Row]:
 COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
     (("referrals_received", "referrals_overdue"), referrals),
     (("starts",), starts),
+    (("employers_engaged",), employers_engaged),
     (
         (
             "interviews",

@@ -57,7 +57,7 @@ def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
     assert [m.id for m in MEASURES] == list(dict.fromkeys(r[0] for r in body))
     assert len({(r[0], r[1]) for r in body}) == len(body)
     assert all(
-        re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z]+", r[1])
+        re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+", r[1])
         for r in body
     )
     assert ["starts", "all", "3", "", "", "", "", ""] in body

@@ -147,7 +147,7 @@ def test_measures_run_a_fixed_number_of_queries(
     for i in range(extra):
         person_with_case(caseworker_a, first_name=f"Extra{i}", start_date=world["P1"].start_date)
     ctx = measures.context_for(month=report_month, agency=agency_a)
-    with django_assert_max_num_queries(80):
+    with django_assert_max_num_queries(90):  # grows with the measures, never with the people
         measures.compute_all(ctx)
         measures.trend(ctx)
 
@@ -240,6 +240,10 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(
         referral=withdrawn, from_status="sent", to_status="withdrawn", user=caseworker_a
     )
     ReferralEvent.objects.filter(pk=event.pk).update(at=at(d(0, 2)))
+    from agencies.models import Agency
+
+    Agency.objects.filter(pk=jobcentre_a.pk).update(source_category="jobcentre")
+    Agency.objects.filter(pk=agency_b.pk).update(source_category="probation")
     rows = figures(agency=agency_a, month=report_month)
     received = {b: r.value for (m, b), r in rows.items() if m == "referrals_received"}
     assert received == {
@@ -250,7 +254,11 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(
         "location:Bedford office": 0,
         "location:Luton office": 2,
         "source:jobcentre": 1,
+        "source:prison_education": 0,
+        "source:prison": 0,
         "source:probation": 1,
+        "source:employment_programme": 0,
+        "source:other": 0,
     }
     overdue = {b: r.value for (m, b), r in rows.items() if m == "referrals_overdue"}
     assert overdue == {
@@ -347,3 +355,39 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
         1,
     )
     assert rows[("offender_markers_set", "all")].value == 1
+
+
+def test_employers_engaged_counts_each_employer_once_by_contact_or_new_record_in_the_month(
+    world, agency_a, agency_b, caseworker_a, caseworker_b, report_month
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from employers.models import Employer, EmployerContact
+    from tests.reporting.conftest import d
+
+    def employer(name, owner, created):
+        e = Employer.objects.create(
+            name=name, sector="construction", town="Luton", owning_agency=owner
+        )
+        Employer.objects.filter(pk=e.pk).update(
+            created_at=timezone.make_aware(datetime.datetime.combine(created, datetime.time(9)))
+        )
+        return e
+
+    old = employer("Old Builders", agency_a, d(-3, 1))
+    new = employer("New Caterers", agency_a, d(0, 4))  # taken on in M
+    theirs = employer("Their Logistics", agency_b, d(-3, 1))
+    for e, agency, user, day in (
+        (old, agency_a, caseworker_a, d(0, 2)),
+        (old, agency_a, caseworker_a, d(0, 9)),  # twice in M: once
+        (new, agency_a, caseworker_a, d(0, 5)),
+        (theirs, agency_a, caseworker_a, d(-1, 5)),  # before M
+        (theirs, agency_b, caseworker_b, d(0, 5)),  # another agency's contact
+    ):
+        EmployerContact.objects.create(
+            employer=e, agency=agency, user=user, contacted_on=day, method="phone"
+        )
+    assert figures(agency=agency_a, month=report_month)[("employers_engaged", "all")].value == 2
+    assert figures(agency=agency_b, month=report_month)[("employers_engaged", "all")].value == 1
