@@ -1097,7 +1097,8 @@ COUNT_CELLS = ("numerator", "denominator", "not_yet_due", "unknown", "awaiting_v
 
 
 def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
-    """Counts below the threshold become "<5"; so does any rate, mean or median computed from one.
+    """Counts below the threshold become "<5"; so does any rate, mean or median computed from one;
+    then complementary suppression, so that no hidden cell can be worked out from the others.
 
     Used for everything a commissioner outside the owning agency sees (region reports).
     """
@@ -1131,7 +1132,50 @@ def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
         out.append(
             Row(row.measure, row.breakdown, available=row.available, note=row.note, **values)
         )
-    return out
+    return complementary(out, mark, threshold)
+
+
+def _partitions(rows: list[Row]) -> dict:
+    """{(measure, breakdown kind): (the measure's `all` row, [rows of that kind])}: each kind of
+    breakdown (support level, location, source, agency) splits `all` into parts that add up to it."""
+    totals = {r.measure: r for r in rows if r.breakdown == "all"}
+    parts: dict = {}
+    for row in rows:
+        if row.breakdown != "all" and row.measure in totals:
+            parts.setdefault((row.measure, row.breakdown.split(":", 1)[0]), []).append(row)
+    return {key: (totals[key[0]], members) for key, members in parts.items()}
+
+
+def complementary(rows: list[Row], mark: str, threshold: int) -> list[Row]:
+    """Complementary suppression (docs/adr/0013): where one part of a breakdown is hidden and the
+    total is shown, the total less the other parts would give it back, so the smallest other part is
+    hidden too. Then every rate, mean or median built on a hidden count is hidden."""
+    for total, members in _partitions(rows).values():
+        kind = BY_ID[total.measure].kind
+        if kind == "target":
+            continue
+        for column in ("value", *COUNT_CELLS) if kind == "count" else COUNT_CELLS:
+            if getattr(total, column) in (None, mark):
+                continue
+            while True:
+                hidden = [r for r in members if getattr(r, column) == mark]
+                shown = [r for r in members if isinstance(getattr(r, column), int)]
+                left = getattr(total, column) - sum(getattr(r, column) for r in shown)
+                # one hidden part is the total less the others; several are each found when the
+                # remainder can only be made one way (all of them at threshold - 1)
+                exposed = len(hidden) == 1 or (
+                    len(hidden) > 1 and left == len(hidden) * (threshold - 1)
+                )
+                if not (hidden and shown and exposed):
+                    break
+                setattr(min(shown, key=lambda r: getattr(r, column)), column, mark)
+    for row in rows:
+        kind = BY_ID[row.measure].kind
+        base = ("numerator", "denominator") if kind == "rate" else ("numerator",)
+        hidden_base = any(getattr(row, c) == mark for c in base)
+        if kind in ("rate", "mean", "median") and row.value is not None and hidden_base:
+            row.value = mark
+    return rows
 
 
 # --- Trend ----------------------------------------------------------------------------------

@@ -106,6 +106,16 @@ def test_region_report_suppresses_small_numbers_for_the_commissioner(
     assert ["starts", "all", "<5", "", "", "", "", ""] in rows  # 4 starts in the region
     assert ["no_job_6m_after_planned_end", "all", "<5", "<5", "<5", "5", "<5", ""] in rows
     assert not any(cell.isdigit() and 0 < int(cell) < 5 for row in rows[1:] for cell in row[2:])
+    # complementary suppression: where a total is shown, never exactly one of its parts is hidden
+    totals = {r[0]: r for r in rows[1:] if r[1] == "all"}
+    parts: dict = {}
+    for r in rows[1:]:
+        if r[1] != "all":
+            parts.setdefault((r[0], r[1].split(":")[0]), []).append(r)
+    for (measure, _kind), members in parts.items():
+        for column in range(3, 8):
+            if totals[measure][column] not in ("", "<5"):
+                assert sum(m[column] == "<5" for m in members) != 1, (measure, members)
     _reader, text = pdf_text(report)
     assert "fewer than 5" in text
 

@@ -391,3 +391,45 @@ def test_employers_engaged_counts_each_employer_once_by_contact_or_new_record_in
         )
     assert figures(agency=agency_a, month=report_month)[("employers_engaged", "all")].value == 2
     assert figures(agency=agency_b, month=report_month)[("employers_engaged", "all")].value == 1
+
+
+def test_complementary_suppression_hides_a_second_part_so_none_can_be_recovered_by_subtraction():
+    def starts(**parts):
+        return [measures.Row("starts", "all", value=sum(parts.values()))] + [
+            measures.Row("starts", f"support_level:{k}", value=v) for k, v in parts.items()
+        ]
+
+    # the case: total 22, low 3, medium 6, high 13 -> low AND medium hidden (22 - 13 = 9 for both)
+    out = {
+        r.breakdown: r.cells()[2] for r in measures.suppress(starts(low=3, medium=6, high=13), 5)
+    }
+    assert out == {
+        "all": "22",
+        "support_level:low": "<5",
+        "support_level:medium": "<5",
+        "support_level:high": "13",
+    }
+
+
+def test_an_area_with_three_cells_under_five_and_rates_on_hidden_counts():
+    rows = [
+        measures.Row("data_completeness", "all", value=0.5, numerator=15, denominator=30),
+        measures.Row("data_completeness", "location:A", value=0.5, numerator=1, denominator=2),
+        measures.Row("data_completeness", "location:B", value=0.75, numerator=3, denominator=4),
+        measures.Row("data_completeness", "location:C", value=0.5, numerator=2, denominator=4),
+        measures.Row("data_completeness", "location:D", value=0.45, numerator=9, denominator=20),
+    ]
+    out = {r.breakdown: r.cells()[2:5] for r in measures.suppress(rows, 5)}
+    # three denominators under five: hidden; their remainder (30 - 20 = 10) can be made many ways,
+    # so D stays; numerators 1, 3, 2 hidden and 15 - 9 = 6 likewise
+    assert out["location:D"] == ["0.45", "9", "20"]
+    assert all(out[k] == ["<5", "<5", "<5"] for k in ("location:A", "location:B", "location:C"))
+    # two parts under five whose remainder is 8 = 4 + 4 would give both away: a third is hidden
+    rows = [
+        measures.Row("starts", "all", value=18),
+        measures.Row("starts", "location:A", value=4),
+        measures.Row("starts", "location:B", value=4),
+        measures.Row("starts", "location:C", value=10),
+    ]
+    out = {r.breakdown: r.cells()[2] for r in measures.suppress(rows, 5)}
+    assert out == {"all": "18", "location:A": "<5", "location:B": "<5", "location:C": "<5"}
