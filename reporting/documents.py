@@ -159,6 +159,33 @@ def report_sections(rows: list[Row]) -> list[dict]:
     return sections
 
 
+FUNNEL_COLUMNS = (
+    ("referrals_received", "Referrals"),
+    ("starts", "Starts"),
+    ("employers_engaged", "Employers engaged"),
+    ("interviews", "Interviews"),
+    ("job_offers", "Job offers"),
+    ("job_starts", "Job starts"),
+    ("interview_to_job_rate", "Interview to job"),
+)
+
+
+def funnel_by_area(rows: list[Row]) -> list[dict]:
+    """The region's funnel as one table: a line per agency (`agency:` rows), the same cells as the CSV."""
+    cells = {(r.measure, r.breakdown): r for r in rows if r.breakdown.startswith("agency:")}
+    names = list(dict.fromkeys(b for _m, b in cells))
+    return [
+        {
+            "label": breakdown_label(name),
+            "cells": [
+                present_cells(m, cells[(m, name)].cells()[2:])[0] if (m, name) in cells else "–"
+                for m, _label in FUNNEL_COLUMNS
+            ],
+        }
+        for name in names
+    ]
+
+
 def render_report_pdf(*, report, rows: list[Row], trend: list, produced_at, data_as_at) -> bytes:
     totals = _all(rows)
     headline = [
@@ -184,6 +211,8 @@ def render_report_pdf(*, report, rows: list[Row], trend: list, produced_at, data
             "headline": headline,
             "charts": _charts(rows, trend, report.suppressed),
             "sections": report_sections(rows),
+            "funnel_by_area": funnel_by_area(rows),
+            "funnel_columns": [label for _m, label in FUNNEL_COLUMNS],
             "measures": MEASURES,
             "produced_at": produced_at,
             "data_as_at": data_as_at,

@@ -364,6 +364,7 @@ class Context:
     agencies: QuerySet  # the scope's agencies
     locations: list[str] = field(default_factory=list)
     last: datetime.date | None = None  # first day of the period's last month (None: one month)
+    by_agency: bool = False  # region reports: the funnel also by agency (`agency:<name>`)
 
     def __post_init__(self):
         self.last = self.last or self.month
@@ -440,7 +441,9 @@ def context_for(
         else Agency.objects.filter(region=region)
     )
     cases = cases.annotate(credited_start=credited_start(agency))
-    ctx = Context(month=month, cases=cases, agencies=agencies, last=to_month)
+    ctx = Context(
+        month=month, cases=cases, agencies=agencies, last=to_month, by_agency=agency is None
+    )
     names = (
         cases.filter(start_date__lt=ctx.next_month)
         .annotate(credited_site=own_site(agencies))
@@ -1026,6 +1029,119 @@ def jobcentre(ctx: Context) -> list[Row]:
     return rows + [Row("offender_markers_set", "all", value=markers)]
 
 
+FUNNEL_BY_AGENCY = (
+    "referrals_received",
+    "starts",
+    "employers_engaged",
+    "interviews",
+    "job_offers",
+    "job_starts",
+    "interview_to_job_rate",
+)
+
+
+def _by_name(pairs) -> dict:
+    out: dict = {}
+    for name, key in pairs:
+        out.setdefault(name, set()).add(key)
+    return out
+
+
+def funnel_by_agency(ctx: Context) -> list[Row]:
+    """Region reports: the funnel per agency of the region (`agency:<name>`), each credited with its
+    own records: referrals sent to it, cases it owns, its employer contacts and new employer records,
+    the applications and job starts it recorded."""
+    labels = ("referrals.Referral", "employers.Employer", "employers.Application")
+    referral, employer, application = (model_or_none(label) for label in labels)
+    spell = model_or_none("employers.EmploymentSpell")
+    if not ctx.by_agency or None in (referral, employer, application, spell):
+        return []  # the measures' own rows say "not available"
+    from employers.models import OUTCOME_KINDS, EmployerContact
+
+    names = sorted(
+        ctx.agencies.exclude(kind="commissioner").values_list("name", flat=True).order_by()
+    )
+    case_ids = ctx.cases.values("pk")
+    interviewed = (
+        application.objects.filter(case__in=case_ids)
+        .exclude(status="withdrawn")
+        .filter(interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month)
+    )
+    led = Exists(spell.objects.filter(application=OuterRef("pk"), kind__in=OUTCOME_KINDS))
+    engaged = _by_name(
+        EmployerContact.objects.filter(
+            agency__in=ctx.agencies, **ctx.in_month("contacted_on")
+        ).values_list("agency__name", "employer_id")
+    )
+    for name, ids in _by_name(
+        employer.objects.filter(
+            owning_agency__in=ctx.agencies, **ctx.in_month("created_at__date")
+        ).values_list("owning_agency__name", "pk")
+    ).items():
+        engaged.setdefault(name, set()).update(ids)
+    counts = {
+        "referrals_received": dict(
+            referral.objects.filter(
+                to_agency__in=ctx.agencies,
+                sent_at__isnull=False,
+                sent_at__date__gte=ctx.month,
+                sent_at__date__lt=ctx.next_month,
+            )
+            .order_by()
+            .values("to_agency__name")
+            .annotate(n=Count("pk"))
+            .values_list("to_agency__name", "n")
+        ),
+        "starts": dict(
+            ctx.cases.filter(**ctx.in_month("credited_start"))
+            .order_by()
+            .values("owning_agency__name")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("owning_agency__name", "n")
+        ),
+        "employers_engaged": {name: len(ids) for name, ids in engaged.items()},
+        "interviews": dict(
+            interviewed.order_by()
+            .values("agency__name")
+            .annotate(n=Count("pk"))
+            .values_list("agency__name", "n")
+        ),
+        "job_offers": dict(
+            application.objects.filter(case__in=case_ids, **ctx.in_month("offered_on"))
+            .order_by()
+            .values("agency__name")
+            .annotate(n=Count("pk"))
+            .values_list("agency__name", "n")
+        ),
+        "job_starts": dict(
+            spell.objects.filter(
+                case__in=case_ids, kind__in=OUTCOME_KINDS, **ctx.in_month("start_date")
+            )
+            .order_by()
+            .values("agency__name")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("agency__name", "n")
+        ),
+    }
+    jobs = dict(
+        interviewed.order_by()
+        .values("agency__name")
+        .annotate(n=Count("pk", filter=Q(led)))
+        .values_list("agency__name", "n")
+    )
+    rows = []
+    for measure in FUNNEL_BY_AGENCY:
+        for name in names:
+            if measure == "interview_to_job_rate":
+                n, d = jobs.get(name, 0), counts["interviews"].get(name, 0)
+                rows.append(
+                    Row(measure, f"agency:{name}", value=_rate(n, d), numerator=n, denominator=d)
+                )
+            else:
+                rows.append(Row(measure, f"agency:{name}", value=counts[measure].get(name, 0)))
+    return rows
+
+
 COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
     (("referrals_received", "referrals_overdue"), referrals),
     (("starts",), starts),
@@ -1074,6 +1190,7 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
         jobcentre,
     ),
     (("data_completeness",), data_completeness),
+    (FUNNEL_BY_AGENCY, funnel_by_agency),
 ]
 
 

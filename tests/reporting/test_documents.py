@@ -57,7 +57,9 @@ def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
     assert [m.id for m in MEASURES] == list(dict.fromkeys(r[0] for r in body))
     assert len({(r[0], r[1]) for r in body}) == len(body)
     assert all(
-        re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+", r[1])
+        re.fullmatch(
+            r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+|agency:.+", r[1]
+        )
         for r in body
     )
     assert ["starts", "all", "3", "", "", "", "", ""] in body
@@ -140,6 +142,17 @@ def test_region_report_suppresses_small_numbers_for_the_commissioner(
     _reader, text = pdf_text(report)
     assert "fewer than 5" in text
     assert_pdf_equals_csv(report)
+    assert "Funnel by area" in text
+    agency_rows = [r for r in rows[1:] if r[1].startswith("agency:")]
+    assert {r[0] for r in agency_rows} == {
+        "referrals_received",
+        "starts",
+        "employers_engaged",
+        "interviews",
+        "job_offers",
+        "job_starts",
+        "interview_to_job_rate",
+    }
 
 
 def test_reports_contain_no_names(

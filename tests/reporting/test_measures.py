@@ -433,3 +433,15 @@ def test_an_area_with_three_cells_under_five_and_rates_on_hidden_counts():
     ]
     out = {r.breakdown: r.cells()[2] for r in measures.suppress(rows, 5)}
     assert out == {"all": "18", "location:A": "<5", "location:B": "<5", "location:C": "<5"}
+
+
+def test_region_funnel_by_agency_credits_each_agency_with_its_own_records(
+    world, agency_a, agency_b, region, report_month
+):
+    rows = figures(region=region, month=report_month)
+    assert rows[("starts", f"agency:{agency_a.name}")].value == 3
+    assert rows[("starts", f"agency:{agency_b.name}")].value == 1
+    assert rows[("starts", "all")].value == 4
+    assert not any(
+        b.startswith("agency:") for _m, b in figures(agency=agency_a, month=report_month)
+    )
