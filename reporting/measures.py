@@ -58,6 +58,8 @@ from reporting.models import (
     EnduringJobsTarget,
     InWork,
     PostExitEmploymentCheck,
+    Reoffence,
+    ReoffenceKind,
     ReoffendingCheck,
     ReoffendingWindow,
 )
@@ -220,23 +222,24 @@ MEASURES = [
         "key",
         "Did not re-offend during support",
         "rate",
-        "People whose support ended in the month with a recorded re-offending check saying they did not "
-        "re-offend, of those with a recorded answer. Open or missing checks are unknown.",
+        "People whose support ended in the period with no proven re-offence dated during support and the "
+        "window's check recorded 'no', of those with a known answer (a proven re-offence in the window or a "
+        "recorded check). Recall is not re-offending; a window without a check is unknown.",
     ),
     Measure(
         "no_reoffending_6m",
         "key",
         "Did not re-offend within 6 months",
         "rate",
-        "As above, for the window from the start of support to 6 months after its end (nested: a "
-        "re-offence in an earlier window counts).",
+        "As above, for the 6 months after support ends (offence dated after the end, up to 6 months "
+        "later), counted in the period that window closes.",
     ),
     Measure(
         "no_reoffending_12m",
         "key",
         "Did not re-offend within a year",
         "rate",
-        "As above, to 12 months after the end of support.",
+        "As above, for the 12 months after support ends.",
     ),
     Measure(
         "claim_closures",
@@ -579,10 +582,10 @@ def no_job_6m_after_planned_end(ctx: Context) -> list[Row]:
 
         worked |= Q(
             Exists(
-                spell_model.objects.filter(
+                spell_model.objects.filter(  # any spell in work during the window
+                    Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("start_date")),
                     person=OuterRef("person_id"),
                     kind__in=OUTCOME_KINDS,
-                    start_date__gte=OuterRef("start_date"),
                     start_date__lte=AddMonths(OuterRef("planned_end_date"), 6),
                 )
             )
@@ -619,15 +622,37 @@ REOFFENDING_MEASURES = {
 WINDOW_ORDER = list(REOFFENDING_MEASURES)
 
 
+def _reoffence_window(months: int) -> Q:
+    """A proven re-offence whose offence date is in the window: during support (start to end), or
+    after the end of support up to `months` months later. A recall is never a re-offence."""
+    proven = Reoffence.objects.filter(case=OuterRef("pk"), kind=ReoffenceKind.PROVEN)
+    if months == 0:
+        proven = proven.filter(
+            offence_date__gte=OuterRef("start_date"), offence_date__lte=OuterRef("end_date")
+        )
+    else:
+        proven = proven.filter(
+            offence_date__gt=OuterRef("end_date"),
+            offence_date__lte=AddMonths(OuterRef("end_date"), months),
+        )
+    return Q(Exists(proven))
+
+
 def no_reoffending(ctx: Context) -> list[Row]:
-    """Nested windows: a re-offence recorded for an earlier window counts in every later one."""
+    """Each window on its own: during support, within 6 and within 12 months after it ends.
+
+    Re-offended: a proven re-offence dated in the window, or the window's check recorded "yes".
+    Did not re-offend: the window's check recorded "no" and no proven re-offence in it. Otherwise
+    unknown (never "did not re-offend")."""
     cases = ctx.cases.filter(start_date__lt=ctx.next_month).exclude(end_reason=EndReason.DIED)
     rows = []
-    for position, window in enumerate(WINDOW_ORDER):
+    for window in WINDOW_ORDER:
         months = WINDOW_MONTHS[window]
-        checks = ReoffendingCheck.objects.filter(case=OuterRef("pk"), status="recorded")
-        yes = Q(Exists(checks.filter(window__in=WINDOW_ORDER[: position + 1], reoffended=True)))
-        no = Q(Exists(checks.filter(window=window, reoffended=False))) & ~yes
+        checks = ReoffendingCheck.objects.filter(
+            case=OuterRef("pk"), status="recorded", window=window
+        )
+        yes = _reoffence_window(months) | Q(Exists(checks.filter(reoffended=True)))
+        no = Q(Exists(checks.filter(reoffended=False))) & ~yes
         due = cases.filter(**ctx.due_in_month("end_date", months))
         groups = grouped(
             due,

@@ -222,7 +222,7 @@ class CheckStatus(models.TextChoices):
 
 
 class ReoffendingCheck(models.Model):
-    """Did the person re-offend in a window (from the start of support to its end + 0, 6 or 12 months)?
+    """Did the person re-offend in a window: during support, or within 6 or 12 months after it ended?
 
     Opened by the post_exit_checks job when the window closes; recorded by the owning agency.
     A check that is still open counts as "unknown", never as "did not re-offend".
@@ -258,6 +258,53 @@ class ReoffendingCheck(models.Model):
 
     def __str__(self):
         return f"Re-offending check ({self.get_window_display()}) for case {self.case_id}"
+
+
+class ReoffenceKind(models.TextChoices):
+    PROVEN = "proven_reoffence", "Proven re-offence"
+    RECALL = "recall", "Recall to custody (not a re-offence)"
+
+
+class ReoffenceSource(models.TextChoices):
+    POLICE_NATIONAL_COMPUTER = "pnc", "Police National Computer"
+    COURT = "court", "Court record"
+    PROBATION = "probation", "Probation record"
+    OTHER = "other", "Other official record"
+
+
+class Reoffence(models.Model):
+    """A recorded fact about a person's offending after a case started: a proven re-offence (offence
+    date, disposal date, source) or a recall, which is recorded apart and never counted as re-offending.
+
+    The re-offending measures read these: a proven re-offence whose offence date falls in a window
+    makes the window "re-offended"; a window with neither one nor a recorded check is unknown.
+    """
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="reoffences")
+    kind = models.CharField(max_length=20, choices=ReoffenceKind.choices)
+    offence_date = models.DateField(help_text="The offence date (for a recall: the recall date)")
+    disposal_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=ReoffenceSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReoffendingCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["offence_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="proven_reoffence")
+                | Q(disposal_date__isnull=False, disposal_date__gte=models.F("offence_date")),
+                name="reoffence_proven_has_disposal",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "kind", "offence_date"], name="reoffence_case")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.offence_date:%d %b %Y} (case {self.case_id})"
 
 
 class InWork(models.TextChoices):

@@ -29,6 +29,9 @@ from reporting.models import (
     EnduringJobsTarget,
     InWork,
     PostExitEmploymentCheck,
+    Reoffence,
+    ReoffenceKind,
+    ReoffenceSource,
     ReoffendingCheck,
     Report,
     ReportKind,
@@ -517,6 +520,45 @@ def reoffending_check_record(
         detail={"window": check.window},
     )
     return check
+
+
+@transaction.atomic
+def reoffence_record(
+    *,
+    user,
+    case: Case,
+    kind: str,
+    offence_date: datetime.date,
+    source: str,
+    disposal_date: datetime.date | None = None,
+) -> Reoffence:
+    """The owning agency records a proven re-offence (with its disposal) or a recall, as a dated fact."""
+    _require_owner(user, case)
+    if kind not in ReoffenceKind.values:
+        raise ApplicationError("Select a proven re-offence or a recall", field="kind")
+    if source not in ReoffenceSource.values:
+        raise ApplicationError("Select where the record comes from", field="source")
+    if not isinstance(offence_date, datetime.date) or offence_date > policy.today():
+        raise ApplicationError("The date must be today or in the past", field="offence_date")
+    if kind == ReoffenceKind.PROVEN and (
+        disposal_date is None or disposal_date < offence_date or disposal_date > policy.today()
+    ):
+        raise ApplicationError(
+            "Enter the disposal date: on or after the offence, not in the future",
+            field="disposal_date",
+        )
+    fact = Reoffence.objects.create(
+        case=case,
+        kind=kind,
+        offence_date=offence_date,
+        disposal_date=disposal_date if kind == ReoffenceKind.PROVEN else None,
+        source=source,
+        recorded_by=user,
+    )
+    access_event_record(
+        user=user, action=Action.CREATE, person=case.person, obj=fact, detail={"kind": kind}
+    )
+    return fact
 
 
 @transaction.atomic

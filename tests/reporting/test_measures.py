@@ -46,7 +46,7 @@ def test_no_job_by_six_months_after_planned_end_keeps_unknown_and_not_yet_due_ap
     assert cells(rows[(m, "location:Bedford office")]) == (0.0, 0, 1, 2, 0)
 
 
-def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(
+def test_reoffending_windows_are_separate_and_missing_checks_are_unknown(
     world, agency_a, report_month
 ):
     rows = figures(agency=agency_a, month=report_month)
@@ -59,9 +59,10 @@ def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(
         0,
         1,
     )
-    # 6 months: P4 no; P5 re-offended during support, so not "did not re-offend" despite a 6m "no"
-    assert cells(rows[("no_reoffending_6m", "all")]) == (0.5, 1, 2, 4, 0)
-    assert cells(rows[("no_reoffending_6m", "support_level:high")]) == (0.0, 0, 1, 3, 0)
+    # 6 months after support ended: P4 no; P5 re-offended during support, but the window is the six
+    # months after completion (not from the start of support) and its check says no
+    assert cells(rows[("no_reoffending_6m", "all")]) == (1.0, 2, 2, 4, 0)
+    assert cells(rows[("no_reoffending_6m", "support_level:high")]) == (1.0, 1, 1, 3, 0)
     assert cells(rows[("no_reoffending_6m", "location:Luton office")]) == (1.0, 1, 1, 3, 0)
     # 12 months: P7 (early leaver) has no 12-month check: unknown, never "did not re-offend"
     assert cells(rows[("no_reoffending_12m", "all")]) == (None, 0, 0, 6, 1)
@@ -445,3 +446,44 @@ def test_region_funnel_by_agency_credits_each_agency_with_its_own_records(
     assert not any(
         b.startswith("agency:") for _m, b in figures(agency=agency_a, month=report_month)
     )
+
+
+def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
+    world, caseworker_a, caseworker_b, agency_a, report_month
+):
+    from core.errors import ApplicationError, Forbidden
+    from reporting import services
+    from tests.reporting.conftest import d
+
+    def record(name, kind, offence, disposal=None):
+        return services.reoffence_record(
+            user=caseworker_a,
+            case=world[name],
+            kind=kind,
+            offence_date=offence,
+            disposal_date=disposal,
+            source="pnc",
+        )
+
+    # P4 (ended d(-6,5), its 6-month check says "no"): recalled in the window - still did not re-offend
+    record("P4", "recall", d(-3, 1))
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("no_reoffending_6m", "all")]) == (1.0, 2, 2, 4, 0)
+    # a proven re-offence dated in the window outweighs the check's "no"
+    record("P4", "proven_reoffence", d(-2, 10), d(-1, 20))
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("no_reoffending_6m", "all")]) == (0.5, 1, 2, 4, 0)
+    # P3 (ended d(0,25), no check): a proven re-offence during support makes it known, not unknown
+    record("P3", "proven_reoffence", d(0, 22), d(0, 24))
+    during = figures(agency=agency_a, month=report_month)[("no_reoffending_during_support", "all")]
+    assert cells(during) == (0.5, 1, 2, 2, 0)
+    with pytest.raises(ApplicationError, match="disposal date"):
+        record("P6", "proven_reoffence", d(0, 5), d(0, 1))
+    with pytest.raises(Forbidden):
+        services.reoffence_record(
+            user=caseworker_b,
+            case=world["P6"],
+            kind="recall",
+            offence_date=d(0, 5),
+            source="pnc",
+        )
