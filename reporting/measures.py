@@ -41,7 +41,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from agencies.models import Agency, SourceCategory
 from casework.models import (
@@ -409,6 +409,11 @@ def cases_for_scope(*, agency=None, region=None) -> QuerySet:
     return Case.objects.filter(owning_agency__region=region)
 
 
+def level_at_start(prefix: str = ""):
+    """The support level when the case started (kept on the case; older rows: the current level)."""
+    return Coalesce(f"{prefix}support_level_at_start", f"{prefix}support_level")
+
+
 def own_site(agencies: QuerySet, prefix: str = ""):
     """The case's site when it is one of the scope's own agencies' sites, else None ("not recorded"):
     an agency's location breakdown never shows another agency's office."""
@@ -494,11 +499,12 @@ def grouped(
     `location` names another site field (a prison establishment, a Jobcentre office) for records that
     are not about a case: then the breakdowns are `all` and that field's values.
     """
-    level_key, site_key = f"{case_prefix}support_level", location or "credited_site"
-    if (
-        location is None
-    ):  # the case's site when it is one of the scope's own, never another agency's
-        qs = qs.annotate(credited_site=own_site(ctx.agencies, case_prefix))
+    level_key, site_key = "level_at_start", location or "credited_site"
+    if location is None:  # own sites only, never another agency's; the level at the start
+        qs = qs.annotate(
+            credited_site=own_site(ctx.agencies, case_prefix),
+            level_at_start=level_at_start(case_prefix),
+        )
     empty = dict.fromkeys(aggregates, 0)
     out = {"all": {**empty, **{k: v or 0 for k, v in qs.aggregate(**aggregates).items()}}}
     if location is None:
@@ -844,8 +850,8 @@ def job_funnel(ctx: Context) -> list[Row]:
             )
         )
         .filter(first_job__gte=ctx.month, first_job__lt=ctx.next_month)
-        .annotate(credited_site=own_site(ctx.agencies))
-        .values_list("support_level", "credited_site", "credited_start", "first_job")
+        .annotate(credited_site=own_site(ctx.agencies), level_at_start=level_at_start())
+        .values_list("level_at_start", "credited_site", "credited_start", "first_job")
     )
     items = [
         (_case_keys(level, site), round((first - start).days / 7, 1))
@@ -903,8 +909,8 @@ def continuous_employment(ctx: Context) -> list[Row]:
     for person_id, level, site in (
         ctx.cases.filter(start_date__lt=ctx.next_month)
         .order_by("start_date", "pk")
-        .annotate(credited_site=own_site(ctx.agencies))
-        .values_list("person_id", "support_level", "credited_site")
+        .annotate(credited_site=own_site(ctx.agencies), level_at_start=level_at_start())
+        .values_list("person_id", "level_at_start", "credited_site")
     ):
         latest[person_id] = _case_keys(level, site)
     people = continuity_for_people(list(latest), on=ctx.month_end, weeks=(4, 8, 12))

@@ -487,3 +487,22 @@ def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
             offence_date=d(0, 5),
             source="pnc",
         )
+
+
+def test_support_level_breakdowns_use_the_level_at_the_start_kept_as_history(
+    world, caseworker_a, agency_a, report_month
+):
+    from casework import services as casework_services
+    from casework.models import CaseEvent
+
+    before = figures(agency=agency_a, month=report_month)
+    case = world["P1"]  # low at the start
+    casework_services.case_update(
+        user=caseworker_a, case=case, version=case.version, support_level="high"
+    )
+    after = figures(agency=agency_a, month=report_month)
+    assert after[("starts", "support_level:low")].value == 1
+    assert after[("starts", "support_level:high")].value == 2
+    assert [r.cells() for r in after.values()] == [r.cells() for r in before.values()]
+    event = CaseEvent.objects.get(case=case, kind="support_level")
+    assert (event.from_value, event.to_value) == ("low", "high")
