@@ -264,6 +264,22 @@ MEASURES = [
         "median days from reception to the end of the period; numerator: open closures.",
     ),
     Measure(
+        "claim_closure_to_bdc_median_days",
+        "jobcentre",
+        "Closure: reception to sent (median days)",
+        "median",
+        "For closures confirmed in the period: median days from reception to the day the closure was sent "
+        "to the Benefit Delivery Centre; numerator: closures with a sent date.",
+    ),
+    Measure(
+        "claim_closure_bdc_to_confirmed_median_days",
+        "jobcentre",
+        "Closure: sent to confirmed (median days)",
+        "median",
+        "For closures confirmed in the period: median days from sent to the Benefit Delivery Centre to "
+        "confirmed closed; numerator: closures with a sent date.",
+    ),
+    Measure(
         "freshstart_booked",
         "jobcentre",
         "Freshstart appointments booked",
@@ -282,7 +298,14 @@ MEASURES = [
         "jobcentre",
         "Offender markers set",
         "count",
-        "Offender markers set (with consent) in the month.",
+        "Offender markers set (with consent) in the period.",
+    ),
+    Measure(
+        "offender_markers_live",
+        "jobcentre",
+        "Offender markers live at the period end",
+        "count",
+        "Offender markers set by the period end, not expired and not ended on its last day.",
     ),
     Measure(
         "retention_checks_overdue",
@@ -1012,6 +1035,16 @@ def jobcentre(ctx: Context) -> list[Row]:
         )
     ]
     rows += _median_rows("claim_closure_median_days", items, [r.breakdown for r in rows])
+    legs = closed.values_list(
+        "establishment__name", "reception_date", "sent_to_bdc_on", "closed_on"
+    )
+    to_bdc, to_confirmed = [], []
+    for site, received, sent, done in legs:
+        if sent is not None:  # a closure with no sent date has no legs to measure
+            to_bdc.append((["all", f"location:{site}"], (sent - received).days))
+            to_confirmed.append((["all", f"location:{site}"], (done - sent).days))
+    rows += _median_rows("claim_closure_to_bdc_median_days", to_bdc, ["all"])
+    rows += _median_rows("claim_closure_bdc_to_confirmed_median_days", to_confirmed, ["all"])
     still_open = closure.objects.filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=ctx.next_month),
         agency__in=ctx.agencies,
@@ -1054,10 +1087,17 @@ def jobcentre(ctx: Context) -> list[Row]:
         )
         for b, g in groups.items()
     ]
-    markers = marker.objects.filter(
-        jobcentre__in=ctx.agencies, kind="offender", **ctx.in_month("set_on")
-    ).count()
-    return rows + [Row("offender_markers_set", "all", value=markers)]
+    offender = marker.objects.filter(jobcentre__in=ctx.agencies, kind="offender")
+    markers = offender.filter(**ctx.in_month("set_on")).count()
+    live = (
+        offender.filter(set_on__lte=ctx.month_end, expires_on__gt=ctx.month_end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=ctx.month_end))
+        .count()
+    )
+    return rows + [
+        Row("offender_markers_set", "all", value=markers),
+        Row("offender_markers_live", "all", value=live),
+    ]
 
 
 FUNNEL_BY_AGENCY = (
@@ -1214,9 +1254,12 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
             "claim_closures",
             "claim_closure_median_days",
             "claim_closures_open",
+            "claim_closure_to_bdc_median_days",
+            "claim_closure_bdc_to_confirmed_median_days",
             "freshstart_booked",
             "freshstart_attended",
             "offender_markers_set",
+            "offender_markers_live",
         ),
         jobcentre,
     ),

@@ -356,6 +356,12 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
         1,
     )
     assert rows[("offender_markers_set", "all")].value == 1
+    assert rows[("offender_markers_live", "all")].value == 1
+    # the two legs: every closure here was sent on its reception day, then confirmed 3, 10, 12 days on
+    to_bdc = rows[("claim_closure_to_bdc_median_days", "all")]
+    assert (to_bdc.value, to_bdc.numerator) == (0.0, 3)
+    confirmed = rows[("claim_closure_bdc_to_confirmed_median_days", "all")]
+    assert (confirmed.value, confirmed.numerator) == (10.0, 3)
 
 
 def test_employers_engaged_counts_each_employer_once_by_contact_or_new_record_in_the_month(
