@@ -76,8 +76,8 @@ class SiteInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "region", "is_active"]
-    list_filter = ["kind", "region"]
+    list_display = ["name", "kind", "region", "source_category", "is_active"]
+    list_filter = ["kind", "region", "source_category"]
     search_fields = ["name"]
     inlines = [SiteInline]
 

@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from agencies import acting
-from agencies.models import Agency
+from agencies import acting, services
+from agencies.models import Agency, SourceCategory
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -12,7 +12,11 @@ class AgencySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agency
-        fields = ["id", "name", "kind", "region"]
+        fields = ["id", "name", "kind", "region", "source_category"]
+
+
+class AgencyPatchSerializer(serializers.Serializer):
+    source_category = serializers.ChoiceField(choices=SourceCategory.choices)
 
 
 class MeSerializer(serializers.Serializer):
@@ -37,8 +41,20 @@ def me(request):
     return Response(data)
 
 
-class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Agencies are directory data: every signed-in user may list them."""
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet, mixins.UpdateModelMixin):
+    """Agencies are directory data: every signed-in user may list them; an administrator sets
+    `source_category` with PATCH."""
 
     serializer_class = AgencySerializer
     queryset = Agency.objects.filter(is_active=True).select_related("region").order_by("name")
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(request=AgencyPatchSerializer, responses=AgencySerializer)
+    def partial_update(self, request, *args, **kwargs):
+        agency = self.get_object()
+        serializer = AgencyPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agency = services.agency_source_category_set(
+            user=request.user, agency=agency, **serializer.validated_data
+        )
+        return Response(AgencySerializer(agency).data)

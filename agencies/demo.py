@@ -1,6 +1,17 @@
 """Demo agencies, sites and logins for the East of England (synthetic)."""
 
-from agencies.models import Agency, AgencyKind, Region, Role, Site, SiteKind, StaffMembership, User
+from agencies.models import (
+    SOURCE_CATEGORY_FOR_KIND,
+    Agency,
+    AgencyKind,
+    Region,
+    Role,
+    Site,
+    SiteKind,
+    SourceCategory,
+    StaffMembership,
+    User,
+)
 
 AGENCIES = [
     # name, kind, [(site, site kind, town, postcode)]
@@ -69,6 +80,8 @@ AGENCIES = [
     ),
     ("East of England commissioning", AgencyKind.COMMISSIONER, []),
 ]
+# how each demo agency's referrals are counted (002 Table C.3); the rest follow their kind
+DEMO_SOURCE_CATEGORIES = {"Fresh Ground Social Enterprise": SourceCategory.OTHER}
 
 LOGINS = [
     # username, first, last, agency, role, site
@@ -150,6 +163,10 @@ def seed(world):
                 "contact_email": "partnerships@example.org",
             },
         )
+        category = DEMO_SOURCE_CATEGORIES.get(name, SOURCE_CATEGORY_FOR_KIND[kind])
+        if agency.source_category != category:  # the demo sets every agency's category
+            Agency.objects.filter(pk=agency.pk).update(source_category=category)
+            agency.source_category = category
         agencies[name] = agency
         for site_name, site_kind, town, postcode in site_list:
             sites[site_name], _ = Site.objects.get_or_create(

@@ -50,10 +50,36 @@ class AgencyKind(models.TextChoices):
     COMMISSIONER = "commissioner", "Commissioner"
 
 
+class SourceCategory(models.TextChoices):
+    """Where referrals come from, as the evaluations count them (002 Table C.3)."""
+
+    JOBCENTRE = "jobcentre", "Jobcentre Plus"
+    PRISON_EDUCATION = "prison_education", "Prison education (OLASS)"
+    PRISON = "prison", "Prison service"
+    PROBATION = "probation", "Probation service"
+    EMPLOYMENT_PROGRAMME = "employment_programme", "Employment programme (such as progress2work)"
+    OTHER = "other", "Other"
+
+
+SOURCE_CATEGORY_FOR_KIND = {
+    AgencyKind.PROBATION: SourceCategory.PROBATION,
+    AgencyKind.PRISON: SourceCategory.PRISON,
+    AgencyKind.JOBCENTRE: SourceCategory.JOBCENTRE,
+    AgencyKind.PROVIDER: SourceCategory.EMPLOYMENT_PROGRAMME,
+    AgencyKind.COMMISSIONER: SourceCategory.OTHER,
+}
+
+
 class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=AgencyKind.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="agencies")
+    source_category = models.CharField(
+        max_length=30,
+        choices=SourceCategory.choices,
+        default=SourceCategory.OTHER,
+        help_text="How its referrals are counted in reports (set by an administrator)",
+    )
     contact_name = models.CharField("single point of contact", max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     designated_officer = models.CharField(max_length=200, blank=True)

@@ -186,6 +186,13 @@ class Case(models.Model):
     )
     offender_group = models.CharField(max_length=20, choices=OffenderGroup.choices)
     support_level = models.CharField(max_length=10, choices=SupportLevel.choices)
+    support_level_at_start = models.CharField(
+        max_length=10,
+        choices=SupportLevel.choices,
+        null=True,
+        blank=True,
+        help_text="The level when support started, used by every outcome; later changes are CaseEvents",
+    )
     stage = models.CharField(max_length=20, choices=Stage.choices)
     start_date = models.DateField()
     planned_end_date = models.DateField()
@@ -332,6 +339,7 @@ class CaseEventKind(models.TextChoices):
     CLOSED = "closed", "Case closed"
     REOPENED = "reopened", "Case reopened"
     LEAD = "lead", "Lead agency changed"
+    SUPPORT_LEVEL = "support_level", "Support level changed"
 
 
 class CaseScopedQuerySet(models.QuerySet):

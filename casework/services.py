@@ -178,6 +178,7 @@ def case_open(*, user, person: Person, **fields) -> Case:
     agency = user.acting.agency
     fields.setdefault("owner", user)
     case = Case(person=person, owning_agency=agency, **fields)
+    case.support_level_at_start = case.support_level  # kept: outcomes use the level at the start
     _full_clean(case, exclude=["owner", "site"])
     case.save()
     LeadAgencyPeriod.objects.create(case=case, agency=agency, started_on=case.start_date)
@@ -192,7 +193,7 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
     policy.require_owner(user, case)
     _check_unknown(fields, CASE_FIELDS | {"end_date", "end_reason"})
     current = Case.objects.get(pk=case.pk)
-    stage_before = current.stage
+    stage_before, level_before = current.stage, current.support_level
     changed = sorted(k for k, v in fields.items() if getattr(current, k) != v)
     for name, value in fields.items():
         setattr(current, name, value)
@@ -211,6 +212,14 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
     case = Case.objects.select_related("person").get(pk=case.pk)
     if "stage" in changed:
         _case_event(user, case, CaseEventKind.STAGE, from_value=stage_before, to_value=case.stage)
+    if "support_level" in changed:  # the history; support_level_at_start stays as it was
+        _case_event(
+            user,
+            case,
+            CaseEventKind.SUPPORT_LEVEL,
+            from_value=level_before,
+            to_value=case.support_level,
+        )
     if "end_date" in changed and case.end_date:
         _case_event(user, case, CaseEventKind.CLOSED, to_value=case.end_reason, on=case.end_date)
     if {"end_date"} & set(changed):

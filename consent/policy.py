@@ -105,6 +105,11 @@ def require(user, action: str) -> None:
         raise Forbidden("Your role does not allow this.")
 
 
+def is_administrator(user) -> bool:
+    """A site administrator (no case data): sets directory data such as an agency's source category."""
+    return user is not None and user.is_authenticated and user.is_active and user.is_superuser
+
+
 def is_manager(user) -> bool:
     acting = acting_of(user)
     return acting is not None and acting.role == Role.MANAGER

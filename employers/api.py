@@ -160,6 +160,7 @@ class ApplicationPatchSerializer(serializers.Serializer):
     status = serializers.CharField(required=False)
     interview_at = serializers.DateTimeField(required=False, allow_null=True)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    offered_on = serializers.DateField(required=False)
     version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
 
 

@@ -399,7 +399,10 @@ def application_update(
     status: str | None = None,
     interview_at=None,
     outcome: str | None = None,
+    offered_on: datetime.date | None = None,
 ) -> Application:
+    """Change an application. `offered_on` is the day the offer was made (default today): reports
+    date offers by it, not by when the offer was typed in."""
     policy.require(user, "person.change")
     current = (
         Application.objects.for_user(user)
@@ -432,7 +435,22 @@ def application_update(
         changes["status"] = status
         changes["status_changed_at"] = timezone.now()
         if status == ApplicationStatus.OFFERED:
-            changes["offered_on"] = policy.today()
+            changes["offered_on"] = offered_on or policy.today()
+    if (
+        offered_on is not None
+        and changes.get("status", current.status) == ApplicationStatus.OFFERED
+    ):
+        if offered_on > policy.today():
+            raise ApplicationError(
+                "The date of the offer must be today or in the past", field="offered_on"
+            )
+        if current.interview_at is not None and offered_on < current.interview_at.date():
+            raise ApplicationError(
+                "The offer cannot be made before the interview", field="offered_on"
+            )
+        changes["offered_on"] = offered_on
+    elif offered_on is not None:
+        raise ApplicationError("Only an offered application has an offer date", field="offered_on")
     new_status = changes.get("status", current.status)
     if interview_at is not None:
         changes["interview_at"] = interview_at

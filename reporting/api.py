@@ -5,8 +5,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.errors import ApplicationError
 from reporting import selectors, services
-from reporting.models import Report, ReportKind, ReportScope
+from reporting.models import Report, ReportKind, ReportScope, ReportVersion
 from reporting.periods import parse_month
 
 
@@ -26,8 +27,20 @@ class MonthField(serializers.Field):
             raise serializers.ValidationError("Enter the month as YYYY-MM") from None
 
 
+class ReportVersionSerializer(serializers.ModelSerializer):
+    """An earlier build of the report: its number and when its figures were taken."""
+
+    as_at = serializers.DateTimeField(source="data_as_at", read_only=True)
+
+    class Meta:
+        model = ReportVersion
+        fields = ["number", "as_at", "superseded_at"]
+        read_only_fields = fields
+
+
 class ReportSerializer(serializers.ModelSerializer):
-    month = MonthField()
+    month = MonthField(read_only=True)
+    as_at = serializers.DateTimeField(source="data_as_at", read_only=True, allow_null=True)
     agency = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True
     )  # null for a region report
@@ -48,6 +61,9 @@ class ReportSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "month",
+            "from",
+            "to",
+            "period",
             "scope",
             "agency",
             "region",
@@ -58,10 +74,24 @@ class ReportSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
             "data_as_at",
+            "as_at",
             "pdf_url",
             "csv_url",
         ]
         read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["versions"] = ReportVersionSerializer(many=True, read_only=True)
+        fields["from"] = MonthField(source="month", read_only=True)
+        fields["to"] = MonthField(source="to_month", read_only=True)
+        fields["period"] = serializers.CharField(source="period_label", read_only=True)
+        return fields
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name in ("from", "to", "period"):  # declared in get_fields
+            return serializers.ReadOnlyField, {}
+        return super().build_field(field_name, info, model_class, nested_depth)
 
     def _url(self, report, fmt):
         if not report.is_ready:
@@ -78,9 +108,35 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRequestSerializer(serializers.Serializer):
+    """`{"kind": "outcomes", "from": "YYYY-MM", "to": "YYYY-MM"}`, or one `month` (monthly_outcomes)."""
+
     kind = serializers.ChoiceField(choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES)
-    month = MonthField()
+    month = MonthField(required=False)
     scope = serializers.ChoiceField(choices=ReportScope.choices, required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = MonthField(required=False)
+        fields["to"] = MonthField(required=False)
+        return fields
+
+    def validate(self, attrs):
+        first, last = attrs.pop("from", None), attrs.pop("to", None)
+        if "month" in attrs:
+            if first or last:
+                raise serializers.ValidationError({"month": ["Give either month or from and to"]})
+            return attrs
+        missing = {
+            k: ["Enter the month as YYYY-MM"]
+            for k, v in (("from", first), ("to", last))
+            if v is None
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return {**attrs, "from_month": first, "to_month": last}
+
+
+API_FIELDS = {"from_month": "from", "to_month": "to"}
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -103,7 +159,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request, *args, **kwargs):
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report, queued = services.report_request(user=request.user, **serializer.validated_data)
+        try:
+            report, queued = services.report_request(user=request.user, **serializer.validated_data)
+        except ApplicationError as exc:
+            exc.field = API_FIELDS.get(exc.field, exc.field)
+            raise
         report.refresh_from_db()
         return Response(
             ReportSerializer(report, context={"request": request}).data,
@@ -119,6 +179,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             filename=report.filename(file_format),
             content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
         )
+
+    @extend_schema(request=None, responses={200: ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def rebuild(self, request, pk=None):
+        """Build a ready report again with today's figures; the earlier build stays as a version."""
+        report = services.report_rebuild(user=request.user, report=self.get_object())
+        return Response(ReportSerializer(report, context={"request": request}).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -10,10 +10,19 @@ import io
 from django.conf import settings
 
 from reporting import charts
-from reporting.measures import BY_ID, GROUPS, MEASURES, SUPPORT_LEVELS, Row, format_cell
+from reporting.measures import BY_ID, GROUPS, MEASURES, SUPPORT_LEVELS, Row
 from reporting.pdf import render_pdf
 
-CSV_HEADER = ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+CSV_HEADER = [
+    "measure",
+    "breakdown",
+    "value",
+    "numerator",
+    "denominator",
+    "not_yet_due",
+    "unknown",
+    "awaiting_verification",
+]
 
 
 def render_csv(rows: list[Row]) -> bytes:
@@ -24,6 +33,49 @@ def render_csv(rows: list[Row]) -> bytes:
     for row in rows:
         writer.writerow(row.cells())
     return out.getvalue().encode("utf-8")
+
+
+# --- Presenting a row in words (the PDF); the same CSV strings, never another computation ----
+
+LEVEL_LABELS = {"low": "Low support", "medium": "Medium support", "high": "High support"}
+SOURCE_LABELS = {  # short enough for one line of the PDF table
+    "jobcentre": "From Jobcentre Plus",
+    "prison_education": "From prison education",
+    "prison": "From prison service",
+    "probation": "From probation service",
+    "employment_programme": "From employment programme",
+    "other": "From other sources",
+}
+
+
+def breakdown_label(breakdown: str) -> str:
+    """ "all" -> "All"; "support_level:low" -> "Low support"; "source:prison" -> "From prison service";
+    "location:Luton office" and "agency:path2work" -> the name."""
+    if breakdown == "all":
+        return "All"
+    kind, _, name = breakdown.partition(":")
+    if kind == "support_level":
+        return LEVEL_LABELS.get(name, name)
+    if kind == "source":
+        return SOURCE_LABELS.get(name, name)
+    return name
+
+
+def _percent(value: str) -> str:
+    return format(float(value) * 100, ".4g") + "%"
+
+
+def present_cells(measure: str, cells: list[str]) -> list[str]:
+    """A CSV row's six figure cells as the PDF shows them: a rate as "62.7% (32 of 51)" (no rate when
+    nothing is due: "none due"), "<5" kept, an empty cell as a dash."""
+    value, numerator, denominator, *rest = cells
+    if BY_ID[measure].kind == "rate":
+        if value == "" and denominator == "0":
+            value = "none due"
+        elif value not in ("", "<5") or (value == "<5" and numerator and denominator):
+            shown = _percent(value) if value != "<5" else "<5"
+            value = f"{shown} ({numerator} of {denominator})"
+    return [c if c != "" else "–" for c in (value, numerator, denominator, *rest)]
 
 
 def _all(rows: list[Row]) -> dict[str, Row]:
@@ -91,7 +143,14 @@ def report_sections(rows: list[Row]) -> list[dict]:
         measures = [
             {
                 "measure": m,
-                "rows": [{"row": r, "cells": r.cells()[2:]} for r in by_measure.get(m.id, [])],
+                "rows": [
+                    {
+                        "row": r,
+                        "label": breakdown_label(r.breakdown),
+                        "cells": present_cells(r.measure, r.cells()[2:]),
+                    }
+                    for r in by_measure.get(m.id, [])
+                ],
             }
             for m in MEASURES
             if m.group == group
@@ -100,12 +159,39 @@ def report_sections(rows: list[Row]) -> list[dict]:
     return sections
 
 
+FUNNEL_COLUMNS = (
+    ("referrals_received", "Referrals"),
+    ("starts", "Starts"),
+    ("employers_engaged", "Employers engaged"),
+    ("interviews", "Interviews"),
+    ("job_offers", "Job offers"),
+    ("job_starts", "Job starts"),
+    ("interview_to_job_rate", "Interview to job"),
+)
+
+
+def funnel_by_area(rows: list[Row]) -> list[dict]:
+    """The region's funnel as one table: a line per agency (`agency:` rows), the same cells as the CSV."""
+    cells = {(r.measure, r.breakdown): r for r in rows if r.breakdown.startswith("agency:")}
+    names = list(dict.fromkeys(b for _m, b in cells))
+    return [
+        {
+            "label": breakdown_label(name),
+            "cells": [
+                present_cells(m, cells[(m, name)].cells()[2:])[0] if (m, name) in cells else "–"
+                for m, _label in FUNNEL_COLUMNS
+            ],
+        }
+        for name in names
+    ]
+
+
 def render_report_pdf(*, report, rows: list[Row], trend: list, produced_at, data_as_at) -> bytes:
     totals = _all(rows)
     headline = [
         {
             "measure": BY_ID[m],
-            "cell": (format_cell(_value(totals.get(m))) or "–")
+            "cell": present_cells(m, totals[m].cells()[2:])[0]
             if totals.get(m) and totals[m].available
             else "not available",
         }
@@ -125,6 +211,8 @@ def render_report_pdf(*, report, rows: list[Row], trend: list, produced_at, data
             "headline": headline,
             "charts": _charts(rows, trend, report.suppressed),
             "sections": report_sections(rows),
+            "funnel_by_area": funnel_by_area(rows),
+            "funnel_columns": [label for _m, label in FUNNEL_COLUMNS],
             "measures": MEASURES,
             "produced_at": produced_at,
             "data_as_at": data_as_at,

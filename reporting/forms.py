@@ -15,21 +15,39 @@ def month_choices(today=None):
 
 
 class ReportRequestForm(GovUKFormMixin, forms.Form):
-    month = forms.ChoiceField(
-        label="Month",
+    """A period of whole months: the first and the last month (the same month for a monthly report).
+
+    The choices offer the last 36 months; the service checks the period itself (end before start,
+    future, longer than 36 months) and its message is shown on the field.
+    """
+
+    from_month = forms.ChoiceField(
+        label="From",
         error_messages={
-            "required": "Select a month",
+            "required": "Select the first month of the period",
+            "invalid_choice": "Select a month from the list",
+        },
+    )
+    to_month = forms.ChoiceField(
+        label="To",
+        error_messages={
+            "required": "Select the last month of the period",
             "invalid_choice": "Select a month from the list",
         },
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["month"].choices = month_choices()
-        self.fields["month"].initial = self.fields["month"].choices[1][0]
+        choices = month_choices()
+        for name in ("from_month", "to_month"):
+            self.fields[name].choices = choices
+            self.fields[name].initial = choices[1][0]
 
-    def clean_month(self):
-        return parse_month(self.cleaned_data["month"])
+    def clean_from_month(self):
+        return parse_month(self.cleaned_data["from_month"])
+
+    def clean_to_month(self):
+        return parse_month(self.cleaned_data["to_month"])
 
 
 class ReoffendingCheckForm(GovUKFormMixin, forms.Form):
@@ -49,3 +67,27 @@ class EmploymentCheckForm(GovUKFormMixin, forms.Form):
         choices=InWork.choices,
         error_messages={"required": "Select whether the person is in work"},
     )
+
+
+class TargetForm(GovUKFormMixin, forms.Form):
+    agency = forms.TypedChoiceField(
+        label="Agency", coerce=int, error_messages={"required": "Select an agency"}
+    )
+    financial_year = forms.IntegerField(
+        label="Financial year starting in April of",
+        error_messages={
+            "required": "Enter the year",
+            "invalid": "Enter the year as a number, such as 2026",
+        },
+    )
+    annual_target = forms.IntegerField(
+        label="Enduring jobs target for the year",
+        error_messages={
+            "required": "Enter the target",
+            "invalid": "Enter the target as a whole number",
+        },
+    )
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]

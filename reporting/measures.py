@@ -24,10 +24,26 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Avg, Count, DateField, Exists, Func, Min, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
+from django.db.models.functions import Coalesce, TruncMonth
 
-from agencies.models import Agency
+from agencies.models import Agency, SourceCategory
 from casework.models import (
     AccommodationStatus,
     BenefitStatus,
@@ -39,12 +55,15 @@ from casework.models import (
 from consent.models import CaseInvolvement
 from reporting.models import (
     WINDOW_MONTHS,
+    EnduringJobsTarget,
     InWork,
     PostExitEmploymentCheck,
+    Reoffence,
+    ReoffenceKind,
     ReoffendingCheck,
     ReoffendingWindow,
 )
-from reporting.periods import add_months, financial_year_start, month_end
+from reporting.periods import add_months, financial_year_start, month_end, months_in
 
 NOT_RECORDED = "not recorded"
 SUPPORT_LEVELS = [level.value for level in SupportLevel]
@@ -72,26 +91,46 @@ MEASURES = [
         "funnel",
         "Referrals received",
         "count",
-        "Referrals sent to the agency (region: to its agencies) in the month, by the kind of agency that sent them.",
+        "Referrals sent to the agency (region: to its agencies) in the period, and by the sending agency's "
+        "source category (Jobcentre Plus, prison education, prison, probation, employment programme, other).",
     ),
-    Measure("starts", "funnel", "Starts", "count", "Cases whose support started in the month."),
-    Measure("interviews", "funnel", "Interviews", "count", "Job interviews dated in the month."),
+    Measure(
+        "starts",
+        "funnel",
+        "Starts",
+        "count",
+        "People whose support started in the period (each person once).",
+    ),
+    Measure(
+        "employers_engaged",
+        "funnel",
+        "Employers engaged",
+        "count",
+        "Employers with a contact recorded by the agency in the period, or whose employer record it "
+        "created in the period (each employer once).",
+    ),
+    Measure("interviews", "funnel", "Interviews", "count", "Job interviews dated in the period."),
     Measure(
         "job_offers",
         "funnel",
         "Job offers",
         "count",
-        "Applications that reached 'offered' in the month.",
+        "Applications offered in the period, dated by the day the offer was made (offered_on).",
     ),
     Measure(
-        "job_starts", "funnel", "Job starts", "count", "Employment spells starting in the month."
+        "job_starts",
+        "funnel",
+        "Job starts",
+        "count",
+        "People starting a job in the period (each person once, however many jobs; no offer needed).",
     ),
     Measure(
         "interview_to_job_rate",
         "funnel",
         "Interview-to-job conversion",
         "rate",
-        "Job starts in the month divided by interviews in the month.",
+        "Interviews in the period whose application led to a job start (a spell linked to it), of the "
+        "interviews in the period (numerator and denominator shown).",
     ),
     Measure(
         "median_weeks_to_first_job",
@@ -106,14 +145,15 @@ MEASURES = [
         "funnel",
         "Enduring jobs, year to date",
         "count",
-        "People reaching 12 weeks' continuous employment since 1 April (first achievement).",
+        "People reaching 12 weeks' continuous employment since 1 April, verified by the 12-week check (first achievement).",
     ),
     Measure(
         "enduring_jobs_target_year_to_date",
         "funnel",
         "Enduring jobs target, year to date",
         "target",
-        "The annual target (ENDURING_JOBS_ANNUAL_TARGET) pro-rated to the months of the financial year so far.",
+        "The agency's annual target for the financial year (a region: the sum of its agencies'; the default "
+        "ENDURING_JOBS_ANNUAL_TARGET when none is set), pro-rated to the months from 1 April to the period end.",
     ),
     Measure(
         "no_job_6m_after_planned_end",
@@ -129,8 +169,11 @@ MEASURES = [
         "key",
         "Continuously employed 4 weeks",
         "rate",
-        "People whose employment run reaches 28 days in the month, of those whose run would have reached it "
-        "in the month (people, not jobs; first achievement counts).",
+        "People whose employment run reaches 28 days in the period and whose 4-week retention check, "
+        "recorded in work with its evidence on or after that day, verifies it; of those plus the people "
+        "whose run would have reached it in the period but ended first (people, not jobs; first "
+        "achievement counts). Reached but not yet verified is 'awaiting verification'; a check recorded "
+        "unable to contact or declined is 'unknown'; neither is in the denominator.",
     ),
     Measure(
         "continuous_employment_8w",
@@ -179,23 +222,24 @@ MEASURES = [
         "key",
         "Did not re-offend during support",
         "rate",
-        "People whose support ended in the month with a recorded re-offending check saying they did not "
-        "re-offend, of those with a recorded answer. Open or missing checks are unknown.",
+        "People whose support ended in the period with no proven re-offence dated during support and the "
+        "window's check recorded 'no', of those with a known answer (a proven re-offence in the window or a "
+        "recorded check). Recall is not re-offending; a window without a check is unknown.",
     ),
     Measure(
         "no_reoffending_6m",
         "key",
         "Did not re-offend within 6 months",
         "rate",
-        "As above, for the window from the start of support to 6 months after its end (nested: a "
-        "re-offence in an earlier window counts).",
+        "As above, for the 6 months after support ends (offence dated after the end, up to 6 months "
+        "later), counted in the period that window closes.",
     ),
     Measure(
         "no_reoffending_12m",
         "key",
         "Did not re-offend within a year",
         "rate",
-        "As above, to 12 months after the end of support.",
+        "As above, for the 12 months after support ends.",
     ),
     Measure(
         "claim_closures",
@@ -212,11 +256,35 @@ MEASURES = [
         "Median days from reception to the claim being confirmed closed; numerator: closures.",
     ),
     Measure(
+        "claim_closures_open",
+        "jobcentre",
+        "Claim closures not yet confirmed (median age in days)",
+        "median",
+        "Closures received by the end of the period and not confirmed closed by then, counted as open: "
+        "median days from reception to the end of the period; numerator: open closures.",
+    ),
+    Measure(
+        "claim_closure_to_bdc_median_days",
+        "jobcentre",
+        "Closure: reception to sent (median days)",
+        "median",
+        "For closures confirmed in the period: median days from reception to the day the closure was sent "
+        "to the Benefit Delivery Centre; numerator: closures with a sent date.",
+    ),
+    Measure(
+        "claim_closure_bdc_to_confirmed_median_days",
+        "jobcentre",
+        "Closure: sent to confirmed (median days)",
+        "median",
+        "For closures confirmed in the period: median days from sent to the Benefit Delivery Centre to "
+        "confirmed closed; numerator: closures with a sent date.",
+    ),
+    Measure(
         "freshstart_booked",
         "jobcentre",
         "Freshstart appointments booked",
         "count",
-        "Freshstart appointments dated in the month.",
+        "Freshstart appointments booked in the period (dated by the booking, not the appointment).",
     ),
     Measure(
         "freshstart_attended",
@@ -230,7 +298,14 @@ MEASURES = [
         "jobcentre",
         "Offender markers set",
         "count",
-        "Offender markers set (with consent) in the month.",
+        "Offender markers set (with consent) in the period.",
+    ),
+    Measure(
+        "offender_markers_live",
+        "jobcentre",
+        "Offender markers live at the period end",
+        "count",
+        "Offender markers set by the period end, not expired and not ended on its last day.",
     ),
     Measure(
         "retention_checks_overdue",
@@ -244,7 +319,8 @@ MEASURES = [
         "work",
         "Referrals overdue",
         "count",
-        "Referrals sent and not answered by their respond-by date, as at the end of the month.",
+        "Referrals sent, past their respond-by date and still waiting at the end of the period (not answered, "
+        "not withdrawn).",
     ),
     Measure(
         "data_completeness",
@@ -266,10 +342,18 @@ class Row:
     denominator: Any = None
     not_yet_due: Any = None
     unknown: Any = None
+    awaiting_verification: Any = None
     available: bool = True
     note: str = ""
 
-    COLUMNS = ("value", "numerator", "denominator", "not_yet_due", "unknown")
+    COLUMNS = (
+        "value",
+        "numerator",
+        "denominator",
+        "not_yet_due",
+        "unknown",
+        "awaiting_verification",
+    )
 
     def cells(self) -> list[str]:
         return [
@@ -295,28 +379,39 @@ class NotAvailable(Exception):  # noqa: N818 - reads as a state, not an error
 
 @dataclass
 class Context:
-    month: datetime.date  # first day
+    """A report's period (whole months, `month` to `last`) and the cases credited to its scope.
+
+    The `*_month` helpers cover the whole period: `next_month` is the first day after it,
+    `month_end` its last day; `fy_start` is 1 April of the financial year the period ends in.
+    """
+
+    month: datetime.date  # first day of the period's first month
     cases: QuerySet  # every case credited to the scope
     agencies: QuerySet  # the scope's agencies
     locations: list[str] = field(default_factory=list)
+    last: datetime.date | None = None  # first day of the period's last month (None: one month)
+    by_agency: bool = False  # region reports: the funnel also by agency (`agency:<name>`)
+
+    def __post_init__(self):
+        self.last = self.last or self.month
 
     @property
     def next_month(self) -> datetime.date:
-        return add_months(self.month, 1)
+        return add_months(self.last, 1)
 
     @property
     def month_end(self) -> datetime.date:
-        return month_end(self.month)
+        return month_end(self.last)
 
     @property
     def fy_start(self) -> datetime.date:
-        return financial_year_start(self.month)
+        return financial_year_start(self.last)
 
     def in_month(self, prefix: str) -> dict:
         return {f"{prefix}__gte": self.month, f"{prefix}__lt": self.next_month}
 
     def due_in_month(self, prefix: str, months: int) -> dict:
-        """`prefix` + `months` falls in the report month (exact with month-end clipping)."""
+        """`prefix` + `months` falls in the report period (exact with month-end clipping)."""
         return {
             f"{prefix}__gte": add_months(self.month, -months),
             f"{prefix}__lt": add_months(self.next_month, -months),
@@ -337,17 +432,53 @@ def cases_for_scope(*, agency=None, region=None) -> QuerySet:
     return Case.objects.filter(owning_agency__region=region)
 
 
-def context_for(*, month: datetime.date, agency=None, region=None) -> Context:
+def level_at_start(prefix: str = ""):
+    """The support level when the case started (kept on the case; older rows: the current level)."""
+    return Coalesce(f"{prefix}support_level_at_start", f"{prefix}support_level")
+
+
+def own_site(agencies: QuerySet, prefix: str = ""):
+    """The case's site when it is one of the scope's own agencies' sites, else None ("not recorded"):
+    an agency's location breakdown never shows another agency's office."""
+    return DbCase(
+        When(**{f"{prefix}site__agency__in": agencies.values("pk")}, then=F(f"{prefix}site__name")),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def credited_start(agency):
+    """The day the agency's own work on the case started: the case start for the owner (and for a
+    region), the agency's involvement (its acceptance of the referral) for anyone else."""
+    if agency is None:
+        return F("start_date")
+    involved = CaseInvolvement.objects.filter(case=OuterRef("pk"), agency=agency).order_by(
+        "started_on"
+    )
+    return DbCase(
+        When(owning_agency=agency, then=F("start_date")),
+        default=Subquery(involved.values("started_on")[:1]),
+        output_field=DateField(),
+    )
+
+
+def context_for(
+    *, month: datetime.date, agency=None, region=None, to_month: datetime.date | None = None
+) -> Context:
     cases = cases_for_scope(agency=agency, region=region)
     agencies = (
         Agency.objects.filter(pk=agency.pk)
         if agency is not None
         else Agency.objects.filter(region=region)
     )
-    ctx = Context(month=month, cases=cases, agencies=agencies)
+    cases = cases.annotate(credited_start=credited_start(agency))
+    ctx = Context(
+        month=month, cases=cases, agencies=agencies, last=to_month, by_agency=agency is None
+    )
     names = (
         cases.filter(start_date__lt=ctx.next_month)
-        .values_list("site__name", flat=True)
+        .annotate(credited_site=own_site(agencies))
+        .values_list("credited_site", flat=True)
         .distinct()
         .order_by()
     )
@@ -391,7 +522,12 @@ def grouped(
     `location` names another site field (a prison establishment, a Jobcentre office) for records that
     are not about a case: then the breakdowns are `all` and that field's values.
     """
-    level_key, site_key = f"{case_prefix}support_level", location or f"{case_prefix}site__name"
+    level_key, site_key = "level_at_start", location or "credited_site"
+    if location is None:  # own sites only, never another agency's; the level at the start
+        qs = qs.annotate(
+            credited_site=own_site(ctx.agencies, case_prefix),
+            level_at_start=level_at_start(case_prefix),
+        )
     empty = dict.fromkeys(aggregates, 0)
     out = {"all": {**empty, **{k: v or 0 for k, v in qs.aggregate(**aggregates).items()}}}
     if location is None:
@@ -454,8 +590,14 @@ def _count_rows(measure: str, counts: dict[str, int]) -> list[Row]:
 # --- Measures on cases and post-exit checks ---------------------------------------------------
 
 
+def _people(qs: QuerySet, ctx: Context, case_prefix: str = "", person: str = "person") -> dict:
+    """People (each once over the period, whatever the number of records) per breakdown."""
+    groups = grouped(qs, ctx, {"n": Count(person, distinct=True)}, case_prefix)
+    return {b: g["n"] for b, g in groups.items()}
+
+
 def starts(ctx: Context) -> list[Row]:
-    counts = _counts(ctx.cases.filter(**ctx.in_month("start_date")), ctx)
+    counts = _people(ctx.cases.filter(**ctx.in_month("credited_start")), ctx)
     return [Row("starts", b, value=n) for b, n in counts.items()]
 
 
@@ -469,10 +611,10 @@ def no_job_6m_after_planned_end(ctx: Context) -> list[Row]:
 
         worked |= Q(
             Exists(
-                spell_model.objects.filter(
+                spell_model.objects.filter(  # any spell in work during the window
+                    Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("start_date")),
                     person=OuterRef("person_id"),
                     kind__in=OUTCOME_KINDS,
-                    start_date__gte=OuterRef("start_date"),
                     start_date__lte=AddMonths(OuterRef("planned_end_date"), 6),
                 )
             )
@@ -509,15 +651,37 @@ REOFFENDING_MEASURES = {
 WINDOW_ORDER = list(REOFFENDING_MEASURES)
 
 
+def _reoffence_window(months: int) -> Q:
+    """A proven re-offence whose offence date is in the window: during support (start to end), or
+    after the end of support up to `months` months later. A recall is never a re-offence."""
+    proven = Reoffence.objects.filter(case=OuterRef("pk"), kind=ReoffenceKind.PROVEN)
+    if months == 0:
+        proven = proven.filter(
+            offence_date__gte=OuterRef("start_date"), offence_date__lte=OuterRef("end_date")
+        )
+    else:
+        proven = proven.filter(
+            offence_date__gt=OuterRef("end_date"),
+            offence_date__lte=AddMonths(OuterRef("end_date"), months),
+        )
+    return Q(Exists(proven))
+
+
 def no_reoffending(ctx: Context) -> list[Row]:
-    """Nested windows: a re-offence recorded for an earlier window counts in every later one."""
+    """Each window on its own: during support, within 6 and within 12 months after it ends.
+
+    Re-offended: a proven re-offence dated in the window, or the window's check recorded "yes".
+    Did not re-offend: the window's check recorded "no" and no proven re-offence in it. Otherwise
+    unknown (never "did not re-offend")."""
     cases = ctx.cases.filter(start_date__lt=ctx.next_month).exclude(end_reason=EndReason.DIED)
     rows = []
-    for position, window in enumerate(WINDOW_ORDER):
+    for window in WINDOW_ORDER:
         months = WINDOW_MONTHS[window]
-        checks = ReoffendingCheck.objects.filter(case=OuterRef("pk"), status="recorded")
-        yes = Q(Exists(checks.filter(window__in=WINDOW_ORDER[: position + 1], reoffended=True)))
-        no = Q(Exists(checks.filter(window=window, reoffended=False))) & ~yes
+        checks = ReoffendingCheck.objects.filter(
+            case=OuterRef("pk"), status="recorded", window=window
+        )
+        yes = _reoffence_window(months) | Q(Exists(checks.filter(reoffended=True)))
+        no = Q(Exists(checks.filter(reoffended=False))) & ~yes
         due = cases.filter(**ctx.due_in_month("end_date", months))
         groups = grouped(
             due,
@@ -552,13 +716,24 @@ def data_completeness(ctx: Context) -> list[Row]:
     return _rate_rows("data_completeness", groups, yes="complete", known="active")
 
 
+def annual_target(ctx: Context) -> int:
+    """The scope's enduring-jobs target for the financial year the period ends in: the agency's own, or
+    for a region the sum of its agencies' targets; the default when none is set."""
+    targets = list(
+        EnduringJobsTarget.objects.filter(
+            agency__in=ctx.agencies, financial_year=ctx.fy_start.year
+        ).values_list("annual_target", flat=True)
+    )
+    return sum(targets) if targets else settings.ENDURING_JOBS_ANNUAL_TARGET
+
+
 def enduring_jobs_target_year_to_date(ctx: Context) -> list[Row]:
-    months = (ctx.month.year - ctx.fy_start.year) * 12 + ctx.month.month - ctx.fy_start.month + 1
+    months = months_in(ctx.fy_start, ctx.last)
     return [
         Row(
             "enduring_jobs_target_year_to_date",
             "all",
-            value=round(settings.ENDURING_JOBS_ANNUAL_TARGET * months / 12),
+            value=round(annual_target(ctx) * months / 12),
         )
     ]
 
@@ -605,19 +780,45 @@ def referrals(ctx: Context) -> list[Row]:
         sent_at__date__lt=ctx.next_month,
     )
     counts = _counts(received, ctx, case_prefix="case__")
-    sources = received.order_by().values("from_agency__kind").annotate(n=Count("pk"))
+    sources = dict(
+        received.order_by()
+        .values("from_agency__source_category")
+        .annotate(n=Count("pk"))
+        .values_list("from_agency__source_category", "n")
+    )
     rows = _count_rows("referrals_received", counts)
     rows += [
-        Row("referrals_received", f"source:{r['from_agency__kind']}", value=r["n"])
-        for r in sorted(sources, key=lambda r: r["from_agency__kind"])
+        Row("referrals_received", f"source:{category}", value=sources.get(category, 0))
+        for category in SourceCategory.values
     ]
+    from referrals.models import ReferralEvent
+
+    withdrawn = ReferralEvent.objects.filter(
+        referral=OuterRef("pk"), to_status="withdrawn", at__date__lt=ctx.next_month
+    )
     overdue = referral.objects.filter(
         Q(answered_at__isnull=True) | Q(answered_at__date__gte=ctx.next_month),
         to_agency__in=ctx.agencies,
         sent_at__date__lt=ctx.next_month,
         respond_by__lt=ctx.month_end,
-    )
+    ).exclude(Exists(withdrawn))  # only referrals still waiting at the end of the period
     return rows + _count_rows("referrals_overdue", _counts(overdue, ctx, case_prefix="case__"))
+
+
+def employers_engaged(ctx: Context) -> list[Row]:
+    """Employers with a contact recorded by the scope's agencies in the period, or taken on by one
+    (its employer record created) in the period; each employer once."""
+    employer = _require("employers.Employer", "employers")
+    engaged = (
+        employer.objects.filter(
+            Q(contacts__agency__in=ctx.agencies, **ctx.in_month("contacts__contacted_on"))
+            | Q(owning_agency__in=ctx.agencies, **ctx.in_month("created_at__date"))
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return [Row("employers_engaged", "all", value=engaged)]
 
 
 def job_funnel(ctx: Context) -> list[Row]:
@@ -637,21 +838,33 @@ def job_funnel(ctx: Context) -> list[Row]:
     starts_qs = spell.objects.filter(
         case__in=ctx.cases.values("pk"), kind__in=OUTCOME_KINDS, **ctx.in_month("start_date")
     )
-    job_starts = _counts(starts_qs, ctx, "case__")
+    job_starts = _people(starts_qs, ctx, "case__")
     rows = (
         _count_rows("interviews", interviews)
         + _count_rows("job_offers", offers)
         + _count_rows("job_starts", job_starts)
     )
+    # conversion from linked records: of the interviews in the period, those whose application
+    # led to a job start (a spell recorded with that application), whenever the job started
+    interviewed = apps_qs.exclude(status="withdrawn").filter(
+        interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month
+    )
+    led_to_job = Exists(spell.objects.filter(application=OuterRef("pk"), kind__in=OUTCOME_KINDS))
+    converted = grouped(
+        interviewed,
+        ctx,
+        {"n": Count("pk"), "jobs": Count("pk", filter=Q(led_to_job))},
+        "case__",
+    )
     rows += [
         Row(
             "interview_to_job_rate",
             b,
-            value=_rate(job_starts[b], interviews[b]),
-            numerator=job_starts[b],
-            denominator=interviews[b],
+            value=_rate(g["jobs"], g["n"]),
+            numerator=g["jobs"],
+            denominator=g["n"],
         )
-        for b in interviews
+        for b, g in converted.items()
     ]
     firsts = (
         ctx.cases.annotate(
@@ -660,42 +873,85 @@ def job_funnel(ctx: Context) -> list[Row]:
             )
         )
         .filter(first_job__gte=ctx.month, first_job__lt=ctx.next_month)
-        .values_list("support_level", "site__name", "start_date", "first_job")
+        .annotate(credited_site=own_site(ctx.agencies), level_at_start=level_at_start())
+        .values_list("level_at_start", "credited_site", "credited_start", "first_job")
     )
     items = [
         (_case_keys(level, site), round((first - start).days / 7, 1))
         for level, site, start, first in firsts
+        if start is not None and first >= start
     ]
     return rows + _median_rows("median_weeks_to_first_job", items, ctx.breakdowns())
 
 
+IN_WORK_OUTCOMES = ("in_work", "in_work_new_job")
+NO_ANSWER_OUTCOMES = ("unable_to_contact", "declined_to_say")
+
+
+def _retention_checks(person_ids: list) -> dict:
+    """{(spell id, weeks): [(outcome, evidence, checked_on)]} of the recorded checks, one query."""
+    from employers.models import RetentionCheck
+
+    out: dict = {}
+    for spell_id, weeks, outcome, evidence, checked_on in RetentionCheck.objects.filter(
+        spell__person_id__in=person_ids, status="recorded"
+    ).values_list("spell_id", "milestone_weeks", "outcome", "evidence", "checked_on"):
+        out.setdefault((spell_id, weeks), []).append((outcome, evidence, checked_on))
+    return out
+
+
+def milestone_state(run, weeks: int, reached: datetime.date, checks: dict) -> str:
+    """`achieved` when a check for this milestone on a spell of the run was recorded in work, with
+    evidence, on or after the milestone day; `unknown` when it was recorded unable to contact or
+    declined; otherwise `awaiting` (reached on the spells, not yet verified)."""
+    found = [c for sid in run.spell_ids for c in checks.get((sid, weeks), [])]
+    if any(o in IN_WORK_OUTCOMES and e and day >= reached for o, e, day in found):
+        return "achieved"
+    if any(o in NO_ANSWER_OUTCOMES for o, _e, _day in found):
+        return "unknown"
+    return "awaiting"
+
+
+def _run_reaching(cont, weeks: int, reached: datetime.date):
+    days = datetime.timedelta(days=7 * weeks)
+    return next(r for r in cont.runs if r.start + days == reached)
+
+
 def continuous_employment(ctx: Context) -> list[Row]:
-    """People reaching 4, 8 and 12 weeks' continuous employment, by employers/continuity.py (the one definition)."""
+    """People reaching 4, 8 and 12 weeks' continuous employment, verified by a retention check.
+
+    Runs come from employers/continuity.py (the one definition). A person whose run reaches the
+    milestone in the month is `achieved` (numerator and denominator) when the milestone's check
+    verifies it, `awaiting_verification` or `unknown` otherwise (in neither); a person whose run
+    would have reached it in the month but ended first is in the denominator only.
+    """
     _require("employers.EmploymentSpell", "employment spells")
     from employers.continuity import continuity_for_people
-    from employers.models import RetentionCheck
 
     latest = {}  # person -> (level, site) of their latest case in scope
     for person_id, level, site in (
         ctx.cases.filter(start_date__lt=ctx.next_month)
         .order_by("start_date", "pk")
-        .values_list("person_id", "support_level", "site__name")
+        .annotate(credited_site=own_site(ctx.agencies), level_at_start=level_at_start())
+        .values_list("person_id", "level_at_start", "credited_site")
     ):
         latest[person_id] = _case_keys(level, site)
     people = continuity_for_people(list(latest), on=ctx.month_end, weeks=(4, 8, 12))
-    unverified = set(
-        RetentionCheck.objects.filter(
-            spell__person_id__in=list(latest),
-            status="recorded",
-            outcome__in=["unable_to_contact", "declined_to_say"],
-        ).values_list("spell__person_id", "milestone_weeks")
-    )
+    checks = _retention_checks(list(latest))
+    empty = {"yes": 0, "known": 0, "later": 0, "unknown": 0, "awaiting": 0}
     rows = []
+    enduring = dict.fromkeys(ctx.breakdowns(), 0)
     for weeks in (4, 8, 12):
-        tally = {b: {"yes": 0, "known": 0, "later": 0, "unknown": 0} for b in ctx.breakdowns()}
+        tally = {b: dict(empty) for b in ctx.breakdowns()}
         days = datetime.timedelta(days=7 * weeks)
         for person_id, cont in people.items():
             reached = cont.milestones.get(weeks)
+            state = None
+            if reached is not None:
+                state = milestone_state(_run_reaching(cont, weeks, reached), weeks, reached, checks)
+                if weeks == 12 and state == "achieved" and ctx.fy_start <= reached:
+                    for key in latest[person_id]:
+                        enduring[key] = enduring.get(key, 0) + 1
             if reached is not None and reached < ctx.month:
                 continue  # first achievement counted in an earlier month
             due = any(ctx.month <= run.start + days < ctx.next_month for run in cont.runs)
@@ -703,12 +959,14 @@ def continuous_employment(ctx: Context) -> list[Row]:
                 run.covers(ctx.month_end) and run.start + days > ctx.month_end for run in cont.runs
             )
             for key in latest[person_id]:
-                t = tally.setdefault(key, {"yes": 0, "known": 0, "later": 0, "unknown": 0})
-                if due and reached is not None and (person_id, weeks) in unverified:
-                    t["unknown"] += 1
+                t = tally.setdefault(key, dict(empty))
+                if reached is not None and state == "achieved":
+                    t["known"] += 1
+                    t["yes"] += 1
+                elif reached is not None:
+                    t[state] += 1
                 elif due:
                     t["known"] += 1
-                    t["yes"] += reached is not None
                 elif later:
                     t["later"] += 1
         rows += [
@@ -720,15 +978,10 @@ def continuous_employment(ctx: Context) -> list[Row]:
                 denominator=t["known"],
                 not_yet_due=t["later"],
                 unknown=t["unknown"],
+                awaiting_verification=t["awaiting"],
             )
             for b, t in tally.items()
         ]
-    enduring = dict.fromkeys(ctx.breakdowns(), 0)
-    for person_id, cont in people.items():
-        reached = cont.milestones.get(12)
-        if reached is not None and ctx.fy_start <= reached <= ctx.month_end:
-            for key in latest[person_id]:
-                enduring[key] = enduring.get(key, 0) + 1
     return rows + _count_rows("enduring_jobs_year_to_date", enduring)
 
 
@@ -782,13 +1035,39 @@ def jobcentre(ctx: Context) -> list[Row]:
         )
     ]
     rows += _median_rows("claim_closure_median_days", items, [r.breakdown for r in rows])
+    legs = closed.values_list(
+        "establishment__name", "reception_date", "sent_to_bdc_on", "closed_on"
+    )
+    to_bdc, to_confirmed = [], []
+    for site, received, sent, done in legs:
+        if sent is not None:  # a closure with no sent date has no legs to measure
+            to_bdc.append((["all", f"location:{site}"], (sent - received).days))
+            to_confirmed.append((["all", f"location:{site}"], (done - sent).days))
+    rows += _median_rows("claim_closure_to_bdc_median_days", to_bdc, ["all"])
+    rows += _median_rows("claim_closure_bdc_to_confirmed_median_days", to_confirmed, ["all"])
+    still_open = closure.objects.filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=ctx.next_month),
+        agency__in=ctx.agencies,
+        reception_date__lt=ctx.next_month,
+    )
+    ages = [
+        (["all", f"location:{site}"], (ctx.month_end - received).days)
+        for site, received in still_open.values_list("establishment__name", "reception_date")
+    ]
+    rows += _median_rows("claim_closures_open", ages, [r.breakdown for r in rows[:1]])
     booked = appointment.objects.filter(
+        Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
+        created_at__date__gte=ctx.month,
+        created_at__date__lt=ctx.next_month,
+    )  # dated by the booking (when the appointment was made), not the appointment
+    rows += _count_rows("freshstart_booked", _counts(booked, ctx, location="office__name"))
+    held = appointment.objects.filter(
         Q(jobcentre__in=ctx.agencies) | Q(booked_by_agency__in=ctx.agencies),
         appointment_at__date__gte=ctx.month,
         appointment_at__date__lt=ctx.next_month,
     )
     groups = grouped(
-        booked,
+        held,
         ctx,
         {
             "n": Count("pk"),
@@ -797,7 +1076,6 @@ def jobcentre(ctx: Context) -> list[Row]:
         },
         location="office__name",
     )
-    rows += [Row("freshstart_booked", b, value=g["n"]) for b, g in groups.items()]
     rows += [
         Row(
             "freshstart_attended",
@@ -809,15 +1087,136 @@ def jobcentre(ctx: Context) -> list[Row]:
         )
         for b, g in groups.items()
     ]
-    markers = marker.objects.filter(
-        jobcentre__in=ctx.agencies, kind="offender", **ctx.in_month("set_on")
-    ).count()
-    return rows + [Row("offender_markers_set", "all", value=markers)]
+    offender = marker.objects.filter(jobcentre__in=ctx.agencies, kind="offender")
+    markers = offender.filter(**ctx.in_month("set_on")).count()
+    live = (
+        offender.filter(set_on__lte=ctx.month_end, expires_on__gt=ctx.month_end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=ctx.month_end))
+        .count()
+    )
+    return rows + [
+        Row("offender_markers_set", "all", value=markers),
+        Row("offender_markers_live", "all", value=live),
+    ]
+
+
+FUNNEL_BY_AGENCY = (
+    "referrals_received",
+    "starts",
+    "employers_engaged",
+    "interviews",
+    "job_offers",
+    "job_starts",
+    "interview_to_job_rate",
+)
+
+
+def _by_name(pairs) -> dict:
+    out: dict = {}
+    for name, key in pairs:
+        out.setdefault(name, set()).add(key)
+    return out
+
+
+def funnel_by_agency(ctx: Context) -> list[Row]:
+    """Region reports: the funnel per agency of the region (`agency:<name>`), each credited with its
+    own records: referrals sent to it, cases it owns, its employer contacts and new employer records,
+    the applications and job starts it recorded."""
+    labels = ("referrals.Referral", "employers.Employer", "employers.Application")
+    referral, employer, application = (model_or_none(label) for label in labels)
+    spell = model_or_none("employers.EmploymentSpell")
+    if not ctx.by_agency or None in (referral, employer, application, spell):
+        return []  # the measures' own rows say "not available"
+    from employers.models import OUTCOME_KINDS, EmployerContact
+
+    names = sorted(
+        ctx.agencies.exclude(kind="commissioner").values_list("name", flat=True).order_by()
+    )
+    case_ids = ctx.cases.values("pk")
+    interviewed = (
+        application.objects.filter(case__in=case_ids)
+        .exclude(status="withdrawn")
+        .filter(interview_at__date__gte=ctx.month, interview_at__date__lt=ctx.next_month)
+    )
+    led = Exists(spell.objects.filter(application=OuterRef("pk"), kind__in=OUTCOME_KINDS))
+    engaged = _by_name(
+        EmployerContact.objects.filter(
+            agency__in=ctx.agencies, **ctx.in_month("contacted_on")
+        ).values_list("agency__name", "employer_id")
+    )
+    for name, ids in _by_name(
+        employer.objects.filter(
+            owning_agency__in=ctx.agencies, **ctx.in_month("created_at__date")
+        ).values_list("owning_agency__name", "pk")
+    ).items():
+        engaged.setdefault(name, set()).update(ids)
+    counts = {
+        "referrals_received": dict(
+            referral.objects.filter(
+                to_agency__in=ctx.agencies,
+                sent_at__isnull=False,
+                sent_at__date__gte=ctx.month,
+                sent_at__date__lt=ctx.next_month,
+            )
+            .order_by()
+            .values("to_agency__name")
+            .annotate(n=Count("pk"))
+            .values_list("to_agency__name", "n")
+        ),
+        "starts": dict(
+            ctx.cases.filter(**ctx.in_month("credited_start"))
+            .order_by()
+            .values("owning_agency__name")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("owning_agency__name", "n")
+        ),
+        "employers_engaged": {name: len(ids) for name, ids in engaged.items()},
+        "interviews": dict(
+            interviewed.order_by()
+            .values("agency__name")
+            .annotate(n=Count("pk"))
+            .values_list("agency__name", "n")
+        ),
+        "job_offers": dict(
+            application.objects.filter(case__in=case_ids, **ctx.in_month("offered_on"))
+            .order_by()
+            .values("agency__name")
+            .annotate(n=Count("pk"))
+            .values_list("agency__name", "n")
+        ),
+        "job_starts": dict(
+            spell.objects.filter(
+                case__in=case_ids, kind__in=OUTCOME_KINDS, **ctx.in_month("start_date")
+            )
+            .order_by()
+            .values("agency__name")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("agency__name", "n")
+        ),
+    }
+    jobs = dict(
+        interviewed.order_by()
+        .values("agency__name")
+        .annotate(n=Count("pk", filter=Q(led)))
+        .values_list("agency__name", "n")
+    )
+    rows = []
+    for measure in FUNNEL_BY_AGENCY:
+        for name in names:
+            if measure == "interview_to_job_rate":
+                n, d = jobs.get(name, 0), counts["interviews"].get(name, 0)
+                rows.append(
+                    Row(measure, f"agency:{name}", value=_rate(n, d), numerator=n, denominator=d)
+                )
+            else:
+                rows.append(Row(measure, f"agency:{name}", value=counts[measure].get(name, 0)))
+    return rows
 
 
 COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
     (("referrals_received", "referrals_overdue"), referrals),
     (("starts",), starts),
+    (("employers_engaged",), employers_engaged),
     (
         (
             "interviews",
@@ -854,13 +1253,18 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
         (
             "claim_closures",
             "claim_closure_median_days",
+            "claim_closures_open",
+            "claim_closure_to_bdc_median_days",
+            "claim_closure_bdc_to_confirmed_median_days",
             "freshstart_booked",
             "freshstart_attended",
             "offender_markers_set",
+            "offender_markers_live",
         ),
         jobcentre,
     ),
     (("data_completeness",), data_completeness),
+    (FUNNEL_BY_AGENCY, funnel_by_agency),
 ]
 
 
@@ -880,11 +1284,12 @@ def compute_all(ctx: Context, progress: Callable[[int], None] | None = None) -> 
 
 # --- Small-number suppression ---------------------------------------------------------------
 
-COUNT_CELLS = ("numerator", "denominator", "not_yet_due", "unknown")
+COUNT_CELLS = ("numerator", "denominator", "not_yet_due", "unknown", "awaiting_verification")
 
 
 def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
-    """Counts below the threshold become "<5"; so does any rate, mean or median computed from one.
+    """Counts below the threshold become "<5"; so does any rate, mean or median computed from one;
+    then complementary suppression, so that no hidden cell can be worked out from the others.
 
     Used for everything a commissioner outside the owning agency sees (region reports).
     """
@@ -918,15 +1323,58 @@ def suppress(rows: list[Row], threshold: int | None = None) -> list[Row]:
         out.append(
             Row(row.measure, row.breakdown, available=row.available, note=row.note, **values)
         )
-    return out
+    return complementary(out, mark, threshold)
+
+
+def _partitions(rows: list[Row]) -> dict:
+    """{(measure, breakdown kind): (the measure's `all` row, [rows of that kind])}: each kind of
+    breakdown (support level, location, source, agency) splits `all` into parts that add up to it."""
+    totals = {r.measure: r for r in rows if r.breakdown == "all"}
+    parts: dict = {}
+    for row in rows:
+        if row.breakdown != "all" and row.measure in totals:
+            parts.setdefault((row.measure, row.breakdown.split(":", 1)[0]), []).append(row)
+    return {key: (totals[key[0]], members) for key, members in parts.items()}
+
+
+def complementary(rows: list[Row], mark: str, threshold: int) -> list[Row]:
+    """Complementary suppression (docs/adr/0013): where one part of a breakdown is hidden and the
+    total is shown, the total less the other parts would give it back, so the smallest other part is
+    hidden too. Then every rate, mean or median built on a hidden count is hidden."""
+    for total, members in _partitions(rows).values():
+        kind = BY_ID[total.measure].kind
+        if kind == "target":
+            continue
+        for column in ("value", *COUNT_CELLS) if kind == "count" else COUNT_CELLS:
+            if getattr(total, column) in (None, mark):
+                continue
+            while True:
+                hidden = [r for r in members if getattr(r, column) == mark]
+                shown = [r for r in members if isinstance(getattr(r, column), int)]
+                left = getattr(total, column) - sum(getattr(r, column) for r in shown)
+                # one hidden part is the total less the others; several are each found when the
+                # remainder can only be made one way (all of them at threshold - 1)
+                exposed = len(hidden) == 1 or (
+                    len(hidden) > 1 and left == len(hidden) * (threshold - 1)
+                )
+                if not (hidden and shown and exposed):
+                    break
+                setattr(min(shown, key=lambda r: getattr(r, column)), column, mark)
+    for row in rows:
+        kind = BY_ID[row.measure].kind
+        base = ("numerator", "denominator") if kind == "rate" else ("numerator",)
+        hidden_base = any(getattr(row, c) == mark for c in base)
+        if kind in ("rate", "mean", "median") and row.value is not None and hidden_base:
+            row.value = mark
+    return rows
 
 
 # --- Trend ----------------------------------------------------------------------------------
 
 
 def trend(ctx: Context) -> list[tuple[datetime.date, dict]]:
-    """Starts and job starts in each of the 12 months to the report month (one grouped query each)."""
-    first = add_months(ctx.month, -11)
+    """Starts and job starts in each of the 12 months to the period's last month (one grouped query each)."""
+    first = add_months(ctx.last, -11)
     months = [add_months(first, i) for i in range(12)]
     series = {"Starts": _per_month(ctx.cases, "start_date", first, ctx.next_month)}
     spell_model = model_or_none("employers.EmploymentSpell")

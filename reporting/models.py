@@ -9,7 +9,8 @@ from consent.sections import Section
 
 
 class ReportKind(models.TextChoices):
-    MONTHLY_OUTCOMES = "monthly_outcomes", "Monthly outcomes"
+    MONTHLY_OUTCOMES = "monthly_outcomes", "Monthly outcomes"  # a period of one month
+    OUTCOMES = "outcomes", "Outcomes"  # a period of several whole months
 
 
 class ReportScope(models.TextChoices):
@@ -47,12 +48,16 @@ def report_upload_to(report, filename):
 
 
 class Report(models.Model):
-    """One report per kind, month and scope (agency or region). Files appear only when the build succeeds."""
+    """One report per kind, period and scope (agency or region). Files appear only when the build succeeds.
+
+    The period is whole months: `month` (its first month) to `to_month` (its last, equal for a monthly report).
+    """
 
     kind = models.CharField(
         max_length=30, choices=ReportKind.choices, default=ReportKind.MONTHLY_OUTCOMES
     )
-    month = models.DateField(help_text="First day of the report month")
+    month = models.DateField(help_text="First day of the period's first month")
+    to_month = models.DateField(help_text="First day of the period's last month")
     scope = models.CharField(max_length=10, choices=ReportScope.choices)
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
@@ -90,14 +95,14 @@ class Report(models.Model):
         ordering = ["-month", "scope", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "month", "scope", "agency"],
+                fields=["kind", "month", "to_month", "scope", "agency"],
                 condition=Q(scope="agency"),
-                name="report_one_per_agency_month",
+                name="report_one_per_agency_period",
             ),
             models.UniqueConstraint(
-                fields=["kind", "month", "scope", "region"],
+                fields=["kind", "month", "to_month", "scope", "region"],
                 condition=Q(scope="region"),
-                name="report_one_per_region_month",
+                name="report_one_per_region_period",
             ),
             models.CheckConstraint(
                 condition=(
@@ -107,11 +112,30 @@ class Report(models.Model):
                 name="report_scope_matches_owner",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(to_month__day=1, to_month__gte=models.F("month")),
+                name="report_period_whole_months",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_max_100"),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.month:%B %Y} for {self.owner_name}"
+        return f"Outcomes {self.period_label} for {self.owner_name}"
+
+    @property
+    def period_label(self) -> str:
+        """ "November 2026", "September to November 2026", "April 2026 to March 2027"."""
+        if self.to_month == self.month:
+            return f"{self.month:%B %Y}"
+        if self.to_month.year == self.month.year:
+            return f"{self.month:%B} to {self.to_month:%B %Y}"
+        return f"{self.month:%B %Y} to {self.to_month:%B %Y}"
+
+    @property
+    def months(self) -> int:
+        return (
+            (self.to_month.year - self.month.year) * 12 + self.to_month.month - self.month.month + 1
+        )
 
     @property
     def owner_name(self) -> str:
@@ -148,7 +172,63 @@ class Report(models.Model):
 
     def filename(self, ext: str) -> str:
         owner = "".join(c if c.isalnum() else "-" for c in self.owner_name.lower()).strip("-")
-        return f"resettle-{self.kind.replace('_', '-')}-{self.month:%Y-%m}-{owner}.{ext}"
+        period = f"{self.month:%Y-%m}" + (f"-to-{self.to_month:%Y-%m}" if self.months > 1 else "")
+        return f"resettle-{self.kind.replace('_', '-')}-{period}-{owner}.{ext}"
+
+
+class ReportVersion(models.Model):
+    """An earlier build of a report, kept when it is rebuilt: its files and when its figures were taken."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    pdf = models.FileField(upload_to=report_upload_to, max_length=300)
+    csv = models.FileField(upload_to=report_upload_to, max_length=300)
+    data_as_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} (version {self.number})"
+
+
+class EnduringJobsTarget(models.Model):
+    """An agency's annual target of enduring jobs for one financial year (starting 1 April of `financial_year`).
+
+    Reports pro-rate it to the months of the year up to the period end; a region's target is the sum of
+    its agencies'. Without one, the default ENDURING_JOBS_ANNUAL_TARGET applies.
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="enduring_jobs_targets"
+    )
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The year the financial year starts in"
+    )
+    annual_target = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-financial_year", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "financial_year"], name="enduring_jobs_target_one_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_year__gte=2000, financial_year__lte=2100),
+                name="enduring_jobs_target_year_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agency}: {self.annual_target} enduring jobs in {self.financial_year}/{self.financial_year + 1 - 2000:02d}"
 
 
 class CheckQuerySet(models.QuerySet):
@@ -184,7 +264,7 @@ class CheckStatus(models.TextChoices):
 
 
 class ReoffendingCheck(models.Model):
-    """Did the person re-offend in a window (from the start of support to its end + 0, 6 or 12 months)?
+    """Did the person re-offend in a window: during support, or within 6 or 12 months after it ended?
 
     Opened by the post_exit_checks job when the window closes; recorded by the owning agency.
     A check that is still open counts as "unknown", never as "did not re-offend".
@@ -220,6 +300,53 @@ class ReoffendingCheck(models.Model):
 
     def __str__(self):
         return f"Re-offending check ({self.get_window_display()}) for case {self.case_id}"
+
+
+class ReoffenceKind(models.TextChoices):
+    PROVEN = "proven_reoffence", "Proven re-offence"
+    RECALL = "recall", "Recall to custody (not a re-offence)"
+
+
+class ReoffenceSource(models.TextChoices):
+    POLICE_NATIONAL_COMPUTER = "pnc", "Police National Computer"
+    COURT = "court", "Court record"
+    PROBATION = "probation", "Probation record"
+    OTHER = "other", "Other official record"
+
+
+class Reoffence(models.Model):
+    """A recorded fact about a person's offending after a case started: a proven re-offence (offence
+    date, disposal date, source) or a recall, which is recorded apart and never counted as re-offending.
+
+    The re-offending measures read these: a proven re-offence whose offence date falls in a window
+    makes the window "re-offended"; a window with neither one nor a recorded check is unknown.
+    """
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="reoffences")
+    kind = models.CharField(max_length=20, choices=ReoffenceKind.choices)
+    offence_date = models.DateField(help_text="The offence date (for a recall: the recall date)")
+    disposal_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=ReoffenceSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReoffendingCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["offence_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="proven_reoffence")
+                | Q(disposal_date__isnull=False, disposal_date__gte=models.F("offence_date")),
+                name="reoffence_proven_has_disposal",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "kind", "offence_date"], name="reoffence_case")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.offence_date:%d %b %Y} (case {self.case_id})"
 
 
 class InWork(models.TextChoices):

@@ -35,3 +35,8 @@ def parse_month(value: str) -> datetime.date:
     if len(value) != 7 or value[4] != "-":
         raise ValueError("Enter the month as YYYY-MM")
     return datetime.date(int(value[:4]), int(value[5:]), 1)
+
+
+def months_in(first: datetime.date, last: datetime.date) -> int:
+    """The number of whole months from `first`'s month to `last`'s month, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1

@@ -13,7 +13,8 @@ def reports_for_user(*, user):
     return (
         Report.objects.filter(scope=own["scope"], agency=own["agency"], region=own["region"])
         .select_related("agency", "region")
-        .order_by("-month", "-id")
+        .prefetch_related("versions")
+        .order_by("-to_month", "-month", "-id")
     )
 
 

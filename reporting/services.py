@@ -34,21 +34,27 @@ from reporting import documents, measures
 from reporting.models import (
     WINDOW_MONTHS,
     CheckStatus,
+    EnduringJobsTarget,
     InWork,
     PostExitEmploymentCheck,
+    Reoffence,
+    ReoffenceKind,
+    ReoffenceSource,
     ReoffendingCheck,
     Report,
     ReportKind,
     ReportScope,
     ReportStatus,
+    ReportVersion,
     report_upload_to,
     stalled_q,
 )
-from reporting.periods import add_months, month_start
+from reporting.periods import add_months, month_start, months_in
 
 logger = logging.getLogger(__name__)
 
 EARLIEST_MONTH = datetime.date(2000, 1, 1)
+MAX_PERIOD_MONTHS = 36
 
 
 # --- Requesting -----------------------------------------------------------------------------
@@ -86,12 +92,20 @@ def _enqueue_build(report: Report) -> None:
 
 
 def _ensure(
-    *, kind: str, month: datetime.date, scope: str, agency, region, requested_by
+    *,
+    kind: str,
+    month: datetime.date,
+    to_month: datetime.date,
+    scope: str,
+    agency,
+    region,
+    requested_by,
 ) -> tuple[Report, bool]:
     """Get or create the report; queue it when new, failed or stalled. Returns (report, queued)."""
     report, created = Report.objects.get_or_create(
         kind=kind,
         month=month,
+        to_month=to_month,
         scope=scope,
         agency=agency,
         region=region,
@@ -133,22 +147,48 @@ def reports_requeue_stalled() -> dict:
     return summary
 
 
-def _validate_month(month) -> datetime.date:
+def _validate_month(month, field: str = "month") -> datetime.date:
     if not isinstance(month, datetime.date):
-        raise ApplicationError("Enter the month as YYYY-MM", field="month")
+        raise ApplicationError("Enter the month as YYYY-MM", field=field)
     month = month_start(month)
     if month > month_start(policy.today()):
-        raise ApplicationError("The month must not be in the future", field="month")
+        raise ApplicationError("The period must not end in the future", field=field)
     if month < EARLIEST_MONTH:
-        raise ApplicationError("The month must be in 2000 or later", field="month")
+        raise ApplicationError("The month must be in 2000 or later", field=field)
     return month
+
+
+def validate_period(*, from_month, to_month) -> tuple[datetime.date, datetime.date]:
+    """A period of whole months: not ending before it starts, not in the future, at most 36 months."""
+    first = _validate_month(from_month, "from_month")
+    last = _validate_month(to_month, "to_month")
+    if last < first:
+        raise ApplicationError(
+            "The end of the period must not be before its start", field="to_month"
+        )
+    if months_in(first, last) > MAX_PERIOD_MONTHS:
+        raise ApplicationError(
+            f"A report covers at most {MAX_PERIOD_MONTHS} months: choose a shorter period",
+            field="to_month",
+        )
+    return first, last
 
 
 @transaction.atomic
 def report_request(
-    *, user, month: datetime.date, scope: str | None = None, kind: str = ReportKind.MONTHLY_OUTCOMES
+    *,
+    user,
+    month: datetime.date | None = None,
+    from_month: datetime.date | None = None,
+    to_month: datetime.date | None = None,
+    scope: str | None = None,
+    kind: str = ReportKind.MONTHLY_OUTCOMES,
 ) -> tuple[Report, bool]:
-    """Ask for a report. Returns (report, queued): an existing queued, running or ready one is returned as it is."""
+    """Ask for a report of one `month`, or of the whole months `from_month` to `to_month`.
+
+    Returns (report, queued): an existing queued, running or ready one is returned as it is.
+    A one-month period is the monthly report, whichever way it was asked for.
+    """
     own = scope_for(user)
     if kind not in ReportKind.values:
         raise ApplicationError("Unknown report kind", field="kind")
@@ -156,12 +196,89 @@ def report_request(
         raise ApplicationError("Scope must be agency or region", field="scope")
     if scope and scope != own["scope"]:
         raise Forbidden(f"Your agency can request {own['scope']} reports only.")
-    report, queued = _ensure(kind=kind, month=_validate_month(month), requested_by=user, **own)
+    if month is not None:
+        first = last = _validate_month(month)
+    elif from_month is None or to_month is None:
+        raise ApplicationError("Enter the first and last month of the period", field="from_month")
+    else:
+        first, last = validate_period(from_month=from_month, to_month=to_month)
+    kind = ReportKind.MONTHLY_OUTCOMES if first == last else ReportKind.OUTCOMES
+    report, queued = _ensure(kind=kind, month=first, to_month=last, requested_by=user, **own)
     if queued:
         access_event_record(
-            user=user, action=Action.CREATE, obj=report, detail={"month": f"{report.month:%Y-%m}"}
+            user=user,
+            action=Action.CREATE,
+            obj=report,
+            detail={"from": f"{report.month:%Y-%m}", "to": f"{report.to_month:%Y-%m}"},
         )
     return report, queued
+
+
+@transaction.atomic
+def report_rebuild(*, user, report: Report) -> Report:
+    """Build a ready report again with the figures as they are now; the earlier build is kept as a version."""
+    policy.require(user, "report.view")
+    if report.status != ReportStatus.READY:
+        raise ApplicationError("Only a ready report can be rebuilt")
+    queued = Report.objects.filter(pk=report.pk, status=ReportStatus.READY).update(
+        status=ReportStatus.QUEUED,
+        progress=0,
+        error="",
+        requested_by=user,
+        heartbeat_at=timezone.now(),  # queued now, not stalled since the last build
+        build_task_id="",
+    )
+    if queued:
+        _enqueue_build(report)
+        access_event_record(
+            user=user,
+            action=Action.CHANGE,
+            obj=report,
+            detail={
+                "rebuild": True,
+                "from": f"{report.month:%Y-%m}",
+                "to": f"{report.to_month:%Y-%m}",
+            },
+        )
+    report.refresh_from_db()
+    return report
+
+
+def target_agencies(user):
+    """The agencies whose targets the acting manager sets: their own, or a commissioner's region's."""
+    own = scope_for(user)
+    if own["scope"] == ReportScope.REGION:
+        return Agency.objects.filter(region=own["region"]).exclude(kind=AgencyKind.COMMISSIONER)
+    return Agency.objects.filter(pk=own["agency"].pk)
+
+
+@transaction.atomic
+def enduring_jobs_target_set(
+    *, user, agency: Agency, financial_year: int, annual_target: int
+) -> EnduringJobsTarget:
+    """Set an agency's annual enduring-jobs target for a financial year (a manager; audited)."""
+    if not target_agencies(user).filter(pk=agency.pk).exists():
+        raise NotFound("Agency not found")
+    if not isinstance(annual_target, int) or annual_target < 0:
+        raise ApplicationError(
+            "The target must be a whole number, 0 or more", field="annual_target"
+        )
+    if not isinstance(financial_year, int) or not 2000 <= financial_year <= 2100:
+        raise ApplicationError(
+            "Enter the year the financial year starts in, such as 2026", field="financial_year"
+        )
+    target, _ = EnduringJobsTarget.objects.update_or_create(
+        agency=agency,
+        financial_year=financial_year,
+        defaults={"annual_target": annual_target, "updated_by": user},
+    )
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        obj=target,
+        detail={"financial_year": financial_year, "annual_target": annual_target},
+    )
+    return target
 
 
 def monthly_reports_schedule(*, month: datetime.date) -> dict:
@@ -194,6 +311,7 @@ def report_schedule(*, month: datetime.date, agency=None, region=None) -> tuple[
     return _ensure(
         kind=ReportKind.MONTHLY_OUTCOMES,
         month=month_start(month),
+        to_month=month_start(month),
         scope=scope,
         agency=agency,
         region=region if agency is None else None,
@@ -219,6 +337,8 @@ def _sweep_orphans(report: Report) -> None:
     except (FileNotFoundError, NotImplementedError):
         return
     keep = {report.pdf.name, report.csv.name}
+    for version in report.versions.all():
+        keep |= {version.pdf.name, version.csv.name}
     for name in files:
         if f"{folder}/{name}" not in keep:
             storage.delete(f"{folder}/{name}")
@@ -227,7 +347,7 @@ def _sweep_orphans(report: Report) -> None:
 def _store(report: Report, started_at, pdf: bytes, csv: bytes, data_as_at) -> Report:
     """Save both files, then point the report at them in one transaction; on any failure delete them."""
     storage = report.pdf.storage
-    base = f"{report.kind}-{report.month:%Y-%m}-{report.scope}-{report.attempts}"
+    base = f"{report.kind}-{report.month:%Y-%m}-{report.to_month:%Y-%m}-{report.scope}-{report.attempts}"
     saved: list[str] = []
     try:
         saved.append(storage.save(report_upload_to(report, f"{base}.pdf"), ContentFile(pdf)))
@@ -240,6 +360,15 @@ def _store(report: Report, started_at, pdf: bytes, csv: bytes, data_as_at) -> Re
                 )
                 raise _Superseded
             old = [n for n in (current.pdf.name, current.csv.name) if n]
+            if current.pdf.name and current.csv.name:  # a rebuild: the earlier files stay, listed
+                ReportVersion.objects.create(
+                    report=current,
+                    number=current.versions.count() + 1,
+                    pdf=current.pdf.name,
+                    csv=current.csv.name,
+                    data_as_at=current.data_as_at,
+                )
+                old = []
             current.pdf.name, current.csv.name = saved
             current.status, current.progress, current.error = ReportStatus.READY, 100, ""
             current.finished_at, current.data_as_at = timezone.now(), data_as_at
@@ -346,7 +475,12 @@ def _build(report: Report, started_at) -> Report:
     try:
         _sweep_orphans(report)
         data_as_at = timezone.now()
-        ctx = measures.context_for(month=report.month, agency=report.agency, region=report.region)
+        ctx = measures.context_for(
+            month=report.month,
+            to_month=report.to_month,
+            agency=report.agency,
+            region=report.region,
+        )
         rows = measures.compute_all(ctx, progress=lambda p: _progress(report.pk, started_at, p))
         rows = measures.suppress(rows) if report.suppressed else rows
         trend = measures.trend(ctx)
@@ -388,9 +522,31 @@ def report_download(*, user, report: Report, file_format: str):
         action=Action.DOWNLOAD,
         person=None,
         obj=report,
-        detail={"format": file_format, "month": f"{report.month:%Y-%m}", "scope": report.scope},
+        detail={
+            "format": file_format,
+            "from": f"{report.month:%Y-%m}",
+            "to": f"{report.to_month:%Y-%m}",
+            "scope": report.scope,
+        },
     )
     return report.pdf if file_format == "pdf" else report.csv
+
+
+@transaction.atomic
+def report_version_download(*, user, report: Report, number: int, file_format: str):
+    """An earlier build's stored file, after writing the download to the audit trail."""
+    policy.require(user, "report.view")
+    version = report.versions.filter(number=number).first()
+    if version is None or file_format not in ("pdf", "csv"):
+        raise NotFound("No such file")
+    access_event_record(
+        user=user,
+        action=Action.DOWNLOAD,
+        person=None,
+        obj=report,
+        detail={"format": file_format, "version": number, "scope": report.scope},
+    )
+    return version.pdf if file_format == "pdf" else version.csv
 
 
 # --- Post-exit checks -----------------------------------------------------------------------
@@ -465,6 +621,45 @@ def reoffending_check_record(
         detail={"window": check.window},
     )
     return check
+
+
+@transaction.atomic
+def reoffence_record(
+    *,
+    user,
+    case: Case,
+    kind: str,
+    offence_date: datetime.date,
+    source: str,
+    disposal_date: datetime.date | None = None,
+) -> Reoffence:
+    """The owning agency records a proven re-offence (with its disposal) or a recall, as a dated fact."""
+    _require_owner(user, case)
+    if kind not in ReoffenceKind.values:
+        raise ApplicationError("Select a proven re-offence or a recall", field="kind")
+    if source not in ReoffenceSource.values:
+        raise ApplicationError("Select where the record comes from", field="source")
+    if not isinstance(offence_date, datetime.date) or offence_date > policy.today():
+        raise ApplicationError("The date must be today or in the past", field="offence_date")
+    if kind == ReoffenceKind.PROVEN and (
+        disposal_date is None or disposal_date < offence_date or disposal_date > policy.today()
+    ):
+        raise ApplicationError(
+            "Enter the disposal date: on or after the offence, not in the future",
+            field="disposal_date",
+        )
+    fact = Reoffence.objects.create(
+        case=case,
+        kind=kind,
+        offence_date=offence_date,
+        disposal_date=disposal_date if kind == ReoffenceKind.PROVEN else None,
+        source=source,
+        recorded_by=user,
+    )
+    access_event_record(
+        user=user, action=Action.CREATE, person=case.person, obj=fact, detail={"kind": kind}
+    )
+    return fact
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -10,9 +11,19 @@ from consent import policy
 from core.errors import ApplicationError
 from core.views import apply_error
 from reporting import selectors, services
-from reporting.forms import EmploymentCheckForm, ReoffendingCheckForm, ReportRequestForm
-from reporting.models import PostExitEmploymentCheck, ReoffendingCheck, ReportStatus
-from reporting.periods import last_month
+from reporting.forms import (
+    EmploymentCheckForm,
+    ReoffendingCheckForm,
+    ReportRequestForm,
+    TargetForm,
+)
+from reporting.models import (
+    EnduringJobsTarget,
+    PostExitEmploymentCheck,
+    ReoffendingCheck,
+    ReportStatus,
+)
+from reporting.periods import financial_year_start, last_month
 
 
 @login_required
@@ -23,19 +34,21 @@ def report_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             report, queued = services.report_request(
-                user=request.user, month=form.cleaned_data["month"]
+                user=request.user,
+                from_month=form.cleaned_data["from_month"],
+                to_month=form.cleaned_data["to_month"],
             )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(
                 request,
-                f"{report.month:%B %Y} report {'requested' if queued else 'already requested'}. "
+                f"{report.period_label} report {'requested' if queued else 'already requested'}. "
                 "It appears below when it is ready.",
             )
             return redirect("reporting:report_list")
     previous = last_month(policy.today())
-    latest = next((r for r in reports if r.month == previous), None)
+    latest = next((r for r in reports if r.month == previous == r.to_month), None)
     return render(
         request,
         "reporting/report_list.html",
@@ -46,6 +59,34 @@ def report_list(request):
             "archive": [r for r in reports if r is not latest],
             "scope": services.scope_for(request.user),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_list(request):
+    agencies = list(services.target_agencies(request.user).order_by("name"))  # 403 unless a manager
+    year = financial_year_start(policy.today()).year
+    form = TargetForm(request.POST or None, agencies=agencies, initial={"financial_year": year})
+    if request.method == "POST" and form.is_valid():
+        agency = next(a for a in agencies if a.pk == form.cleaned_data["agency"])
+        try:
+            services.enduring_jobs_target_set(
+                user=request.user,
+                agency=agency,
+                financial_year=form.cleaned_data["financial_year"],
+                annual_target=form.cleaned_data["annual_target"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"Target for {agency.name} saved.")
+            return redirect("reporting:target_list")
+    targets = EnduringJobsTarget.objects.filter(agency__in=agencies).select_related("agency")
+    return render(
+        request,
+        "reporting/target_list.html",
+        {"form": form, "targets": targets, "default": settings.ENDURING_JOBS_ANNUAL_TARGET},
     )
 
 
@@ -61,9 +102,44 @@ def report_retry(request, pk):
     report = selectors.get_report(user=request.user, pk=pk)
     if report.status == ReportStatus.READY or report.is_busy:  # busy: alive, not stalled
         return redirect("reporting:report_list")
-    services.report_request(user=request.user, month=report.month, scope=report.scope)
-    messages.success(request, f"{report.month:%B %Y} report requested again.")
+    services.report_request(
+        user=request.user, from_month=report.month, to_month=report.to_month, scope=report.scope
+    )
+    messages.success(request, f"{report.period_label} report requested again.")
     return redirect("reporting:report_list")
+
+
+@login_required
+@require_POST
+def report_rebuild(request, pk):
+    report = selectors.get_report(user=request.user, pk=pk)
+    try:
+        services.report_rebuild(user=request.user, report=report)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"{report.period_label} report is being rebuilt with today's figures; "
+            "the earlier version is kept.",
+        )
+    return redirect("reporting:report_list")
+
+
+@login_required
+def report_version_download(request, pk, number, file_format):
+    report = selectors.get_report(user=request.user, pk=pk)
+    stored = services.report_version_download(
+        user=request.user, report=report, number=number, file_format=file_format
+    )
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=report.filename(file_format).replace(
+            f".{file_format}", f"-v{number}.{file_format}"
+        ),
+        content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
+    )
 
 
 @login_required

@@ -24,7 +24,8 @@ def test_manager_requests_a_monthly_report_and_downloads_the_pdf(journey):
     assert page.locator("#latest-status").count() == 1
     month = add_months(month_start(policy.today()), -2)
     label = f"{month:%B %Y}"
-    page.get_by_label("Month", exact=True).select_option(label=label)
+    page.get_by_label("From", exact=True).select_option(label=label)
+    page.get_by_label("To", exact=True).select_option(label=label)
     manager.click_button("Request report")
     assert f"{label} report requested" in manager.success()
 

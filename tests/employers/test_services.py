@@ -207,6 +207,27 @@ def test_application_moves_through_the_status_flow(adviser_a, shared_person, vac
     )
 
 
+def test_an_offer_is_dated_on_the_day_it_was_made_not_when_it_was_typed_in(
+    adviser_a, shared_person, vacancy
+):
+    app = services.application_create(user=adviser_a, person=shared_person, vacancy=vacancy)
+    app = services.application_update(user=adviser_a, application=app, status="applied")
+    made = TODAY() - datetime.timedelta(days=9)
+    with pytest.raises(ApplicationError, match="today or in the past"):
+        services.application_update(
+            user=adviser_a,
+            application=app,
+            status="offered",
+            offered_on=TODAY() + datetime.timedelta(days=1),
+        )
+    with pytest.raises(ApplicationError, match="Only an offered application"):
+        services.application_update(user=adviser_a, application=app, offered_on=made)
+    app = services.application_update(
+        user=adviser_a, application=app, status="offered", offered_on=made
+    )
+    assert (app.status, app.offered_on) == ("offered", made)
+
+
 def test_application_refuses_a_skipped_or_backward_step(adviser_a, shared_person, vacancy):
     app = services.application_create(user=adviser_a, person=shared_person, vacancy=vacancy)
     with pytest.raises(ApplicationError, match="cannot become"):

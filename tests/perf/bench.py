@@ -396,7 +396,10 @@ def run_jobs(plan: dict) -> list[tuple[str, float | None, str]]:
 
         def build_report():
             report = Report.objects.create(
-                month=last_month(policy.today()), scope="region", region=region
+                month=last_month(policy.today()),
+                to_month=last_month(policy.today()),
+                scope="region",
+                region=region,
             )
             return reporting_services.report_build(report_id=report.pk)
 

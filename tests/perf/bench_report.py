@@ -208,7 +208,10 @@ def main(argv=None) -> int:
     from reporting.models import Report
 
     report = Report.objects.create(
-        month=last_month(policy.today()), scope="region", region=facts["region"]
+        month=last_month(policy.today()),
+        to_month=last_month(policy.today()),
+        scope="region",
+        region=facts["region"],
     )
     started = time.perf_counter()
     report = services.report_build(report_id=report.pk)

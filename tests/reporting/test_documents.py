@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from reporting import services
-from reporting.documents import CSV_HEADER
+from reporting.documents import CSV_HEADER, breakdown_label, present_cells
 from reporting.measures import MEASURES
 from reporting.pdf import StaticOnlyFetcher, static_root
 
@@ -41,33 +41,39 @@ def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
     assert (
         rows[0]
         == CSV_HEADER
-        == ["measure", "breakdown", "value", "numerator", "denominator", "not_yet_due", "unknown"]
+        == [
+            "measure",
+            "breakdown",
+            "value",
+            "numerator",
+            "denominator",
+            "not_yet_due",
+            "unknown",
+            "awaiting_verification",
+        ]
     )
     body = rows[1:]
-    assert all(len(r) == 7 for r in body)
+    assert all(len(r) == 8 for r in body)
     assert [m.id for m in MEASURES] == list(dict.fromkeys(r[0] for r in body))
     assert len({(r[0], r[1]) for r in body}) == len(body)
     assert all(
-        re.fullmatch(r"all|support_level:(low|medium|high)|location:.+|source:[a-z]+", r[1])
+        re.fullmatch(
+            r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+|agency:.+", r[1]
+        )
         for r in body
     )
-    assert ["starts", "all", "3", "", "", "", ""] in body
-    assert ["no_job_6m_after_planned_end", "all", "0.5", "1", "2", "4", "1"] in body
-    assert ["no_reoffending_12m", "all", "", "0", "0", "6", "1"] in body
+    assert ["starts", "all", "3", "", "", "", "", ""] in body
+    assert ["no_job_6m_after_planned_end", "all", "0.5", "1", "2", "4", "1", ""] in body
+    assert ["no_reoffending_12m", "all", "", "0", "0", "6", "1", ""] in body
 
 
-def test_pdf_figures_match_the_csv(
-    world, manager_a, report_month, django_capture_on_commit_callbacks
-):
-    report = built(manager_a, report_month, django_capture_on_commit_callbacks)
+def assert_pdf_equals_csv(report):
+    """Every CSV row appears in the PDF, in order, under its measure's heading, in words."""
     reader, text = pdf_text(report)
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
-    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
-    assert f"Page 1 of {len(reader.pages)}" in text and "data as at" in text
     headings = [
         i for i, line in enumerate(lines) if line.split(" ")[-1] in {m.id for m in MEASURES}
     ]
-    # every CSV row appears in the PDF, in order, under its measure's heading: "<breakdown> <cells>"
     position, checked, previous = 0, 0, None
     for measure, breakdown, *values in csv_rows(report)[1:]:
         if measure != previous:
@@ -76,12 +82,42 @@ def test_pdf_figures_match_the_csv(
             )
         previous = measure
         if any(values):
-            expected = " ".join([breakdown, *(v or "–" for v in values)])
+            expected = " ".join([breakdown_label(breakdown), *present_cells(measure, values)])
         else:
-            expected = f"{breakdown} Not available:"
+            expected = f"{breakdown_label(breakdown)} Not available:"
         position = next(i for i in range(position, len(lines)) if lines[i].startswith(expected))
         checked += 1
     assert checked == len(csv_rows(report)) - 1
+
+
+def test_pdf_figures_match_the_csv(
+    world, manager_a, report_month, django_capture_on_commit_callbacks
+):
+    report = built(manager_a, report_month, django_capture_on_commit_callbacks)
+    assert_pdf_equals_csv(report)
+    reader, text = pdf_text(report)
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    assert f"Page 1 of {len(reader.pages)}" in text
+    # the period and the "figures as at" date are on every page (the footer)
+    as_at = f"figures as at {report.data_as_at:%-d %B %Y}"
+    for page in reader.pages:
+        assert report.period_label in page.extract_text() and as_at in page.extract_text()
+    # labels in words and rates as percentages with their numbers, never codes or raw fractions
+    assert "support_level:" not in text and "location:" not in text
+    assert "Low support" in text and "High support" in text
+    assert "50% (1 of 2)" in text  # no_job_6m_after_planned_end, all: 0.5 in the CSV
+    assert "none due" in text  # a rate with nobody due shows no division by zero
+
+
+def test_rates_are_presented_as_percentages_with_n_of_n():
+    assert present_cells("data_completeness", ["0.627", "32", "51", "", "", ""])[0] == (
+        "62.7% (32 of 51)"
+    )
+    assert present_cells("data_completeness", ["", "0", "0", "", "", ""])[0] == "none due"
+    assert present_cells("data_completeness", ["<5", "<5", "12", "", "", ""])[0] == "<5 (<5 of 12)"
+    assert present_cells("starts", ["3", "", "", "", "", ""]) == ["3", "–", "–", "–", "–", "–"]
+    assert breakdown_label("source:prison_education") == "From prison education"
+    assert breakdown_label("support_level:medium") == "Medium support"
 
 
 def test_region_report_suppresses_small_numbers_for_the_commissioner(
@@ -90,11 +126,33 @@ def test_region_report_suppresses_small_numbers_for_the_commissioner(
     report = built(commissioner_manager, report_month, django_capture_on_commit_callbacks)
     rows = csv_rows(report)
     assert report.scope == "region"
-    assert ["starts", "all", "<5", "", "", "", ""] in rows  # 4 starts in the region
-    assert ["no_job_6m_after_planned_end", "all", "<5", "<5", "<5", "5", "<5"] in rows
+    assert ["starts", "all", "<5", "", "", "", "", ""] in rows  # 4 starts in the region
+    assert ["no_job_6m_after_planned_end", "all", "<5", "<5", "<5", "5", "<5", ""] in rows
     assert not any(cell.isdigit() and 0 < int(cell) < 5 for row in rows[1:] for cell in row[2:])
+    # complementary suppression: where a total is shown, never exactly one of its parts is hidden
+    totals = {r[0]: r for r in rows[1:] if r[1] == "all"}
+    parts: dict = {}
+    for r in rows[1:]:
+        if r[1] != "all":
+            parts.setdefault((r[0], r[1].split(":")[0]), []).append(r)
+    for (measure, _kind), members in parts.items():
+        for column in range(3, 8):
+            if totals[measure][column] not in ("", "<5"):
+                assert sum(m[column] == "<5" for m in members) != 1, (measure, members)
     _reader, text = pdf_text(report)
     assert "fewer than 5" in text
+    assert_pdf_equals_csv(report)
+    assert "Funnel by area" in text
+    agency_rows = [r for r in rows[1:] if r[1].startswith("agency:")]
+    assert {r[0] for r in agency_rows} == {
+        "referrals_received",
+        "starts",
+        "employers_engaged",
+        "interviews",
+        "job_offers",
+        "job_starts",
+        "interview_to_job_rate",
+    }
 
 
 def test_reports_contain_no_names(

@@ -107,16 +107,104 @@ def jobs(world, agency_a, adviser_a, caseworker_a, report_month):
     return ms
 
 
-def test_continuous_employment_counts_people_reaching_each_milestone_in_the_month(
+def verified(row):
+    return (*cells(row), row.awaiting_verification)
+
+
+def test_continuous_employment_counts_verified_milestones_and_keeps_unverified_apart(
     jobs, agency_a, report_month
 ):
     rows = figures(agency=agency_a, month=report_month)
-    assert cells(rows[("continuous_employment_4w", "all")]) == (pytest.approx(1 / 3), 1, 3, 1, 0)
-    assert cells(rows[("continuous_employment_4w", "location:Bedford office")]) == (0.0, 0, 2, 0, 0)
-    assert cells(rows[("continuous_employment_8w", "all")]) == (1.0, 1, 1, 3, 0)
-    assert cells(rows[("continuous_employment_8w", "support_level:low")]) == (1.0, 1, 1, 0, 0)
-    assert cells(rows[("continuous_employment_12w", "all")]) == (None, 0, 0, 4, 0)
+    # 4w: P2 reaches it in M but its check is only overdue (never done): awaiting, not achieved;
+    # P3 and P5 would have reached it in M but left first: known, not achieved; P6 later
+    assert verified(rows[("continuous_employment_4w", "all")]) == (0.0, 0, 2, 1, 0, 1)
+    assert verified(rows[("continuous_employment_4w", "location:Bedford office")]) == (
+        0.0,
+        0,
+        2,
+        0,
+        0,
+        0,
+    )
+    # 8w: P1 reaches it in M with no 8-week check recorded: awaiting verification
+    assert verified(rows[("continuous_employment_8w", "all")]) == (None, 0, 0, 3, 0, 1)
+    assert verified(rows[("continuous_employment_8w", "support_level:low")]) == (
+        None,
+        0,
+        0,
+        0,
+        0,
+        1,
+    )
+    assert verified(rows[("continuous_employment_12w", "all")]) == (None, 0, 0, 4, 0, 0)
     assert rows[("enduring_jobs_year_to_date", "all")].value == 0
+
+
+def _record(spell, weeks, due_on, outcome, checked_on, evidence="employer"):
+    RetentionCheck.objects.update_or_create(
+        spell=spell,
+        milestone_weeks=weeks,
+        defaults={
+            "due_on": due_on,
+            "status": "recorded",
+            "outcome": outcome,
+            "evidence": evidence,
+            "checked_on": checked_on,
+        },
+    )
+
+
+def test_a_check_recorded_late_moves_the_milestone_from_awaiting_to_achieved(
+    jobs, world, agency_a, report_month
+):
+    day = datetime.timedelta
+    p2a = EmploymentSpell.objects.get(person=world["P2"].person, start_date=jobs - day(10))
+    # the 4-week check of P2 is recorded weeks after the month, on a later spell of the run
+    p2b = EmploymentSpell.objects.get(person=world["P2"].person, start_date=jobs + day(6))
+    _record(p2b, 4, jobs + day(18), "in_work", jobs + day(60))
+    rows = figures(agency=agency_a, month=report_month)
+    assert verified(rows[("continuous_employment_4w", "all")]) == (
+        pytest.approx(1 / 3),
+        1,
+        3,
+        1,
+        0,
+        0,
+    )
+    assert verified(rows[("continuous_employment_4w", "support_level:high")])[:3] == (
+        pytest.approx(1 / 3),
+        1,
+        3,
+    )
+    # a check saying "unable to contact" makes the milestone unknown, neither achieved nor awaiting
+    RetentionCheck.objects.filter(spell=p2b).delete()
+    _record(p2a, 4, jobs + day(18), "unable_to_contact", jobs + day(20), evidence="")
+    rows = figures(agency=agency_a, month=report_month)
+    assert verified(rows[("continuous_employment_4w", "all")]) == (0.0, 0, 2, 1, 1, 0)
+
+
+def test_a_check_without_evidence_or_before_the_milestone_day_does_not_verify(
+    jobs, world, agency_a, report_month
+):
+    day = datetime.timedelta
+    p2a = EmploymentSpell.objects.get(person=world["P2"].person, start_date=jobs - day(10))
+    _record(p2a, 4, jobs + day(18), "in_work", jobs + day(17))  # a day before the milestone
+    assert (
+        figures(agency=agency_a, month=report_month)[
+            ("continuous_employment_4w", "all")
+        ].awaiting_verification
+        == 1
+    )
+    _record(p2a, 4, jobs + day(18), "in_work", jobs + day(19), evidence="")
+    assert (
+        figures(agency=agency_a, month=report_month)[
+            ("continuous_employment_4w", "all")
+        ].awaiting_verification
+        == 1
+    )
+    _record(p2a, 4, jobs + day(18), "in_work", jobs + day(19))
+    row = figures(agency=agency_a, month=report_month)[("continuous_employment_4w", "all")]
+    assert (row.numerator, row.awaiting_verification) == (1, 0)
 
 
 def test_job_funnel_and_time_to_first_job(jobs, world, agency_a, report_month):
@@ -124,7 +212,8 @@ def test_job_funnel_and_time_to_first_job(jobs, world, agency_a, report_month):
     assert rows[("job_starts", "all")].value == 3
     assert rows[("job_starts", "location:Luton office")].value == 2
     assert rows[("interviews", "all")].value == 2 and rows[("job_offers", "all")].value == 1
-    assert cells(rows[("interview_to_job_rate", "all")])[:3] == (1.5, 3, 2)
+    # neither interview's application has led to a job start yet: 0 of 2, never starts over interviews
+    assert cells(rows[("interview_to_job_rate", "all")])[:3] == (0.0, 0, 2)
     weeks = round((jobs + datetime.timedelta(days=3) - world["P6"].start_date).days / 7, 1)
     assert cells(rows[("median_weeks_to_first_job", "all")])[:2] == (weeks, 1)
 
@@ -143,3 +232,45 @@ def test_feedback_and_overdue_retention_checks(jobs, agency_a, report_month):
     assert cells(rows[("employer_feedback_service", "all")])[:2] == (5.0, 1)
     assert rows[("retention_checks_overdue", "all")].value == 1
     assert rows[("retention_checks_overdue", "location:Luton office")].value == 1
+
+
+def test_conversion_counts_job_starts_from_the_applications_interviewed_in_the_month(
+    jobs, world, agency_a, report_month
+):
+    day = datetime.timedelta
+    offered = Application.objects.get(person=world["P3"].person)
+    EmploymentSpell.objects.filter(person=world["P3"].person, start_date=jobs + day(7)).update(
+        application=offered
+    )
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("interview_to_job_rate", "all")])[:3] == (0.5, 1, 2)
+    assert cells(rows[("interview_to_job_rate", "location:Bedford office")])[:3] == (1.0, 1, 1)
+    assert cells(rows[("interview_to_job_rate", "location:Luton office")])[:3] == (0.0, 0, 1)
+    # the offer counts in the month of the day it was made
+    Application.objects.filter(pk=offered.pk).update(offered_on=jobs - day(3))
+    assert figures(agency=agency_a, month=report_month)[("job_offers", "all")].value == 0
+
+
+def test_a_provider_is_credited_from_its_own_acceptance_weeks_after_the_probation_start(
+    jobs, world, caseworker_a, jobcentre_a, report_month
+):
+    from casework.models import Case
+    from consent.models import CaseInvolvement
+    from tests.factories import share_with
+
+    p6 = Case.objects.filter(pk=world["P6"].pk)
+    p6.update(end_date=None, end_reason="")  # involved while the case was open
+    share_with(caseworker_a, p6.get(), jobcentre_a)
+    p6.update(end_date=world["P6"].end_date, end_reason=world["P6"].end_reason)
+    # the referral was accepted on day 1 of M, eleven months after probation started P6's case
+    CaseInvolvement.objects.filter(agency=jobcentre_a).update(started_on=jobs)
+    rows = figures(agency=jobcentre_a, month=report_month)
+    assert rows[("starts", "all")].value == 1
+    # P6's first job starts ms+3: 3 days after the provider's own start, not 11 months
+    assert cells(rows[("median_weeks_to_first_job", "all")])[:2] == (round(3 / 7, 1), 1)
+    assert cells(rows[("median_weeks_to_first_job", "location:not recorded")])[:2] == (
+        round(3 / 7, 1),
+        1,
+    )
+    probation = figures(agency=world["P6"].owning_agency, month=report_month)
+    assert probation[("median_weeks_to_first_job", "all")].value > 40

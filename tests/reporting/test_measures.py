@@ -46,7 +46,7 @@ def test_no_job_by_six_months_after_planned_end_keeps_unknown_and_not_yet_due_ap
     assert cells(rows[(m, "location:Bedford office")]) == (0.0, 0, 1, 2, 0)
 
 
-def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(
+def test_reoffending_windows_are_separate_and_missing_checks_are_unknown(
     world, agency_a, report_month
 ):
     rows = figures(agency=agency_a, month=report_month)
@@ -59,9 +59,10 @@ def test_reoffending_windows_are_nested_and_missing_checks_are_unknown(
         0,
         1,
     )
-    # 6 months: P4 no; P5 re-offended during support, so not "did not re-offend" despite a 6m "no"
-    assert cells(rows[("no_reoffending_6m", "all")]) == (0.5, 1, 2, 4, 0)
-    assert cells(rows[("no_reoffending_6m", "support_level:high")]) == (0.0, 0, 1, 3, 0)
+    # 6 months after support ended: P4 no; P5 re-offended during support, but the window is the six
+    # months after completion (not from the start of support) and its check says no
+    assert cells(rows[("no_reoffending_6m", "all")]) == (1.0, 2, 2, 4, 0)
+    assert cells(rows[("no_reoffending_6m", "support_level:high")]) == (1.0, 1, 1, 3, 0)
     assert cells(rows[("no_reoffending_6m", "location:Luton office")]) == (1.0, 1, 1, 3, 0)
     # 12 months: P7 (early leaver) has no 12-month check: unknown, never "did not re-offend"
     assert cells(rows[("no_reoffending_12m", "all")]) == (None, 0, 0, 6, 1)
@@ -96,10 +97,21 @@ def test_other_agencies_cases_are_not_counted_but_the_region_counts_them(
 def test_an_involved_agency_is_credited_with_the_case(
     world, caseworker_a, jobcentre_a, report_month
 ):
+    from consent.models import CaseInvolvement
     from tests.factories import share_with
+    from tests.reporting.conftest import d
 
     share_with(caseworker_a, world["P1"], jobcentre_a)
-    assert figures(agency=jobcentre_a, month=report_month)[("starts", "all")].value == 1
+    # credited from the agency's own start (its involvement), in its own sites (none recorded here)
+    assert figures(agency=jobcentre_a, month=report_month)[("starts", "all")].value == 0
+    CaseInvolvement.objects.filter(agency=jobcentre_a).update(started_on=d(0, 12))
+    rows = figures(agency=jobcentre_a, month=report_month)
+    assert rows[("starts", "all")].value == 1
+    assert rows[("starts", "location:not recorded")].value == 1
+    assert (
+        "starts",
+        "location:Luton office",
+    ) not in rows  # agency A's office is not the Jobcentre's
 
 
 def test_measures_without_data_in_resettle_are_not_available_not_zero(
@@ -136,7 +148,7 @@ def test_measures_run_a_fixed_number_of_queries(
     for i in range(extra):
         person_with_case(caseworker_a, first_name=f"Extra{i}", start_date=world["P1"].start_date)
     ctx = measures.context_for(month=report_month, agency=agency_a)
-    with django_assert_max_num_queries(80):
+    with django_assert_max_num_queries(90):  # grows with the measures, never with the people
         measures.compute_all(ctx)
         measures.trend(ctx)
 
@@ -166,10 +178,19 @@ def test_suppression_hides_counts_below_five_and_rates_built_on_them():
         measures.Row("enduring_jobs_target_year_to_date", "all", value=3),
     ]
     out = measures.suppress(rows, threshold=5)
-    assert out[0].cells() == ["starts", "all", "<5", "", "", "", ""]
-    assert out[1].cells() == ["starts", "support_level:low", "7", "", "", "", ""]
-    assert out[2].cells() == ["no_reoffending_6m", "all", "<5", "<5", "6", "12", "<5"]
-    assert out[3].cells() == ["no_reoffending_6m", "support_level:low", "0.6", "6", "10", "5", "<5"]
+    assert out[0].cells() == ["starts", "all", "<5", "", "", "", "", ""]
+    assert out[1].cells() == ["starts", "support_level:low", "7", "", "", "", "", ""]
+    assert out[2].cells() == ["no_reoffending_6m", "all", "<5", "<5", "6", "12", "<5", ""]
+    assert out[3].cells() == [
+        "no_reoffending_6m",
+        "support_level:low",
+        "0.6",
+        "6",
+        "10",
+        "5",
+        "<5",
+        "",
+    ]
     assert out[4].cells()[2] == "3"  # a target is not a count of people
 
 
@@ -211,6 +232,19 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(
     referral(
         world["P4"], agency_a, jobcentre_a, d(0, 8), d(0, 15)
     )  # sent by agency A, not received
+    from referrals.models import ReferralEvent
+
+    referral(world["P5"], agency_b, agency_a, d(-1, 1), d(-1, 8))  # withdrawn in M: not waiting
+    withdrawn = Referral.objects.get(case=world["P5"])
+    Referral.objects.filter(pk=withdrawn.pk).update(status="withdrawn", withdraw_reason="other")
+    event = ReferralEvent.objects.create(
+        referral=withdrawn, from_status="sent", to_status="withdrawn", user=caseworker_a
+    )
+    ReferralEvent.objects.filter(pk=event.pk).update(at=at(d(0, 2)))
+    from agencies.models import Agency
+
+    Agency.objects.filter(pk=jobcentre_a.pk).update(source_category="jobcentre")
+    Agency.objects.filter(pk=agency_b.pk).update(source_category="probation")
     rows = figures(agency=agency_a, month=report_month)
     received = {b: r.value for (m, b), r in rows.items() if m == "referrals_received"}
     assert received == {
@@ -221,7 +255,11 @@ def test_referrals_received_by_source_and_overdue_at_the_end_of_the_month(
         "location:Bedford office": 0,
         "location:Luton office": 2,
         "source:jobcentre": 1,
+        "source:prison_education": 0,
+        "source:prison": 0,
         "source:probation": 1,
+        "source:employment_programme": 0,
+        "source:other": 0,
     }
     overdue = {b: r.value for (m, b), r in rows.items() if m == "referrals_overdue"}
     assert overdue == {
@@ -242,6 +280,7 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
     from django.utils import timezone
 
     from custody.models import ClaimClosure, FreshstartAppointment, Marker
+    from reporting.periods import month_end
     from tests.factories import SiteFactory, share_with
     from tests.reporting.conftest import d
 
@@ -264,13 +303,14 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
             closed_on=closed,
             sent_to_bdc_on=received if closed else None,
         )
-    for person, day, attended in (
-        (people[0], d(0, 9), True),
-        (people[1], d(0, 10), False),
-        (people[2], d(0, 11), None),
-        (people[2], d(-1, 11), True),
+    for person, day, attended, booked in (
+        (people[0], d(0, 9), True, d(0, 2)),
+        (people[1], d(0, 10), False, d(-1, 25)),  # booked before M, held in M
+        (people[2], d(0, 11), None, d(0, 3)),
+        (people[2], d(-1, 11), True, d(-1, 4)),
+        (people[0], d(1, 11), None, d(0, 28)),  # booked in M, held after it
     ):
-        FreshstartAppointment.objects.create(
+        appointment = FreshstartAppointment.objects.create(
             person=person,
             jobcentre=jobcentre_a,
             office=office,
@@ -278,6 +318,9 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
             booked_by_agency=jobcentre_a,
             appointment_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))),
             attended=attended,
+        )
+        FreshstartAppointment.objects.filter(pk=appointment.pk).update(
+            created_at=timezone.make_aware(datetime.datetime.combine(booked, datetime.time(9)))
         )
     consent = share_with(
         caseworker_a, world["P1"], jobcentre_a, purposes=("employment_support", "offender_marker")
@@ -298,7 +341,13 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
         rows[("claim_closure_median_days", "all")].value,
         rows[("claim_closure_median_days", "all")].numerator,
     ) == (10.0, 3)
-    assert rows[("freshstart_booked", "all")].value == 3
+    # open at the end of M: P3's closure received d(0,20), never confirmed (age: month end - d(0,20))
+    still_open = rows[("claim_closures_open", "all")]
+    assert (still_open.value, still_open.numerator) == (
+        float((month_end(report_month) - d(0, 20)).days),
+        1,
+    )
+    assert rows[("freshstart_booked", "all")].value == 3  # by booking date: d(0,2), d(0,3), d(0,28)
     attended = rows[("freshstart_attended", "location:Test Jobcentre")]
     assert (attended.value, attended.numerator, attended.denominator, attended.unknown) == (
         0.5,
@@ -307,3 +356,159 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
         1,
     )
     assert rows[("offender_markers_set", "all")].value == 1
+    assert rows[("offender_markers_live", "all")].value == 1
+    # the two legs: every closure here was sent on its reception day, then confirmed 3, 10, 12 days on
+    to_bdc = rows[("claim_closure_to_bdc_median_days", "all")]
+    assert (to_bdc.value, to_bdc.numerator) == (0.0, 3)
+    confirmed = rows[("claim_closure_bdc_to_confirmed_median_days", "all")]
+    assert (confirmed.value, confirmed.numerator) == (10.0, 3)
+
+
+def test_employers_engaged_counts_each_employer_once_by_contact_or_new_record_in_the_month(
+    world, agency_a, agency_b, caseworker_a, caseworker_b, report_month
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from employers.models import Employer, EmployerContact
+    from tests.reporting.conftest import d
+
+    def employer(name, owner, created):
+        e = Employer.objects.create(
+            name=name, sector="construction", town="Luton", owning_agency=owner
+        )
+        Employer.objects.filter(pk=e.pk).update(
+            created_at=timezone.make_aware(datetime.datetime.combine(created, datetime.time(9)))
+        )
+        return e
+
+    old = employer("Old Builders", agency_a, d(-3, 1))
+    new = employer("New Caterers", agency_a, d(0, 4))  # taken on in M
+    theirs = employer("Their Logistics", agency_b, d(-3, 1))
+    for e, agency, user, day in (
+        (old, agency_a, caseworker_a, d(0, 2)),
+        (old, agency_a, caseworker_a, d(0, 9)),  # twice in M: once
+        (new, agency_a, caseworker_a, d(0, 5)),
+        (theirs, agency_a, caseworker_a, d(-1, 5)),  # before M
+        (theirs, agency_b, caseworker_b, d(0, 5)),  # another agency's contact
+    ):
+        EmployerContact.objects.create(
+            employer=e, agency=agency, user=user, contacted_on=day, method="phone"
+        )
+    assert figures(agency=agency_a, month=report_month)[("employers_engaged", "all")].value == 2
+    assert figures(agency=agency_b, month=report_month)[("employers_engaged", "all")].value == 1
+
+
+def test_complementary_suppression_hides_a_second_part_so_none_can_be_recovered_by_subtraction():
+    def starts(**parts):
+        return [measures.Row("starts", "all", value=sum(parts.values()))] + [
+            measures.Row("starts", f"support_level:{k}", value=v) for k, v in parts.items()
+        ]
+
+    # the issue's case: total 22, low 3, medium 6, high 13 -> low AND medium hidden (22 - 13 = 9 for both)
+    out = {
+        r.breakdown: r.cells()[2] for r in measures.suppress(starts(low=3, medium=6, high=13), 5)
+    }
+    assert out == {
+        "all": "22",
+        "support_level:low": "<5",
+        "support_level:medium": "<5",
+        "support_level:high": "13",
+    }
+
+
+def test_an_area_with_three_cells_under_five_and_rates_on_hidden_counts():
+    rows = [
+        measures.Row("data_completeness", "all", value=0.5, numerator=15, denominator=30),
+        measures.Row("data_completeness", "location:A", value=0.5, numerator=1, denominator=2),
+        measures.Row("data_completeness", "location:B", value=0.75, numerator=3, denominator=4),
+        measures.Row("data_completeness", "location:C", value=0.5, numerator=2, denominator=4),
+        measures.Row("data_completeness", "location:D", value=0.45, numerator=9, denominator=20),
+    ]
+    out = {r.breakdown: r.cells()[2:5] for r in measures.suppress(rows, 5)}
+    # three denominators under five: hidden; their remainder (30 - 20 = 10) can be made many ways,
+    # so D stays; numerators 1, 3, 2 hidden and 15 - 9 = 6 likewise
+    assert out["location:D"] == ["0.45", "9", "20"]
+    assert all(out[k] == ["<5", "<5", "<5"] for k in ("location:A", "location:B", "location:C"))
+    # two parts under five whose remainder is 8 = 4 + 4 would give both away: a third is hidden
+    rows = [
+        measures.Row("starts", "all", value=18),
+        measures.Row("starts", "location:A", value=4),
+        measures.Row("starts", "location:B", value=4),
+        measures.Row("starts", "location:C", value=10),
+    ]
+    out = {r.breakdown: r.cells()[2] for r in measures.suppress(rows, 5)}
+    assert out == {"all": "18", "location:A": "<5", "location:B": "<5", "location:C": "<5"}
+
+
+def test_region_funnel_by_agency_credits_each_agency_with_its_own_records(
+    world, agency_a, agency_b, region, report_month
+):
+    rows = figures(region=region, month=report_month)
+    assert rows[("starts", f"agency:{agency_a.name}")].value == 3
+    assert rows[("starts", f"agency:{agency_b.name}")].value == 1
+    assert rows[("starts", "all")].value == 4
+    assert not any(
+        b.startswith("agency:") for _m, b in figures(agency=agency_a, month=report_month)
+    )
+
+
+def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
+    world, caseworker_a, caseworker_b, agency_a, report_month
+):
+    from core.errors import ApplicationError, Forbidden
+    from reporting import services
+    from tests.reporting.conftest import d
+
+    def record(name, kind, offence, disposal=None):
+        return services.reoffence_record(
+            user=caseworker_a,
+            case=world[name],
+            kind=kind,
+            offence_date=offence,
+            disposal_date=disposal,
+            source="pnc",
+        )
+
+    # P4 (ended d(-6,5), its 6-month check says "no"): recalled in the window - still did not re-offend
+    record("P4", "recall", d(-3, 1))
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("no_reoffending_6m", "all")]) == (1.0, 2, 2, 4, 0)
+    # a proven re-offence dated in the window outweighs the check's "no"
+    record("P4", "proven_reoffence", d(-2, 10), d(-1, 20))
+    rows = figures(agency=agency_a, month=report_month)
+    assert cells(rows[("no_reoffending_6m", "all")]) == (0.5, 1, 2, 4, 0)
+    # P3 (ended d(0,25), no check): a proven re-offence during support makes it known, not unknown
+    record("P3", "proven_reoffence", d(0, 22), d(0, 24))
+    during = figures(agency=agency_a, month=report_month)[("no_reoffending_during_support", "all")]
+    assert cells(during) == (0.5, 1, 2, 2, 0)
+    with pytest.raises(ApplicationError, match="disposal date"):
+        record("P6", "proven_reoffence", d(0, 5), d(0, 1))
+    with pytest.raises(Forbidden):
+        services.reoffence_record(
+            user=caseworker_b,
+            case=world["P6"],
+            kind="recall",
+            offence_date=d(0, 5),
+            source="pnc",
+        )
+
+
+def test_support_level_breakdowns_use_the_level_at_the_start_kept_as_history(
+    world, caseworker_a, agency_a, report_month
+):
+    from casework import services as casework_services
+    from casework.models import CaseEvent
+
+    before = figures(agency=agency_a, month=report_month)
+    case = world["P1"]  # low at the start
+    casework_services.case_update(
+        user=caseworker_a, case=case, version=case.version, support_level="high"
+    )
+    after = figures(agency=agency_a, month=report_month)
+    assert after[("starts", "support_level:low")].value == 1
+    assert after[("starts", "support_level:high")].value == 2
+    assert [r.cells() for r in after.values()] == [r.cells() for r in before.values()]
+    event = CaseEvent.objects.get(case=case, kind="support_level")
+    assert (event.from_value, event.to_value) == ("low", "high")

@@ -45,7 +45,8 @@ def test_requesting_a_month_queues_it_and_the_page_polls_its_status(
     month = add_months(report_month, -3)
     with django_capture_on_commit_callbacks(execute=False):
         response = client_for(manager_a).post(
-            reverse("reporting:report_list"), {"month": f"{month:%Y-%m}"}
+            reverse("reporting:report_list"),
+            {"from_month": f"{month:%Y-%m}", "to_month": f"{month:%Y-%m}"},
         )
     assert response.status_code == 302
     report = Report.objects.get(month=month)
@@ -111,7 +112,9 @@ def test_a_stalled_build_shows_as_stalled_and_asking_again_rebuilds_it(
 
 
 def test_bad_month_is_an_error_on_the_form(client_for, manager_a):
-    response = client_for(manager_a).post(reverse("reporting:report_list"), {"month": "2099-01"})
+    response = client_for(manager_a).post(
+        reverse("reporting:report_list"), {"from_month": "2099-01", "to_month": "2099-01"}
+    )
     assert (
         response.status_code == 200 and "Select a month from the list" in response.content.decode()
     )
@@ -155,7 +158,8 @@ def test_commissioner_gets_the_region_report(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(commissioner_manager).post(
-            reverse("reporting:report_list"), {"month": f"{report_month:%Y-%m}"}
+            reverse("reporting:report_list"),
+            {"from_month": f"{report_month:%Y-%m}", "to_month": f"{report_month:%Y-%m}"},
         )
     report = Report.objects.get()
     assert (
@@ -178,6 +182,7 @@ def test_reports_page_runs_a_fixed_number_of_queries(
     for i in range(months):
         Report.objects.create(
             month=add_months(last_month(policy.today()), -i),
+            to_month=add_months(last_month(policy.today()), -i),
             scope="agency",
             agency=agency_a,
             status="queued",
