@@ -51,6 +51,15 @@ def test_the_app_connects_as_the_application_role_and_only_migrate_as_the_owner(
     assert "migrate --no-input" in migrate["command"] and "db_app_role" in migrate["command"]
 
 
+def test_the_compose_web_healthcheck_asks_readyz():
+    """Issue 23: /readyz (core/health.py) answers a plain-HTTP probe of 127.0.0.1; /sign-in/ would be
+    redirected to HTTPS and refused for its host when DEBUG is off."""
+    import yaml
+
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
+    assert "http://127.0.0.1:8000/readyz" in " ".join(web["healthcheck"]["test"])
+
+
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()

@@ -377,3 +377,21 @@ def test_the_settings_load_from_the_rendered_config_map_and_secret(objects):
         "django.core.cache.backends.redis.RedisCache",
         "/data/media",
     ]
+
+
+def test_the_readme_says_how_to_deploy_in_order():
+    """README "Deploying": apply the overlay, wait for the migration Job, then the rollouts; delete
+    the finished Job before a release (its pod template cannot change)."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Deploying", 1)[1].split("\n## ", 1)[0]
+    steps = [
+        "kubectl apply -k deploy/k8s/overlays/production",
+        "wait --for=condition=complete job/resettle-migrate",
+        "rollout status deployment/resettle-$d",
+    ]
+    positions = [section.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "delete job resettle-migrate" in section
+    assert "docker compose up -d --build" in section
+    for path in re.findall(r"`(deploy/[\w./-]+)`", section):
+        assert (ROOT / path).exists(), path
