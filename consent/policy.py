@@ -177,16 +177,23 @@ class Access:
 NO_ACCESS = Access(person_id=0)
 
 
+# The columns an Access is built from, read as plain tuples (no model instances on hot paths).
+_UNTIL_COLUMNS = tuple(S.field_for(key) for key in S.KEYS)
+_ROW_COLUMNS = ("person_id", "owner_until", "bases", *_UNTIL_COLUMNS)
+
+
 def _access_from_row(row, person_id, *, on) -> Access:
+    """Access from a tuple of _ROW_COLUMNS (or None: no row, nothing seen)."""
     if row is None:
         return Access(person_id=person_id)
-    until = {}
-    for key in S.KEYS:
-        value = getattr(row, S.field_for(key))
-        if value is not None and value >= on:
-            until[key] = value
-    owner = row.owner_until is not None and row.owner_until >= on
-    return Access(person_id=person_id, until=until, bases=row.bases or {}, owner=owner)
+    _pk, owner_until, bases, *ends = row
+    until = {
+        key: value
+        for key, value in zip(S.KEYS, ends, strict=True)
+        if value is not None and value >= on
+    }
+    owner = owner_until is not None and owner_until >= on
+    return Access(person_id=person_id, until=until, bases=bases or {}, owner=owner)
 
 
 def _row_visible_q(user, acting, *, prefix=""):
@@ -229,7 +236,11 @@ def access_for(user, person) -> Access:
     stamp = (_generation[0], on)
     if key in cache and cache[key][0] == stamp:
         return cache[key][1]
-    row = _access_rows(user).filter(person_id=person_id).first() if acting else None
+    row = (
+        _access_rows(user).filter(person_id=person_id).values_list(*_ROW_COLUMNS).first()
+        if acting
+        else None
+    )
     access = _access_from_row(row, person_id, on=on)
     if not access.visible and acting is not None:
         emergency = live_emergency(user, person_id)
@@ -248,7 +259,10 @@ def access_map(user, person_ids) -> dict:
     """{person id: Access} for a page of people (one query whatever the page's size)."""
     ids = {int(pk) for pk in person_ids}
     on = today()
-    rows = {row.person_id: row for row in _access_rows(user).filter(person_id__in=ids)}
+    rows = {
+        row[0]: row
+        for row in _access_rows(user).filter(person_id__in=ids).values_list(*_ROW_COLUMNS)
+    }
     return {pk: _access_from_row(rows.get(pk), pk, on=on) for pk in ids}
 
 
@@ -256,6 +270,7 @@ def forget(user) -> None:
     """Drop what access_for remembered (after a change within the same request)."""
     if user is not None:
         user.__dict__.pop("_access_cache", None)
+        user.__dict__.pop("_access_q_cache", None)
 
 
 def sees(user, person, section: str) -> bool:
@@ -329,11 +344,18 @@ def _access_q(user, prefix="", section=None):
     acting = acting_of(user)
     if acting is None or acting.role not in STAFF:
         return None
-    return (
-        _row_visible_q(user, acting, prefix=prefix)
-        & Q(**{f"{prefix}agency_id": acting.agency_id, f"{prefix}visible_until__gte": today()})
-        & _section_q(section, prefix)
-    )
+    # A page builds this rule for each of its panels: remembered on the user like access_for (Q
+    # objects are not changed by the querysets that use them; the subquery inside is cloned).
+    on = today()
+    cache = user.__dict__.setdefault("_access_q_cache", {})
+    key = (acting.agency_id, acting.role, prefix, section, _generation[0], on)
+    if key not in cache:
+        cache[key] = (
+            _row_visible_q(user, acting, prefix=prefix)
+            & Q(**{f"{prefix}agency_id": acting.agency_id, f"{prefix}visible_until__gte": on})
+            & _section_q(section, prefix)
+        )
+    return cache[key]
 
 
 def scope_people(queryset, user, section=None):
@@ -831,7 +853,9 @@ def who_can_see(person) -> list[dict]:
         .order_by("agency__name")
     )
     for row in rows:
-        access = _access_from_row(row, person.pk, on=on)
+        access = _access_from_row(
+            tuple(getattr(row, column) for column in _ROW_COLUMNS), person.pk, on=on
+        )
         bases = [
             (S.BASIS_LABELS.get(basis, basis), datetime.date.fromisoformat(until))
             for basis, until in (row.bases or {}).items()
