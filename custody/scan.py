@@ -86,6 +86,14 @@ ENCODING_NOTE = (
 )
 
 
+SUMMARY_KEYS = ("new_work_item", "already_recorded", "no_match", "already_imported", "not_imported")
+
+
+def _outcome_counts(counts, note) -> dict:
+    """What a preview or an import found, by outcome, with the file's encoding note."""
+    return {**{key: counts.get(key, 0) for key in SUMMARY_KEYS}, "encoding_note": note}
+
+
 def chunk_size() -> int:
     """Rows per matching query: CHUNK, or fewer where the database limits the parameters of one query
     (SQLite: 999). Each row may name two people, so three parameters a row plus some for the policy."""
@@ -649,17 +657,7 @@ def scan_preview_run(*, scan_id: int) -> ScanImport | None:
             scan.pk, getattr(exc, "message", None) or "The file could not be read", drop_upload=True
         )
         return ScanImport.objects.filter(pk=scan.pk).first()  # gone if a newer upload replaced it
-    summary = {
-        k: counts.get(k, 0)
-        for k in (
-            "new_work_item",
-            "already_recorded",
-            "no_match",
-            "already_imported",
-            "not_imported",
-        )
-    }
-    summary["encoding_note"] = note
+    summary = _outcome_counts(counts, note)
     ScanImport.objects.filter(pk=scan.pk, status=ScanStatus.PARSING).update(
         status=ScanStatus.PREVIEW,
         encoding=encoding,
@@ -849,17 +847,7 @@ def scan_import_run(*, scan_id: int) -> ScanImport | None:
         _fail(scan.pk, getattr(exc, "message", None) or "The file could not be read")
         return ScanImport.objects.get(pk=scan.pk)
     with transaction.atomic():
-        summary = {
-            k: counts.get(k, 0)
-            for k in (
-                "new_work_item",
-                "already_recorded",
-                "no_match",
-                "already_imported",
-                "not_imported",
-            )
-        }
-        summary["encoding_note"] = note
+        summary = _outcome_counts(counts, note)
         ScanImport.objects.filter(pk=scan.pk).update(
             status=ScanStatus.DONE,
             finished_at=timezone.now(),
