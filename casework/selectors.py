@@ -27,11 +27,11 @@ from consent import policy
 def person_search(*, user, q: str):
     """Visible people matching a name, CRN, prison number or NI number, by surname.
 
-        Names are matched in the agency's own PersonAccess rows (sort_key holds "surname given-name",
-        read from the covering person_access_lookup index), so the work is the agency's people, not every
-        person in the country with that name; aliases use their trigram index and identifiers their
-        exact indexes, and find only people whose identity section the agency sees. The three sets of ids
-    are joined by UNION ALL (docs/performance.md).
+    Names are matched in the agency's own PersonAccess rows (sort_key holds "surname given-name",
+    read from the covering person_access_lookup index), so the work is the agency's people, not every
+    person in the country with that name; aliases use their trigram index and identifiers their
+    exact indexes, and find only people whose identity section the agency sees. The three sets of
+    ids are joined by UNION ALL (docs/performance.md).
     """
     from consent import policy
 
