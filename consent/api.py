@@ -6,11 +6,12 @@ from rest_framework.response import Response
 
 from agencies.models import Agency
 from audit.models import Action
-from audit.services import access_event_record, access_list_record
+from audit.services import access_event_record
 from casework.api import StaffOnly
 from casework.models import Person
 from consent import policy, selectors, services
 from consent.models import ConsentRecord, DataCategory, Purpose
+from core.api import AuditedList
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -55,6 +56,7 @@ class WithdrawSerializer(serializers.Serializer):
 
 
 class ConsentViewSet(
+    AuditedList,
     StaffOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -73,16 +75,6 @@ class ConsentViewSet(
 
     def get_object(self):
         return selectors.get_consent(user=self.request.user, pk=self.kwargs["pk"])
-
-    def list(self, request, *args, **kwargs):
-        page = list(self.paginate_queryset(self.get_queryset()))
-        access_list_record(
-            user=request.user,
-            action=Action.VIEW,
-            page="api:consents",
-            people=[consent.person_id for consent in page],
-        )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         consent = self.get_object()
