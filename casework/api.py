@@ -79,10 +79,9 @@ class PersonReadSerializer(PersonSerializer):
         return self._access(person).sections
 
     def _access(self, person):
-        accesses = self.context.get("access") or {}
-        if person.pk in accesses:
-            return accesses[person.pk]
-        return policy.access_for(self.context["request"].user, person)
+        pk = person.pk
+        access = (self.context.get("access") or {}).get(pk)
+        return access if access is not None else policy.access_for(self.context["request"].user, pk)
 
     def to_representation(self, person):
         data = super().to_representation(person)

@@ -159,8 +159,9 @@ class LadderStep(models.TextChoices):
 
 
 class CaseQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return policy.scope_by_person(self, user, section=Section.CASE)
+    def for_user(self, user, person=None):
+        """`person`: only that person's cases (decided from their Access, no subquery)."""
+        return policy.scope_by_person(self, user, section=Section.CASE, person=person)
 
     def open(self):
         return self.filter(end_date__isnull=True)
@@ -269,8 +270,9 @@ class ReleaseType(models.TextChoices):
 
 
 class SentenceEpisodeQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return policy.scope_by_person(self, user, section=Section.CUSTODY)
+    def for_user(self, user, person=None):
+        """`person`: only that person's sentences (decided from their Access, no subquery)."""
+        return policy.scope_by_person(self, user, section=Section.CUSTODY, person=person)
 
 
 class SentenceEpisode(models.Model):
@@ -347,8 +349,11 @@ class CaseScopedQuerySet(models.QuerySet):
 
     section = Section.CASE
 
-    def for_user(self, user):
-        return policy.scope_by_person(self, user, person_field="case__person", section=self.section)
+    def for_user(self, user, person=None):
+        """`person`: only that person's rows (decided from their Access, no subquery)."""
+        return policy.scope_by_person(
+            self, user, person_field="case__person", section=self.section, person=person
+        )
 
 
 class AssessmentQuerySet(CaseScopedQuerySet):

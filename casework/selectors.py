@@ -33,12 +33,18 @@ def person_search(*, user, q: str):
     exact indexes, and find only people whose identity section the agency sees. The three sets of
     ids are joined by UNION ALL (docs/performance.md).
     """
-    from consent import policy
-
+    matched = person_search_ids(user=user, q=q)
     qs = Person.objects.for_user(user)
+    if matched is None:
+        return qs.none()
+    return qs.filter(pk__in=matched).order_by("access__sort_key", "access__person_id")
+
+
+def person_search_ids(*, user, q: str):
+    """The ids person_search() finds (a subquery), or None for an empty search."""
     q = (q or "").strip()
     if not q:
-        return qs.none()
+        return None
     terms = [term.lower() for term in q.split()[:3]]
     by_name = policy.visible_person_ids(user).filter(
         *[Q(sort_key__contains=term) for term in terms]
@@ -57,12 +63,9 @@ def person_search(*, user, q: str):
     )
     # aliases and identifiers are identity data: they find only people whose identity the agency sees
     identity = policy.visible_person_ids(user, "identity").order_by()
-    matched = by_name.order_by().union(
-        identity.filter(person_id__in=by_alias),
-        identity.filter(person_id__in=by_identifier),
-        all=True,
+    return by_name.order_by().union(
+        identity.filter(person_id__in=by_alias.union(by_identifier, all=True)), all=True
     )
-    return qs.filter(pk__in=matched).order_by("access__sort_key", "access__person_id")
 
 
 def _caseload(user, *, stage="", support_level="", q=""):
@@ -133,10 +136,8 @@ def caseload_for_user(
 
 
 def cases_for_person(*, user, person):
-    return (
-        Case.objects.for_user(user)
-        .filter(person=person)
-        .select_related("owning_agency", "owner", "site")
+    return Case.objects.for_user(user, person=person).select_related(
+        "owning_agency", "owner", "site"
     )
 
 
@@ -277,15 +278,12 @@ def person_custody(*, user, person, access) -> dict:
         user,
         person,
         list(
-            SentenceEpisode.objects.for_user(user)
-            .filter(person=person)
+            SentenceEpisode.objects.for_user(user, person=person)
             .select_related("establishment")
             .order_by("-reception_date", "-sentence_date", "-id")[:5]
         ),
     )
-    plans = list(
-        ReleasePlan.objects.for_user(user).filter(case__person=person).order_by("-updated_at")[:2]
-    )
+    plans = list(ReleasePlan.objects.for_user(user, person=person).order_by("-updated_at")[:2])
     return {"sentences": sentences, "plans": plans}
 
 

@@ -180,13 +180,18 @@ NO_ACCESS = Access(person_id=0)
 # The columns an Access is built from, read as plain tuples (no model instances on hot paths).
 _UNTIL_COLUMNS = tuple(S.field_for(key) for key in S.KEYS)
 _ROW_COLUMNS = ("person_id", "owner_until", "bases", *_UNTIL_COLUMNS)
+# A page of people needs what each one shows, not why: no bases (a JSON document a row).
+_MAP_COLUMNS = ("person_id", "owner_until", *_UNTIL_COLUMNS)
 
 
-def _access_from_row(row, person_id, *, on) -> Access:
-    """Access from a tuple of _ROW_COLUMNS (or None: no row, nothing seen)."""
+def _access_from_row(row, person_id, *, on, with_bases=True) -> Access:
+    """Access from a tuple of _ROW_COLUMNS (or of _MAP_COLUMNS without bases; None: no row)."""
     if row is None:
         return Access(person_id=person_id)
-    _pk, owner_until, bases, *ends = row
+    if with_bases:
+        _pk, owner_until, bases, *ends = row
+    else:
+        (_pk, owner_until, *ends), bases = row, None
     until = {
         key: value
         for key, value in zip(S.KEYS, ends, strict=True)
@@ -199,7 +204,10 @@ def _access_from_row(row, person_id, *, on) -> Access:
 def _row_visible_q(user, acting, *, prefix=""):
     """The restricted rule on PersonAccess rows: unrestricted, or named for this agency, or the
     owning agency's managers."""
-    clause = Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}person__in": _granted(user)})
+    clause = Q(**{f"{prefix}restricted": False})
+    named = _named_people(user)
+    if named is not None:
+        clause |= Q(**{f"{prefix}person_id__in": named})
     if acting.role == Role.MANAGER:
         clause |= Q(**{f"{prefix}owner_until__gte": today()})
     return clause
@@ -256,14 +264,15 @@ def access_for(user, person) -> Access:
 
 
 def access_map(user, person_ids) -> dict:
-    """{person id: Access} for a page of people (one query whatever the page's size)."""
+    """{person id: Access} for a page of people (one query whatever the page's size). What each
+    person shows, not why: these Access objects carry no bases (access_for has them)."""
     ids = {int(pk) for pk in person_ids}
     on = today()
     rows = {
         row[0]: row
-        for row in _access_rows(user).filter(person_id__in=ids).values_list(*_ROW_COLUMNS)
+        for row in _access_rows(user).filter(person_id__in=ids).values_list(*_MAP_COLUMNS)
     }
-    return {pk: _access_from_row(rows.get(pk), pk, on=on) for pk in ids}
+    return {pk: _access_from_row(rows.get(pk), pk, on=on, with_bases=False) for pk in ids}
 
 
 def forget(user) -> None:
@@ -271,6 +280,7 @@ def forget(user) -> None:
     if user is not None:
         user.__dict__.pop("_access_cache", None)
         user.__dict__.pop("_access_q_cache", None)
+        user.__dict__.pop("_named_cache", None)
 
 
 def sees(user, person, section: str) -> bool:
@@ -316,12 +326,42 @@ def _granted(user):
     ).values("content_object_id")
 
 
+# More named people than this and the rule carries the subquery instead of the list of ids.
+_NAMED_LIST_LIMIT = 200
+
+
+def _named_people(user):
+    """The restricted people this user is named for while acting for this agency.
+
+    A tuple of ids read once per request (one small indexed query), None when there are none (most
+    staff: then no scoped query carries a subquery at all), or the subquery when there are very
+    many. Read again after any change in this process (changed()) and on a new day, as access_for.
+    """
+    acting = acting_of(user)
+    if user is None or acting is None:
+        return None
+    cache = user.__dict__.setdefault("_named_cache", {})
+    key = (acting.agency_id, _generation[0], today())
+    if key not in cache:
+        ids = tuple(
+            _granted(user).values_list("content_object_id", flat=True)[: _NAMED_LIST_LIMIT + 1]
+        )
+        cache.clear()
+        if not ids:
+            cache[key] = None
+        else:
+            cache[key] = ids if len(ids) <= _NAMED_LIST_LIMIT else _granted(user)
+    return cache[key]
+
+
 def not_withheld(user, person_field="person"):
     """For rows an agency sees *before* it may see the person (an incoming referral): never an
     anonymised record, and a restricted person only for named users. Reads the people table."""
-    return (
-        Q(**{f"{person_field}__restricted": False}) | Q(**{f"{person_field}__in": _granted(user)})
-    ) & Q(**{f"{person_field}__anonymised_at__isnull": True})
+    clause = Q(**{f"{person_field}__restricted": False})
+    named = _named_people(user)
+    if named is not None:
+        clause |= Q(**{f"{person_field}__in": named})
+    return clause & Q(**{f"{person_field}__anonymised_at__isnull": True})
 
 
 def _section_q(section, prefix=""):
@@ -374,12 +414,22 @@ def access_exists(user, person_ref, section=None):
     return Exists(PersonAccess.objects.filter(rule, person_id=person_ref))
 
 
-def scope_by_person(queryset, user, person_field="person", section=None):
+def scope_by_person(queryset, user, person_field="person", section=None, person=None):
     """Rows of people the acting agency may see `section` of (cases, notes, spells, ...).
 
     A semi-join (EXISTS) on PersonAccess by the row's person id: the people table is not joined at
     all, and PostgreSQL may hash the agency's access rows or probe them per row as it sees fit.
+
+    With `person`, the rows of that one person: the same rule decided from the Access this request
+    has already read for them (access_for, shared by every panel of the person page), so the query
+    carries no EXISTS at all. An emergency access reads no rows either way (it has no access row).
     """
+    if person is not None:
+        access = access_for(user, person)
+        allowed = access.visible if section is None else access.sees(section)
+        if access.emergency is not None or not allowed:
+            return queryset.none()
+        return queryset.filter(**{person_field: getattr(person, "pk", person)})
     exists = access_exists(user, OuterRef(person_field), section)
     return queryset.none() if exists is None else queryset.filter(exists)
 

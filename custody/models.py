@@ -255,8 +255,9 @@ class ScanRow(models.Model):
 class ByPersonQuerySet(models.QuerySet):
     section = Section.BENEFITS
 
-    def for_user(self, user):
-        return policy.scope_by_person(self, user, section=self.section)
+    def for_user(self, user, person=None):
+        """`person`: only that person's rows (decided from their Access, no subquery)."""
+        return policy.scope_by_person(self, user, section=self.section, person=person)
 
 
 class FreshstartQuerySet(ByPersonQuerySet):

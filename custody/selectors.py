@@ -250,11 +250,11 @@ def person_custody_summary(*, user, person) -> dict:
         "closures": closures,
         "markers": _markers_with_state(user, person),
         "advice": list(
-            PreReleaseAdvice.objects.for_user(user)
-            .filter(person=person)
-            .select_related("agency", "declared_to")[:3]
+            PreReleaseAdvice.objects.for_user(user, person=person).select_related(
+                "agency", "declared_to"
+            )[:3]
         ),
-        "claims": list(PostReleaseClaim.objects.for_user(user).filter(person=person)[:3]),
+        "claims": list(PostReleaseClaim.objects.for_user(user, person=person)[:3]),
     }
 
 
@@ -268,8 +268,7 @@ def get_marker(*, user, pk) -> Marker:
 def freshstart_for_person(*, user, person) -> list:
     """The person's latest Freshstart appointments the acting agency may see (one query)."""
     return list(
-        FreshstartAppointment.objects.for_user(user)
-        .filter(person=person)
+        FreshstartAppointment.objects.for_user(user, person=person)
         .select_related("office", "jobcentre")
         .order_by("-appointment_at", "-id")[:5]
     )

@@ -35,9 +35,7 @@ def timeline_entries(*, user, case) -> list[Entry]:
                 url=reverse("custody:closure_detail", args=[c.pk]),
             )
         )
-    for a in (
-        FreshstartAppointment.objects.for_user(user).filter(person=person).select_related("office")
-    ):
+    for a in FreshstartAppointment.objects.for_user(user, person=person).select_related("office"):
         state = (
             "not recorded"
             if a.attended is None
@@ -52,7 +50,7 @@ def timeline_entries(*, user, case) -> list[Entry]:
                 agency=a.office.name,
             )
         )
-    for a in PreReleaseAdvice.objects.for_user(user).filter(person=person).select_related("agency"):
+    for a in PreReleaseAdvice.objects.for_user(user, person=person).select_related("agency"):
         entries.append(
             Entry(
                 at=a.given_on,

@@ -192,9 +192,10 @@ class PersonScopedQuerySet(models.QuerySet):
 
     person_field = "person"
 
-    def for_user(self, user):
+    def for_user(self, user, person=None):
+        """`person`: only that person's rows (decided from their Access, no subquery)."""
         return policy.scope_by_person(
-            self, user, person_field=self.person_field, section=Section.EMPLOYMENT
+            self, user, person_field=self.person_field, section=Section.EMPLOYMENT, person=person
         )
 
 

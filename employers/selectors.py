@@ -104,8 +104,7 @@ def applications_for_vacancy(*, user, vacancy: Vacancy):
 
 def applications_for_person(*, user, person):
     return (
-        Application.objects.for_user(user)
-        .filter(person=person)
+        Application.objects.for_user(user, person=person)
         .select_related("vacancy", "vacancy__employer")
         .order_by("-created_at", "-id")
     )
@@ -121,8 +120,7 @@ def get_application(*, user, pk) -> Application:
 
 def spells_for_person(*, user, person):
     return (
-        EmploymentSpell.objects.for_user(user)
-        .filter(person=person)
+        EmploymentSpell.objects.for_user(user, person=person)
         .select_related("employer", "verified_by", "adviser")
         .order_by("-start_date", "-id")
     )

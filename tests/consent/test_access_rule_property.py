@@ -256,6 +256,28 @@ def test_stored_rows_equal_the_rule_after_random_histories(world, monkeypatch):
                 assert response.status_code == 200, (actor, response.status_code)
                 assert response.json()["sections"] == access.sections
 
+        @rule(actor=st.sampled_from(ACTORS))
+        def one_persons_rows_agree_with_the_subquery(self, actor):
+            # scope_by_person(person=...) decides from the request's Access (no EXISTS) and the
+            # restricted rule uses the named people read once: both must give the subquery's answer
+            # after whatever happened since this user object last asked (no forget() here).
+            user = users[actor]
+            for section in [None, *S.KEYS, S.Section.SENSITIVE]:
+                one = set(
+                    policy.scope_by_person(
+                        Case.objects.all(), user, section=section, person=person
+                    ).values_list("pk", flat=True)
+                )
+                exists = set(
+                    policy.scope_by_person(Case.objects.all(), user, section=section)
+                    .filter(person=person)
+                    .values_list("pk", flat=True)
+                )
+                assert one == exists, (actor, section, one, exists)
+            seen = policy.scope_people(type(person).objects.filter(pk=person.pk), user).exists()
+            access = policy.access_for(user, person)
+            assert seen == (access.visible and access.emergency is None), actor
+
     run_state_machine_as_test(
         AccessRule,
         settings=settings(

@@ -15,7 +15,8 @@ def test_timeline_has_one_entry_per_transition_in_fixed_queries(
     services.referral_accept(user=adviser_a, referral=sent_a)
     from referrals.timeline import timeline_entries
 
-    with django_assert_max_num_queries(2):
+    # the referrals and their transitions, and the restricted people the user is named for
+    with django_assert_max_num_queries(3):
         entries = timeline_entries(user=caseworker_a, case=case_a)
     assert [e.title for e in entries] == [
         "Referral to Job club A sent",
