@@ -533,6 +533,26 @@ def require_row_change(user, *, person, row_agency_id, what: str = "this record"
         raise Forbidden(f"Only the agency that recorded {what}, or the case owner, can change it.")
 
 
+def may_change_involvement_site(user, involvement) -> bool:
+    """Which of its sites works a case is the involved agency's own record: only its staff change it,
+    while the involvement is open (not the case owner, not another agency)."""
+    acting = acting_of(user)
+    return (
+        acting is not None
+        and acting.role in STAFF
+        and involvement.agency_id == acting.agency_id
+        and involvement.ended_on is None
+    )
+
+
+def require_involvement_site_change(user, involvement) -> None:
+    acting = acting_of(user)
+    if acting is None or involvement.agency_id != acting.agency_id:
+        raise NotFound("Involvement not found")  # another agency's record is a 404
+    if not may_change_involvement_site(user, involvement):
+        raise Forbidden("Only your agency's staff can change the site, while it works on the case.")
+
+
 def may_open_case(user, person) -> bool:
     """Only an agency holding the owner basis opens a case: another agency that needs its own asks
     the owner for a hand-off or a referral, so opening a case never widens anyone's access."""

@@ -58,7 +58,9 @@ def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
     assert len({(r[0], r[1]) for r in body}) == len(body)
     assert all(
         re.fullmatch(
-            r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+|agency:.+", r[1]
+            r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+|found_by:[a-z_]+"
+            r"|agency:.+|area:.+",
+            r[1],
         )
         for r in body
     )
