@@ -553,6 +553,27 @@ def require_involvement_site_change(user, involvement) -> None:
         raise Forbidden("Only your agency's staff can change the site, while it works on the case.")
 
 
+def may_see_reoffences(user, person) -> bool:
+    """Re-offences (proven offences, recalls) are offence data: the sensitive offence part
+    (consent.sections). An agency sees them only where it sees that part of the person's record."""
+    return sees(user, person, S.SensitivePart.OFFENCE)
+
+
+def may_record_reoffence(user, case) -> bool:
+    """The case owner records them (it holds the offender-management record), and only while it sees
+    the offence part; a partner that sees them reads them and tells the owner."""
+    return (
+        can(user, "case.change") and owns_case(user, case) and may_see_reoffences(user, case.person)
+    )
+
+
+def require_reoffence_record(user, case) -> None:
+    if not may_see_reoffences(user, case.person):
+        raise NotFound("Not found")  # as if absent: the agency does not see offence data
+    if not may_record_reoffence(user, case):
+        raise Forbidden("Only the agency that owns this case can record re-offences.")
+
+
 def may_open_case(user, person) -> bool:
     """Only an agency holding the owner basis opens a case: another agency that needs its own asks
     the owner for a hand-off or a referral, so opening a case never widens anyone's access."""

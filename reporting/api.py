@@ -1,15 +1,26 @@
 from django.http import FileResponse
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit.models import Action
 from audit.services import access_event_record
-from core.errors import ApplicationError
+from consent import policy
+from core.errors import ApplicationError, NotFound
 from reporting import selectors, services
-from reporting.models import EnduringJobsTarget, Report, ReportKind, ReportScope, ReportVersion
+from reporting.models import (
+    EnduringJobsTarget,
+    Reoffence,
+    ReoffenceKind,
+    ReoffenceSource,
+    Report,
+    ReportKind,
+    ReportScope,
+    ReportVersion,
+)
 from reporting.periods import parse_month
 
 
@@ -293,3 +304,65 @@ class TargetViewSet(
 def register(router):
     router.register("reports", ReportViewSet, basename="report")
     router.register("targets", TargetViewSet, basename="target")
+
+
+class ReoffenceSerializer(serializers.ModelSerializer):
+    """A proven re-offence (offence and disposal dates, source) or a recall (never re-offending)."""
+
+    class Meta:
+        model = Reoffence
+        fields = ["id", "case", "kind", "offence_date", "disposal_date", "source", "recorded_at"]
+        read_only_fields = ["id", "case", "recorded_at"]
+
+
+class ReoffenceWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReoffenceKind.choices)
+    offence_date = serializers.DateField(
+        help_text="For a recall, the recall date; not in the future"
+    )
+    disposal_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="A proven re-offence only: on or after the offence date, not in the future",
+    )
+    source = serializers.ChoiceField(choices=ReoffenceSource.choices)
+
+
+class CaseReoffenceView(generics.GenericAPIView):
+    """GET/POST /api/v1/cases/{id}/reoffences/: a case's re-offences and recalls. Offence data: an
+    agency that does not see the person's offence part gets 404; only the case owner records (403)."""
+
+    serializer_class = ReoffenceSerializer
+
+    def _case(self, request, pk):
+        from casework.selectors import get_case
+
+        case = get_case(user=request.user, pk=pk)
+        if not policy.may_see_reoffences(request.user, case.person):
+            raise NotFound("Not found")
+        return case
+
+    def get(self, request, pk):
+        case = self._case(request, pk)
+        facts = list(Reoffence.objects.for_user(request.user).filter(case=case))
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=case.person,
+            obj=case,
+            detail={"page": "api:reoffences", "reoffences": [f.pk for f in facts]},
+        )
+        return Response(ReoffenceSerializer(facts, many=True).data)
+
+    @extend_schema(request=ReoffenceWriteSerializer, responses={201: ReoffenceSerializer})
+    def post(self, request, pk):
+        case = self._case(request, pk)
+        serializer = ReoffenceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fact = services.reoffence_record(user=request.user, case=case, **serializer.validated_data)
+        return Response(ReoffenceSerializer(fact).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("cases/<int:pk>/reoffences/", CaseReoffenceView.as_view(), name="case-reoffences")
+]

@@ -54,6 +54,7 @@ NOUN_ALIASES = {
     "reoffending": "ReoffendingCheck",
     "employment": "PostExitEmploymentCheck",
     "sharing": "CaseInvolvement",
+    "involvement": "CaseInvolvement",
 }
 WRITE_METHODS = ("post", "patch", "delete")
 OK_STATUSES = {403, 404, 405}

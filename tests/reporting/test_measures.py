@@ -502,7 +502,7 @@ def test_region_funnel_by_area_counts_each_record_at_the_site_its_case_is_worked
 def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
     world, caseworker_a, caseworker_b, agency_a, report_month
 ):
-    from core.errors import ApplicationError, Forbidden
+    from core.errors import ApplicationError, NotFound
     from reporting import services
     from tests.reporting.conftest import d
 
@@ -530,7 +530,7 @@ def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
     assert cells(during) == (0.5, 1, 2, 2, 0)
     with pytest.raises(ApplicationError, match="disposal date"):
         record("P6", "proven_reoffence", d(0, 5), d(0, 1))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another agency's record, without its offence part: absent
         services.reoffence_record(
             user=caseworker_b,
             case=world["P6"],
