@@ -545,6 +545,22 @@ def may_change_involvement_site(user, involvement) -> bool:
     )
 
 
+def own_open_involvement(user, case_id):
+    """The acting agency's open involvement in a case (with its site), or None."""
+    from consent.models import CaseInvolvement
+
+    acting = acting_of(user)
+    if acting is None:
+        return None
+    return (
+        CaseInvolvement.objects.filter(
+            case_id=case_id, agency_id=acting.agency_id, ended_on__isnull=True
+        )
+        .select_related("site")
+        .first()
+    )
+
+
 def require_involvement_site_change(user, involvement) -> None:
     acting = acting_of(user)
     if acting is None or involvement.agency_id != acting.agency_id:

@@ -153,15 +153,7 @@ def _own_involvement(user, referral):
         Status.STARTED,
     ):
         return None
-    from consent.models import CaseInvolvement
-
-    return (
-        CaseInvolvement.objects.filter(
-            case_id=referral.case_id, agency_id=referral.to_agency_id, ended_on__isnull=True
-        )
-        .select_related("site")
-        .first()
-    )
+    return policy.own_open_involvement(user, referral.case_id)
 
 
 def _accept_sites(user, referral):

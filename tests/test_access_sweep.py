@@ -36,6 +36,7 @@ SHARED_ROUTE_PREFIXES = (
     "api:vacancy-",
     "api:provision-",
     "api:report-",
+    "api:target-",
     "employers:employer_",
     "employers:vacancy_",
     "employers:application_create",
