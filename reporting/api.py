@@ -246,6 +246,7 @@ class TargetViewSet(
     their region's agencies; anyone else 403). POST sets (creates or replaces) one agency's year."""
 
     serializer_class = TargetSerializer
+    queryset = EnduringJobsTarget.objects.none()  # for the schema; get_queryset scopes it
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
