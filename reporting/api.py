@@ -343,6 +343,7 @@ class CaseReoffenceView(generics.GenericAPIView):
             raise NotFound("Not found")
         return case
 
+    @extend_schema(responses=ReoffenceSerializer(many=True))
     def get(self, request, pk):
         case = self._case(request, pk)
         facts = list(Reoffence.objects.for_user(request.user).filter(case=case))
