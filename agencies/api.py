@@ -4,15 +4,26 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from agencies import acting, services
-from agencies.models import Agency, SourceCategory
+from agencies.models import Agency, Site, SourceCategory
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name", "kind"]
 
 
 class AgencySerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.name", read_only=True)
+    sites = SiteSerializer(
+        many=True,
+        read_only=True,
+        help_text="The agency's own sites (offices, establishments): a referral's `site` on accept",
+    )
 
     class Meta:
         model = Agency
-        fields = ["id", "name", "kind", "region", "source_category"]
+        fields = ["id", "name", "kind", "region", "source_category", "sites"]
 
 
 class AgencyPatchSerializer(serializers.Serializer):
@@ -46,7 +57,12 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet, mixins.UpdateModelMixin):
     `source_category` with PATCH."""
 
     serializer_class = AgencySerializer
-    queryset = Agency.objects.filter(is_active=True).select_related("region").order_by("name")
+    queryset = (
+        Agency.objects.filter(is_active=True)
+        .select_related("region")
+        .prefetch_related("sites")
+        .order_by("name")
+    )
     http_method_names = ["get", "patch", "head", "options"]
 
     @extend_schema(request=AgencyPatchSerializer, responses=AgencySerializer)

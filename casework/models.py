@@ -770,3 +770,49 @@ class ReleaseHandoff(models.Model):
                 fields=["case"], condition=Q(status="pending"), name="one_pending_handoff_per_case"
             )
         ]
+
+
+# --- History of the details data completeness reads ---------------------------------------------
+
+
+class DetailField(models.TextChoices):
+    SITE = "site", "Site"
+    OWNER = "owner", "Caseworker"
+    EMPLOYMENT_STATUS = "employment_status", "Employment status"
+    BENEFIT_STATUS = "benefit_status", "Benefit status"
+    ACCOMMODATION_STATUS = "accommodation_status", "Accommodation status"
+
+
+PERSON_DETAIL_FIELDS = (
+    DetailField.EMPLOYMENT_STATUS,
+    DetailField.BENEFIT_STATUS,
+    DetailField.ACCOMMODATION_STATUS,
+)
+CASE_DETAIL_FIELDS = (DetailField.SITE, DetailField.OWNER)
+
+
+class DetailChange(models.Model):
+    """One change of a detail that data completeness reads (a person's statuses, a case's site and
+    caseworker), with the value before and after: a report of a past period reads each value as it
+    stood at the period end (the earliest later change's `from_value`, or the latest earlier change's
+    `to_value`), so rebuilding it gives the same figure. Ids are kept as text, "" for none."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="detail_changes")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="detail_changes"
+    )
+    field = models.CharField(max_length=30, choices=DetailField.choices)
+    from_value = models.CharField(max_length=40, blank=True)
+    to_value = models.CharField(max_length=40, blank=True)
+    on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+        indexes = [
+            models.Index(fields=["person", "field", "on"], name="detail_change_person"),
+            models.Index(fields=["case", "field", "on"], name="detail_change_case"),
+        ]
+
+    def __str__(self):
+        return f"{self.field}: {self.from_value} -> {self.to_value} on {self.on}"

@@ -306,7 +306,7 @@ def owner_contacts(*, person) -> list[dict]:
 
 def involvements_for_case(*, case):
     """The agencies working on the case, with what was shared with each (the case team)."""
-    return case.involvements.select_related("agency").order_by("started_on", "id")
+    return case.involvements.select_related("agency", "site").order_by("started_on", "id")
 
 
 def sentences_for_case(*, user, case):

@@ -12,6 +12,7 @@ from agencies.models import SiteKind
 from audit.models import Action
 from audit.services import access_event_record
 from casework.models import (
+    PERSON_DETAIL_FIELDS,
     RAG_SCORE,
     ActionStatus,
     Appointment,
@@ -21,6 +22,7 @@ from casework.models import (
     CaseEvent,
     CaseEventKind,
     CaseNote,
+    DetailChange,
     EstablishmentTransfer,
     Goal,
     HandoffStatus,
@@ -126,6 +128,7 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
     _check_unknown(fields, PERSON_FIELDS)
     _clean_identifiers(fields)
     candidate = Person.objects.get(pk=person.pk)
+    details_before = {f: getattr(candidate, f) for f in PERSON_DETAIL_FIELDS}
     changed = sorted(k for k, v in fields.items() if getattr(candidate, k) != v)
     for name, value in fields.items():
         setattr(candidate, name, value)
@@ -144,6 +147,12 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
             extra={"current_version": Person.objects.get(pk=person.pk).version},
         )
     person = Person.objects.get(pk=person.pk)
+    record_detail_changes(
+        person_id=person.pk,
+        case_id=None,
+        before=details_before,
+        after={f: getattr(person, f) for f in PERSON_DETAIL_FIELDS},
+    )
     policy.refresh_person_access(person)  # names feed the sort key
     access_event_record(user=user, action=Action.CHANGE, person=person, detail={"fields": changed})
     return person
@@ -194,6 +203,7 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
     _check_unknown(fields, CASE_FIELDS | {"end_date", "end_reason"})
     current = Case.objects.get(pk=case.pk)
     stage_before, level_before = current.stage, current.support_level
+    details_before = {"site": current.site_id, "owner": current.owner_id}
     changed = sorted(k for k, v in fields.items() if getattr(current, k) != v)
     for name, value in fields.items():
         setattr(current, name, value)
@@ -210,6 +220,12 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
             extra={"current_version": Case.objects.get(pk=case.pk).version},
         )
     case = Case.objects.select_related("person").get(pk=case.pk)
+    record_detail_changes(
+        person_id=case.person_id,
+        case_id=case.pk,
+        before=details_before,
+        after={"site": case.site_id, "owner": case.owner_id},
+    )
     if "stage" in changed:
         _case_event(user, case, CaseEventKind.STAGE, from_value=stage_before, to_value=case.stage)
     if "support_level" in changed:  # the history; support_level_at_start stays as it was
@@ -228,6 +244,31 @@ def case_update(*, user, case: Case, version: int, **fields) -> Case:
         user=user, action=Action.CHANGE, person=case.person, obj=case, detail={"fields": changed}
     )
     return case
+
+
+def _detail_value(value) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "pk", value))
+
+
+def record_detail_changes(*, person_id: int, case_id: int | None, before: dict, after: dict):
+    """Keep the history data completeness reads (casework.models.DetailChange): one row per
+    changed field, dated today, with the value before and after."""
+    rows = [
+        DetailChange(
+            person_id=person_id,
+            case_id=case_id,
+            field=name,
+            from_value=_detail_value(before[name]),
+            to_value=_detail_value(after[name]),
+            on=policy.today(),
+        )
+        for name in before
+        if _detail_value(before[name]) != _detail_value(after[name])
+    ]
+    if rows:
+        DetailChange.objects.bulk_create(rows)
 
 
 def _case_event(user, case, kind, *, from_value="", to_value="", on=None, reason="") -> CaseEvent:
@@ -1054,8 +1095,15 @@ def handoff_accept(*, user, handoff: ReleaseHandoff) -> ReleaseHandoff:
         raise ApplicationError("The case has been closed, so it cannot be handed over")
     today = policy.today()
     old_agency_id = case.owning_agency_id
+    details_before = {"site": case.site_id, "owner": case.owner_id}
     case = _bump_case(
         case, case.version, owning_agency_id=handoff.to_agency_id, owner=user, site=handoff.to_site
+    )
+    record_detail_changes(
+        person_id=case.person_id,
+        case_id=case.pk,
+        before=details_before,
+        after={"site": case.site_id, "owner": case.owner_id},
     )
     LeadAgencyPeriod.objects.filter(case=case, ended_on__isnull=True).update(ended_on=today)
     LeadAgencyPeriod.objects.create(case=case, agency_id=handoff.to_agency_id, started_on=today)

@@ -343,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "SpellEndReasonEnum": "employers.models.SpellEndReason",
         "ReferralStatusEnum": "referrals.models.Status",
         "ReportKindEnum": "reporting.models.ReportKind",
+        "ReoffenceKindEnum": "reporting.models.ReoffenceKind",
+        "SiteKindEnum": "agencies.models.SiteKind",
     },
 }
 

@@ -144,3 +144,50 @@ class CaseShareView(StaffOnly, generics.GenericAPIView):
 
 
 urlpatterns = [path("cases/<int:pk>/share/", CaseShareView.as_view(), name="case-share")]
+
+
+class InvolvementSiteSerializer(serializers.Serializer):
+    site = serializers.IntegerField(
+        allow_null=True,
+        help_text="One of your agency's sites (the agency's `sites` in GET /api/v1/agencies/), or "
+        "null; another agency's site or an unknown id answers 400",
+    )
+
+
+class InvolvementSiteView(StaffOnly, generics.GenericAPIView):
+    """PATCH /api/v1/involvements/{id}/ {"site": id}: the involved agency records which of its own
+    sites works the case (only that agency; another agency's involvement is a 404)."""
+
+    serializer_class = InvolvementSiteSerializer
+
+    def patch(self, request, pk):
+        from consent.models import CaseInvolvement
+
+        involvement = (
+            CaseInvolvement.objects.select_related("case__person")
+            .filter(pk=pk, agency_id=request.user.acting.agency_id)
+            .first()
+        )
+        if (
+            involvement is None
+            or not policy.access_for(request.user, involvement.case.person).visible
+        ):
+            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        serializer = InvolvementSiteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        involvement = services.involvement_site_set(
+            user=request.user, involvement=involvement, site_id=serializer.validated_data["site"]
+        )
+        return Response(
+            {
+                "id": involvement.pk,
+                "case": involvement.case_id,
+                "agency": involvement.agency_id,
+                "site": involvement.site_id,
+            }
+        )
+
+
+urlpatterns += [
+    path("involvements/<int:pk>/", InvolvementSiteView.as_view(), name="involvement-site")
+]

@@ -181,3 +181,21 @@ class EmergencyReviewForm(GovUKFormMixin, forms.Form):
         label="What did you find?",
         error_messages={"required": "Enter what you found when you reviewed it"},
     )
+
+
+class InvolvementSiteForm(GovUKFormMixin, forms.Form):
+    """Which of the involved agency's own sites works the case."""
+
+    site = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Which of your sites works with the person?",
+        empty_label="Not recorded",
+        error_messages={"invalid_choice": "Select one of your agency's sites"},
+    )
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from agencies.models import Site
+
+        self.fields["site"].queryset = Site.objects.filter(agency=agency).order_by("name")

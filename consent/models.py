@@ -141,6 +141,15 @@ class CaseInvolvement(models.Model):
     # What the owner chose to send (the referral's "information to share", or the share's): the
     # agency sees these and only these, and only as far as its consent covers them.
     categories = models.JSONField(default=list, blank=True)
+    # The involved agency's own site working the case (set on accepting a referral, changed by that
+    # agency only): a provider's reports break its figures down by it (reporting.measures.own_site).
+    site = models.ForeignKey(
+        "agencies.Site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="involvements",
+    )
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -583,6 +583,63 @@ def require_row_change(user, *, person, row_agency_id, what: str = "this record"
         raise Forbidden(f"Only the agency that recorded {what}, or the case owner, can change it.")
 
 
+def may_change_involvement_site(user, involvement) -> bool:
+    """Which of its sites works a case is the involved agency's own record: only its staff change it,
+    while the involvement is open (not the case owner, not another agency)."""
+    acting = acting_of(user)
+    return (
+        acting is not None
+        and acting.role in STAFF
+        and involvement.agency_id == acting.agency_id
+        and involvement.ended_on is None
+    )
+
+
+def own_open_involvement(user, case_id):
+    """The acting agency's open involvement in a case (with its site), or None."""
+    from consent.models import CaseInvolvement
+
+    acting = acting_of(user)
+    if acting is None:
+        return None
+    return (
+        CaseInvolvement.objects.filter(
+            case_id=case_id, agency_id=acting.agency_id, ended_on__isnull=True
+        )
+        .select_related("site")
+        .first()
+    )
+
+
+def require_involvement_site_change(user, involvement) -> None:
+    acting = acting_of(user)
+    if acting is None or involvement.agency_id != acting.agency_id:
+        raise NotFound("Involvement not found")  # another agency's record is a 404
+    if not may_change_involvement_site(user, involvement):
+        raise Forbidden("Only your agency's staff can change the site, while it works on the case.")
+
+
+def may_see_reoffences(user, person) -> bool:
+    """Re-offences (proven offences, recalls) are offence data: the sensitive offence part
+    (consent.sections). An agency sees them only where it sees that part of the person's record."""
+    return sees(user, person, S.SensitivePart.OFFENCE)
+
+
+def may_record_reoffence(user, case) -> bool:
+    """The case owner records them (it holds the offender-management record), and only while it sees
+    the offence part; a partner that sees them reads them and tells the owner."""
+    return (
+        can(user, "case.change") and owns_case(user, case) and may_see_reoffences(user, case.person)
+    )
+
+
+def require_reoffence_record(user, case) -> None:
+    if not may_see_reoffences(user, case.person):
+        raise NotFound("Not found")  # as if absent: the agency does not see offence data
+    if not may_record_reoffence(user, case):
+        raise Forbidden("Only the agency that owns this case can record re-offences.")
+
+
 def may_open_case(user, person) -> bool:
     """Only an agency holding the owner basis opens a case: another agency that needs its own asks
     the owner for a hand-off or a referral, so opening a case never widens anyone's access."""

@@ -256,6 +256,7 @@ def case_involve(
     basis: str = InvolvementBasis.SHARE,
     categories: list[str] | None = None,
     check_role: bool = True,
+    site=None,
 ) -> CaseInvolvement:
     """Involve another agency in a case, with the information chosen for it. Needs a live
     employment-support consent to that agency; it sees what it was sent as far as its consents
@@ -291,14 +292,24 @@ def case_involve(
             agency=agency,
             basis=basis,
             categories=chosen,
+            site=site,
             started_on=policy.today(),
             created_by=user,
         )
+    elif (
+        site is not None
+        and involvement.site_id is None
+        and not (set(chosen) - set(involvement.categories or S.KEYS))
+    ):
+        involvement.site = site
+        involvement.save(update_fields=["site"])
+        return involvement
     elif set(chosen) - set(involvement.categories or S.KEYS):
         involvement.categories = [
             k for k in S.KEYS if k in set(chosen) | set(involvement.categories)
         ]
-        involvement.save(update_fields=["categories"])
+        involvement.site = involvement.site or site
+        involvement.save(update_fields=["categories", "site"])
     else:
         return involvement
     policy.refresh_person_access(case.person)
@@ -324,6 +335,40 @@ def not_yet_consented(*, person, agency, categories) -> list[str]:
         if consent.is_active_on(policy.today()):
             covered |= policy.consent_keys(consent)
     return [c for c in categories if c not in covered]
+
+
+def involvement_site_check(agency, site_id):
+    """The site (by id) when it is one of `agency`'s own sites; None for none; else a clear error."""
+    if site_id in (None, ""):
+        return None
+    from agencies.models import Site
+
+    site = Site.objects.filter(pk=site_id, agency=agency).first()
+    if site is None:
+        raise ApplicationError("Select one of your agency's sites", field="site")
+    return site
+
+
+@transaction.atomic
+def involvement_site_set(*, user, involvement: CaseInvolvement, site_id) -> CaseInvolvement:
+    """The involved agency records which of its own sites works the case (policy: only that agency)."""
+    involvement = CaseInvolvement.objects.select_related("case__person", "agency").get(
+        pk=involvement.pk
+    )
+    policy.require_involvement_site_change(user, involvement)
+    site = involvement_site_check(involvement.agency, site_id)
+    before = involvement.site_id
+    if before != (site.pk if site else None):
+        involvement.site = site
+        involvement.save(update_fields=["site"])
+        access_event_record(
+            user=user,
+            action=Action.CHANGE,
+            person=involvement.case.person,
+            obj=involvement.case,
+            detail={"involvement": involvement.pk, "site": [before, involvement.site_id]},
+        )
+    return involvement
 
 
 @transaction.atomic

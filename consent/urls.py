@@ -16,6 +16,9 @@ urlpatterns = [
         views.involvement_end,
         name="involvement_end",
     ),
+    path(
+        "involvements/<int:involvement_pk>/site/", views.involvement_site, name="involvement_site"
+    ),
     path("restricted/", views.restricted_list, name="restricted_list"),
     path("emergency-access/", views.emergency_list, name="emergency_list"),
     path("emergency-access/new/", views.emergency_access_create, name="emergency_create"),

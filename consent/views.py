@@ -18,6 +18,7 @@ from consent.forms import (
     ConsentFormPrintForm,
     EmergencyAccessForm,
     EmergencyReviewForm,
+    InvolvementSiteForm,
     RestrictedGrantForm,
     RestrictForm,
     ShareForm,
@@ -226,6 +227,52 @@ def involvement_end(request, pk, involvement_pk):
     else:
         messages.success(request, f"{involvement.agency.name} no longer works on this case.")
     return redirect("casework:case_detail", pk=case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def involvement_site(request, involvement_pk):
+    """The involved agency records which of its own sites works the case (only that agency)."""
+    involvement = (
+        CaseInvolvement.objects.select_related("case__person", "agency", "site")
+        .filter(
+            pk=involvement_pk, agency_id=getattr(policy.acting_of(request.user), "agency_id", None)
+        )
+        .first()
+    )
+    if involvement is None or not policy.access_for(request.user, involvement.case.person).visible:
+        raise Http404("Not found")  # another agency's involvement is a 404
+    if not policy.may_change_involvement_site(request.user, involvement):
+        raise PermissionDenied(
+            "Only your agency's staff can change the site while it works on the case."
+        )
+    back = (
+        reverse("casework:case_detail", args=[involvement.case_id])
+        if policy.sees(request.user, involvement.case.person, S.Section.CASE)
+        else reverse("referrals:inbox")
+    )
+    form = InvolvementSiteForm(
+        request.POST or None, initial={"site": involvement.site_id}, agency=involvement.agency
+    )
+    if request.method == "POST" and form.is_valid():
+        site = form.cleaned_data["site"]
+        done = save_with(
+            request,
+            form,
+            services.involvement_site_set,
+            "The site working with the person has been saved.",
+            back,
+            involvement=involvement,
+            site_id=site.pk if site else None,
+        )
+        if done:
+            return done
+    _viewed(request, involvement.case.person, "involvement site form", obj=involvement.case)
+    return render(
+        request,
+        "consent/involvement_site.html",
+        {"form": form, "involvement": involvement, "person": involvement.case.person, "back": back},
+    )
 
 
 def _grant_choices(person):

@@ -240,7 +240,9 @@ def _closure(person, state, agency, site, ebsa, today):
         benefits=[Benefit.UNIVERSAL_CREDIT]
         if state != "sent"
         else [Benefit.ESA, Benefit.HOUSING_BENEFIT],
-        found_by=FoundBy.MATCHING_SCAN if state == "scan" else FoundBy.EBSA_CASEWORK,
+        found_by=FoundBy.MATCHING_SCAN
+        if state == "scan"
+        else (FoundBy.PERSON_TOLD if person.pk % 4 == 1 else FoundBy.EBSA_CASEWORK),
         identity_checked=state != "scan",
         national_insurance_number=person.national_insurance_number,
         benefit_delivery_centre="Bedford Benefit Centre",

@@ -26,9 +26,13 @@ class Benefit(models.TextChoices):
 
 
 class FoundBy(models.TextChoices):
-    EBSA_CASEWORK = "ebsa_casework", "EBSA casework"
+    """How the claim in payment was found (the closure report's breakdown)."""
+
+    EBSA_CASEWORK = "ebsa_casework", "EBSA casework (reception interview)"
     MATCHING_SCAN = "matching_scan", "Matching scan"
     BOTH = "both", "Both"
+    PERSON_TOLD = "person_told", "Told by the person"
+    OTHER = "other", "Other"
 
 
 class ContactMethod(models.TextChoices):

@@ -139,6 +139,15 @@ class ReferralVersionSerializer(serializers.Serializer):
     )
 
 
+class ReferralAcceptSerializer(ReferralVersionSerializer):
+    site = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Which of your agency's sites takes the person on (the agency's `sites` in "
+        "GET /api/v1/agencies/); another agency's site or an unknown id answers 400",
+    )
+
+
 class ReferralDeclineSerializer(ReferralVersionSerializer):
     reason_code = serializers.ChoiceField(
         choices=DeclineReason.choices, default=DeclineReason.OTHER
@@ -238,10 +247,10 @@ class ReferralViewSet(
     def send(self, request, pk=None):
         return self._transition(request, "send")
 
-    @extend_schema(request=ReferralVersionSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralAcceptSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._transition(request, "accept")
+        return self._transition(request, "accept", ReferralAcceptSerializer)
 
     @extend_schema(request=ReferralDeclineSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])

@@ -76,6 +76,24 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class AcceptForm(VersionForm):
+    """Accepting a referral: which of the receiving agency's own sites takes it on (optional)."""
+
+    site = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Which of your sites will work with the person?",
+        empty_label="Not decided yet",
+        error_messages={"invalid_choice": "Select one of your agency's sites"},
+    )
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from agencies.models import Site
+
+        self.fields["site"].queryset = Site.objects.filter(agency=agency).order_by("name")
+
+
 class DeclineForm(GovUKFormMixin, forms.Form):
     reason_code = forms.ChoiceField(
         choices=DeclineReason.choices,

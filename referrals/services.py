@@ -429,8 +429,11 @@ def _transition(
 
 
 @transaction.atomic
-def referral_accept(*, user, referral: Referral, version: int | None = None) -> Referral:
-    """Accept: the receiving agency joins the case (through the consent service) and can see the person."""
+def referral_accept(*, user, referral: Referral, version: int | None = None, site=None) -> Referral:
+    """Accept: the receiving agency joins the case (through the consent service) and can see the
+    person. `site` (a Site or its id) is which of the receiving agency's own sites takes it on."""
+    from consent.services import involvement_site_check
+
     locked = _transition(
         user=user,
         referral=referral,
@@ -441,6 +444,8 @@ def referral_accept(*, user, referral: Referral, version: int | None = None) -> 
         answered_at=timezone.now(),
         answered_by=user,
     )
+    # checked once the referral is known to be the user's to answer (the transaction rolls back)
+    site = involvement_site_check(locked.to_agency, getattr(site, "pk", site))
     if locked.case.owning_agency_id != locked.to_agency_id:
         from consent.services import case_involve
 
@@ -451,6 +456,7 @@ def referral_accept(*, user, referral: Referral, version: int | None = None) -> 
             basis=InvolvementBasis.REFERRAL,
             categories=locked.share_categories or ["identity"],
             check_role=False,
+            site=site,
         )
     _notify(locked, "answered")
     return locked

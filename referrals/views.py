@@ -16,6 +16,7 @@ from core.pagination import Segments, narrow_page
 from core.views import apply_error, querystring_without
 from referrals import selectors, services
 from referrals.forms import (
+    AcceptForm,
     DeclineForm,
     InboxFilterForm,
     ProvisionFilterForm,
@@ -123,15 +124,18 @@ def _viewed(request, person, page, obj=None):
 
 def _detail(request, referral, *, error="", status=200):
     access_event_record(user=request.user, action=Action.VIEW, person=referral.person, obj=referral)
+    actions = services.available_actions(user=request.user, referral=referral)
     return render(
         request,
         "referrals/referral_detail.html",
         {
+            "accept_sites": _accept_sites(request.user, referral) if "accept" in actions else [],
+            "involvement": _own_involvement(request.user, referral),
             "referral": referral,
             "person": referral.person,
             "error": error,
             "events": referral.events.select_related("user", "agency"),
-            "actions": services.available_actions(user=request.user, referral=referral),
+            "actions": actions,
             "is_sender": referral.from_agency_id == request.user.acting.agency_id,
             "can_see_person": policy.scope_people(
                 Person.objects.filter(pk=referral.person_id), request.user
@@ -140,6 +144,31 @@ def _detail(request, referral, *, error="", status=200):
         },
         status=status,
     )
+
+
+def _own_involvement(user, referral):
+    """The receiving agency's open involvement from this referral (its site is changed from here)."""
+    if referral.to_agency_id != user.acting.agency_id or referral.status not in (
+        Status.ACCEPTED,
+        Status.STARTED,
+    ):
+        return None
+    return policy.own_open_involvement(user, referral.case_id)
+
+
+def _accept_sites(user, referral):
+    """The receiving agency's sites for the accept form, the user's own site chosen first."""
+    from django.db.models import Exists, OuterRef
+
+    from agencies.models import Site, StaffMembership
+
+    own = StaffMembership.objects.filter(pk=user.acting.membership_id, site=OuterRef("pk"))
+    return [
+        {"pk": site.pk, "name": site.name, "selected": site.own}
+        for site in Site.objects.filter(agency_id=referral.to_agency_id)
+        .annotate(own=Exists(own))
+        .order_by("name")
+    ]
 
 
 @login_required
@@ -291,9 +320,11 @@ def referral_action(request, pk, action):
                 error=f"This referral {services.STATUS_WORDS[referral.status]}: "
                 "you cannot do this now.",
             )
-    form = (form_class or VersionForm)(
-        request.POST if request.method == "POST" else None, initial={"version": referral.version}
-    )
+    data = request.POST if request.method == "POST" else None
+    if action == "accept":
+        form = AcceptForm(data, initial={"version": referral.version}, agency=referral.to_agency)
+    else:
+        form = (form_class or VersionForm)(data, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.TRANSITIONS[action](user=request.user, referral=referral, **form.cleaned_data)
@@ -308,6 +339,9 @@ def referral_action(request, pk, action):
         else:
             messages.success(request, DONE[action])
             return redirect("referrals:detail", pk=referral.pk)
+    elif request.method == "POST" and action == "accept":
+        error = next(iter(form.errors.values()))[0]
+        return _detail(request, referral, error=error, status=400)
     elif request.method == "POST" and form_class is None:
         return redirect("referrals:detail", pk=referral.pk)
     _viewed(request, referral.person, "referral action form", obj=referral)

@@ -1,13 +1,26 @@
 from django.http import FileResponse
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.errors import ApplicationError
+from audit.models import Action
+from audit.services import access_event_record
+from consent import policy
+from core.errors import ApplicationError, NotFound
 from reporting import selectors, services
-from reporting.models import Report, ReportKind, ReportScope, ReportVersion
+from reporting.models import (
+    EnduringJobsTarget,
+    Reoffence,
+    ReoffenceKind,
+    ReoffenceSource,
+    Report,
+    ReportKind,
+    ReportScope,
+    ReportVersion,
+)
 from reporting.periods import parse_month
 
 
@@ -198,5 +211,160 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._download(request, "csv")
 
 
+class TargetSerializer(serializers.ModelSerializer):
+    """An agency's annual enduring-jobs target for a financial year (starting 1 April of it)."""
+
+    agency_name = serializers.CharField(source="agency.name", read_only=True)
+
+    class Meta:
+        model = EnduringJobsTarget
+        fields = ["id", "agency", "agency_name", "financial_year", "annual_target", "updated_at"]
+        read_only_fields = ["id", "agency_name", "updated_at"]
+
+
+class TargetWriteSerializer(serializers.Serializer):
+    agency = serializers.IntegerField(
+        help_text="Your agency (a manager), or one of your region's agencies (a commissioner); any "
+        "other id answers 400"
+    )
+    financial_year = serializers.IntegerField(help_text="The year it starts in, such as 2026")
+    annual_target = serializers.IntegerField(help_text="0 or more; below zero answers 400")
+
+
+class TargetPatchSerializer(serializers.Serializer):
+    annual_target = serializers.IntegerField(help_text="0 or more; below zero answers 400")
+
+
+class TargetViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """GET/POST /api/v1/targets/ and GET/PATCH /api/v1/targets/{id}/: enduring-jobs targets per agency
+    and financial year, with the targets page's permissions (a manager their agency, a commissioner
+    their region's agencies; anyone else 403). POST sets (creates or replaces) one agency's year."""
+
+    serializer_class = TargetSerializer
+    queryset = EnduringJobsTarget.objects.none()  # for the schema; get_queryset scopes it
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        agencies = services.target_agencies(self.request.user)  # 403 unless a manager
+        qs = EnduringJobsTarget.objects.filter(agency__in=agencies).select_related("agency")
+        year = self.request.query_params.get("financial_year")
+        if year:
+            if not year.isdigit():
+                raise ApplicationError("financial_year must be a year such as 2026")
+            qs = qs.filter(financial_year=int(year))
+        return qs.order_by("-financial_year", "agency__name")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("financial_year", int, description="Only this year's targets")]
+    )
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_event_record(user=request.user, action=Action.VIEW, detail={"page": "api:targets"})
+        return response
+
+    @extend_schema(request=TargetWriteSerializer, responses={201: TargetSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = TargetWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        agency = services.target_agencies(request.user).filter(pk=data["agency"]).first()
+        if agency is None:
+            raise ApplicationError(
+                "Choose your agency, or one of your region's agencies", field="agency"
+            )
+        target = services.enduring_jobs_target_set(
+            user=request.user,
+            agency=agency,
+            financial_year=data["financial_year"],
+            annual_target=data["annual_target"],
+        )
+        return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TargetPatchSerializer, responses=TargetSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        target = self.get_object()  # another scope's target: 404
+        serializer = TargetPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = services.enduring_jobs_target_set(
+            user=request.user,
+            agency=target.agency,
+            financial_year=target.financial_year,
+            annual_target=serializer.validated_data["annual_target"],
+        )
+        return Response(TargetSerializer(target).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+
 def register(router):
     router.register("reports", ReportViewSet, basename="report")
+    router.register("targets", TargetViewSet, basename="target")
+
+
+class ReoffenceSerializer(serializers.ModelSerializer):
+    """A proven re-offence (offence and disposal dates, source) or a recall (never re-offending)."""
+
+    class Meta:
+        model = Reoffence
+        fields = ["id", "case", "kind", "offence_date", "disposal_date", "source", "recorded_at"]
+        read_only_fields = ["id", "case", "recorded_at"]
+
+
+class ReoffenceWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReoffenceKind.choices)
+    offence_date = serializers.DateField(
+        help_text="For a recall, the recall date; not in the future"
+    )
+    disposal_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="A proven re-offence only: on or after the offence date, not in the future",
+    )
+    source = serializers.ChoiceField(choices=ReoffenceSource.choices)
+
+
+class CaseReoffenceView(generics.GenericAPIView):
+    """GET/POST /api/v1/cases/{id}/reoffences/: a case's re-offences and recalls. Offence data: an
+    agency that does not see the person's offence part gets 404; only the case owner records (403)."""
+
+    serializer_class = ReoffenceSerializer
+
+    def _case(self, request, pk):
+        from casework.selectors import get_case
+
+        case = get_case(user=request.user, pk=pk)
+        if not policy.may_see_reoffences(request.user, case.person):
+            raise NotFound("Not found")
+        return case
+
+    @extend_schema(responses=ReoffenceSerializer(many=True))
+    def get(self, request, pk):
+        case = self._case(request, pk)
+        facts = list(Reoffence.objects.for_user(request.user).filter(case=case))
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=case.person,
+            obj=case,
+            detail={"page": "api:reoffences", "reoffences": [f.pk for f in facts]},
+        )
+        return Response(ReoffenceSerializer(facts, many=True).data)
+
+    @extend_schema(request=ReoffenceWriteSerializer, responses={201: ReoffenceSerializer})
+    def post(self, request, pk):
+        case = self._case(request, pk)
+        serializer = ReoffenceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fact = services.reoffence_record(user=request.user, case=case, **serializer.validated_data)
+        return Response(ReoffenceSerializer(fact).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("cases/<int:pk>/reoffences/", CaseReoffenceView.as_view(), name="case-reoffences")
+]

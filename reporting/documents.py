@@ -48,6 +48,15 @@ SOURCE_LABELS = {  # short enough for one line of the PDF table
 }
 
 
+FOUND_BY_LABELS = {
+    "ebsa_casework": "Found at reception interview",
+    "matching_scan": "Found by matching scan",
+    "both": "Found by both",
+    "person_told": "Told by the person",
+    "other": "Found another way",
+}
+
+
 def breakdown_label(breakdown: str) -> str:
     """ "all" -> "All"; "support_level:low" -> "Low support"; "source:prison" -> "From prison service";
     "location:Luton office" and "agency:path2work" -> the name."""
@@ -58,6 +67,10 @@ def breakdown_label(breakdown: str) -> str:
         return LEVEL_LABELS.get(name, name)
     if kind == "source":
         return SOURCE_LABELS.get(name, name)
+    if kind == "found_by":
+        return FOUND_BY_LABELS.get(name, name)
+    if kind == "area":
+        return f"Area: {name}"
     return name
 
 
@@ -170,13 +183,14 @@ FUNNEL_COLUMNS = (
 )
 
 
-def funnel_by_area(rows: list[Row]) -> list[dict]:
-    """The region's funnel as one table: a line per agency (`agency:` rows), the same cells as the CSV."""
-    cells = {(r.measure, r.breakdown): r for r in rows if r.breakdown.startswith("agency:")}
+def funnel_by_area(rows: list[Row], kind: str = "agency") -> list[dict]:
+    """The region's funnel as a table: a line per agency (`agency:` rows) or per area (`area:` rows,
+    the region's sites), the same cells as the CSV."""
+    cells = {(r.measure, r.breakdown): r for r in rows if r.breakdown.startswith(f"{kind}:")}
     names = list(dict.fromkeys(b for _m, b in cells))
     return [
         {
-            "label": breakdown_label(name),
+            "label": name.partition(":")[2],
             "cells": [
                 present_cells(m, cells[(m, name)].cells()[2:])[0] if (m, name) in cells else "–"
                 for m, _label in FUNNEL_COLUMNS
@@ -212,6 +226,7 @@ def render_report_pdf(*, report, rows: list[Row], trend: list, produced_at, data
             "charts": _charts(rows, trend, report.suppressed),
             "sections": report_sections(rows),
             "funnel_by_area": funnel_by_area(rows),
+            "funnel_by_site": funnel_by_area(rows, "area"),
             "funnel_columns": [label for _m, label in FUNNEL_COLUMNS],
             "measures": MEASURES,
             "produced_at": produced_at,

@@ -1,8 +1,8 @@
 from django import forms
 
 from consent import policy
-from core.forms import GovUKFormMixin
-from reporting.models import InWork
+from core.forms import DateField, GovUKFormMixin
+from reporting.models import InWork, ReoffenceKind, ReoffenceSource
 from reporting.periods import add_months, month_start, parse_month
 
 MONTHS_OFFERED = 36
@@ -91,3 +91,30 @@ class TargetForm(GovUKFormMixin, forms.Form):
     def __init__(self, *args, agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
+
+
+class ReoffenceForm(GovUKFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="What happened?",
+        widget=forms.RadioSelect,
+        choices=ReoffenceKind.choices,
+        error_messages={"required": "Select a proven re-offence or a recall"},
+    )
+    offence_date = DateField(
+        label="Offence date (for a recall, the recall date)",
+        help_text="For example, 27 3 2026",
+        error_messages={"required": "Enter the date"},
+    )
+    disposal_date = DateField(
+        label="Disposal date (a proven re-offence only)",
+        help_text="When the court dealt with it",
+        required=False,
+    )
+    source = forms.ChoiceField(
+        label="Where does the record come from?",
+        choices=[("", "Select a source"), *ReoffenceSource.choices],
+        error_messages={
+            "required": "Select where the record comes from",
+            "invalid_choice": "Select where the record comes from",
+        },
+    )

@@ -41,7 +41,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 from agencies.models import Agency, SourceCategory
 from casework.models import (
@@ -438,11 +438,22 @@ def level_at_start(prefix: str = ""):
 
 
 def own_site(agencies: QuerySet, prefix: str = ""):
-    """The case's site when it is one of the scope's own agencies' sites, else None ("not recorded"):
-    an agency's location breakdown never shows another agency's office."""
+    """The site the scope's own agency works the case from, else None ("not recorded"): the case's
+    site when the case is the scope's own (owned, in one of its sites), otherwise the site the
+    scope's agency recorded on its involvement (its acceptance of the referral). An agency's location
+    breakdown never shows another agency's office."""
+    involved = CaseInvolvement.objects.filter(
+        case=OuterRef(f"{prefix}pk"), agency__in=agencies.values("pk"), site__isnull=False
+    ).order_by("-started_on", "-id")
     return DbCase(
-        When(**{f"{prefix}site__agency__in": agencies.values("pk")}, then=F(f"{prefix}site__name")),
-        default=Value(None),
+        When(
+            **{
+                f"{prefix}owning_agency__in": agencies.values("pk"),
+                f"{prefix}site__agency__in": agencies.values("pk"),
+            },
+            then=F(f"{prefix}site__name"),
+        ),
+        default=Subquery(involved.values("site__name")[:1]),
         output_field=CharField(),
     )
 
@@ -702,15 +713,45 @@ def no_reoffending(ctx: Context) -> list[Row]:
     return rows
 
 
+def detail_at(name: str, day: datetime.date, current: str):
+    """A detail (casework.models.DetailChange) as it stood at the end of `day`: the latest change on
+    or before it, else the value before the first change after it, else today's value (never changed)."""
+    from casework.models import PERSON_DETAIL_FIELDS, DetailChange
+
+    if name in PERSON_DETAIL_FIELDS:
+        changes = DetailChange.objects.filter(person=OuterRef("person_id"), field=name)
+    else:
+        changes = DetailChange.objects.filter(case=OuterRef("pk"), field=name)
+    before = changes.filter(on__lte=day).order_by("-on", "-id").values("to_value")[:1]
+    after = changes.filter(on__gt=day).order_by("on", "id").values("from_value")[:1]
+    return Coalesce(
+        Subquery(before),
+        Subquery(after),
+        Cast(current, CharField()),
+        Value(""),
+        output_field=CharField(),
+    )
+
+
 def data_completeness(ctx: Context) -> list[Row]:
+    """Cases open in the period whose details were all recorded as at the period end (kept as
+    history, so a rebuilt past period gives the same figure)."""
+    end = ctx.month_end
     active = ctx.cases.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=ctx.month), start_date__lt=ctx.next_month
+    ).annotate(
+        site_at=detail_at("site", end, "site_id"),
+        owner_at=detail_at("owner", end, "owner_id"),
+        employment_at=detail_at("employment_status", end, "person__employment_status"),
+        benefit_at=detail_at("benefit_status", end, "person__benefit_status"),
+        accommodation_at=detail_at("accommodation_status", end, "person__accommodation_status"),
     )
     complete = (
-        Q(site__isnull=False, owner__isnull=False)
-        & ~Q(person__employment_status=EmploymentStatus.UNKNOWN)
-        & ~Q(person__benefit_status=BenefitStatus.UNKNOWN)
-        & ~Q(person__accommodation_status=AccommodationStatus.UNKNOWN)
+        ~Q(site_at="")
+        & ~Q(owner_at="")
+        & ~Q(employment_at=EmploymentStatus.UNKNOWN)
+        & ~Q(benefit_at=BenefitStatus.UNKNOWN)
+        & ~Q(accommodation_at=AccommodationStatus.UNKNOWN)
     )
     groups = grouped(active, ctx, {"active": Count("pk"), "complete": Count("pk", filter=complete)})
     return _rate_rows("data_completeness", groups, yes="complete", known="active")
@@ -1027,11 +1068,17 @@ def jobcentre(ctx: Context) -> list[Row]:
     appointment = _require("custody.FreshstartAppointment", "Freshstart appointments")
     marker = _require("custody.Marker", "offender markers")
     closed = closure.objects.filter(agency__in=ctx.agencies, **ctx.in_month("closed_on"))
+    from custody.models import FoundBy
+
     rows = _count_rows("claim_closures", _counts(closed, ctx, location="establishment__name"))
+    found = dict(
+        closed.order_by().values("found_by").annotate(n=Count("pk")).values_list("found_by", "n")
+    )
+    rows += [Row("claim_closures", f"found_by:{v}", value=found.get(v, 0)) for v in FoundBy.values]
     items = [
-        (["all", f"location:{site}"], (done - received).days)
-        for site, received, done in closed.values_list(
-            "establishment__name", "reception_date", "closed_on"
+        (["all", f"location:{site}", f"found_by:{how}"], (done - received).days)
+        for site, received, done, how in closed.values_list(
+            "establishment__name", "reception_date", "closed_on", "found_by"
         )
     ]
     rows += _median_rows("claim_closure_median_days", items, [r.breakdown for r in rows])
@@ -1200,17 +1247,100 @@ def funnel_by_agency(ctx: Context) -> list[Row]:
         .annotate(n=Count("pk", filter=Q(led)))
         .values_list("agency__name", "n")
     )
+    rows = _funnel_rows("agency", names, counts, jobs)
+    return rows + funnel_by_area(ctx, referral, employer, interviewed, led, application, spell)
+
+
+def _funnel_rows(kind: str, names: list[str], counts: dict, jobs: dict) -> list[Row]:
     rows = []
     for measure in FUNNEL_BY_AGENCY:
         for name in names:
             if measure == "interview_to_job_rate":
                 n, d = jobs.get(name, 0), counts["interviews"].get(name, 0)
                 rows.append(
-                    Row(measure, f"agency:{name}", value=_rate(n, d), numerator=n, denominator=d)
+                    Row(measure, f"{kind}:{name}", value=_rate(n, d), numerator=n, denominator=d)
                 )
             else:
-                rows.append(Row(measure, f"agency:{name}", value=counts[measure].get(name, 0)))
+                rows.append(Row(measure, f"{kind}:{name}", value=counts[measure].get(name, 0)))
     return rows
+
+
+def _per_area(qs: QuerySet, ctx: Context, prefix: str, count) -> dict:
+    """{area name: count}: the site the region works the record's case from (own_site)."""
+    return {
+        (area or NOT_RECORDED): n
+        for area, n in qs.annotate(area=own_site(ctx.agencies, prefix))
+        .order_by()
+        .values("area")
+        .annotate(n=count)
+        .values_list("area", "n")
+    }
+
+
+def funnel_by_area(ctx, referral, employer, interviewed, led, application, spell) -> list[Row]:
+    """Region reports: the same funnel per area (`area:<site>`), each of the region's sites: a record
+    about a case counts at the site the case is worked from (the owner's site, or the site an involved
+    agency recorded on accepting it); an employer contact at the site of the member of staff who made
+    it; a new employer record, which names no site, under "not recorded"."""
+    from agencies.models import Site, StaffMembership
+    from employers.models import OUTCOME_KINDS, EmployerContact
+
+    names = sorted(
+        set(Site.objects.filter(agency__in=ctx.agencies).values_list("name", flat=True))
+    ) + [NOT_RECORDED]
+    case_ids = ctx.cases.values("pk")
+    contact_site = StaffMembership.objects.filter(
+        user=OuterRef("user_id"), agency=OuterRef("agency_id"), site__isnull=False
+    ).values("site__name")[:1]
+    engaged = _by_name(
+        (area or NOT_RECORDED, employer_id)
+        for area, employer_id in EmployerContact.objects.filter(
+            agency__in=ctx.agencies, **ctx.in_month("contacted_on")
+        )
+        .annotate(area=Subquery(contact_site))
+        .values_list("area", "employer_id")
+    )
+    engaged.setdefault(NOT_RECORDED, set()).update(
+        set(
+            employer.objects.filter(
+                owning_agency__in=ctx.agencies, **ctx.in_month("created_at__date")
+            ).values_list("pk", flat=True)
+        )
+        - set().union(*engaged.values())
+    )
+    received = referral.objects.filter(
+        to_agency__in=ctx.agencies,
+        sent_at__isnull=False,
+        sent_at__date__gte=ctx.month,
+        sent_at__date__lt=ctx.next_month,
+    )
+    counts = {
+        "referrals_received": _per_area(received, ctx, "case__", Count("pk")),
+        "starts": _per_area(
+            ctx.cases.filter(**ctx.in_month("credited_start")),
+            ctx,
+            "",
+            Count("person", distinct=True),
+        ),
+        "employers_engaged": {name: len(ids) for name, ids in engaged.items()},
+        "interviews": _per_area(interviewed, ctx, "case__", Count("pk")),
+        "job_offers": _per_area(
+            application.objects.filter(case__in=case_ids, **ctx.in_month("offered_on")),
+            ctx,
+            "case__",
+            Count("pk"),
+        ),
+        "job_starts": _per_area(
+            spell.objects.filter(
+                case__in=case_ids, kind__in=OUTCOME_KINDS, **ctx.in_month("start_date")
+            ),
+            ctx,
+            "case__",
+            Count("person", distinct=True),
+        ),
+    }
+    jobs = _per_area(interviewed, ctx, "case__", Count("pk", filter=Q(led)))
+    return _funnel_rows("area", names, counts, jobs)
 
 
 COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [

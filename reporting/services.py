@@ -633,21 +633,33 @@ def reoffence_record(
     source: str,
     disposal_date: datetime.date | None = None,
 ) -> Reoffence:
-    """The owning agency records a proven re-offence (with its disposal) or a recall, as a dated fact."""
-    _require_owner(user, case)
+    """The owning agency records a proven re-offence (with its disposal) or a recall, as a dated fact
+    (who may: consent.policy.may_record_reoffence; audited)."""
+    policy.require_reoffence_record(user, case)
     if kind not in ReoffenceKind.values:
         raise ApplicationError("Select a proven re-offence or a recall", field="kind")
     if source not in ReoffenceSource.values:
         raise ApplicationError("Select where the record comes from", field="source")
-    if not isinstance(offence_date, datetime.date) or offence_date > policy.today():
+    if not isinstance(offence_date, datetime.date):
+        raise ApplicationError("Enter the date", field="offence_date")
+    if offence_date > policy.today():
         raise ApplicationError("The date must be today or in the past", field="offence_date")
-    if kind == ReoffenceKind.PROVEN and (
-        disposal_date is None or disposal_date < offence_date or disposal_date > policy.today()
-    ):
+    if offence_date < case.start_date:
         raise ApplicationError(
-            "Enter the disposal date: on or after the offence, not in the future",
-            field="disposal_date",
+            f"The date must be on or after the start of support ({case.start_date:%-d %B %Y})",
+            field="offence_date",
         )
+    if kind == ReoffenceKind.PROVEN:
+        if not isinstance(disposal_date, datetime.date):
+            raise ApplicationError("Enter the disposal date", field="disposal_date")
+        if disposal_date < offence_date:
+            raise ApplicationError(
+                "The disposal date must be on or after the offence date", field="disposal_date"
+            )
+        if disposal_date > policy.today():
+            raise ApplicationError(
+                "The disposal date must be today or in the past", field="disposal_date"
+            )
     fact = Reoffence.objects.create(
         case=case,
         kind=kind,

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("reports/<int:pk>/<str:file_format>/", views.report_download, name="report_download"),
     path("post-exit-checks/", views.check_list, name="check_list"),
+    path("cases/<int:case_pk>/reoffences/", views.reoffence_list, name="reoffence_list"),
     path(
         "post-exit-checks/reoffending/<int:pk>/",
         views.reoffending_check_record,

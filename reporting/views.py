@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +14,7 @@ from core.views import apply_error
 from reporting import selectors, services
 from reporting.forms import (
     EmploymentCheckForm,
+    ReoffenceForm,
     ReoffendingCheckForm,
     ReportRequestForm,
     TargetForm,
@@ -20,6 +22,7 @@ from reporting.forms import (
 from reporting.models import (
     EnduringJobsTarget,
     PostExitEmploymentCheck,
+    Reoffence,
     ReoffendingCheck,
     ReportStatus,
 )
@@ -217,4 +220,51 @@ def employment_check_record(request, pk):
         field="in_work",
         service=services.employment_check_record,
         template="reporting/check_record.html",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reoffence_list(request, case_pk):
+    """A case's re-offences and recalls (offence data: consent.policy.may_see_reoffences), and the
+    form the case owner records one with."""
+    from casework.selectors import get_case
+
+    case = get_case(user=request.user, pk=case_pk)
+    if not policy.may_see_reoffences(request.user, case.person):
+        raise Http404("Not found")
+    can_record = policy.may_record_reoffence(request.user, case)
+    form = ReoffenceForm(request.POST or None)
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied("Only the agency that owns this case can record re-offences.")
+        if form.is_valid():
+            try:
+                services.reoffence_record(user=request.user, case=case, **form.cleaned_data)
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(request, "Recorded.")
+                return redirect("reporting:reoffence_list", case_pk=case.pk)
+    facts = list(
+        Reoffence.objects.for_user(request.user).filter(case=case).select_related("recorded_by")
+    )
+    access_event_record(
+        user=request.user,
+        action=Action.VIEW,
+        person=case.person,
+        obj=case,
+        detail={"page": "reoffences", "reoffences": [f.pk for f in facts]},
+    )
+    return render(
+        request,
+        "reporting/reoffence_list.html",
+        {
+            "case": case,
+            "person": case.person,
+            "facts": facts,
+            "form": form,
+            "can_record": can_record,
+        },
+        status=400 if form.errors else 200,
     )

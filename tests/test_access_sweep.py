@@ -36,6 +36,7 @@ SHARED_ROUTE_PREFIXES = (
     "api:vacancy-",
     "api:provision-",
     "api:report-",
+    "api:target-",
     "employers:employer_",
     "employers:vacancy_",
     "employers:application_create",
@@ -54,6 +55,7 @@ NOUN_ALIASES = {
     "reoffending": "ReoffendingCheck",
     "employment": "PostExitEmploymentCheck",
     "sharing": "CaseInvolvement",
+    "involvement": "CaseInvolvement",
 }
 WRITE_METHODS = ("post", "patch", "delete")
 OK_STATUSES = {403, 404, 405}

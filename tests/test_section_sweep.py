@@ -109,6 +109,10 @@ ROUTE_SECTIONS = {
     "api:retention-check-record": "employment",
     "reporting:employment_check_record": "employment",
     "reporting:reoffending_check_record": "offence",
+    "reporting:reoffence_list": "offence",
+    "api:case-reoffences": "offence",
+    "consent:involvement_site": ANY,  # the involved agency's own involvement, while it sees the person
+    "api:involvement-site": ANY,
     "referrals:create": "case",
     "referrals:detail": PARTY,
     "referrals:check": PARTY,

@@ -287,18 +287,18 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
     prison = SiteFactory(agency=jobcentre_a, name="HMP Test")
     office = SiteFactory(agency=jobcentre_a, name="Test Jobcentre")
     people = [world[p].person for p in ("P1", "P2", "P3")]
-    for person, received, closed in (
-        (people[0], d(0, 1), d(0, 4)),
-        (people[1], d(0, 2), d(0, 12)),
-        (people[2], d(-1, 20), d(0, 1)),
-        (people[2], d(0, 20), None),
+    for person, received, closed, how in (
+        (people[0], d(0, 1), d(0, 4), "matching_scan"),
+        (people[1], d(0, 2), d(0, 12), "ebsa_casework"),
+        (people[2], d(-1, 20), d(0, 1), "person_told"),
+        (people[2], d(0, 20), None, "other"),
     ):
         ClaimClosure.objects.create(
             person=person,
             agency=jobcentre_a,
             establishment=prison,
             reception_date=received,
-            found_by="ebsa_casework",
+            found_by=how,
             created_by=work_coach_a,
             closed_on=closed,
             sent_to_bdc_on=received if closed else None,
@@ -337,6 +337,19 @@ def test_jobcentre_measures_claim_closures_freshstart_and_markers(
     rows = figures(agency=jobcentre_a, month=report_month)
     assert rows[("claim_closures", "all")].value == 3
     assert rows[("claim_closures", "location:HMP Test")].value == 3
+    # by how the claim was found: every way listed, the open one (other) not counted
+    assert {
+        b: r.value for (m, b), r in rows.items() if m == "claim_closures" and "found_by" in b
+    } == {
+        "found_by:ebsa_casework": 1,
+        "found_by:matching_scan": 1,
+        "found_by:both": 0,
+        "found_by:person_told": 1,
+        "found_by:other": 0,
+    }
+    scan = rows[("claim_closure_median_days", "found_by:matching_scan")]
+    assert (scan.value, scan.numerator) == (3.0, 1)
+    assert rows[("claim_closure_median_days", "found_by:other")].value is None
     assert (
         rows[("claim_closure_median_days", "all")].value,
         rows[("claim_closure_median_days", "all")].numerator,
@@ -454,10 +467,42 @@ def test_region_funnel_by_agency_credits_each_agency_with_its_own_records(
     )
 
 
+def test_region_funnel_by_area_counts_each_record_at_the_site_its_case_is_worked_from(
+    world, agency_a, agency_b, caseworker_a, caseworker_b, region, report_month
+):
+    from agencies.models import Site, StaffMembership
+    from employers.models import Employer, EmployerContact
+    from tests.reporting.conftest import d
+
+    luton = Site.objects.get(name="Luton office")
+    StaffMembership.objects.filter(user=caseworker_a).update(site=luton)
+    for n, (user, agency) in enumerate(((caseworker_a, agency_a), (caseworker_b, agency_b))):
+        employer = Employer.objects.create(
+            name=f"Employer {n}", sector="retail", town="Luton", owning_agency=agency
+        )
+        EmployerContact.objects.create(
+            employer=employer, agency=agency, user=user, contacted_on=d(0, 5), method="phone"
+        )
+    rows = figures(region=region, month=report_month)
+    area = {(m, b.split(":", 1)[1]): r.value for (m, b), r in rows.items() if b.startswith("area:")}
+    # P1, P2 at Luton, P3 at Bedford; agency B's person has no site
+    assert [area[("starts", a)] for a in ("Luton office", "Bedford office", "not recorded")] == [
+        2,
+        1,
+        1,
+    ]
+    assert [
+        area[("employers_engaged", a)] for a in ("Luton office", "Bedford office", "not recorded")
+    ] == [1, 0, 1]
+    assert area[("interview_to_job_rate", "Luton office")] is None  # no interviews: no rate
+    assert rows[("interview_to_job_rate", "area:Luton office")].denominator == 0
+    assert not any(b.startswith("area:") for _m, b in figures(agency=agency_a, month=report_month))
+
+
 def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
     world, caseworker_a, caseworker_b, agency_a, report_month
 ):
-    from core.errors import ApplicationError, Forbidden
+    from core.errors import ApplicationError, NotFound
     from reporting import services
     from tests.reporting.conftest import d
 
@@ -485,7 +530,7 @@ def test_proven_reoffences_are_dated_facts_and_recall_is_not_reoffending(
     assert cells(during) == (0.5, 1, 2, 2, 0)
     with pytest.raises(ApplicationError, match="disposal date"):
         record("P6", "proven_reoffence", d(0, 5), d(0, 1))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another agency's record, without its offence part: absent
         services.reoffence_record(
             user=caseworker_b,
             case=world["P6"],

@@ -84,3 +84,64 @@ def test_the_targets_page_saves_a_target_and_shows_a_negative_one_as_an_error(
         == 302
     )
     assert "April 2026 to March 2027" in client.get(url).content.decode()
+
+
+def test_targets_through_the_api_with_the_pages_permissions(
+    api_for, manager_a, caseworker_a, commissioner_manager, agency_a, agency_b, jobcentre_a
+):
+    from agencies.models import Region
+    from tests.factories import AgencyFactory
+
+    elsewhere = AgencyFactory(region=Region.objects.create(name="Elsewhere"), kind="provider")
+    url = "/api/v1/targets/"
+    assert api_for(caseworker_a).get(url).status_code == 403
+    manager = api_for(manager_a)
+    body = {"agency": agency_a.pk, "financial_year": 2026, "annual_target": 120}
+    # bad input: 400, nothing stored
+    for bad in (
+        {**body, "annual_target": -1},
+        {**body, "agency": agency_b.pk},  # not the manager's agency
+        {**body, "agency": 999999},
+        {**body, "financial_year": 1066},
+        {"agency": agency_a.pk},
+    ):
+        assert manager.post(url, bad, format="json").status_code == 400, bad
+    assert not EnduringJobsTarget.objects.exists()
+    created = manager.post(url, body, format="json")
+    assert created.status_code == 201
+    target_id = created.json()["id"]
+    assert created.json()["annual_target"] == 120 and created.json()["agency"] == agency_a.pk
+    assert manager.post(url, {**body, "annual_target": 130}, format="json").status_code == 201
+    assert EnduringJobsTarget.objects.get().annual_target == 130  # one per agency and year
+    assert (
+        manager.patch(f"{url}{target_id}/", {"annual_target": -5}, format="json").status_code == 400
+    )
+    patched = manager.patch(f"{url}{target_id}/", {"annual_target": 140}, format="json")
+    assert patched.status_code == 200 and patched.json()["annual_target"] == 140
+    # a commissioner sets its region's agencies, never another region's
+    commissioner = api_for(commissioner_manager)
+    assert (
+        commissioner.post(
+            url, {**body, "agency": agency_b.pk, "annual_target": 60}, format="json"
+        ).status_code
+        == 201
+    )
+    assert (
+        commissioner.post(url, {**body, "agency": elsewhere.pk}, format="json").status_code == 400
+    )
+    listed = commissioner.get(url, {"financial_year": 2026}).json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert sorted((r["agency"], r["annual_target"]) for r in rows) == sorted(
+        [(agency_a.pk, 140), (agency_b.pk, 60)]
+    )
+    # the manager sees only their agency's; another agency's target is a 404
+    mine = manager.get(url).json()
+    mine = mine["results"] if isinstance(mine, dict) else mine
+    assert [r["agency"] for r in mine] == [agency_a.pk]
+    other = EnduringJobsTarget.objects.get(agency=agency_b)
+    assert (
+        manager.patch(f"{url}{other.pk}/", {"annual_target": 1}, format="json").status_code == 404
+    )
+    assert EnduringJobsTarget.objects.get(agency=agency_b).annual_target == 60
+    assert AccessEvent.objects.filter(action="change", user=manager_a).count() == 3
+    assert AccessEvent.objects.filter(action="view", detail__page="api:targets").count() == 2
