@@ -297,6 +297,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REPORT_REQUEUE_EVERY_SECONDS,
         "args": ["requeue_stalled_reports"],
     },
+    "audit_partitions": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=4, minute=30),
+        "args": ["audit_partitions"],
+    },
     "records_retention": {
         "task": "core.tasks.runjob_task",
         "schedule": crontab(day_of_week=0, hour=3, minute=0),
@@ -355,6 +360,13 @@ RECORDS_RETENTION_YEARS = int(env("RECORDS_RETENTION_YEARS", 6))
 # Search terms in access events are removed after this many days by the records_retention job
 # (audit/search_terms.py).
 SEARCH_TERM_RETENTION_DAYS = int(env("SEARCH_TERM_RETENTION_DAYS", 90))
+# The audit table (PostgreSQL) is partitioned by month (docs/adr/0110): the daily audit_partitions job
+# makes AUDIT_PARTITIONS_AHEAD months ahead, and moves months older than AUDIT_ONLINE_MONTHS (at least
+# 12; the database refuses younger ones) to compressed archives in storage that a manager can still
+# search from the staff access log.
+AUDIT_PARTITIONS_AHEAD = int(env("AUDIT_PARTITIONS_AHEAD", 3))
+AUDIT_ONLINE_MONTHS = max(12, int(env("AUDIT_ONLINE_MONTHS", 24)))
+AUDIT_ARCHIVE_MONTHS_PER_REQUEST = int(env("AUDIT_ARCHIVE_MONTHS_PER_REQUEST", 6))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 SMALL_NUMBER_THRESHOLD = 5
 # Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release
