@@ -13,6 +13,7 @@ from audit import subject_access as subject_access_export
 from audit.models import Action, ArchivedMonth
 from audit.services import access_event_record
 from consent import policy
+from core.replica import replica_reads
 
 
 @login_required
@@ -112,7 +113,8 @@ def subject_access(request, pk):
     if fmt not in ("json", "pdf"):
         status = 400 if request.method == "POST" else 200
         return render(request, "audit/subject_access.html", {"person": person}, status=status)
-    data = subject_access_export.collect(person)
+    with replica_reads():  # an export: the reporting replica when there is one (core/replica.py)
+        data = subject_access_export.collect(person)
     with transaction.atomic():
         access_event_record(
             user=request.user,

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.replica.ReplicaMiddleware",  # read-your-writes pin and the replica-served GET pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +116,32 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The reporting replica (core/replica.py, docs/adr/0111): a streaming replica of the primary. Report
+# builds, exports and the lag-tolerant list pages of REPLICA_VIEWS read from it; a user who changed
+# something is pinned to the primary for REPLICA_PIN_SECONDS; an unreachable replica, or one more than
+# REPLICA_MAX_LAG_SECONDS behind, sends reads to the primary (logged) for REPLICA_RETRY_SECONDS.
+REPLICA_CONNECT_TIMEOUT_SECONDS = int(env("REPLICA_CONNECT_TIMEOUT_SECONDS", 2))
+REPLICA_PIN_SECONDS = float(env("REPLICA_PIN_SECONDS", 15))
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", 10))
+REPLICA_RETRY_SECONDS = float(env("REPLICA_RETRY_SECONDS", 30))
+REPLICA_VIEWS = frozenset(
+    {
+        "casework:caseload",
+        "casework:person_search",
+        "casework:my_work",
+        "employers:checks_due",
+        "api:person-list",
+    }
+)
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = (
+        REPLICA_CONNECT_TIMEOUT_SECONDS
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # a test database has no replica
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Covering indexes (INCLUDE) are a PostgreSQL optimisation; the SQLite demo builds them without
