@@ -142,6 +142,11 @@ if env("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # a test database has no replica
     DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (docs/scaling.md) a server-side cursor (QuerySet.iterator())
+# cannot outlive its transaction's server connection: DATABASE_POOL_MODE=transaction turns them off.
+if env("DATABASE_POOL_MODE", "session").strip().lower() == "transaction":
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Covering indexes (INCLUDE) are a PostgreSQL optimisation; the SQLite demo builds them without

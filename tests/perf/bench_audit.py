@@ -57,7 +57,11 @@ def load(connection, events):
     from audit import partitions
     from tests.factories import AgencyFactory, PersonFactory, staff
 
-    agency = AgencyFactory(name="Audit Bench Probation")
+    from agencies.models import Agency
+
+    agency = Agency.objects.filter(name="Audit Bench Probation").first() or AgencyFactory(
+        name="Audit Bench Probation"
+    )
     for k in range(200):
         staff(f"audit_bench_{k}", agency)
     staff("audit_bench_manager", agency, role="manager")
@@ -84,7 +88,7 @@ def load(connection, events):
                 "INSERT INTO audit_accessevent (at, user_id, agency_id, person_id, action, "
                 "object_type, object_id, detail) "
                 "SELECT now() - make_interval(secs => (g::bigint * 7919 %% %s)), "
-                "%s + (g %% %s), %s, CASE WHEN g %% 3 = 0 THEN NULL ELSE %s[1 + g %% 200] END, "
+                "%s + (g %% %s), %s, CASE WHEN g %% 3 = 0 THEN NULL ELSE (%s::bigint[])[1 + g %% 200] END, "
                 "CASE WHEN g %% 5 = 0 THEN 'search' ELSE 'view' END, 'casework.person', "
                 "(g %% 1000000)::text, "
                 "CASE WHEN g %% 3 = 0 THEN jsonb_build_object('page', 'caseload', 'people', "
