@@ -54,10 +54,9 @@ def main():
 
 
 def load(connection, events):
+    from agencies.models import Agency
     from audit import partitions
     from tests.factories import AgencyFactory, PersonFactory, staff
-
-    from agencies.models import Agency
 
     agency = Agency.objects.filter(name="Audit Bench Probation").first() or AgencyFactory(
         name="Audit Bench Probation"
