@@ -12,6 +12,13 @@ from django.db import connection as default_connection
 
 AUDIT_TABLE = "audit_accessevent"
 REDACT_FUNCTION = "audit_accessevent_redact(timestamptz, text[])"
+# Monthly partitions (migration audit 0005): the scheduled job makes and archives them through these
+# SECURITY DEFINER functions; the role has no right on any partition itself.
+PARTITION_FUNCTIONS = (
+    "audit_accessevent_partition_ensure(date)",
+    "audit_accessevent_partition_drop(date, bigint)",
+    "audit_accessevent_default_months()",
+)
 
 
 class RoleError(RuntimeError):
@@ -77,6 +84,22 @@ def app_role_ensure(role: str, *, password: str | None = None, connection=None) 
             f"GRANT EXECUTE ON FUNCTION {sch}.{REDACT_FUNCTION} TO {quoted}",
         ):
             cursor.execute(sql)
+        cursor.execute(
+            "SELECT to_regprocedure(f) IS NOT NULL FROM unnest(%s::text[]) f",
+            [[f"{schema}.{f}" for f in PARTITION_FUNCTIONS]],
+        )
+        if all(row[0] for row in cursor.fetchall()):
+            for function in PARTITION_FUNCTIONS:
+                cursor.execute(f"GRANT EXECUTE ON FUNCTION {sch}.{function} TO {quoted}")
+        # GRANT ... ON ALL TABLES above reached the partitions too: take it back (lock_down revokes
+        # every right but the owner's and puts the TRUNCATE trigger back).
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s)",
+            [f"{schema}.{AUDIT_TABLE}"],
+        )
+        for (partition,) in cursor.fetchall():
+            cursor.execute(f"SELECT {sch}.audit_accessevent_lock_down(%s)", [partition])
 
 
 def app_role_privileges(role: str, *, connection=None) -> dict:

@@ -94,3 +94,21 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ArchivedMonth(models.Model):
+    """One month of access events moved out of the database (PostgreSQL partitions older than
+    AUDIT_ONLINE_MONTHS): a gzip JSON-lines file in default storage, one event a line. A manager's
+    access-log search reads it on request (audit/archive.py). Rows here are never changed."""
+
+    month = models.DateField(unique=True)  # the first day of the month (UTC)
+    path = models.CharField(max_length=200)
+    events = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    archived_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} ({self.events} events)"

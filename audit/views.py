@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -7,11 +8,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import User
-from audit import selectors
+from audit import archive, selectors
 from audit import subject_access as subject_access_export
-from audit.models import Action
+from audit.models import Action, ArchivedMonth
 from audit.services import access_event_record
 from consent import policy
+from core.replica import replica_reads
 
 
 @login_required
@@ -42,14 +44,50 @@ def user_access(request):
         if request.GET.get("user", "").isdigit()
         else None
     )
-    page = None
+    page = archive = None
     if selected:
         page = Paginator(
             selectors.access_log_for_user(staff_user=selected, agency=agency), 50
         ).get_page(request.GET.get("page"))
+        if request.GET.get("archived") == "1":
+            archive = _archive_search(request, selected, agency)
     return render(
-        request, "audit/user_access.html", {"staff": staff, "selected": selected, "page": page}
+        request,
+        "audit/user_access.html",
+        {"staff": staff, "selected": selected, "page": page, "archive": archive},
     )
+
+
+def _archive_search(request, selected, agency) -> dict:
+    """Archived months (audit/archive.py), newest first, AUDIT_ARCHIVE_MONTHS_PER_REQUEST at a time:
+    the page says how many it has searched and offers the next batch. Each batch is audited."""
+    months = list(ArchivedMonth.objects.order_by("-month"))
+    start = request.GET.get("from", "0")
+    start = min(int(start), len(months)) if start.isdigit() else 0
+    batch = months[start : start + settings.AUDIT_ARCHIVE_MONTHS_PER_REQUEST]
+    access_event_record(
+        user=request.user,
+        action=Action.SEARCH,
+        detail={
+            "page": "access_log_archive",
+            "staff_user": selected.pk,
+            "months": [f"{m.month:%Y-%m}" for m in batch],
+        },
+    )
+    try:
+        events = archive.archive_search(staff_user=selected, agency=agency, months=batch)
+        problem = None
+    except (OSError, ValueError) as exc:
+        events, problem = [], f"An archive could not be read ({exc}). Try again later."
+    searched = start + len(batch)
+    return {
+        "events": events,
+        "months": batch,
+        "searched": searched,
+        "total": len(months),
+        "next": searched if searched < len(months) else None,
+        "problem": problem,
+    }
 
 
 def _subject_access_person(request, pk):
@@ -75,7 +113,8 @@ def subject_access(request, pk):
     if fmt not in ("json", "pdf"):
         status = 400 if request.method == "POST" else 200
         return render(request, "audit/subject_access.html", {"person": person}, status=status)
-    data = subject_access_export.collect(person)
+    with replica_reads():  # an export: the reporting replica when there is one (core/replica.py)
+        data = subject_access_export.collect(person)
     with transaction.atomic():
         access_event_record(
             user=request.user,

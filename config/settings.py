@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.replica.ReplicaMiddleware",  # read-your-writes pin and the replica-served GET pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +116,37 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The reporting replica (core/replica.py, docs/adr/0111): a streaming replica of the primary. Report
+# builds, exports and the lag-tolerant list pages of REPLICA_VIEWS read from it; a user who changed
+# something is pinned to the primary for REPLICA_PIN_SECONDS; an unreachable replica, or one more than
+# REPLICA_MAX_LAG_SECONDS behind, sends reads to the primary (logged) for REPLICA_RETRY_SECONDS.
+REPLICA_CONNECT_TIMEOUT_SECONDS = int(env("REPLICA_CONNECT_TIMEOUT_SECONDS", 2))
+REPLICA_PIN_SECONDS = float(env("REPLICA_PIN_SECONDS", 15))
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", 10))
+REPLICA_RETRY_SECONDS = float(env("REPLICA_RETRY_SECONDS", 30))
+REPLICA_VIEWS = frozenset(
+    {
+        "casework:caseload",
+        "casework:person_search",
+        "casework:my_work",
+        "employers:checks_due",
+        "api:person-list",
+    }
+)
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = (
+        REPLICA_CONNECT_TIMEOUT_SECONDS
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # a test database has no replica
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (docs/scaling.md) a server-side cursor (QuerySet.iterator())
+# cannot outlive its transaction's server connection: DATABASE_POOL_MODE=transaction turns them off.
+if env("DATABASE_POOL_MODE", "session").strip().lower() == "transaction":
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Covering indexes (INCLUDE) are a PostgreSQL optimisation; the SQLite demo builds them without
@@ -297,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REPORT_REQUEUE_EVERY_SECONDS,
         "args": ["requeue_stalled_reports"],
     },
+    "audit_partitions": {
+        "task": "core.tasks.runjob_task",
+        "schedule": crontab(hour=4, minute=30),
+        "args": ["audit_partitions"],
+    },
     "records_retention": {
         "task": "core.tasks.runjob_task",
         "schedule": crontab(day_of_week=0, hour=3, minute=0),
@@ -357,6 +394,13 @@ RECORDS_RETENTION_YEARS = int(env("RECORDS_RETENTION_YEARS", 6))
 # Search terms in access events are removed after this many days by the records_retention job
 # (audit/search_terms.py).
 SEARCH_TERM_RETENTION_DAYS = int(env("SEARCH_TERM_RETENTION_DAYS", 90))
+# The audit table (PostgreSQL) is partitioned by month (docs/adr/0110): the daily audit_partitions job
+# makes AUDIT_PARTITIONS_AHEAD months ahead, and moves months older than AUDIT_ONLINE_MONTHS (at least
+# 12; the database refuses younger ones) to compressed archives in storage that a manager can still
+# search from the staff access log.
+AUDIT_PARTITIONS_AHEAD = int(env("AUDIT_PARTITIONS_AHEAD", 3))
+AUDIT_ONLINE_MONTHS = max(12, int(env("AUDIT_ONLINE_MONTHS", 24)))
+AUDIT_ARCHIVE_MONTHS_PER_REQUEST = int(env("AUDIT_ARCHIVE_MONTHS_PER_REQUEST", 6))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 SMALL_NUMBER_THRESHOLD = 5
 # Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release

@@ -30,6 +30,7 @@ from casework.models import Case, EndReason
 from consent import policy
 from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError, Forbidden, NotFound
+from core.replica import replica_reads
 from reporting import documents, measures
 from reporting.models import (
     WINDOW_MONTHS,
@@ -475,15 +476,16 @@ def _build(report: Report, started_at) -> Report:
     try:
         _sweep_orphans(report)
         data_as_at = timezone.now()
-        ctx = measures.context_for(
-            month=report.month,
-            to_month=report.to_month,
-            agency=report.agency,
-            region=report.region,
-        )
-        rows = measures.compute_all(ctx, progress=lambda p: _progress(report.pk, started_at, p))
-        rows = measures.suppress(rows) if report.suppressed else rows
-        trend = measures.trend(ctx)
+        with replica_reads():  # the reporting replica when there is one (core/replica.py)
+            ctx = measures.context_for(
+                month=report.month,
+                to_month=report.to_month,
+                agency=report.agency,
+                region=report.region,
+            )
+            rows = measures.compute_all(ctx, progress=lambda p: _progress(report.pk, started_at, p))
+            rows = measures.suppress(rows) if report.suppressed else rows
+            trend = measures.trend(ctx)
         csv_bytes = documents.render_csv(rows)
         _progress(report.pk, started_at, 85)
         pdf_bytes = documents.render_report_pdf(

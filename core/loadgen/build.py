@@ -104,6 +104,14 @@ def build(
             if problems:
                 raise RuntimeError("foreign keys broken by the load: " + "; ".join(problems))
             log(f"foreign keys of {len(names)} tables checked in {time.perf_counter() - t0:.1f} s")
+    # Access events went into the audit table's default partition (their months, years back, have no
+    # partition yet): give each month its own partition, as the daily audit_partitions job would.
+    from audit.partitions import partitions_ensure_ahead
+
+    t0 = time.perf_counter()
+    made = partitions_ensure_ahead()["partitions_created"]
+    if made:
+        log(f"{made} monthly audit partitions made in {time.perf_counter() - t0:.1f} s")
     loaded = time.perf_counter()
     with connection.cursor() as cursor:
         _reset_sequences(cursor, [t.name for t in tables])
