@@ -174,8 +174,58 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media-not-served/"  # files are only downloaded through scoped, audited views
+
+
+def storage_from_url(url: str) -> dict:
+    """STORAGES["default"] from STORAGE_URL: empty means MEDIA_ROOT on the local disk;
+    `s3://BUCKET[/PREFIX]?endpoint_url=...&region=...&addressing_style=path|virtual` means object
+    storage through django-storages (S3 API, boto3). Credentials never go in the URL: boto3 reads
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (or the pod's role)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise RuntimeError("STORAGE_URL must look like s3://bucket?endpoint_url=...&region=...")
+    if parts.username or parts.password:
+        raise RuntimeError(
+            "STORAGE_URL must not hold credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"endpoint_url", "region", "addressing_style"}
+    if unknown:
+        raise RuntimeError(f"STORAGE_URL: unknown option(s) {sorted(unknown)}")
+    from botocore.config import Config
+
+    options = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        "endpoint_url": query.get("endpoint_url") or None,
+        "region_name": query.get("region") or None,
+        # An unreachable store costs a request seconds, not minutes (boto3 waits 60 s, 5 tries).
+        "client_config": Config(
+            connect_timeout=3,
+            read_timeout=30,
+            retries={"max_attempts": 3, "mode": "standard"},
+            s3={"addressing_style": query.get("addressing_style") or None},
+        ),
+        # The same as FileSystemStorage: a name already taken gets a new one, never overwritten.
+        "file_overwrite": False,
+        # Private objects; the app streams every download itself after the audit event. Encryption
+        # at rest is the bucket's (AWS encrypts every new object; set a default on other stores).
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+# Every file the app stores (uploaded scans, report PDFs/CSVs and their versions) goes through the
+# "default" storage (FileField, django.core.files.storage.default_storage): switching between the
+# local disk and object storage is this setting only (README "Deploying").
+STORAGE_URL = env("STORAGE_URL", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(STORAGE_URL),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -1,4 +1,3 @@
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -6,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.errors import ApplicationError
+from core.files import download_response
 from reporting import selectors, services
 from reporting.models import Report, ReportKind, ReportScope, ReportVersion
 from reporting.periods import parse_month
@@ -173,9 +173,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _download(self, request, file_format):
         report = self.get_object()
         stored = services.report_download(user=request.user, report=report, file_format=file_format)
-        return FileResponse(
-            stored.open("rb"),
-            as_attachment=True,
+        return download_response(
+            stored,
             filename=report.filename(file_format),
             content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
         )
