@@ -5,12 +5,31 @@ query string (`%(r)s`, `%(q)s`), referer or user agent, since search terms are p
 """
 
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+# Prometheus (core/metrics.py): every worker process writes its samples into this directory and
+# /metrics adds them up. Set before any worker imports prometheus-client; a directory of its own
+# when not given.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="resettle-metrics-"))
+
+
+def on_starting(server):
+    """Samples of processes of an earlier run must not count in this one."""
+    from core.metrics import clear_multiprocess_dir
+
+    clear_multiprocess_dir()
+
+
+def child_exit(server, worker):
+    from core.metrics import process_exited
+
+    process_exited(worker.pid)
 
 
 def post_worker_init(worker):

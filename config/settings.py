@@ -67,6 +67,9 @@ MIDDLEWARE = [
     # First: /healthz and /readyz answer before host checks, the HTTPS redirect, sessions, sign-in,
     # two-factor, rate limits and lockout (core/health.py).
     "core.health.HealthCheckMiddleware",
+    # Second: /metrics (bearer METRICS_TOKEN, else 404), and every other request counted by view
+    # name and status with its time (core/metrics.py).
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -486,6 +489,11 @@ RATE_LIMITS = {
     "api_token": (int(env("RATE_LIMIT_API_TOKEN", 10)), 60),
     "search": (int(env("RATE_LIMIT_SEARCH", 60)), 60),
 }
+
+# --- Metrics (core/metrics.py) ---------------------------------------------------------------
+# GET /metrics with `Authorization: Bearer <METRICS_TOKEN>`; 404 while unset. PROMETHEUS_MULTIPROC_DIR
+# (read by prometheus-client itself) adds up the samples of gunicorn's and Celery's processes.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
 
 # --- Logging --------------------------------------------------------------------------------
 # Search terms and other personal data travel in query strings: no log line keeps one
