@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # Second: /metrics (bearer METRICS_TOKEN, else 404), and every other request counted by view
     # name and status with its time (core/metrics.py).
     "core.metrics.MetricsMiddleware",
+    # The request id (X-Request-ID in and out) and the ids of the user and agency on every log
+    # record of the request (core/logging.py).
+    "core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -495,19 +498,34 @@ RATE_LIMITS = {
 # (read by prometheus-client itself) adds up the samples of gunicorn's and Celery's processes.
 METRICS_TOKEN = env("METRICS_TOKEN", "")
 
-# --- Logging --------------------------------------------------------------------------------
+# --- Logging ---------------------------------------------------------------------------------
 # Search terms and other personal data travel in query strings: no log line keeps one
 # (core.logging.DropQueryStrings; gunicorn's access log format in config/gunicorn.py has none).
+# Every record carries the request id, user id and acting agency id (core.logging.RequestContext).
+# LOG_FORMAT=json (the default when DEBUG is off): one JSON object per line for the log collector;
+# text: readable lines for a developer.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise RuntimeError("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_query_strings": {"()": "core.logging.DropQueryStrings"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "no_query_strings": {"()": "core.logging.DropQueryStrings"},
+        "request_context": {"()": "core.logging.RequestContext"},
+        "no_unmatched_paths": {"()": "core.logging.DropUnmatchedPaths"},
+    },
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s u=%(user_id)s a=%(agency_id)s] %(message)s"
+        },
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_query_strings"],
+            "formatter": LOG_FORMAT,
+            "filters": ["no_unmatched_paths", "no_query_strings", "request_context"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
