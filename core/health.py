@@ -3,10 +3,10 @@
 - `/healthz`: the process is alive and answers. It touches nothing else, so a database or Redis
   outage never makes Kubernetes restart healthy web pods (liveness probe).
 - `/readyz`: the process can serve: the database answers `SELECT 1`, the Celery broker and the cache
-  (Redis) answer `PING`, and the file storage is reachable (the media directory is writable, or the object storage bucket
-  answers a HEAD). 200 when all pass, else 503; the JSON body
-  names each check and whether it passed, never an error message, host name or data (readiness
-  probe: a pod that is not ready gets no traffic until it is).
+  (Redis) answer `PING`, and the file storage is reachable (the media directory is writable, or the
+  object storage bucket answers a HEAD). 200 when all pass, else 503; the JSON body names each check
+  and whether it passed, never an error message, host name or data (readiness probe: a pod that is
+  not ready gets no traffic until it is).
 
 Both are answered by `HealthCheckMiddleware`, first in `MIDDLEWARE`, before host validation (the
 kubelet sends the pod's IP as `Host`), the HTTPS redirect (probes speak plain HTTP inside the pod
