@@ -67,6 +67,12 @@ MIDDLEWARE = [
     # First: /healthz and /readyz answer before host checks, the HTTPS redirect, sessions, sign-in,
     # two-factor, rate limits and lockout (core/health.py).
     "core.health.HealthCheckMiddleware",
+    # Second: /metrics (bearer METRICS_TOKEN, else 404), and every other request counted by view
+    # name and status with its time (core/metrics.py).
+    "core.metrics.MetricsMiddleware",
+    # The request id (X-Request-ID in and out) and the ids of the user and agency on every log
+    # record of the request (core/logging.py).
+    "core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -206,8 +212,58 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media-not-served/"  # files are only downloaded through scoped, audited views
+
+
+def storage_from_url(url: str) -> dict:
+    """STORAGES["default"] from STORAGE_URL: empty means MEDIA_ROOT on the local disk;
+    `s3://BUCKET[/PREFIX]?endpoint_url=...&region=...&addressing_style=path|virtual` means object
+    storage through django-storages (S3 API, boto3). Credentials never go in the URL: boto3 reads
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (or the pod's role)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise RuntimeError("STORAGE_URL must look like s3://bucket?endpoint_url=...&region=...")
+    if parts.username or parts.password:
+        raise RuntimeError(
+            "STORAGE_URL must not hold credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"endpoint_url", "region", "addressing_style"}
+    if unknown:
+        raise RuntimeError(f"STORAGE_URL: unknown option(s) {sorted(unknown)}")
+    from botocore.config import Config
+
+    options = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        "endpoint_url": query.get("endpoint_url") or None,
+        "region_name": query.get("region") or None,
+        # An unreachable store costs a request seconds, not minutes (boto3 waits 60 s, 5 tries).
+        "client_config": Config(
+            connect_timeout=3,
+            read_timeout=30,
+            retries={"max_attempts": 3, "mode": "standard"},
+            s3={"addressing_style": query.get("addressing_style") or None},
+        ),
+        # The same as FileSystemStorage: a name already taken gets a new one, never overwritten.
+        "file_overwrite": False,
+        # Private objects; the app streams every download itself after the audit event. Encryption
+        # at rest is the bucket's (AWS encrypts every new object; set a default on other stores).
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+# Every file the app stores (uploaded scans, report PDFs/CSVs and their versions) goes through the
+# "default" storage (FileField, django.core.files.storage.default_storage): switching between the
+# local disk and object storage is this setting only (README "Deploying").
+STORAGE_URL = env("STORAGE_URL", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(STORAGE_URL),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -483,19 +539,39 @@ RATE_LIMITS = {
     "search": (int(env("RATE_LIMIT_SEARCH", 60)), 60),
 }
 
-# --- Logging --------------------------------------------------------------------------------
+# --- Metrics (core/metrics.py) ---------------------------------------------------------------
+# GET /metrics with `Authorization: Bearer <METRICS_TOKEN>`; 404 while unset. PROMETHEUS_MULTIPROC_DIR
+# (read by prometheus-client itself) adds up the samples of gunicorn's and Celery's processes.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+
+# --- Logging ---------------------------------------------------------------------------------
 # Search terms and other personal data travel in query strings: no log line keeps one
 # (core.logging.DropQueryStrings; gunicorn's access log format in config/gunicorn.py has none).
+# Every record carries the request id, user id and acting agency id (core.logging.RequestContext).
+# LOG_FORMAT=json (the default when DEBUG is off): one JSON object per line for the log collector;
+# text: readable lines for a developer.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise RuntimeError("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_query_strings": {"()": "core.logging.DropQueryStrings"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "no_query_strings": {"()": "core.logging.DropQueryStrings"},
+        "request_context": {"()": "core.logging.RequestContext"},
+        "no_unmatched_paths": {"()": "core.logging.DropUnmatchedPaths"},
+    },
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s u=%(user_id)s a=%(agency_id)s] %(message)s"
+        },
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_query_strings"],
+            "formatter": LOG_FORMAT,
+            "filters": ["no_unmatched_paths", "no_query_strings", "request_context"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},

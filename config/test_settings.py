@@ -12,6 +12,8 @@ os.environ.setdefault(
 )
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Readable lines in test output; tests/security/test_json_logs.py checks the JSON lines.
+os.environ.setdefault("LOG_FORMAT", "text")
 
 from .settings import *  # noqa: E402,F403
 

@@ -3,9 +3,10 @@
 - `/healthz`: the process is alive and answers. It touches nothing else, so a database or Redis
   outage never makes Kubernetes restart healthy web pods (liveness probe).
 - `/readyz`: the process can serve: the database answers `SELECT 1`, the Celery broker and the cache
-  (Redis) answer `PING`, and the file storage is reachable. 200 when all pass, else 503; the JSON body
-  names each check and whether it passed, never an error message, host name or data (readiness
-  probe: a pod that is not ready gets no traffic until it is).
+  (Redis) answer `PING`, and the file storage is reachable (the media directory is writable, or the
+  object storage bucket answers a HEAD). 200 when all pass, else 503; the JSON body names each check
+  and whether it passed, never an error message, host name or data (readiness probe: a pod that is
+  not ready gets no traffic until it is).
 
 Both are answered by `HealthCheckMiddleware`, first in `MIDDLEWARE`, before host validation (the
 kubelet sends the pod's IP as `Host`), the HTTPS redirect (probes speak plain HTTP inside the pod
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 from django.http import JsonResponse
+
+from core.files import is_object_storage
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +85,39 @@ def _check_storage():
         if not os.path.isdir(location) or not os.access(location, os.W_OK | os.X_OK):
             raise OSError("media directory missing or not writable")
         return
-    # Any other backend (object storage): one cheap metadata call that needs the service and the
-    # credentials to work.
+    if is_object_storage(storage):
+        _check_bucket(storage)
+        return
+    # Any other backend: one cheap metadata call that needs the service to work.
     storage.exists(".readyz")
+
+
+_bucket_clients = {}
+
+
+def _check_bucket(storage):
+    """HEAD the bucket (needs s3:ListBucket, which the app needs anyway): 200 only when the store
+    answers, the credentials work and the bucket exists. A client of its own with short timeouts
+    and no retries, so an unreachable store fails the probe in seconds (the kubelet gives it 8)."""
+    key = (storage.endpoint_url, storage.region_name, storage.addressing_style)
+    client = _bucket_clients.get(key)
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=storage.endpoint_url,
+            region_name=storage.region_name,
+            config=Config(
+                connect_timeout=REDIS_TIMEOUT_SECONDS,
+                read_timeout=REDIS_TIMEOUT_SECONDS,
+                retries={"max_attempts": 1, "mode": "standard"},
+                s3={"addressing_style": storage.addressing_style},
+            ),
+        )
+        _bucket_clients[key] = client
+    client.head_bucket(Bucket=storage.bucket_name)
 
 
 def readiness():

@@ -1,4 +1,3 @@
-from django.http import FileResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -10,6 +9,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from consent import policy
 from core.errors import ApplicationError, NotFound
+from core.files import download_response
 from reporting import selectors, services
 from reporting.models import (
     EnduringJobsTarget,
@@ -186,9 +186,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _download(self, request, file_format):
         report = self.get_object()
         stored = services.report_download(user=request.user, report=report, file_format=file_format)
-        return FileResponse(
-            stored.open("rb"),
-            as_attachment=True,
+        return download_response(
+            stored,
             filename=report.filename(file_format),
             content_type="application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8",
         )

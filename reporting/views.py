@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -10,6 +10,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from consent import policy
 from core.errors import ApplicationError
+from core.files import download_response
 from core.views import apply_error
 from reporting import selectors, services
 from reporting.forms import (
@@ -135,9 +136,8 @@ def report_version_download(request, pk, number, file_format):
     stored = services.report_version_download(
         user=request.user, report=report, number=number, file_format=file_format
     )
-    return FileResponse(
-        stored.open("rb"),
-        as_attachment=True,
+    return download_response(
+        stored,
         filename=report.filename(file_format).replace(
             f".{file_format}", f"-v{number}.{file_format}"
         ),
@@ -152,11 +152,8 @@ def report_download(request, pk, file_format):
         raise Http404
     stored = services.report_download(user=request.user, report=report, file_format=file_format)
     content_type = "application/pdf" if file_format == "pdf" else "text/csv; charset=utf-8"
-    return FileResponse(
-        stored.open("rb"),
-        as_attachment=True,
-        filename=report.filename(file_format),
-        content_type=content_type,
+    return download_response(
+        stored, filename=report.filename(file_format), content_type=content_type
     )
 
 

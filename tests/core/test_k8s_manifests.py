@@ -143,9 +143,9 @@ def test_base_and_production_overlay_render(objects):
         "ConfigMap",
         "Secret",
         "NetworkPolicy",
-        "PersistentVolumeClaim",
         "Ingress",
     } <= kinds
+    assert "PersistentVolumeClaim" not in kinds  # stateless: files are in object storage
     for obj in objects:
         if obj["kind"] != "Namespace":
             assert obj["metadata"]["namespace"] == "resettle", obj["metadata"]["name"]
@@ -185,6 +185,20 @@ def test_web_runs_gunicorn_with_readiness_and_liveness_probes(objects):
     assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     service = one(objects, "Service", "resettle-web")
     assert selects({"matchLabels": service["spec"]["selector"]}, web_labels(objects))
+
+
+def test_web_and_workers_are_scraped_by_prometheus(objects):
+    """/metrics on the web port and the worker's metrics port (core/metrics.py), both annotated."""
+    for name, port in (("resettle-web", "8000"), ("resettle-worker", "9100")):
+        template = one(objects, "Deployment", name)["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert (annotations["prometheus.io/port"], annotations["prometheus.io/path"]) == (
+            port,
+            "/metrics",
+        )
+    worker = main_container(one(objects, "Deployment", "resettle-worker"))
+    assert {p["name"]: p["containerPort"] for p in worker["ports"]} == {"metrics": 9100}
 
 
 def web_labels(objects):
@@ -323,6 +337,10 @@ def test_network_policies_deny_by_default_and_allow_only_what_is_needed(objects)
         assert allowed(labels, "egress", 5432), name
     for name in ("resettle-web", "resettle-worker", "resettle-beat"):
         assert allowed(pods[name], "egress", 6379), name
+    for name in ("resettle-web", "resettle-worker", "resettle-migrate"):
+        assert allowed(pods[name], "egress", 443), name  # object storage
+    assert allowed(pods["resettle-worker"], "ingress", 9100)  # the worker's metrics
+    assert not allowed(pods["resettle-beat"], "ingress", 9100)
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -360,7 +378,9 @@ def test_the_settings_load_from_the_rendered_config_map_and_secret(objects):
         "import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, "
         "s.OTP_REQUIRED_FOR_MANAGERS, s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, "
-        "s.DATABASES['default']['USER'], s.CACHES['default']['BACKEND'], str(s.MEDIA_ROOT)]))"
+        "s.DATABASES['default']['USER'], s.CACHES['default']['BACKEND'], "
+        "s.STORAGES['default']['BACKEND'], s.STORAGES['default']['OPTIONS']['bucket_name'], "
+        "s.LOG_FORMAT, bool(s.METRICS_TOKEN)]))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
@@ -375,7 +395,10 @@ def test_the_settings_load_from_the_rendered_config_map_and_secret(objects):
         "django.core.mail.backends.smtp.EmailBackend",
         "resettle_app",
         "django.core.cache.backends.redis.RedisCache",
-        "/data/media",
+        "storages.backends.s3.S3Storage",
+        "resettle-production-files",
+        "json",
+        True,
     ]
 
 

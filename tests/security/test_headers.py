@@ -106,6 +106,7 @@ def test_manage_py_check_deploy_is_clean_with_production_settings():
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "resettle.example.org",
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CACHE_URL": "redis://redis.example.invalid:6379/1",  # rate limits shared (core.E001)
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
