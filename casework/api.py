@@ -570,3 +570,8 @@ urlpatterns = [
         name="case_action_detail",
     ),
 ]
+
+# The records of issue 19 (offender manager, risk and licence, qualifications, courses).
+from casework.record_api import urlpatterns as record_urlpatterns  # noqa: E402
+
+urlpatterns += record_urlpatterns

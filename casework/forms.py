@@ -544,6 +544,8 @@ TIMELINE_KINDS = [
     ("custody", "Custody"),
     ("handoff", "Hand-offs"),
     ("case", "Case changes"),
+    ("risk", "Risk and licence"),
+    ("learning", "Qualifications and training"),
     ("referral", "Referrals"),
     ("job", "Jobs"),
     ("consent", "Consent"),
