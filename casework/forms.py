@@ -546,6 +546,7 @@ TIMELINE_KINDS = [
     ("case", "Case changes"),
     ("risk", "Risk and licence"),
     ("learning", "Qualifications and training"),
+    ("support", "Support given"),
     ("referral", "Referrals"),
     ("job", "Jobs"),
     ("consent", "Consent"),

@@ -85,6 +85,11 @@ PERMISSIONS = {
     "offender_management.record": ({Role.CASEWORKER, Role.MANAGER}, PERSON_KINDS),
     # Qualifications and courses: whoever works with the person on the plan (prison learning
     # staff, probation, providers, the Jobcentre work coach); not the EBSA, whose gateway has no plan.
+    # The support-given log (to the person and to employers): the roles that work with employers.
+    "support.record": (
+        {Role.CASEWORKER, Role.WORK_COACH, Role.EMPLOYMENT_ADVISER, Role.MANAGER},
+        PERSON_KINDS,
+    ),
     "learning.record": (
         {Role.CASEWORKER, Role.EMPLOYMENT_ADVISER, Role.WORK_COACH, Role.MANAGER},
         PERSON_KINDS,
