@@ -452,6 +452,11 @@ class NeedArea(models.TextChoices):
     ID_BANK = "id_bank_account", "ID documents and bank account"
 
 
+NO_NEEDS = "none"
+SELF_REPORTED_NEED_CHOICES = [*NeedArea.choices, (NO_NEEDS, "None: no help needed")]
+SELF_REPORTED_NEED_CODES = [code for code, _label in SELF_REPORTED_NEED_CHOICES]
+
+
 class Rag(models.TextChoices):
     RED = "red", "Red"
     AMBER = "amber", "Amber"
@@ -498,6 +503,9 @@ class Assessment(models.Model):
     self_reported_needs = models.TextField(
         blank=True, help_text="In the person's own words, apart from the professional view"
     )
+    # The same needs as a coded list (the need areas, or "none" alone), so that the shares the
+    # sources publish (003 I.A) can be counted: casework.models.SELF_REPORTED_NEED_CODES.
+    self_reported_need_codes = models.JSONField(default=list, blank=True)
     convictions_spent = models.CharField(
         max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
     )
@@ -519,6 +527,16 @@ class Assessment(models.Model):
             (area, label, self.ratings.get(area, ""), self.area_notes.get(area, ""))
             for area, label in NeedArea.choices
             if shown is None or area in shown
+        ]
+
+    def self_reported_need_labels(self) -> list[str]:
+        """The coded needs as labels, without the areas the reader may not see (visible_areas)."""
+        shown = getattr(self, "visible_areas", None)
+        labels = dict(SELF_REPORTED_NEED_CHOICES)
+        return [
+            labels[code]
+            for code in self.self_reported_need_codes or []
+            if code in labels and (shown is None or code == NO_NEEDS or code in shown)
         ]
 
     @property

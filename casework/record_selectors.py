@@ -1,5 +1,8 @@
 """Reads for the offender manager, risk and licence, qualifications and courses."""
 
+import datetime
+
+from django.conf import settings
 from django.urls import reverse
 
 from casework.models import (
@@ -131,3 +134,46 @@ def get_course(*, user, case: Case, pk) -> Course:
 
 def may_change(user, case: Case, row) -> bool:
     return policy.may_change_row(user, person=case.person, row_agency_id=row.agency_id)
+
+
+SCREEN_FIELDS = ("confident_writing_name", "confident_writing_address", "confident_writing_phone")
+
+
+def basic_skills_screen(*, case: Case, sentences, assessments, today) -> dict:
+    """Was the basic skills screen (writing name, address, phone) done within
+    settings.BASIC_SKILLS_SCREEN_DAYS of the latest reception, or of the order for a community
+    sentence? Screened: the first assessment since then answering any of the three questions."""
+    receptions = [s.reception_date for s in sentences if s.reception_date]
+    orders = [s.sentence_date for s in sentences if s.sentence_date and not s.reception_date]
+    start = max(receptions) if receptions else (max(orders) if orders else case.start_date)
+    what = "reception" if receptions else "the order" if orders else "the case start"
+    due = start + datetime.timedelta(days=settings.BASIC_SKILLS_SCREEN_DAYS)
+    screened = min(
+        (
+            a.assessed_on
+            for a in assessments
+            if a.assessed_on >= start and any(getattr(a, f) != "unknown" for f in SCREEN_FIELDS)
+        ),
+        default=None,
+    )
+    if screened:
+        late = screened > due
+        return {
+            "state": "late" if late else "done",
+            "due": due,
+            "screened": screened,
+            "text": f"Screened on {screened:%-d %B %Y}"
+            + (
+                f", late (due by {due:%-d %B %Y}, {what} + "
+                f"{settings.BASIC_SKILLS_SCREEN_DAYS} days)"
+                if late
+                else ""
+            ),
+        }
+    overdue = today > due
+    return {
+        "state": "overdue" if overdue else "due",
+        "due": due,
+        "text": f"Not screened: {'overdue since' if overdue else 'due by'} {due:%-d %B %Y} "
+        f"({what} + {settings.BASIC_SKILLS_SCREEN_DAYS} days)",
+    }

@@ -356,6 +356,8 @@ RECORDS_RETENTION_YEARS = int(env("RECORDS_RETENTION_YEARS", 6))
 # (audit/search_terms.py).
 SEARCH_TERM_RETENTION_DAYS = int(env("SEARCH_TERM_RETENTION_DAYS", 90))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
+# The basic skills screen (003 I.B.1) is due this many days after reception (or the order).
+BASIC_SKILLS_SCREEN_DAYS = int(env("BASIC_SKILLS_SCREEN_DAYS", 5))
 SMALL_NUMBER_THRESHOLD = 5
 # Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release
 # and at most this many days after it, and gives the release-area Jobcentre access until this many

@@ -567,6 +567,25 @@ NEED_SHARE = {
     "attitudes_thinking_behaviour": 0.4,
     "id_bank_account": 0.3,
 }
+# Help people say they need (003 I.A: finding work 48%, qualifications 42%, work skills 41%,
+# accommodation 37%), coded by need area: finding work or work skills are ETE, qualifications
+# literacy and numeracy (decision).
+SELF_REPORTED_SHARE = {
+    "accommodation": 0.37,
+    "education_training_employment": 0.55,
+    "literacy_numeracy": 0.42,
+    "finance_benefit_debt": 0.3,
+    "health": 0.15,
+    "drugs": 0.12,
+    "alcohol": 0.12,
+}
+
+
+def _self_reported(rng) -> str:
+    codes = [area for area in AREAS if rng.random() < SELF_REPORTED_SHARE.get(area, 0.08)]
+    return "[" + ", ".join(f'"{c}"' for c in (codes or ["none"])) + "]"
+
+
 ACTIONS = [
     "Open a bank account",
     "Get a birth certificate",
@@ -617,6 +636,7 @@ class Journey(Extension):
                 "disclosure_advice_given",
                 "disclosure_notes",
                 "created_at",
+                "self_reported_need_codes",
             ),
         ),
         "action": (
@@ -704,6 +724,7 @@ class Journey(Extension):
                     rng.random() < 0.5,
                     "",
                     gen._ts(assessed, rng),
+                    _self_reported(rng),
                 )
                 assessed = min(last, assessed + rng.randint(60, 180))
             for seq in range(1, rng.randint(2, 5)):

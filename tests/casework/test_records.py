@@ -526,3 +526,110 @@ def test_learning_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         html = page.get(url).content.decode()
     assert "Q5" in html and "C5" in html
+
+
+# --- 3. Needs as data ------------------------------------------------------------------------
+
+
+def _assessment_post(day, **extra):
+    return {
+        **_date("assessed_on", day),
+        "work_readiness": "support_needed",
+        "rating_accommodation": "red",
+        **extra,
+    }
+
+
+def test_self_reported_needs_are_a_coded_list_and_none_is_on_its_own(
+    client_for, api_for, caseworker_a, case_a
+):
+    from casework.models import Assessment
+
+    page = client_for(caseworker_a)
+    url = reverse("casework:assessment_create", args=[case_a.pk])
+    response = page.post(
+        url, _assessment_post(TODAY, self_reported_need_codes=["none", "accommodation"])
+    )
+    assert response.status_code == 200
+    assert "Select &#34;None&#34; on its own" in response.content.decode()
+    response = page.post(
+        url,
+        _assessment_post(
+            TODAY, self_reported_need_codes=["accommodation", "education_training_employment"]
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    a = Assessment.objects.get(case=case_a)
+    assert a.self_reported_need_codes == ["accommodation", "education_training_employment"]
+    html = page.get(reverse("casework:case_assessment", args=[case_a.pk])).content.decode()
+    assert "Accommodation, Education, training and employment" in html
+    api = api_for(caseworker_a)
+    body = {
+        "assessed_on": TODAY.isoformat(),
+        "ratings": {"accommodation": "amber"},
+        "work_readiness": "ready_to_work",
+        "self_reported_need_codes": ["none", "drugs"],
+    }
+    bad = api.post(f"/api/v1/cases/{case_a.pk}/assessments/", body, format="json")
+    assert bad.status_code == 400 and "None" in bad.content.decode()
+    body["self_reported_need_codes"] = ["flying"]
+    assert (
+        api.post(f"/api/v1/cases/{case_a.pk}/assessments/", body, format="json").status_code == 400
+    )
+
+
+def test_sensitive_self_reported_needs_stay_with_their_part(
+    api_for, caseworker_a, case_a, agency_b, caseworker_b
+):
+    from casework import services
+
+    services.assessment_record(
+        user=caseworker_a,
+        case=case_a,
+        assessed_on=TODAY,
+        ratings={"accommodation": "red"},
+        work_readiness="support_needed",
+        self_reported_need_codes=["drugs", "accommodation"],
+    )
+    share_with(caseworker_a, case_a, agency_b)
+    data = api_for(caseworker_b).get(f"/api/v1/cases/{case_a.pk}/assessments/").json()
+    assert data["results"][0]["self_reported_need_codes"] == ["accommodation"]
+    acting.attach(caseworker_b)
+    with pytest.raises(ApplicationError, match="cannot record drugs"):
+        services.assessment_record(
+            user=caseworker_b,
+            case=case_a,
+            assessed_on=TODAY,
+            ratings={"accommodation": "red"},
+            work_readiness="support_needed",
+            self_reported_need_codes=["drugs"],
+        )
+
+
+def test_basic_skills_screen_is_due_after_reception_and_shows_overdue(
+    client_for, caseworker_a, case_a, settings
+):
+    from casework import services
+
+    settings.BASIC_SKILLS_SCREEN_DAYS = 5
+    services.sentence_record(
+        user=caseworker_a, case=case_a, sentence_type="custodial", reception_date=TODAY - 10 * DAY
+    )
+    page = client_for(caseworker_a)
+    url = reverse("casework:case_assessment", args=[case_a.pk])
+    html = page.get(url).content.decode()
+    due = TODAY - 5 * DAY
+    assert f"Not screened: overdue since {due:%-d %B %Y}" in html and "app-overdue" in html
+    services.assessment_record(
+        user=caseworker_a,
+        case=case_a,
+        assessed_on=TODAY,
+        ratings={"accommodation": "red"},
+        work_readiness="support_needed",
+        confident_writing_name="yes",
+    )
+    html = page.get(url).content.decode()
+    assert f"Screened on {TODAY:%-d %B %Y}, late" in html
+    settings.BASIC_SKILLS_SCREEN_DAYS = 30
+    assert "Screened on" in page.get(url).content.decode()
+    assert ", late" not in page.get(url).content.decode().split("basic-skills-screen")[1][:200]
