@@ -1025,3 +1025,45 @@ class Course(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- Accommodation outcome at release and three months after (the custody and release section) ---
+
+
+class AccommodationPoint(models.TextChoices):
+    AT_RELEASE = "at_release", "On release"
+    THREE_MONTHS = "three_months", "Three months after release"
+
+
+class AccommodationOutcomeStatus(models.TextChoices):
+    SETTLED = "settled", "Settled"
+    TEMPORARY = "temporary", "Temporary or supported"
+    ROUGH_SLEEPING = "rough_sleeping", "Rough sleeping"
+    UNKNOWN = "unknown", "Not known"
+
+
+class AccommodationOutcome(models.Model):
+    """Where the person lives on release and three months later: an outcome, one per point."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accommodation_outcomes")
+    point = models.CharField(max_length=20, choices=AccommodationPoint.choices)
+    status = models.CharField(max_length=20, choices=AccommodationOutcomeStatus.choices)
+    as_at = models.DateField(help_text="The release date, or three months after it")
+    note = models.TextField(blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ReleasePlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["as_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "point"], name="one_accommodation_outcome_per_point"
+            )
+        ]
+        indexes = [models.Index(fields=["as_at"], name="accommodation_outcome_as_at")]

@@ -4,6 +4,7 @@
     /api/v1/cases/{id}/risk/                        GET, PATCH   (sensitive: the offence part)
     /api/v1/cases/{id}/qualifications/[{id}/]       GET, POST / GET, PATCH   (the action plan section)
     /api/v1/cases/{id}/courses/[{id}/]              GET, POST / GET, PATCH   (the action plan section)
+    /api/v1/cases/{id}/accommodation-outcomes/[{id}/]  GET, POST / GET, PATCH  (custody and release)
 
 The same services and policy as the pages; every read writes an access event.
 """
@@ -17,7 +18,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from casework import record_selectors, records
 from casework.api import _CaseChildList, _CaseChildView
-from casework.models import Case, Course, Goal, Qualification, RiskLicence
+from casework.models import AccommodationOutcome, Case, Course, Goal, Qualification, RiskLicence
 from consent.sections import RISK_PART, Section
 from core.api import pop_version
 
@@ -310,6 +311,63 @@ class CaseCourseDetail(_CaseRowDetail):
         return super().get(request, case_pk, **kwargs)
 
 
+class AccommodationOutcomeSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name", read_only=True)
+
+    class Meta:
+        model = AccommodationOutcome
+        fields = ["id", "case", "point", "status", "as_at", "note", "agency", "version"]
+        read_only_fields = ["id", "case", "as_at", "agency", "version"]
+
+
+class AccommodationOutcomePatchSerializer(AccommodationOutcomeSerializer):
+    version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
+
+    class Meta(AccommodationOutcomeSerializer.Meta):
+        read_only_fields = ["id", "case", "point", "as_at", "agency"]
+
+
+class CaseAccommodationOutcomeList(_CaseChildList):
+    section = Section.CUSTODY
+    serializer_class = AccommodationOutcomeSerializer
+    queryset = AccommodationOutcome.objects.none()  # for the schema only
+    page_name = "api:accommodation_outcomes"
+
+    def child_queryset(self, case):
+        return (
+            AccommodationOutcome.objects.for_user(self.request.user)
+            .filter(case=case)
+            .select_related("agency")
+            .order_by("as_at", "id")
+        )
+
+    def perform_service(self, case, data):
+        return records.accommodation_outcome_record(user=self.request.user, case=case, **data)
+
+
+class CaseAccommodationOutcomeDetail(_CaseRowDetail):
+    section = Section.CUSTODY
+    serializer_class = AccommodationOutcomePatchSerializer
+    read_serializer = AccommodationOutcomeSerializer
+    patch_serializer = AccommodationOutcomePatchSerializer
+
+    def get_object(self):
+        return record_selectors.get_accommodation_outcome(
+            user=self.request.user,
+            case=self.get_case(),
+            pk=self.kwargs["accommodationoutcome_pk"],
+        )
+
+    def update(self, item, version, data):
+        return records.accommodation_outcome_update(
+            user=self.request.user, outcome=item, version=version, **data
+        )
+
+    @extend_schema(operation_id="v1_cases_accommodation_outcomes_detail")
+    def get(self, request, case_pk, **kwargs):
+        return super().get(request, case_pk, **kwargs)
+
+
 urlpatterns = [
     path(
         "cases/<int:case_pk>/offender-manager/",
@@ -326,6 +384,16 @@ urlpatterns = [
         "cases/<int:case_pk>/qualifications/<int:qualification_pk>/",
         CaseQualificationDetail.as_view(),
         name="case_qualification_detail",
+    ),
+    path(
+        "cases/<int:case_pk>/accommodation-outcomes/",
+        CaseAccommodationOutcomeList.as_view(),
+        name="case_accommodation_outcomes",
+    ),
+    path(
+        "cases/<int:case_pk>/accommodation-outcomes/<int:accommodationoutcome_pk>/",
+        CaseAccommodationOutcomeDetail.as_view(),
+        name="case_accommodation_outcome_detail",
     ),
     path("cases/<int:case_pk>/courses/", CaseCourseList.as_view(), name="case_courses"),
     path(

@@ -5,6 +5,8 @@ import datetime
 from django import forms
 
 from casework.models import (
+    AccommodationOutcomeStatus,
+    AccommodationPoint,
     CourseOutcome,
     Goal,
     MappaCategory,
@@ -185,3 +187,27 @@ class CourseForm(GovUKFormMixin, forms.Form):
 
 class CourseEditForm(CourseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AccommodationOutcomeForm(GovUKFormMixin, forms.Form):
+    point = forms.ChoiceField(
+        choices=AccommodationPoint.choices,
+        widget=forms.RadioSelect,
+        label="When",
+        error_messages={"required": "Select when the outcome is for"},
+    )
+    status = forms.ChoiceField(
+        choices=AccommodationOutcomeStatus.choices,
+        widget=forms.RadioSelect,
+        label="Where the person is living",
+        error_messages={"required": "Select where the person is living"},
+    )
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AccommodationOutcomeEditForm(GovUKFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = AccommodationOutcomeForm.base_fields["status"]
+    note = AccommodationOutcomeForm.base_fields["note"]

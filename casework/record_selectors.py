@@ -6,6 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from casework.models import (
+    AccommodationOutcome,
+    AccommodationPoint,
     Case,
     Course,
     OffenderGroup,
@@ -177,3 +179,52 @@ def basic_skills_screen(*, case: Case, sentences, assessments, today) -> dict:
         "text": f"Not screened: {'overdue since' if overdue else 'due by'} {due:%-d %B %Y} "
         f"({what} + {settings.BASIC_SKILLS_SCREEN_DAYS} days)",
     }
+
+
+def accommodation_outcomes(*, user, case: Case, sentences, today) -> list[dict]:
+    """Each point (on release, three months after) with its outcome or when it falls due."""
+    from casework.records import _three_months
+
+    rows = {
+        r.point: r
+        for r in AccommodationOutcome.objects.for_user(user)
+        .filter(case=case)
+        .select_related("agency", "recorded_by")
+    }
+    released = max(
+        (s.actual_release_date for s in sentences if s.actual_release_date), default=None
+    )
+    out = []
+    for point, label in AccommodationPoint.choices:
+        row = rows.get(point)
+        due = None
+        if released is not None:
+            due = released if point == AccommodationPoint.AT_RELEASE else _three_months(released)
+        if row is not None:
+            text = f"{row.get_status_display()} (as at {row.as_at:%-d %B %Y})"
+        elif due is None:
+            text = "Not released yet"
+        elif due > today:
+            text = f"Due {due:%-d %B %Y}"
+        else:
+            text = f"Not recorded: due since {due:%-d %B %Y}"
+        out.append(
+            {
+                "point": point,
+                "label": label,
+                "row": row,
+                "text": text,
+                "overdue": row is None and due is not None and due <= today,
+                "may_change": row is not None
+                and policy.may_change_row(user, person=case.person, row_agency_id=row.agency_id),
+            }
+        )
+    return out
+
+
+def get_accommodation_outcome(*, user, case: Case, pk) -> AccommodationOutcome:
+    return _get(
+        AccommodationOutcome.objects.for_user(user).filter(case=case).select_related("case"),
+        pk,
+        "Accommodation outcome not found",
+    )

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_http_methods
 
 from casework import record_selectors, records
 from casework.record_forms import (
+    AccommodationOutcomeEditForm,
+    AccommodationOutcomeForm,
     CourseEditForm,
     CourseForm,
     OffenderManagerForm,
@@ -228,4 +230,77 @@ def course_edit(request, pk, course_pk):
             return done
     return _learning_form_page(
         request, case, form, "Change a course or record its end", "Save course"
+    )
+
+
+def _accommodation_case(request, pk):
+    case = _case(request, pk, Section.CUSTODY)
+    if not policy.can(request.user, "accommodation.record"):
+        raise PermissionDenied("Your role does not record accommodation outcomes.")
+    return case
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accommodation_outcome_create(request, pk):
+    case = _accommodation_case(request, pk)
+    form = AccommodationOutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = save_with(
+            request,
+            form,
+            records.accommodation_outcome_record,
+            "Accommodation outcome recorded.",
+            reverse("casework:case_custody", args=[case.pk]) + "#accommodation-outcomes",
+            case=case,
+            **form.cleaned_data,
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        case,
+        form,
+        title="Record an accommodation outcome",
+        button="Save outcome",
+        section="custody",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accommodation_outcome_edit(request, pk, accommodationoutcome_pk):
+    case = _accommodation_case(request, pk)
+    row = record_selectors.get_accommodation_outcome(
+        user=request.user, case=case, pk=accommodationoutcome_pk
+    )
+    if not record_selectors.may_change(request.user, case, row):
+        raise PermissionDenied(
+            "Only the agency that recorded it, or the case owner, can change it."
+        )
+    form = AccommodationOutcomeEditForm(
+        request.POST or None,
+        initial={"status": row.status, "note": row.note, "version": row.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        done = save_with(
+            request,
+            form,
+            records.accommodation_outcome_update,
+            "Accommodation outcome saved.",
+            reverse("casework:case_custody", args=[case.pk]) + "#accommodation-outcomes",
+            outcome=row,
+            version=data.pop("version"),
+            **data,
+        )
+        if done:
+            return done
+    return _form_page(
+        request,
+        case,
+        form,
+        title=f"Change the accommodation outcome: {row.get_point_display().lower()}",
+        button="Save outcome",
+        section="custody",
     )

@@ -346,3 +346,103 @@ def course_update(*, user, course: Course, version: int, **fields) -> Course:
         user=user, action=Action.CHANGE, person=case.person, obj=current, detail={"fields": changed}
     )
     return current
+
+
+# --- Accommodation outcome at release and three months after ------------------------------------
+
+ACCOMMODATION_FIELDS = {"status", "note"}
+
+
+def release_date_of(case: Case):
+    """The latest actual release of the case's sentences (None if not released)."""
+    from casework.models import SentenceEpisode
+
+    return (
+        SentenceEpisode.objects.filter(case=case, actual_release_date__isnull=False)
+        .order_by("-actual_release_date")
+        .values_list("actual_release_date", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def accommodation_outcome_record(*, user, case: Case, point: str, status: str, note: str = ""):
+    """Record the accommodation outcome at a point (once: correct it with the update)."""
+    from casework.models import (
+        AccommodationOutcome,
+        AccommodationOutcomeStatus,
+        AccommodationPoint,
+    )
+
+    policy.require_section(user, case.person, Section.CUSTODY)
+    policy.require(user, "accommodation.record")
+    _choice(point, AccommodationPoint, "point", "Select when the outcome is for")
+    _choice(status, AccommodationOutcomeStatus, "status", "Select where the person is living")
+    released = release_date_of(case)
+    if released is None:
+        raise ApplicationError(
+            "Record the release on the sentence first: the outcome is dated from it", field="point"
+        )
+    as_at = released if point == AccommodationPoint.AT_RELEASE else _three_months(released)
+    if as_at > policy.today():
+        raise ApplicationError(
+            f"The three-month outcome can be recorded from {as_at:%-d %B %Y}", field="point"
+        )
+    if AccommodationOutcome.objects.filter(case=case, point=point).exists():
+        raise ApplicationError("This outcome is already recorded: change it instead", field="point")
+    row = AccommodationOutcome.objects.create(
+        case=case,
+        point=point,
+        status=status,
+        as_at=as_at,
+        note=(note or "").strip(),
+        agency=user.acting.agency,
+        recorded_by=user,
+    )
+    access_event_record(user=user, action=Action.CREATE, person=case.person, obj=row)
+    return row
+
+
+def _three_months(day):
+    import calendar
+    import datetime as dt
+
+    month = day.month + 3
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def accommodation_outcome_update(*, user, outcome, version: int, **fields):
+    """Correct an outcome: the agency that recorded it, or the case owner."""
+    from casework.models import AccommodationOutcome, AccommodationOutcomeStatus
+
+    case = outcome.case
+    policy.require_section(user, case.person, Section.CUSTODY)
+    policy.require(user, "accommodation.record")
+    policy.require_row_change(
+        user, person=case.person, row_agency_id=outcome.agency_id, what="this outcome"
+    )
+    _check_unknown(fields, ACCOMMODATION_FIELDS)
+    if "status" in fields:
+        _choice(
+            fields["status"],
+            AccommodationOutcomeStatus,
+            "status",
+            "Select where the person is living",
+        )
+    if "note" in fields:
+        fields["note"] = (fields["note"] or "").strip()
+    current = AccommodationOutcome.objects.get(pk=outcome.pk)
+    changed = sorted(k for k, v in fields.items() if getattr(current, k) != v)
+    updated = AccommodationOutcome.objects.filter(pk=current.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
+    if not updated:
+        raise _stale("this outcome", current.version)
+    current = AccommodationOutcome.objects.select_related("case", "agency").get(pk=current.pk)
+    access_event_record(
+        user=user, action=Action.CHANGE, person=case.person, obj=current, detail={"fields": changed}
+    )
+    return current

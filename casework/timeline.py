@@ -1,7 +1,7 @@
 """Casework's contribution to the case timeline (core.timeline): a fixed number of queries.
 
 One query each for assessments, actions, appointments, notes, sentences, transfers, hand-offs,
-case events, risk and licence, qualifications and courses. Each comes through its model's for_user, so an entry shows only where the acting
+case events, risk and licence, qualifications, courses and accommodation outcomes. Each comes through its model's for_user, so an entry shows only where the acting
 agency sees its section (a sensitive note only under its part, an assessment's counts without the
 need areas it may not see).
 """
@@ -9,6 +9,7 @@ need areas it may not see).
 from django.urls import reverse
 
 from casework.models import (
+    AccommodationOutcome,
     Appointment,
     Assessment,
     CaseEvent,
@@ -294,6 +295,20 @@ def _learning(user, case):
             )
 
 
+def _accommodation(user, case):
+    url = reverse("casework:case_custody", args=[case.pk]) + "#accommodation-outcomes"
+    rows = AccommodationOutcome.objects.for_user(user).filter(case=case).select_related("agency")
+    for r in rows:
+        yield Entry(
+            at=r.as_at,
+            kind="custody",
+            title=f"Accommodation {r.get_point_display().lower()}: {r.get_status_display().lower()}",
+            agency=r.agency.name,
+            url=url,
+            detail=r.note,
+        )
+
+
 def timeline_entries(*, user, case) -> list[Entry]:
     entries: list[Entry] = []
     for source in (
@@ -306,6 +321,7 @@ def timeline_entries(*, user, case) -> list[Entry]:
         _case_events,
         _risk,
         _learning,
+        _accommodation,
     ):
         entries.extend(source(user, case))
     return entries

@@ -68,6 +68,16 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/learning/courses/new/", record_views.course_create, name="course_create"),
     path(
+        "cases/<int:pk>/custody/accommodation-outcomes/new/",
+        record_views.accommodation_outcome_create,
+        name="accommodation_outcome_create",
+    ),
+    path(
+        "cases/<int:pk>/custody/accommodation-outcomes/<int:accommodationoutcome_pk>/",
+        record_views.accommodation_outcome_edit,
+        name="accommodation_outcome_edit",
+    ),
+    path(
         "cases/<int:pk>/learning/courses/<int:course_pk>/",
         record_views.course_edit,
         name="course_edit",

@@ -708,7 +708,18 @@ def case_custody(request, pk):
             ),
             "freshstart": services.freshstart_status(person=case.person),
             "handoffs": selectors.handoffs_for_case(user=request.user, case=case),
+            "accommodation_outcomes": _accommodation_outcomes(request, case, sentences),
+            "may_record_accommodation": case.is_open
+            and policy.can(request.user, "accommodation.record"),
         },
+    )
+
+
+def _accommodation_outcomes(request, case, sentences):
+    from casework.record_selectors import accommodation_outcomes
+
+    return accommodation_outcomes(
+        user=request.user, case=case, sentences=sentences, today=policy.today()
     )
 
 

@@ -90,6 +90,12 @@ PERMISSIONS = {
         {Role.CASEWORKER, Role.WORK_COACH, Role.EMPLOYMENT_ADVISER, Role.MANAGER},
         PERSON_KINDS,
     ),
+    # Accommodation outcomes at release and three months after: whoever sees custody and release
+    # and works the case (not the EBSA, whose gateway work ends at the claim).
+    "accommodation.record": (
+        {Role.CASEWORKER, Role.EMPLOYMENT_ADVISER, Role.WORK_COACH, Role.MANAGER},
+        PERSON_KINDS,
+    ),
     "learning.record": (
         {Role.CASEWORKER, Role.EMPLOYMENT_ADVISER, Role.WORK_COACH, Role.MANAGER},
         PERSON_KINDS,

@@ -356,6 +356,22 @@ MEASURES += [
     for label in [dict(NeedArea.choices).get(code, "none")]
 ] + [
     Measure(
+        "accommodation_settled_at_release",
+        "needs",
+        "Settled accommodation on release",
+        "rate",
+        "Cases released in the period whose accommodation outcome on release is settled; "
+        "denominator: those with a known outcome; unknown: recorded as not known or not recorded.",
+    ),
+    Measure(
+        "accommodation_settled_3m",
+        "needs",
+        "Settled accommodation three months after release",
+        "rate",
+        "Cases released three months before the period whose three-month accommodation outcome "
+        "is settled; denominator: those with a known outcome; unknown: not known or not recorded.",
+    ),
+    Measure(
         "qualifications_gained",
         "needs",
         "People gaining a qualification",
@@ -781,6 +797,29 @@ def self_reported_needs(ctx: Context) -> list[Row]:
     rows = []
     for measure_id, code in SELF_REPORTED_NEED_MEASURES.items():
         rows += _rate_rows(measure_id, groups, yes=code, known="people")
+    return rows
+
+
+def accommodation_outcomes(ctx: Context) -> list[Row]:
+    """Settled on release and three months after: three GROUP BY queries each."""
+    sentence = apps.get_model("casework", "SentenceEpisode")
+    outcome = apps.get_model("casework", "AccommodationOutcome")
+    rows = []
+    for measure_id, point, months in (
+        ("accommodation_settled_at_release", "at_release", 0),
+        ("accommodation_settled_3m", "three_months", 3),
+    ):
+        released = sentence.objects.filter(
+            case=OuterRef("pk"), **ctx.due_in_month("actual_release_date", months)
+        )
+        recorded = outcome.objects.filter(case=OuterRef("pk"), point=point)
+        aggregates = {
+            "due": Count("pk"),
+            "settled": Count("pk", filter=Exists(recorded.filter(status="settled"))),
+            "known": Count("pk", filter=Exists(recorded.exclude(status="unknown"))),
+        }
+        groups = grouped(ctx.cases.filter(Exists(released)), ctx, aggregates)
+        rows += _rate_rows(measure_id, groups, yes="settled", known="known", due="due")
     return rows
 
 
@@ -1327,6 +1366,7 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
     ),
     (("retention_checks_overdue",), retention_checks_overdue),
     (tuple(SELF_REPORTED_NEED_MEASURES), self_reported_needs),
+    (("accommodation_settled_at_release", "accommodation_settled_3m"), accommodation_outcomes),
     (("qualifications_gained",), qualifications_gained),
     (("support_given", "support_given_employers"), support_given),
     (

@@ -633,3 +633,75 @@ def test_basic_skills_screen_is_due_after_reception_and_shows_overdue(
     settings.BASIC_SKILLS_SCREEN_DAYS = 30
     assert "Screened on" in page.get(url).content.decode()
     assert ", late" not in page.get(url).content.decode().split("basic-skills-screen")[1][:200]
+
+
+# --- 6. Accommodation outcome ----------------------------------------------------------------
+
+
+@pytest.fixture
+def released_case(caseworker_a, case_a):
+    from casework import services
+
+    services.sentence_record(
+        user=caseworker_a,
+        case=case_a,
+        sentence_type="custodial",
+        reception_date=TODAY - 200 * DAY,
+        actual_release_date=TODAY - 100 * DAY,
+        release_type="licence",
+    )
+    return case_a
+
+
+def test_accommodation_outcomes_are_recorded_once_per_point_and_corrected(
+    client_for, caseworker_a, released_case, caseworker_b
+):
+    from casework.models import AccommodationOutcome
+
+    page = client_for(caseworker_a)
+    custody = reverse("casework:case_custody", args=[released_case.pk])
+    html = page.get(custody).content.decode()
+    assert "Not recorded: due since" in html
+    url = reverse("casework:accommodation_outcome_create", args=[released_case.pk])
+    assert page.post(url, {"point": "at_release", "status": "temporary"}).status_code == 302
+    again = page.post(url, {"point": "at_release", "status": "settled"})
+    assert "already recorded" in again.content.decode()
+    assert page.post(url, {"point": "three_months", "status": "settled"}).status_code == 302
+    row = AccommodationOutcome.objects.get(point="at_release")
+    assert row.as_at == TODAY - 100 * DAY
+    edit = reverse("casework:accommodation_outcome_edit", args=[released_case.pk, row.pk])
+    assert page.post(edit, {"version": 1, "status": "rough_sleeping"}).status_code == 302
+    html = page.get(custody).content.decode()
+    assert "Rough sleeping (as at" in html
+    assert client_for(caseworker_b).get(edit).status_code == 404
+    acting.attach(caseworker_a)
+    titles = [e.title for e in entries_for_case(user=caseworker_a, case=released_case)]
+    assert "Accommodation on release: rough sleeping" in titles
+    assert AccessEvent.objects.filter(object_type="casework.accommodationoutcome").count() == 3
+
+
+def test_accommodation_outcome_needs_a_release_and_its_date(caseworker_a, case_a, api_for):
+    with pytest.raises(ApplicationError, match="Record the release"):
+        records.accommodation_outcome_record(
+            user=caseworker_a, case=case_a, point="at_release", status="settled"
+        )
+    api = api_for(caseworker_a)
+    bad = api.post(
+        f"/api/v1/cases/{case_a.pk}/accommodation-outcomes/",
+        {"point": "at_release", "status": "settled"},
+    )
+    assert bad.status_code == 400 and "release" in bad.content.decode()
+
+
+def test_accommodation_outcome_api(api_for, caseworker_a, released_case, caseworker_b):
+    api = api_for(caseworker_a)
+    url = f"/api/v1/cases/{released_case.pk}/accommodation-outcomes/"
+    created = api.post(url, {"point": "at_release", "status": "settled"})
+    assert created.status_code == 201, created.content
+    oid = created.json()["id"]
+    ok = api.patch(f"{url}{oid}/", {"version": 1, "status": "temporary"}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "temporary"
+    assert api.patch(f"{url}{oid}/", {"version": 1, "status": "settled"}).status_code == 409
+    assert api.post(url, {"point": "sometime", "status": "settled"}).status_code == 400
+    assert api.get(url).json()["count"] == 1
+    assert api_for(caseworker_b).get(url).status_code == 404

@@ -87,3 +87,32 @@ def test_every_new_measure_has_a_definition_in_docs():
     assert "`self_reported_need_<code>`" in text
     for measure_id in ("qualifications_gained", "support_given", "support_given_employers"):
         assert f"`{measure_id}`" in text
+
+
+def test_settled_accommodation_on_release_keeps_unknown_apart(
+    world, agency_a, caseworker_a, report_month
+):
+    from casework.models import AccommodationOutcome, SentenceEpisode
+
+    p1, p2, p3 = world["P1"], world["P2"], world["P3"]
+    for case in (p1, p2, p3):
+        SentenceEpisode.objects.create(
+            person=case.person,
+            case=case,
+            sentence_type="custodial",
+            reception_date=d(-3, 1),
+            actual_release_date=d(0, 14),
+        )
+    for case, status in ((p1, "settled"), (p2, "unknown")):
+        AccommodationOutcome.objects.create(
+            case=case,
+            point="at_release",
+            status=status,
+            as_at=d(0, 14),
+            agency=agency_a,
+            recorded_by=caseworker_a,
+        )
+    rows = _rows(agency_a, report_month)
+    row = rows[("accommodation_settled_at_release", "all")]
+    assert (row.value, row.numerator, row.denominator, row.unknown) == (1.0, 1, 1, 2)
+    assert rows[("accommodation_settled_3m", "all")].denominator == 0
