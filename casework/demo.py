@@ -680,3 +680,51 @@ def _records(world, rng, today, people):
     RiskLicence.objects.bulk_create(risks)
     Qualification.objects.bulk_create(qualifications)
     Course.objects.bulk_create(courses)
+    _accommodation_outcomes(rng, today, people, default_user)
+
+
+def _accommodation_outcomes(rng, today, people, default_user):
+    """Outcomes for released people: on release about 55% settled, 30% temporary, 5% rough
+    sleeping, 10% not known; three months after (where due) a little more settled."""
+    from casework.models import AccommodationOutcome
+    from casework.records import _three_months
+
+    released = (
+        SentenceEpisode.objects.filter(case__person__in=people, actual_release_date__isnull=False)
+        .select_related("case", "case__owning_agency")
+        .order_by("case_id", "-actual_release_date")
+    )
+    rows, seen = [], set()
+    for sentence in released:
+        case = sentence.case
+        if case is None or case.pk in seen:
+            continue
+        user = case.owner or default_user.get(case.owning_agency.name)
+        if user is None or rng.random() < 0.2:
+            continue
+        seen.add(case.pk)
+        points = [("at_release", sentence.actual_release_date, 0.55)]
+        three = _three_months(sentence.actual_release_date)
+        if three <= today:
+            points.append(("three_months", three, 0.65))
+        for point, as_at, settled in points:
+            status = _weighted(
+                rng,
+                [
+                    ("settled", settled),
+                    ("temporary", 0.9 - settled - 0.05),
+                    ("rough_sleeping", 0.05),
+                    ("unknown", 0.1),
+                ],
+            )
+            rows.append(
+                AccommodationOutcome(
+                    case=case,
+                    point=point,
+                    status=status,
+                    as_at=as_at,
+                    agency=case.owning_agency,
+                    recorded_by=user,
+                )
+            )
+    AccommodationOutcome.objects.bulk_create(rows)
