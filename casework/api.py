@@ -350,6 +350,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
     area_notes = serializers.DictField(
         child=serializers.CharField(max_length=500, allow_blank=True), required=False
     )
+    self_reported_need_codes = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=11,
+        help_text='The help the person says they need: need areas, or "none" on its own',
+    )
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
     assessed_by = serializers.CharField(source="assessed_by.username", read_only=True)
 
@@ -361,6 +367,11 @@ class AssessmentSerializer(serializers.ModelSerializer):
             access = policy.access_for(request.user, assessment.case.person_id)
             data["ratings"] = policy.visible_ratings(access, data.get("ratings"))
             data["area_notes"] = policy.visible_ratings(access, data.get("area_notes"))
+            data["self_reported_need_codes"] = [
+                code
+                for code in data.get("self_reported_need_codes") or []
+                if policy.need_area_visible(access, code)
+            ]
         return data
 
     class Meta:
@@ -376,6 +387,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "confident_writing_address",
             "confident_writing_phone",
             "self_reported_needs",
+            "self_reported_need_codes",
             "convictions_spent",
             "disclosure_advice_given",
             "disclosure_notes",
@@ -569,3 +581,8 @@ urlpatterns = [
         name="case_action_detail",
     ),
 ]
+
+# The records of issue 19 (offender manager, risk and licence, qualifications, courses).
+from casework.record_api import urlpatterns as record_urlpatterns  # noqa: E402
+
+urlpatterns += record_urlpatterns

@@ -327,6 +327,7 @@ def seed(world):
     people += _bedford_releases(world, rng, today)
     world["people"] = people
     _journeys(world, rng, today, people)
+    _records(world, random.Random(20261203), today, people)
 
 
 # --- The casework journey: assessments, plans, notes; people at HMP Bedford due for Southend -------
@@ -539,3 +540,191 @@ def _journeys(world, rng, today, people):
     from casework.services import refresh_last_contact
 
     refresh_last_contact({note.case_id for note in notes} | {a.case_id for a in appointments})
+
+
+# --- Offender managers, risk and licence, qualifications and courses (issue 19) ----------------
+
+OFFENDER_MANAGERS = ["Priya Shah", "Tom Okafor", "Helen Price", "Gary Walsh", "Aisha Rahman"]
+# Share of cases with a named offender manager, by group (most short sentences have none, 001 §3.1).
+OM_SHARE = {"community": 0.9, "long_custody": 0.95, "short_custody": 0.15, "remand": 0.0}
+HELD = [
+    ("GCSE English", "2", "AQA"),
+    ("GCSE Maths", "2", "Edexcel"),
+    ("Functional Skills English", "1", "City & Guilds"),
+    ("Forklift truck operation", "not_known", "RTITB"),
+]
+GAINED = [
+    ("Health and safety in construction (CSCS)", "1", "CITB"),
+    ("Food safety in catering", "2", "Highfield"),
+    ("Functional Skills Maths", "entry", "City & Guilds"),
+    ("Warehousing and storage", "2", "NCFE"),
+]
+COURSES = ["CSCS card course", "Barista skills", "Forklift licence", "Employability workshop"]
+
+
+def _records(world, rng, today, people):
+    """Offender managers (by group), risk and licence for most probation cases, qualifications
+    held (about 60%: 40% have none, 002) and gained, and courses started and completed."""
+    from casework.models import (
+        Course,
+        CourseOutcome,
+        Qualification,
+        QualificationStatus,
+        RiskLicence,
+    )
+
+    users = world["users"]
+    default_user = {
+        "Bedfordshire Probation": users["probation.luton"],
+        "Essex Probation": users["probation.southend"],
+        "Suffolk Probation": users["probation.bury"],
+    }
+    if RiskLicence.objects.filter(case__person__in=people).exists():
+        return  # seeded already (seed_demo may run twice)
+    cases = (
+        Case.objects.filter(person__in=people)
+        .select_related("owning_agency", "person")
+        .prefetch_related("goals")
+        .order_by("id")
+    )
+    risks, qualifications, courses = [], [], []
+    for case in cases:
+        user = case.owner or default_user.get(case.owning_agency.name)
+        if user is None:
+            continue
+        if rng.random() < OM_SHARE.get(case.offender_group, 0):
+            Case.objects.filter(pk=case.pk).update(
+                offender_manager_name=rng.choice(OFFENDER_MANAGERS),
+                offender_manager_agency=case.owning_agency.name,
+                offender_manager_contact=f"01{rng.randint(100, 999)} {rng.randint(100000, 999999)}",
+            )
+        if case.offender_group != OffenderGroup.REMAND and rng.random() < 0.7:
+            mappa = rng.random() < 0.1
+            licence = case.offender_group == OffenderGroup.LONG_CUSTODY
+            risks.append(
+                RiskLicence(
+                    case=case,
+                    rosh_level=_weighted(
+                        rng, [("low", 0.35), ("medium", 0.45), ("high", 0.17), ("very_high", 0.03)]
+                    ),
+                    mappa_category=rng.choice(["1", "1", "2"]) if mappa else "",
+                    mappa_level="1" if mappa else "",
+                    exclusion_zones=[rng.choice(["Luton", "Bedford", "Southend-on-Sea"])]
+                    if licence and rng.random() < 0.2
+                    else [],
+                    curfew_from=datetime.time(19) if licence and rng.random() < 0.15 else None,
+                    curfew_until=None,
+                    no_work_with_children=rng.random() < 0.05,
+                    no_work_with_vulnerable_adults=rng.random() < 0.03,
+                    disclosure_required=licence and rng.random() < 0.1,
+                    agency=case.owning_agency,
+                    updated_by=user,
+                )
+            )
+            if risks[-1].curfew_from is not None:
+                risks[-1].curfew_until = datetime.time(7)
+        goal = next(iter(case.goals.all()), None)
+        if rng.random() < 0.6:
+            subject, level, body = rng.choice(HELD)
+            qualifications.append(
+                Qualification(
+                    case=case,
+                    status=QualificationStatus.HELD,
+                    subject=subject,
+                    level=level,
+                    awarding_body=body,
+                    accredited=True,
+                    agency=case.owning_agency,
+                    recorded_by=user,
+                )
+            )
+        span = (today - case.start_date).days
+        if span > 30 and rng.random() < 0.35:
+            started = case.start_date + datetime.timedelta(days=rng.randint(5, min(span, 120)))
+            done = (today - started).days > 14 and rng.random() < 0.6
+            ended = min(today, started + datetime.timedelta(days=rng.randint(3, 14)))
+            courses.append(
+                Course(
+                    case=case,
+                    goal=goal,
+                    title=rng.choice(COURSES),
+                    provider="OLASS" if case.offender_group != "community" else "path2work",
+                    accredited=rng.random() < 0.5,
+                    started_on=started,
+                    outcome=CourseOutcome.COMPLETED
+                    if done
+                    else rng.choice([CourseOutcome.IN_PROGRESS, CourseOutcome.WITHDRAWN]),
+                    ended_on=ended if done else None,
+                    agency=case.owning_agency,
+                    recorded_by=user,
+                )
+            )
+            if courses[-1].outcome == CourseOutcome.WITHDRAWN:
+                courses[-1].ended_on = ended
+            if done and rng.random() < 0.7:
+                subject, level, body = rng.choice(GAINED)
+                qualifications.append(
+                    Qualification(
+                        case=case,
+                        goal=goal,
+                        status=QualificationStatus.GAINED,
+                        subject=subject,
+                        level=level,
+                        awarding_body=body,
+                        achieved_on=ended,
+                        accredited=True,
+                        agency=case.owning_agency,
+                        recorded_by=user,
+                    )
+                )
+    RiskLicence.objects.bulk_create(risks)
+    Qualification.objects.bulk_create(qualifications)
+    Course.objects.bulk_create(courses)
+    _accommodation_outcomes(rng, today, people, default_user)
+
+
+def _accommodation_outcomes(rng, today, people, default_user):
+    """Outcomes for released people: on release about 55% settled, 30% temporary, 5% rough
+    sleeping, 10% not known; three months after (where due) a little more settled."""
+    from casework.models import AccommodationOutcome
+    from casework.records import _three_months
+
+    released = (
+        SentenceEpisode.objects.filter(case__person__in=people, actual_release_date__isnull=False)
+        .select_related("case", "case__owning_agency")
+        .order_by("case_id", "-actual_release_date")
+    )
+    rows, seen = [], set()
+    for sentence in released:
+        case = sentence.case
+        if case is None or case.pk in seen:
+            continue
+        user = case.owner or default_user.get(case.owning_agency.name)
+        if user is None or rng.random() < 0.2:
+            continue
+        seen.add(case.pk)
+        points = [("at_release", sentence.actual_release_date, 0.55)]
+        three = _three_months(sentence.actual_release_date)
+        if three <= today:
+            points.append(("three_months", three, 0.65))
+        for point, as_at, settled in points:
+            status = _weighted(
+                rng,
+                [
+                    ("settled", settled),
+                    ("temporary", 0.9 - settled - 0.05),
+                    ("rough_sleeping", 0.05),
+                    ("unknown", 0.1),
+                ],
+            )
+            rows.append(
+                AccommodationOutcome(
+                    case=case,
+                    point=point,
+                    status=status,
+                    as_at=as_at,
+                    agency=case.owning_agency,
+                    recorded_by=user,
+                )
+            )
+    AccommodationOutcome.objects.bulk_create(rows)

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Site, SiteKind, User
 from casework.models import (
+    SELF_REPORTED_NEED_CHOICES,
     AccommodationStatus,
     ActionStatus,
     AppointmentKind,
@@ -208,6 +209,13 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
         label="Needs the person reports themselves",
         help_text="In their own words, apart from your professional view",
     )
+    self_reported_need_codes = forms.MultipleChoiceField(
+        choices=SELF_REPORTED_NEED_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Help the person says they need",
+        help_text='Select all that apply, or "None" on its own',
+    )
     convictions_spent = forms.ChoiceField(
         choices=YesNoUnknown.choices,
         widget=forms.RadioSelect,
@@ -227,6 +235,11 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
         """`areas`: the need areas the agency may rate (sensitive ones only with their part)."""
         super().__init__(*args, **kwargs)
         self.areas = [a for a in NeedArea.values if areas is None or a in areas]
+        self.fields["self_reported_need_codes"].choices = [
+            (code, label)
+            for code, label in SELF_REPORTED_NEED_CHOICES
+            if code not in NeedArea.values or code in self.areas
+        ]
         for area, label in NeedArea.choices:
             if area not in self.areas:
                 continue
@@ -246,6 +259,12 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
             self.add_error(
                 f"rating_{self.areas[0]}", "Rate at least one need area red, amber or green"
             )
+        codes = data.get("self_reported_need_codes") or []
+        if "none" in codes and len(codes) > 1:
+            self.add_error(
+                "self_reported_need_codes",
+                'Select "None" on its own, or the needs the person reports',
+            )
         return data
 
     def service_kwargs(self) -> dict:
@@ -259,6 +278,7 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
                 "confident_writing_address",
                 "confident_writing_phone",
                 "self_reported_needs",
+                "self_reported_need_codes",
                 "convictions_spent",
                 "disclosure_advice_given",
                 "disclosure_notes",
@@ -544,6 +564,9 @@ TIMELINE_KINDS = [
     ("custody", "Custody"),
     ("handoff", "Hand-offs"),
     ("case", "Case changes"),
+    ("risk", "Risk and licence"),
+    ("learning", "Qualifications and training"),
+    ("support", "Support given"),
     ("referral", "Referrals"),
     ("job", "Jobs"),
     ("consent", "Consent"),

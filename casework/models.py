@@ -211,6 +211,14 @@ class Case(models.Model):
     # The latest contact (a case note's date or an attended appointment's), kept by
     # services.refresh_last_contact: My work finds cases without recent contact from an index.
     last_contact_on = models.DateField(null=True, blank=True, editable=False)
+    # Who manages the person (001 §3.1: most people serving under 12 months have none). No name
+    # means "none allocated"; the agency and contact are free text (an offender manager may work
+    # for a probation service that does not use Resettle). db_default: the bulk loader's COPY.
+    offender_manager_name = models.CharField(max_length=100, blank=True, db_default="")
+    offender_manager_agency = models.CharField(max_length=150, blank=True, db_default="")
+    offender_manager_contact = models.CharField(
+        max_length=200, blank=True, db_default="", help_text="Phone number or email address"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -253,6 +261,10 @@ class Case(models.Model):
     @property
     def is_open(self):
         return self.end_date is None
+
+    @property
+    def has_offender_manager(self) -> bool:
+        return bool(self.offender_manager_name)
 
 
 class SentenceType(models.TextChoices):
@@ -342,6 +354,7 @@ class CaseEventKind(models.TextChoices):
     REOPENED = "reopened", "Case reopened"
     LEAD = "lead", "Lead agency changed"
     SUPPORT_LEVEL = "support_level", "Support level changed"
+    OFFENDER_MANAGER = "offender_manager", "Offender manager changed"
 
 
 class CaseScopedQuerySet(models.QuerySet):
@@ -444,6 +457,11 @@ class NeedArea(models.TextChoices):
     ID_BANK = "id_bank_account", "ID documents and bank account"
 
 
+NO_NEEDS = "none"
+SELF_REPORTED_NEED_CHOICES = [*NeedArea.choices, (NO_NEEDS, "None: no help needed")]
+SELF_REPORTED_NEED_CODES = [code for code, _label in SELF_REPORTED_NEED_CHOICES]
+
+
 class Rag(models.TextChoices):
     RED = "red", "Red"
     AMBER = "amber", "Amber"
@@ -490,6 +508,9 @@ class Assessment(models.Model):
     self_reported_needs = models.TextField(
         blank=True, help_text="In the person's own words, apart from the professional view"
     )
+    # The same needs as a coded list (the need areas, or "none" alone), so that the shares the
+    # sources publish (003 I.A) can be counted: casework.models.SELF_REPORTED_NEED_CODES.
+    self_reported_need_codes = models.JSONField(default=list, blank=True)
     convictions_spent = models.CharField(
         max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
     )
@@ -511,6 +532,16 @@ class Assessment(models.Model):
             (area, label, self.ratings.get(area, ""), self.area_notes.get(area, ""))
             for area, label in NeedArea.choices
             if shown is None or area in shown
+        ]
+
+    def self_reported_need_labels(self) -> list[str]:
+        """The coded needs as labels, without the areas the reader may not see (visible_areas)."""
+        shown = getattr(self, "visible_areas", None)
+        labels = dict(SELF_REPORTED_NEED_CHOICES)
+        return [
+            labels[code]
+            for code in self.self_reported_need_codes or []
+            if code in labels and (shown is None or code == NO_NEEDS or code in shown)
         ]
 
     @property
@@ -816,3 +847,274 @@ class DetailChange(models.Model):
 
     def __str__(self):
         return f"{self.field}: {self.from_value} -> {self.to_value} on {self.on}"
+
+
+# --- Risk and licence (sensitive: the offence part) ----------------------------------------------
+
+
+class RiskLicenceQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Risk and licence belong to the sensitive section's offence part (consent.policy)."""
+        return policy.scope_risk(self, user, person_field="case__person")
+
+
+class RoshLevel(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
+class MappaCategory(models.TextChoices):
+    NONE = "", "Not a MAPPA case"
+    ONE = "1", "Category 1"
+    TWO = "2", "Category 2"
+    THREE = "3", "Category 3"
+
+
+class MappaLevel(models.TextChoices):
+    NONE = "", "No level"
+    ONE = "1", "Level 1"
+    TWO = "2", "Level 2"
+    THREE = "3", "Level 3"
+
+
+class RiskLicence(models.Model):
+    """Risk of serious harm, MAPPA, and the licence conditions that affect work, for one case."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="risk_licence")
+    rosh_level = models.CharField(
+        "risk of serious harm",
+        max_length=20,
+        choices=RoshLevel.choices,
+        default=RoshLevel.NOT_ASSESSED,
+    )
+    mappa_category = models.CharField(
+        max_length=1, choices=MappaCategory.choices, blank=True, default=""
+    )
+    mappa_level = models.CharField(max_length=1, choices=MappaLevel.choices, blank=True, default="")
+    licence_ends_on = models.DateField(null=True, blank=True)
+    exclusion_zones = models.JSONField(
+        default=list, blank=True, help_text="Places the person must not enter (towns or areas)"
+    )
+    curfew_from = models.TimeField(null=True, blank=True)
+    curfew_until = models.TimeField(null=True, blank=True)
+    no_work_with_children = models.BooleanField(default=False)
+    no_work_with_vulnerable_adults = models.BooleanField(default=False)
+    disclosure_required = models.BooleanField(
+        default=False, help_text="The licence requires disclosure to an employer"
+    )
+    notes = models.TextField(blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RiskLicenceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mappa_level="") | ~Q(mappa_category=""),
+                name="risk_mappa_level_needs_category",
+                violation_error_message="Select a MAPPA category before a MAPPA level",
+            ),
+            models.CheckConstraint(
+                condition=Q(curfew_from__isnull=True, curfew_until__isnull=True)
+                | Q(curfew_from__isnull=False, curfew_until__isnull=False),
+                name="risk_curfew_both_times",
+                violation_error_message="Enter both curfew times, or neither",
+            ),
+        ]
+
+    @property
+    def has_work_conditions(self) -> bool:
+        return bool(
+            self.exclusion_zones
+            or self.curfew_from
+            or self.no_work_with_children
+            or self.no_work_with_vulnerable_adults
+            or self.disclosure_required
+        )
+
+    @property
+    def mappa_text(self) -> str:
+        if not self.mappa_category:
+            return "Not a MAPPA case"
+        level = f", level {self.mappa_level}" if self.mappa_level else ", level not set"
+        return f"Category {self.mappa_category}{level}"
+
+    @property
+    def curfew_text(self) -> str:
+        if self.curfew_from is None:
+            return ""
+        return f"{self.curfew_from:%H:%M} to {self.curfew_until:%H:%M}"
+
+    def work_conditions(self) -> list[str]:
+        """The licence conditions that affect work, in plain words."""
+        lines = []
+        if self.exclusion_zones:
+            lines.append("Must not enter " + ", ".join(self.exclusion_zones))
+        if self.curfew_from is not None:
+            lines.append(f"Curfew {self.curfew_text}")
+        if self.no_work_with_children:
+            lines.append("No work with children")
+        if self.no_work_with_vulnerable_adults:
+            lines.append("No work with vulnerable adults")
+        if self.disclosure_required:
+            lines.append("Must disclose convictions to an employer")
+        return lines
+
+
+# --- Qualifications and training (the action plan section) ---------------------------------------
+
+
+class QualificationLevel(models.TextChoices):
+    ENTRY = "entry", "Entry level"
+    L1 = "1", "Level 1"
+    L2 = "2", "Level 2"
+    L3 = "3", "Level 3"
+    L4 = "4", "Level 4"
+    L5 = "5", "Level 5"
+    L6 = "6", "Level 6"
+    L7 = "7", "Level 7"
+    L8 = "8", "Level 8"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class QualificationStatus(models.TextChoices):
+    HELD = "held", "Held before support started"
+    GAINED = "gained", "Gained during support"
+
+
+class Qualification(models.Model):
+    """A qualification the person holds or gained, optionally linked to an action plan goal."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="qualifications")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="qualifications"
+    )
+    status = models.CharField(max_length=10, choices=QualificationStatus.choices)
+    subject = models.CharField(max_length=200)
+    level = models.CharField(max_length=10, choices=QualificationLevel.choices)
+    awarding_body = models.CharField(max_length=150, blank=True)
+    achieved_on = models.DateField(null=True, blank=True)
+    accredited = models.BooleanField(default=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-achieved_on", "-id"]
+        indexes = [models.Index(fields=["case", "status"], name="qualification_case")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="gained") | Q(achieved_on__isnull=False),
+                name="qualification_gained_has_date",
+                violation_error_message="Enter the date a gained qualification was achieved",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()} {self.subject}"
+
+
+class CourseOutcome(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Did not complete"
+
+
+class Course(models.Model):
+    """A course or training started (and completed or not), optionally linked to a goal."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="courses")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="courses"
+    )
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=150, blank=True, help_text="Who runs the course")
+    accredited = models.BooleanField(default=False)
+    started_on = models.DateField()
+    outcome = models.CharField(
+        max_length=20, choices=CourseOutcome.choices, default=CourseOutcome.IN_PROGRESS
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        indexes = [models.Index(fields=["case", "started_on"], name="course_case_started")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="course_ends_after_start",
+                violation_error_message="The end date must be on or after the start date",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="in_progress", ended_on__isnull=True)
+                | (~Q(outcome="in_progress") & Q(ended_on__isnull=False)),
+                name="course_outcome_has_end",
+                violation_error_message="A finished course needs an end date (and an open one none)",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+# --- Accommodation outcome at release and three months after (the custody and release section) ---
+
+
+class AccommodationPoint(models.TextChoices):
+    AT_RELEASE = "at_release", "On release"
+    THREE_MONTHS = "three_months", "Three months after release"
+
+
+class AccommodationOutcomeStatus(models.TextChoices):
+    SETTLED = "settled", "Settled"
+    TEMPORARY = "temporary", "Temporary or supported"
+    ROUGH_SLEEPING = "rough_sleeping", "Rough sleeping"
+    UNKNOWN = "unknown", "Not known"
+
+
+class AccommodationOutcome(models.Model):
+    """Where the person lives on release and three months later: an outcome, one per point."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accommodation_outcomes")
+    point = models.CharField(max_length=20, choices=AccommodationPoint.choices)
+    status = models.CharField(max_length=20, choices=AccommodationOutcomeStatus.choices)
+    as_at = models.DateField(help_text="The release date, or three months after it")
+    note = models.TextField(blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ReleasePlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["as_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "point"], name="one_accommodation_outcome_per_point"
+            )
+        ]
+        indexes = [models.Index(fields=["as_at"], name="accommodation_outcome_as_at")]

@@ -408,10 +408,45 @@ ASSESSMENT_OPTIONAL = {
     "confident_writing_address",
     "confident_writing_phone",
     "self_reported_needs",
+    "self_reported_need_codes",
     "convictions_spent",
     "disclosure_advice_given",
     "disclosure_notes",
 }
+
+
+def _validate_need_codes(codes, access) -> list[str]:
+    """Self-reported needs as codes: need areas, or "none" on its own; a sensitive area only
+    for an agency that sees its part. Returns them in the areas' order, each once."""
+    from casework.models import NO_NEEDS, SELF_REPORTED_NEED_CODES
+
+    if codes is None:
+        return []
+    if not isinstance(codes, list | tuple) or any(not isinstance(c, str) for c in codes):
+        raise ApplicationError(
+            "Give the needs the person reports as a list", field="self_reported_need_codes"
+        )
+    unknown = sorted(set(codes) - set(SELF_REPORTED_NEED_CODES))
+    if unknown:
+        raise ApplicationError(
+            f"Unknown need: {', '.join(unknown)}", field="self_reported_need_codes"
+        )
+    if NO_NEEDS in codes and len(set(codes)) > 1:
+        raise ApplicationError(
+            'Select "None" on its own, or the needs the person reports',
+            field="self_reported_need_codes",
+        )
+    hidden = [
+        c for c in codes if c in SENSITIVE_NEED_AREAS and not access.sees(SENSITIVE_NEED_AREAS[c])
+    ]
+    if hidden:
+        raise ApplicationError(
+            "Your agency cannot record "
+            + ", ".join(NeedArea(a).label.lower() for a in sorted(set(hidden)))
+            + " for this person: the consent they gave does not cover it",
+            field="self_reported_need_codes",
+        )
+    return [c for c in SELF_REPORTED_NEED_CODES if c in codes]
 
 
 def _validate_ratings(ratings, area_notes):
@@ -466,6 +501,10 @@ def assessment_record(
     _choice(
         work_readiness, WorkReadiness, "work_readiness", "Select how ready for work the person is"
     )
+    if "self_reported_need_codes" in optional:
+        optional["self_reported_need_codes"] = _validate_need_codes(
+            optional["self_reported_need_codes"], access
+        )
     for name in (
         "confident_writing_name",
         "confident_writing_address",

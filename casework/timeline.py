@@ -1,7 +1,7 @@
 """Casework's contribution to the case timeline (core.timeline): a fixed number of queries.
 
-One query each for assessments, actions, appointments, notes, sentences, transfers, hand-offs and
-case events. Each comes through its model's for_user, so an entry shows only where the acting
+One query each for assessments, actions, appointments, notes, sentences, transfers, hand-offs,
+case events, risk and licence, qualifications, courses and accommodation outcomes. Each comes through its model's for_user, so an entry shows only where the acting
 agency sees its section (a sensitive note only under its part, an assessment's counts without the
 need areas it may not see).
 """
@@ -9,15 +9,20 @@ need areas it may not see).
 from django.urls import reverse
 
 from casework.models import (
+    AccommodationOutcome,
     Appointment,
     Assessment,
     CaseEvent,
     CaseEventKind,
     CaseNote,
+    Course,
     EstablishmentTransfer,
     HandoffStatus,
     PlanAction,
+    Qualification,
+    QualificationStatus,
     ReleaseHandoff,
+    RiskLicence,
     SentenceEpisode,
 )
 from consent import policy
@@ -193,6 +198,8 @@ TITLES = {
     CaseEventKind.LADDER: "Progression ladder step",
     CaseEventKind.CLOSED: "Case closed",
     CaseEventKind.REOPENED: "Case reopened",
+    CaseEventKind.SUPPORT_LEVEL: "Support level changed",
+    CaseEventKind.OFFENDER_MANAGER: "Offender manager changed",
 }
 
 
@@ -212,7 +219,11 @@ def _case_events(user, case):
         .select_related("agency")
     )
     for e in events:
-        if e.kind in (CaseEventKind.STAGE, CaseEventKind.LADDER):
+        if e.kind == CaseEventKind.OFFENDER_MANAGER:
+            detail = (f"Now {e.to_value}." if e.to_value else "None allocated.") + (
+                f" Was {e.from_value}." if e.from_value else ""
+            )
+        elif e.kind in (CaseEventKind.STAGE, CaseEventKind.LADDER):
             detail = f"{e.from_label or 'Not recorded'} to {e.to_label}."
         elif e.kind == CaseEventKind.CLOSED:
             detail = f"Reason: {e.to_value.replace('_', ' ')}."
@@ -230,6 +241,74 @@ def _case_events(user, case):
         )
 
 
+def _risk(user, case):
+    """Risk and licence: only where the offence part is seen (RiskLicence.objects.for_user)."""
+    url = reverse("casework:case_detail", args=[case.pk]) + "#risk-licence"
+    for r in RiskLicence.objects.for_user(user).filter(case=case).select_related("agency"):
+        conditions = r.work_conditions()
+        yield Entry(
+            at=r.updated_at,
+            kind="risk",
+            title="Risk and licence recorded",
+            agency=r.agency.name,
+            url=url,
+            detail=f"Risk of serious harm: {r.get_rosh_level_display().lower()}. MAPPA: "
+            f"{r.mappa_text.lower()}. "
+            + (f"Conditions: {'; '.join(conditions)}." if conditions else ""),
+            extra={"sensitive": True},
+        )
+
+
+def _learning(user, case):
+    url = reverse("casework:case_learning", args=[case.pk])
+    for q in Qualification.objects.for_user(user).filter(case=case).select_related("agency"):
+        gained = q.status == QualificationStatus.GAINED
+        yield Entry(
+            at=q.achieved_on if gained else q.created_at,
+            kind="learning",
+            title=f"Qualification {'gained' if gained else 'recorded as held'}: "
+            f"{q.get_level_display()} {q.subject}",
+            agency=q.agency.name,
+            url=url,
+            detail=", ".join(
+                p
+                for p in (q.awarding_body, "accredited" if q.accredited else "not accredited")
+                if p
+            ),
+        )
+    for c in Course.objects.for_user(user).filter(case=case).select_related("agency"):
+        yield Entry(
+            at=c.started_on,
+            kind="learning",
+            title=f"Course started: {c.title}",
+            agency=c.agency.name,
+            url=url,
+            detail=c.provider,
+        )
+        if c.ended_on:
+            yield Entry(
+                at=c.ended_on,
+                kind="learning",
+                title=f"Course {c.get_outcome_display().lower()}: {c.title}",
+                agency=c.agency.name,
+                url=url,
+            )
+
+
+def _accommodation(user, case):
+    url = reverse("casework:case_custody", args=[case.pk]) + "#accommodation-outcomes"
+    rows = AccommodationOutcome.objects.for_user(user).filter(case=case).select_related("agency")
+    for r in rows:
+        yield Entry(
+            at=r.as_at,
+            kind="custody",
+            title=f"Accommodation {r.get_point_display().lower()}: {r.get_status_display().lower()}",
+            agency=r.agency.name,
+            url=url,
+            detail=r.note,
+        )
+
+
 def timeline_entries(*, user, case) -> list[Entry]:
     entries: list[Entry] = []
     for source in (
@@ -240,6 +319,9 @@ def timeline_entries(*, user, case) -> list[Entry]:
         _custody,
         _handoffs,
         _case_events,
+        _risk,
+        _learning,
+        _accommodation,
     ):
         entries.extend(source(user, case))
     return entries

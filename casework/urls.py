@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import record_views, views
 
 app_name = "casework"
 
@@ -49,4 +49,37 @@ urlpatterns = [
     path("cases/<int:pk>/handoff/new/", views.handoff_create, name="handoff_create"),
     path("handoffs/<int:handoff_pk>/", views.handoff_detail, name="handoff_detail"),
     path("cases/<int:pk>/timeline/", views.case_timeline, name="case_timeline"),
+    path(
+        "cases/<int:pk>/offender-manager/",
+        record_views.offender_manager_edit,
+        name="offender_manager_edit",
+    ),
+    path("cases/<int:pk>/risk/", record_views.risk_licence_edit, name="risk_licence_edit"),
+    path("cases/<int:pk>/learning/", record_views.case_learning, name="case_learning"),
+    path(
+        "cases/<int:pk>/learning/qualifications/new/",
+        record_views.qualification_create,
+        name="qualification_create",
+    ),
+    path(
+        "cases/<int:pk>/learning/qualifications/<int:qualification_pk>/",
+        record_views.qualification_edit,
+        name="qualification_edit",
+    ),
+    path("cases/<int:pk>/learning/courses/new/", record_views.course_create, name="course_create"),
+    path(
+        "cases/<int:pk>/custody/accommodation-outcomes/new/",
+        record_views.accommodation_outcome_create,
+        name="accommodation_outcome_create",
+    ),
+    path(
+        "cases/<int:pk>/custody/accommodation-outcomes/<int:accommodationoutcome_pk>/",
+        record_views.accommodation_outcome_edit,
+        name="accommodation_outcome_edit",
+    ),
+    path(
+        "cases/<int:pk>/learning/courses/<int:course_pk>/",
+        record_views.course_edit,
+        name="course_edit",
+    ),
 ]

@@ -386,6 +386,15 @@ def _form_page(request, case, form, *, title, button, section, intro="", back=No
     )
 
 
+def _skills_screen(request, case, assessments):
+    from casework.record_selectors import basic_skills_screen
+
+    sentences = selectors.sentences_for_case(user=request.user, case=case)
+    return basic_skills_screen(
+        case=case, sentences=sentences, assessments=assessments, today=policy.today()
+    )
+
+
 @login_required
 def case_assessment(request, pk):
     case = _case(request, pk, Section.ASSESSMENT)
@@ -408,6 +417,7 @@ def case_assessment(request, pk):
             "distance": rows,
             "chart": distance_travelled_svg(rows) if assessments else "",
             "latest": assessments[-1] if assessments else None,
+            "skills_screen": _skills_screen(request, case, assessments),
         },
     )
 
@@ -698,7 +708,18 @@ def case_custody(request, pk):
             ),
             "freshstart": services.freshstart_status(person=case.person),
             "handoffs": selectors.handoffs_for_case(user=request.user, case=case),
+            "accommodation_outcomes": _accommodation_outcomes(request, case, sentences),
+            "may_record_accommodation": case.is_open
+            and policy.can(request.user, "accommodation.record"),
         },
+    )
+
+
+def _accommodation_outcomes(request, case, sentences):
+    from casework.record_selectors import accommodation_outcomes
+
+    return accommodation_outcomes(
+        user=request.user, case=case, sentences=sentences, today=policy.today()
     )
 
 

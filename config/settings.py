@@ -458,6 +458,8 @@ AUDIT_PARTITIONS_AHEAD = int(env("AUDIT_PARTITIONS_AHEAD", 3))
 AUDIT_ONLINE_MONTHS = max(12, int(env("AUDIT_ONLINE_MONTHS", 24)))
 AUDIT_ARCHIVE_MONTHS_PER_REQUEST = int(env("AUDIT_ARCHIVE_MONTHS_PER_REQUEST", 6))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
+# The basic skills screen (003 I.B.1) is due this many days after reception (or the order).
+BASIC_SKILLS_SCREEN_DAYS = int(env("BASIC_SKILLS_SCREEN_DAYS", 5))
 SMALL_NUMBER_THRESHOLD = 5
 # Access by purpose (ADR 0012): a Freshstart appointment falls on or after the (expected) release
 # and at most this many days after it, and gives the release-area Jobcentre access until this many

@@ -79,6 +79,27 @@ PERMISSIONS = {
     "pre_release_advice.record": (STAFF, CUSTODY_KINDS),
     "freshstart.book": (STAFF, CUSTODY_KINDS),
     "freshstart.attendance": (JOBCENTRE_ROLES, JOBCENTRE),
+    # Who manages the person, and risk and licence: the case owner's caseworkers and managers
+    # (the offender manager's agency, or the prison or provider holding the case); see
+    # may_record_offender_management.
+    "offender_management.record": ({Role.CASEWORKER, Role.MANAGER}, PERSON_KINDS),
+    # Qualifications and courses: whoever works with the person on the plan (prison learning
+    # staff, probation, providers, the Jobcentre work coach); not the EBSA, whose gateway has no plan.
+    # The support-given log (to the person and to employers): the roles that work with employers.
+    "support.record": (
+        {Role.CASEWORKER, Role.WORK_COACH, Role.EMPLOYMENT_ADVISER, Role.MANAGER},
+        PERSON_KINDS,
+    ),
+    # Accommodation outcomes at release and three months after: whoever sees custody and release
+    # and works the case (not the EBSA, whose gateway work ends at the claim).
+    "accommodation.record": (
+        {Role.CASEWORKER, Role.EMPLOYMENT_ADVISER, Role.WORK_COACH, Role.MANAGER},
+        PERSON_KINDS,
+    ),
+    "learning.record": (
+        {Role.CASEWORKER, Role.EMPLOYMENT_ADVISER, Role.WORK_COACH, Role.MANAGER},
+        PERSON_KINDS,
+    ),
 }
 
 
@@ -304,6 +325,31 @@ def need_area_visible(access: Access, area: str) -> bool:
     """Health, drugs and alcohol ratings belong to the sensitive section, each to its part."""
     part = S.SENSITIVE_NEED_AREAS.get(area)
     return part is None or access.sees(part)
+
+
+def sees_risk(access: Access) -> bool:
+    """Risk of serious harm, MAPPA and licence conditions: the sensitive offence part."""
+    return access.sees(S.RISK_PART)
+
+
+def scope_risk(queryset, user, person_field="case__person"):
+    """Risk and licence rows of people whose offence part the acting agency sees."""
+    return scope_by_person(queryset, user, person_field, S.RISK_PART)
+
+
+def may_record_offender_management(user, case) -> bool:
+    """The offender manager and risk and licence are kept by the agency owning the case."""
+    return can(user, "offender_management.record") and owns_case(user, case)
+
+
+def require_offender_management(user, case) -> None:
+    require(user, "offender_management.record")
+    require_owner(user, case)
+
+
+def may_record_learning(user, person) -> bool:
+    """Qualifications and courses: a learning role at an agency that sees the action plan."""
+    return can(user, "learning.record") and access_for(user, person).sees(S.Section.PLAN)
 
 
 def visible_ratings(access: Access, values: dict) -> dict:

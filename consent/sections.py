@@ -90,6 +90,10 @@ LEGACY_CATEGORIES = {
     "health": ["health", "drugs", "alcohol"],
 }
 
+# Risk of serious harm, MAPPA and licence conditions come from the offence: they are kept in the
+# offence part, so a consent to share offence details is what shares them (ADR 0112).
+RISK_PART = SensitivePart.OFFENCE
+
 # The assessment's need areas that are sensitive, and the part each needs.
 SENSITIVE_NEED_AREAS = {"health": "health", "drugs": "drugs", "alcohol": "alcohol"}
 

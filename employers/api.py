@@ -404,3 +404,6 @@ def register(router):
     router.register("applications", ApplicationViewSet, basename="application")
     router.register("employment-spells", EmploymentSpellViewSet, basename="employment-spell")
     router.register("retention-checks", RetentionCheckViewSet, basename="retention-check")
+    from employers.support_api import register as register_support  # the support-given log
+
+    register_support(router)

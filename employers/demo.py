@@ -390,4 +390,48 @@ def seed(world):
             verified_how="employer",
             start_date=today - datetime.timedelta(weeks=weeks_ago, days=index % 5),
         )
+    _support_given(adviser, people, today)
     world["employers"] = employers
+
+
+def _support_given(adviser, people, today):
+    """Support given by path2work: advice and better-off calculations for about half the people,
+    pre-placement support to the employer and in-work support contacts on each job (issue 19)."""
+    from core.errors import ApplicationError
+    from employers.models import SupportGiven
+    from employers.support import support_record
+
+    for index, person in enumerate(people):
+        if SupportGiven.objects.filter(person=person).exists():
+            continue
+        wanted = []
+        if index % 2 == 0:
+            wanted.append({"kind": "advice", "given_on": today - datetime.timedelta(days=20)})
+        if index % 3 == 0:
+            wanted.append(
+                {"kind": "better_off_calculation", "given_on": today - datetime.timedelta(days=12)}
+            )
+        for spell in EmploymentSpell.objects.filter(person=person).select_related("employer"):
+            wanted.append(
+                {
+                    "kind": "employer_pre_placement",
+                    "employer": spell.employer,
+                    "given_on": spell.start_date - datetime.timedelta(days=3),
+                }
+            )
+            for days in (14, 42, 70):
+                on = spell.start_date + datetime.timedelta(days=days)
+                if on <= today:
+                    wanted.append(
+                        {
+                            "kind": "in_work_support",
+                            "spell": spell,
+                            "given_on": on,
+                            "note": "Phoned",
+                        }
+                    )
+        for fields in wanted:
+            try:
+                support_record(user=adviser, person=person, **fields)
+            except ApplicationError:
+                continue  # e.g. before the case started: not every demo date fits

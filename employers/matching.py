@@ -31,6 +31,12 @@ class Match:
     reasons: list[str] = field(default_factory=list)
     excluded: bool = False
     open_application: bool = False
+    # Excluded by a licence condition: kept in the list with the reason (never silently dropped).
+    licence_excluded: bool = False
+
+    @property
+    def shown(self) -> bool:
+        return not self.excluded or self.licence_excluded
 
     @property
     def explanation(self) -> str:
@@ -122,6 +128,60 @@ def score(
     return match
 
 
+CHILDREN_OR_VULNERABLE_SECTORS = {Sector.CARE}  # decision: the sectors whose work is with them
+
+
+def _in_zone(vacancy: Vacancy, zones) -> str:
+    """The exclusion zone a vacancy's town or postcode district falls in ("" if none)."""
+    town = (vacancy.town or "").strip().lower()
+    district = (vacancy.postcode or "").upper().split(" ")[0]
+    for zone in zones:
+        z = zone.strip()
+        if z.lower() == town or (district and z.upper().replace(" ", "") == district):
+            return z
+    return ""
+
+
+def apply_licence(match: Match, licence) -> None:
+    """The licence conditions that affect work (RiskLicence, seen only with the offence part):
+    an exclusion zone or a bar on work with children or vulnerable adults excludes the vacancy
+    with the reason; a curfew and required disclosure are reasons to check."""
+    if licence is None:
+        return
+    vacancy, reasons = match.vacancy, match.reasons
+    zone = _in_zone(vacancy, licence.exclusion_zones or [])
+    barred = [
+        who
+        for who, flag in (
+            ("children", licence.no_work_with_children),
+            ("vulnerable adults", licence.no_work_with_vulnerable_adults),
+        )
+        if flag
+    ]
+    if zone:
+        reasons.append(f"excluded: the licence exclusion zone covers {zone}")
+    if barred and vacancy.sector in CHILDREN_OR_VULNERABLE_SECTORS:
+        reasons.append(
+            f"excluded: the licence bars work with {' and '.join(barred)} "
+            f"({Sector(vacancy.sector).label.lower()})"
+        )
+    if zone or (barred and vacancy.sector in CHILDREN_OR_VULNERABLE_SECTORS):
+        match.excluded = match.licence_excluded = True
+        match.score -= 100
+    if licence.curfew_from is not None:
+        match.score -= 1
+        reasons.append(f"licence curfew {licence.curfew_text}: check the working hours")
+    if licence.disclosure_required and vacancy.disclosure_level == DisclosureLevel.NONE:
+        reasons.append("the licence requires disclosure to the employer")
+
+
+def _licences(user, person_ids) -> dict:
+    """{person id: RiskLicence} of their open case, for people whose offence part is seen."""
+    from casework.record_selectors import risk_licence_for_people
+
+    return risk_licence_for_people(user=user, person_ids=person_ids)
+
+
 def _sensitive_people(user, person_ids) -> set[int]:
     """The people whose offence details (the sensitive offence part) the acting agency sees."""
     return {
@@ -132,7 +192,8 @@ def _sensitive_people(user, person_ids) -> set[int]:
 def vacancies_for_person(
     *, user, person, today: datetime.date | None = None, include_excluded: bool = False
 ) -> list[Match]:
-    """Open vacancies ranked for one (visible) person. Five queries whatever the numbers."""
+    """Open vacancies ranked for one (visible) person. Six queries whatever the numbers; a
+    vacancy excluded by a licence condition stays in the list, last, with the reason."""
     today = today or policy.today()
     prefs = JobPreferences.objects.for_user(user).filter(person=person).first()
     choices = dict(
@@ -141,6 +202,7 @@ def vacancies_for_person(
         .values_list("employer_id", "disclosed")
     )
     sensitive = person.pk in _sensitive_people(user, [person.pk])
+    licence = _licences(user, [person.pk]).get(person.pk)
     applied = set(
         Application.objects.for_user(user)
         .filter(person=person, status__in=OPEN_APPLICATION_STATUSES)
@@ -160,8 +222,9 @@ def vacancies_for_person(
             disclosed=choices.get(vacancy.employer_id),
             sees_sensitive=sensitive,
         )
+        apply_licence(match, licence)
         match.open_application = vacancy.pk in applied
-        if include_excluded or not match.excluded:
+        if include_excluded or match.shown:
             matches.append(match)
     return sorted(
         matches,
@@ -175,7 +238,8 @@ def vacancies_for_person(
 
 
 def people_for_vacancy(*, user, vacancy: Vacancy, limit: int = 50) -> list[Match]:
-    """Suitable people on the user's caseload for one vacancy. Six queries whatever the numbers."""
+    """Suitable people on the user's caseload for one vacancy. Seven queries whatever the
+    numbers; people excluded by a licence condition are listed last, with the reason."""
     from casework.selectors import caseload_for_user
 
     people = {}
@@ -191,6 +255,7 @@ def people_for_vacancy(*, user, vacancy: Vacancy, limit: int = 50) -> list[Match
         .values_list("person_id", "disclosed")
     )
     sensitive = _sensitive_people(user, ids)
+    licences = _licences(user, ids)
     applied = set(
         Application.objects.for_user(user)
         .filter(vacancy=vacancy, person_id__in=ids, status__in=OPEN_APPLICATION_STATUSES)
@@ -205,8 +270,9 @@ def people_for_vacancy(*, user, vacancy: Vacancy, limit: int = 50) -> list[Match
             disclosed=choices.get(pid),
             sees_sensitive=pid in sensitive,
         )
+        apply_licence(match, licences.get(pid))
         match.open_application = pid in applied
-        if not match.excluded:
+        if match.shown:
             matches.append(match)
     matches.sort(key=lambda m: (-m.score, m.person.last_name, m.person.first_name, m.person.pk))
     return matches[:limit]

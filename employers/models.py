@@ -602,3 +602,63 @@ class Feedback(models.Model):
                 name="feedback_about_person_needs_person",
             ),
         ]
+
+
+# --- Support given (issue 19): to the person and to employers -----------------------------------
+
+
+class SupportKind(models.TextChoices):
+    ADVICE = "advice", "Information, advice and guidance"
+    BETTER_OFF = "better_off_calculation", "Better-off-in-work calculation"
+    DISCLOSURE_HELP = "disclosure_help", "Help with disclosure"
+    JOB_SEARCH = "job_search", "Job search, applications and interview skills"
+    IN_WORK = "in_work_support", "In-work support contact"
+    EMPLOYER_PRE = "employer_pre_placement", "Pre-placement support to the employer"
+    EMPLOYER_POST = "employer_post_placement", "Post-placement support to the employer"
+
+
+EMPLOYER_SUPPORT_KINDS = frozenset({SupportKind.EMPLOYER_PRE, SupportKind.EMPLOYER_POST})
+SPELL_SUPPORT_KINDS = frozenset({SupportKind.IN_WORK, SupportKind.EMPLOYER_POST})
+
+
+class SupportGiven(models.Model):
+    """One piece of support given, to the person or to an employer about them: who and when."""
+
+    person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=SupportKind.choices)
+    given_on = models.DateField()
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="support_given"
+    )
+    spell = models.ForeignKey(
+        EmploymentSpell,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="support_given",
+        help_text="The job an in-work support contact or post-placement support is about",
+    )
+    note = models.TextField(blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PersonScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        indexes = [
+            models.Index(fields=["person", "given_on"], name="support_person_on"),
+            models.Index(fields=["spell", "given_on"], name="support_spell_on"),
+            models.Index(fields=["agency", "given_on"], name="support_agency_on"),
+        ]
+        verbose_name = "support given"
+        verbose_name_plural = "support given"
+
+    @property
+    def to_employer(self) -> bool:
+        return self.kind in EMPLOYER_SUPPORT_KINDS

@@ -1,11 +1,18 @@
-"""Case timeline entries: applications, interviews, job starts and ends, retention checks (three queries)."""
+"""Case timeline entries: applications, interviews, job starts and ends, retention checks and
+support given (four queries)."""
 
 import datetime
 
 from django.urls import reverse
 
 from core.timeline import Entry
-from employers.models import Application, CheckStatus, EmploymentSpell, RetentionCheck
+from employers.models import (
+    Application,
+    CheckStatus,
+    EmploymentSpell,
+    RetentionCheck,
+    SupportGiven,
+)
 
 
 def timeline_entries(*, user, case) -> list[Entry]:
@@ -80,6 +87,23 @@ def timeline_entries(*, user, case) -> list[Entry]:
                 title=f"{check.milestone_weeks}-week retention check: {check.get_outcome_display()}",
                 detail=check.spell.job_title,
                 url=reverse("employers:spell_detail", args=[check.spell_id]),
+            )
+        )
+    support = (
+        SupportGiven.objects.for_user(user)
+        .filter(case=case)
+        .select_related("agency", "employer", "spell")
+    )
+    for row in support:
+        to = f" to {row.employer.name}" if row.to_employer and row.employer else ""
+        entries.append(
+            Entry(
+                at=row.given_on,
+                kind="support",
+                title=f"Support given{to}: {row.get_kind_display().lower()}",
+                detail=(f"{row.spell.job_title}. " if row.spell else "") + row.note[:200],
+                agency=row.agency.name,
+                url=reverse("employers:support_list", args=[row.person_id]),
             )
         )
     return entries

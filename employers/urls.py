@@ -1,6 +1,6 @@
 from django.urls import path
 
-from employers import views
+from employers import support_views, views
 
 app_name = "employers"
 
@@ -35,5 +35,16 @@ urlpatterns = [
     path("people/<int:person_pk>/jobs/start/", views.spell_create, name="spell_create"),
     path(
         "people/<int:person_pk>/jobs/feedback/new/", views.feedback_create, name="feedback_create"
+    ),
+    path("people/<int:person_pk>/support-given/", support_views.support_list, name="support_list"),
+    path(
+        "people/<int:person_pk>/support-given/new/",
+        support_views.support_create,
+        name="support_create",
+    ),
+    path(
+        "people/<int:person_pk>/support-given/<int:support_pk>/",
+        support_views.support_edit,
+        name="support_edit",
     ),
 ]

@@ -426,13 +426,18 @@ def spell_detail(request, pk):
     _staff_only(request.user)
     spell = selectors.get_spell(user=request.user, pk=pk)
     access_event_record(user=request.user, action=Action.VIEW, person=spell.person, obj=spell)
+    from employers.support import support_for_spell
+
+    checks = list(selectors.checks_for_spell(spell=spell))
     return render(
         request,
         "employers/spell_detail.html",
         {
             "spell": spell,
             "person": spell.person,
-            "checks": selectors.checks_for_spell(spell=spell),
+            "checks": checks,
+            "support": support_for_spell(user=request.user, spell=spell, checks=checks),
+            "may_record_support": policy.can(request.user, "support.record"),
             "can_change": policy.may_change_row(
                 request.user, person=spell.person, row_agency_id=spell.agency_id
             ),

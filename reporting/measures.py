@@ -45,11 +45,13 @@ from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 from agencies.models import Agency, SourceCategory
 from casework.models import (
+    NO_NEEDS,
     AccommodationStatus,
     BenefitStatus,
     Case,
     EmploymentStatus,
     EndReason,
+    NeedArea,
     SupportLevel,
 )
 from consent.models import CaseInvolvement
@@ -82,6 +84,7 @@ GROUPS = {
     "funnel": "Funnel",
     "key": "Key outcomes",
     "jobcentre": "Jobcentre",
+    "needs": "Needs, learning and support",
     "work": "Work and data",
 }
 
@@ -328,6 +331,68 @@ MEASURES = [
         "Data completeness",
         "rate",
         "Cases open in the month whose site, owner, employment, benefit and accommodation status are all recorded.",
+    ),
+]
+# Self-reported needs (003 I.A): one share per code, the need areas and "none" (issue 19).
+SELF_REPORTED_NEED_MEASURES = {
+    f"self_reported_need_{code}": code for code in [*(area.value for area in NeedArea), NO_NEEDS]
+}
+MEASURES += [
+    Measure(
+        measure_id,
+        "needs",
+        f"People reporting a need: {label.lower()}"
+        if code != NO_NEEDS
+        else "People reporting no need for help",
+        "rate",
+        f"People assessed in the period with coded self-reported needs who said they need help "
+        f"with {label.lower()}; denominator: those people (each once, their assessments in the "
+        f"period taken together)."
+        if code != NO_NEEDS
+        else "People assessed in the period with coded self-reported needs who said they need "
+        "no help; denominator: those people.",
+    )
+    for measure_id, code in SELF_REPORTED_NEED_MEASURES.items()
+    for label in [dict(NeedArea.choices).get(code, "none")]
+] + [
+    Measure(
+        "accommodation_settled_at_release",
+        "needs",
+        "Settled accommodation on release",
+        "rate",
+        "Cases released in the period whose accommodation outcome on release is settled; "
+        "denominator: those with a known outcome; unknown: recorded as not known or not recorded.",
+    ),
+    Measure(
+        "accommodation_settled_3m",
+        "needs",
+        "Settled accommodation three months after release",
+        "rate",
+        "Cases released three months before the period whose three-month accommodation outcome "
+        "is settled; denominator: those with a known outcome; unknown: not known or not recorded.",
+    ),
+    Measure(
+        "qualifications_gained",
+        "needs",
+        "People gaining a qualification",
+        "count",
+        "People with a qualification recorded as gained during support and achieved in the period "
+        "(each once).",
+    ),
+    Measure(
+        "support_given",
+        "needs",
+        "Support given to people",
+        "count",
+        "Support entries dated in the period given to the person (advice, better-off "
+        "calculations, help with disclosure, job search, in-work support contacts).",
+    ),
+    Measure(
+        "support_given_employers",
+        "needs",
+        "Support given to employers",
+        "count",
+        "Support entries dated in the period given to an employer (pre- and post-placement).",
     ),
 ]
 BY_ID = {m.id: m for m in MEASURES}
@@ -755,6 +820,69 @@ def data_completeness(ctx: Context) -> list[Row]:
     )
     groups = grouped(active, ctx, {"active": Count("pk"), "complete": Count("pk", filter=complete)})
     return _rate_rows("data_completeness", groups, yes="complete", known="active")
+
+
+def self_reported_needs(ctx: Context) -> list[Row]:
+    """Shares of people reporting each need: three GROUP BY queries for all twelve measures."""
+    assessment = apps.get_model("casework", "Assessment")
+    coded = assessment.objects.filter(
+        case__in=ctx.cases.values("pk"), **ctx.in_month("assessed_on")
+    ).exclude(self_reported_need_codes=[])
+    aggregates = {"people": Count("case__person", distinct=True)} | {
+        code: Count(
+            "case__person", distinct=True, filter=Q(self_reported_need_codes__contains=[code])
+        )
+        for code in SELF_REPORTED_NEED_MEASURES.values()
+    }
+    groups = grouped(coded, ctx, aggregates, case_prefix="case__")
+    rows = []
+    for measure_id, code in SELF_REPORTED_NEED_MEASURES.items():
+        rows += _rate_rows(measure_id, groups, yes=code, known="people")
+    return rows
+
+
+def accommodation_outcomes(ctx: Context) -> list[Row]:
+    """Settled on release and three months after: three GROUP BY queries each."""
+    sentence = apps.get_model("casework", "SentenceEpisode")
+    outcome = apps.get_model("casework", "AccommodationOutcome")
+    rows = []
+    for measure_id, point, months in (
+        ("accommodation_settled_at_release", "at_release", 0),
+        ("accommodation_settled_3m", "three_months", 3),
+    ):
+        released = sentence.objects.filter(
+            case=OuterRef("pk"), **ctx.due_in_month("actual_release_date", months)
+        )
+        recorded = outcome.objects.filter(case=OuterRef("pk"), point=point)
+        aggregates = {
+            "due": Count("pk"),
+            "settled": Count("pk", filter=Exists(recorded.filter(status="settled"))),
+            "known": Count("pk", filter=Exists(recorded.exclude(status="unknown"))),
+        }
+        groups = grouped(ctx.cases.filter(Exists(released)), ctx, aggregates)
+        rows += _rate_rows(measure_id, groups, yes="settled", known="known", due="due")
+    return rows
+
+
+def qualifications_gained(ctx: Context) -> list[Row]:
+    qualification = apps.get_model("casework", "Qualification")
+    gained = qualification.objects.filter(
+        case__in=ctx.cases.values("pk"), status="gained", **ctx.in_month("achieved_on")
+    )
+    return _count_rows("qualifications_gained", _people(gained, ctx, "case__", "case__person"))
+
+
+def support_given(ctx: Context) -> list[Row]:
+    support = model_or_none("employers.SupportGiven")
+    if support is None:
+        raise NotAvailable("support given is not recorded")
+    entries = support.objects.filter(case__in=ctx.cases.values("pk"), **ctx.in_month("given_on"))
+    employer_kinds = ["employer_pre_placement", "employer_post_placement"]
+    return _count_rows(
+        "support_given", _counts(entries.exclude(kind__in=employer_kinds), ctx, "case__")
+    ) + _count_rows(
+        "support_given_employers", _counts(entries.filter(kind__in=employer_kinds), ctx, "case__")
+    )
 
 
 def annual_target(ctx: Context) -> int:
@@ -1367,6 +1495,10 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
         continuous_employment,
     ),
     (("retention_checks_overdue",), retention_checks_overdue),
+    (tuple(SELF_REPORTED_NEED_MEASURES), self_reported_needs),
+    (("accommodation_settled_at_release", "accommodation_settled_3m"), accommodation_outcomes),
+    (("qualifications_gained",), qualifications_gained),
+    (("support_given", "support_given_employers"), support_given),
     (
         (
             "employer_feedback_service",

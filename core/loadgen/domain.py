@@ -1,5 +1,7 @@
 """Extensions for the domain apps, each used only when its models are on the branch."""
 
+import datetime
+
 from consent.sections import GATEWAY_SECTIONS
 from core.loadgen.extensions import Extension, register
 from core.loadgen.people import FOREVER_ORD, weighted
@@ -567,6 +569,25 @@ NEED_SHARE = {
     "attitudes_thinking_behaviour": 0.4,
     "id_bank_account": 0.3,
 }
+# Help people say they need (003 I.A: finding work 48%, qualifications 42%, work skills 41%,
+# accommodation 37%), coded by need area: finding work or work skills are ETE, qualifications
+# literacy and numeracy (decision).
+SELF_REPORTED_SHARE = {
+    "accommodation": 0.37,
+    "education_training_employment": 0.55,
+    "literacy_numeracy": 0.42,
+    "finance_benefit_debt": 0.3,
+    "health": 0.15,
+    "drugs": 0.12,
+    "alcohol": 0.12,
+}
+
+
+def _self_reported(rng) -> str:
+    codes = [area for area in AREAS if rng.random() < SELF_REPORTED_SHARE.get(area, 0.08)]
+    return "[" + ", ".join(f'"{c}"' for c in (codes or ["none"])) + "]"
+
+
 ACTIONS = [
     "Open a bank account",
     "Get a birth certificate",
@@ -617,6 +638,7 @@ class Journey(Extension):
                 "disclosure_advice_given",
                 "disclosure_notes",
                 "created_at",
+                "self_reported_need_codes",
             ),
         ),
         "action": (
@@ -704,6 +726,7 @@ class Journey(Extension):
                     rng.random() < 0.5,
                     "",
                     gen._ts(assessed, rng),
+                    _self_reported(rng),
                 )
                 assessed = min(last, assessed + rng.randint(60, 180))
             for seq in range(1, rng.randint(2, 5)):
@@ -838,3 +861,225 @@ class Reporting(Extension):
                     day(min(today, due + rng.randint(0, 30))) if recorded else None,
                     recorder if recorded else None,
                 )
+
+
+def _three_months(ordinal: int) -> int:
+    from casework.records import _three_months as add3
+
+    return add3(datetime.date.fromordinal(ordinal)).toordinal()
+
+
+@register
+class Records(Extension):
+    """Issue 19's records per case: risk and licence (70% of cases other than remand; MAPPA 10%),
+    qualifications held (60%; 40% have none, 002) and gained, courses (35%, 60% completed), and
+    accommodation outcomes for released people (on release 55% settled, 30% temporary, 5% rough
+    sleeping, 10% not known; three months later where due)."""
+
+    name = "records"
+    models = (
+        "casework.RiskLicence",
+        "casework.Qualification",
+        "casework.Course",
+        "casework.AccommodationOutcome",
+    )
+    specs = {
+        "risk": (
+            "casework_risklicence",
+            (
+                "id",
+                "case_id",
+                "rosh_level",
+                "mappa_category",
+                "mappa_level",
+                "licence_ends_on",
+                "exclusion_zones",
+                "curfew_from",
+                "curfew_until",
+                "no_work_with_children",
+                "no_work_with_vulnerable_adults",
+                "disclosure_required",
+                "notes",
+                "agency_id",
+                "updated_by_id",
+                "updated_at",
+                "version",
+            ),
+        ),
+        "qualification": (
+            "casework_qualification",
+            (
+                "id",
+                "case_id",
+                "goal_id",
+                "status",
+                "subject",
+                "level",
+                "awarding_body",
+                "achieved_on",
+                "accredited",
+                "agency_id",
+                "recorded_by_id",
+                "created_at",
+                "version",
+            ),
+        ),
+        "course": (
+            "casework_course",
+            (
+                "id",
+                "case_id",
+                "goal_id",
+                "title",
+                "provider",
+                "accredited",
+                "started_on",
+                "outcome",
+                "ended_on",
+                "agency_id",
+                "recorded_by_id",
+                "created_at",
+                "version",
+            ),
+        ),
+        "accommodation": (
+            "casework_accommodationoutcome",
+            (
+                "id",
+                "case_id",
+                "point",
+                "status",
+                "as_at",
+                "note",
+                "agency_id",
+                "recorded_by_id",
+                "created_at",
+                "version",
+            ),
+        ),
+    }
+    ROSH = (("low", 0.35), ("medium", 0.45), ("high", 0.17), ("very_high", 0.03))
+
+    def _pick(self, rng, pairs):
+        r, acc = rng.random(), 0.0
+        for value, weight in pairs:
+            acc += weight
+            if r < acc:
+                return value
+        return pairs[-1][0]
+
+    def person(self, rng, p):
+        gen, day, today = self.gen, self.day, self.gen.today
+        for case in p.cases:
+            user = case.owner or gen._staff(rng, case.agency)
+            if user is None:
+                continue
+            last = case.end if case.end is not None else today
+            if case.group != "remand" and rng.random() < 0.7:
+                mappa = rng.random() < 0.1
+                t = self.tables["risk"]
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    self._pick(rng, self.ROSH),
+                    "1" if mappa else "",
+                    "1" if mappa else "",
+                    None,
+                    '["Luton"]' if case.group == "long_custody" and rng.random() < 0.2 else "[]",
+                    None,
+                    None,
+                    rng.random() < 0.05,
+                    rng.random() < 0.03,
+                    case.group == "long_custody" and rng.random() < 0.1,
+                    "",
+                    case.agency,
+                    user,
+                    gen._ts(case.start, rng),
+                    1,
+                )
+            if rng.random() < 0.6:
+                t = self.tables["qualification"]
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    None,
+                    "held",
+                    "GCSE English",
+                    "2",
+                    "AQA",
+                    None,
+                    True,
+                    case.agency,
+                    user,
+                    gen._ts(case.start, rng),
+                    1,
+                )
+            if last - case.start > 30 and rng.random() < 0.35:
+                started = case.start + rng.randint(5, min(last - case.start, 120))
+                done = last - started > 14 and rng.random() < 0.6
+                ended = min(last, started + rng.randint(3, 14)) if done else None
+                t = self.tables["course"]
+                t.add(
+                    t.new_id(),
+                    case.id,
+                    None,
+                    "CSCS card course",
+                    "OLASS",
+                    True,
+                    day(started),
+                    "completed" if done else "in_progress",
+                    day(ended) if done else None,
+                    case.agency,
+                    user,
+                    gen._ts(started, rng),
+                    1,
+                )
+                if done and rng.random() < 0.7:
+                    q = self.tables["qualification"]
+                    q.add(
+                        q.new_id(),
+                        case.id,
+                        None,
+                        "gained",
+                        "Health and safety in construction",
+                        "1",
+                        "CITB",
+                        day(ended),
+                        True,
+                        case.agency,
+                        user,
+                        gen._ts(ended, rng),
+                        1,
+                    )
+        case = p.cases[-1] if p.cases else None
+        if case is None or p.release is None or rng.random() < 0.2:
+            return
+        user = case.owner or gen._staff(rng, case.agency)
+        if user is None:
+            return
+        points = [("at_release", p.release, 0.55)]
+        if _three_months(p.release) <= today:
+            points.append(("three_months", _three_months(p.release), 0.65))
+        for point, as_at, settled in points:
+            status = self._pick(
+                rng,
+                (
+                    ("settled", settled),
+                    ("temporary", 0.85 - settled),
+                    ("rough_sleeping", 0.05),
+                    ("unknown", 0.1),
+                ),
+            )
+            t = self.tables["accommodation"]
+            t.add(
+                t.new_id(),
+                case.id,
+                point,
+                status,
+                day(as_at),
+                "",
+                case.agency,
+                user,
+                gen._ts(as_at, rng),
+                1,
+            )

@@ -30,7 +30,7 @@ def test_timeline_shows_applications_interviews_starts_and_checks_in_fixed_queri
         evidence="person",
         checked_on=datetime.date.today(),
     )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         entries = timeline_entries(user=adviser_a, case=case)
     titles = [e.title for e in entries]
     assert any(t.startswith("Interview:") for t in titles)
