@@ -45,6 +45,7 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
             "identified_on",
             "sent_to_bdc_on",
             "closed_on",
+            "claim_ended_on",
             "suspected_overpayment",
             "home_centre_outside_region",
             "housing_benefit_kept",

@@ -249,6 +249,7 @@ def _closure(person, state, agency, site, ebsa, today):
         identified_on=start,
         sent_to_bdc_on=sent,
         closed_on=start + datetime.timedelta(days=6) if state == "closed" else None,
+        claim_ended_on=start if state == "closed" else None,
         created_by=ebsa,
     )
     statutory_gateway_open(

@@ -79,6 +79,12 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
     identified_on = DateField(label="Date benefits identified", required=False)
     sent_to_bdc_on = DateField(label="Date sent to the Benefit Delivery Centre", required=False)
     closed_on = DateField(label="Date closure confirmed", required=False)
+    claim_ended_on = DateField(
+        label="Date the last claim ended",
+        required=False,
+        help_text="The day the claim actually ended, usually the reception date, not the day the "
+        "closure was confirmed. Rapid reclaim counts 26 weeks from this day",
+    )
     suspected_overpayment = forms.BooleanField(required=False, label="Suspected overpayment")
     home_centre_outside_region = forms.BooleanField(
         required=False, label="Home benefit centre is outside the region"
@@ -218,7 +224,8 @@ class PostReleaseClaimForm(GovUKFormMixin, forms.Form):
     last_claim_ended_on = DateField(
         label="Date the last claim ended",
         required=False,
-        help_text="Leave blank to use the latest confirmed claim closure",
+        help_text="Leave blank to use the day the claim ended as recorded on the latest claim "
+        "closure (not the day the closure was confirmed)",
     )
     circumstances_unchanged = forms.BooleanField(
         required=False, label="Circumstances unchanged since the last claim"

@@ -101,6 +101,13 @@ class ClaimClosure(models.Model):
     closed_on = models.DateField(
         null=True, blank=True, help_text="Closure confirmed by the Benefit Delivery Centre"
     )
+    claim_ended_on = models.DateField(
+        "date the last claim ended",
+        null=True,
+        blank=True,
+        help_text="The day the claim actually ended (usually the reception date), not the day the "
+        "Benefit Delivery Centre confirmed it: rapid reclaim counts 26 weeks from this day",
+    )
     suspected_overpayment = models.BooleanField(default=False)
     home_centre_outside_region = models.BooleanField(
         "home benefit centre outside the region", default=False
@@ -131,6 +138,11 @@ class ClaimClosure(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(sent_to_bdc_on__isnull=False),
                 name="closure_closed_needs_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_ended_on__isnull=True)
+                | Q(claim_ended_on__gte=F("reception_date")),
+                name="closure_claim_ended_after_reception",
             ),
         ]
         indexes = [models.Index(fields=["agency", "closed_on"], name="closure_agency_open")]

@@ -54,6 +54,7 @@ CLOSURE_FIELDS = {
     "identified_on",
     "sent_to_bdc_on",
     "closed_on",
+    "claim_ended_on",
     "suspected_overpayment",
     "home_centre_outside_region",
     "housing_benefit_kept",
@@ -163,6 +164,26 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
                 field=name,
             )
         previous = (label, value)
+    if closure.claim_ended_on:
+        if closure.claim_ended_on > today:
+            raise ApplicationError(
+                "Date the last claim ended must be today or in the past", field="claim_ended_on"
+            )
+        if closure.claim_ended_on < closure.reception_date:
+            raise ApplicationError(
+                "Date the last claim ended must be on or after the reception date",
+                field="claim_ended_on",
+            )
+        if closure.closed_on and closure.claim_ended_on > closure.closed_on:
+            raise ApplicationError(
+                "Date the last claim ended must be on or before the date the closure was confirmed",
+                field="claim_ended_on",
+            )
+        if not closure.benefits:
+            raise ApplicationError(
+                "Select the benefits in payment before recording when the claim ended",
+                field="benefits",
+            )
     if closure.closed_on and not closure.sent_to_bdc_on:
         raise ApplicationError(
             "Enter the date sent to the Benefit Delivery Centre before the closure date",
@@ -684,12 +705,14 @@ def advance_decision(
 
 
 def last_claim_end(*, user, person) -> datetime.date | None:
-    """The date the last claim ended: the latest confirmed claim closure the user may see."""
+    """The day the last claim actually ended, as recorded on the latest claim closure the user may
+    see. Never the Benefit Delivery Centre's confirmation date (closed_on): that can come weeks
+    later and would stretch the 26 weeks of rapid reclaim. None when no closure records it."""
     return (
         ClaimClosure.objects.for_user(user)
-        .filter(person=person, closed_on__isnull=False)
-        .order_by("-closed_on")
-        .values_list("closed_on", flat=True)
+        .filter(person=person, claim_ended_on__isnull=False)
+        .order_by("-claim_ended_on")
+        .values_list("claim_ended_on", flat=True)
         .first()
     )
 
