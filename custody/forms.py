@@ -2,6 +2,7 @@ import datetime
 import re
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Site, SiteKind
@@ -11,7 +12,9 @@ from core.uploads import UploadField
 from custody.models import (
     AdviceTopic,
     Benefit,
+    BenefitDeliveryCentre,
     BenefitSurgery,
+    ChaseOutcome,
     ClaimState,
     ContactMethod,
     FoundBy,
@@ -65,8 +68,12 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
         validators=[validate_ni_number],
         help_text="For example, QQ 12 34 56 C",
     )
-    benefit_delivery_centre = forms.CharField(
-        max_length=200, required=False, label="Benefit Delivery Centre"
+    bdc = forms.ModelChoiceField(
+        queryset=BenefitDeliveryCentre.objects.none(),
+        required=False,
+        label="Benefit Delivery Centre",
+        empty_label="Not chosen yet",
+        help_text="From the directory kept by the administrators",
     )
     bdc_contact_method = forms.ChoiceField(
         choices=[("", "Not contacted yet"), *ContactMethod.choices],
@@ -96,8 +103,14 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
 
-    def __init__(self, *args, agency=None, **kwargs):
+    def __init__(self, *args, agency=None, current_bdc_id=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["bdc"].queryset = BenefitDeliveryCentre.objects.filter(
+            Q(is_active=True) | Q(pk=current_bdc_id)
+        ).select_related("region")
+        self.fields["bdc"].label_from_instance = lambda c: (
+            f"{c.name} ({c.region.name})" if c.region_id else c.name
+        )
         sites = (
             BenefitSurgery.objects.filter(jobcentre=agency).values("establishment_id")
             if agency
@@ -109,6 +122,31 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
 
 
 class ClaimClosureEditForm(ClaimClosureForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ClosureChaseForm(GovUKFormMixin, forms.Form):
+    chased_on = DateField(
+        label="Date of the chase", error_messages={"required": "Enter the date of the chase"}
+    )
+    method = forms.ChoiceField(
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        label="How was the Benefit Delivery Centre chased?",
+        error_messages={"required": "Select how the Benefit Delivery Centre was chased"},
+    )
+    outcome = forms.ChoiceField(
+        choices=ChaseOutcome.choices,
+        widget=forms.RadioSelect,
+        label="Outcome",
+        error_messages={"required": "Select the outcome of the chase"},
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
+class ClosureChaseEditForm(ClosureChaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

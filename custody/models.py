@@ -58,6 +58,26 @@ class BenefitSurgery(models.Model):
         return f"{self.jobcentre} at {self.establishment}"
 
 
+class BenefitDeliveryCentre(models.Model):
+    """The directory of Benefit Delivery Centres that claim closures are sent to. Maintained by
+    administrators (Django admin); no case data."""
+
+    name = models.CharField(max_length=200, unique=True)
+    secure_email = models.EmailField("secure email", max_length=254)
+    phone = models.CharField(max_length=30)
+    region = models.ForeignKey(
+        "agencies.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(default=True, help_text="Offered on new claim closures")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "Benefit Delivery Centre"
+
+    def __str__(self):
+        return self.name
+
+
 class ClaimClosureQuerySet(models.QuerySet):
     def for_user(self, user):
         """Jobcentre agencies that see the person's benefits, and the prison holding them."""
@@ -84,7 +104,17 @@ class ClaimClosure(models.Model):
     national_insurance_number = models.CharField(
         max_length=13, blank=True, validators=[validate_ni_number]
     )
-    benefit_delivery_centre = models.CharField(max_length=200, blank=True)
+    bdc = models.ForeignKey(
+        BenefitDeliveryCentre,
+        verbose_name="Benefit Delivery Centre",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closures",
+    )
+    benefit_delivery_centre = models.CharField(
+        max_length=200, blank=True, help_text="Free text, from before the directory"
+    )
     bdc_contact_method = models.CharField(
         "how the Benefit Delivery Centre was contacted",
         max_length=20,
@@ -164,6 +194,43 @@ class ClaimClosure(models.Model):
         if self.sent_to_bdc_on:
             return "Sent to Benefit Delivery Centre"
         return "To do"
+
+    @property
+    def bdc_name(self) -> str:
+        return self.bdc.name if self.bdc_id else self.benefit_delivery_centre
+
+
+class ChaseOutcome(models.TextChoices):
+    NO_REPLY = "no_reply", "No reply"
+    IN_HAND = "in_hand", "In hand, closure to follow"
+    NOT_RECEIVED = "not_received", "Not received: sent again"
+    WRONG_CENTRE = "wrong_centre", "Wrong centre: sent elsewhere"
+    CONFIRMED = "confirmed", "Closure confirmed"
+
+
+class ClosureChaseQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return policy.scope_closure_chases(self, user)
+
+
+class ClosureChase(models.Model):
+    """One chase of the Benefit Delivery Centre about a closure sent and not yet confirmed."""
+
+    closure = models.ForeignKey(ClaimClosure, on_delete=models.CASCADE, related_name="chases")
+    chased_on = models.DateField()
+    method = models.CharField("how they were chased", max_length=20, choices=ContactMethod.choices)
+    outcome = models.CharField(max_length=20, choices=ChaseOutcome.choices)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClosureChaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chased_on", "id"]
 
 
 class ScanStatus(models.TextChoices):
