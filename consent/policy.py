@@ -75,6 +75,9 @@ PERMISSIONS = {
     "claim_closure.record": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
     "scan.import": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
     "closure_chase.record": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
+    # a suspected overpayment's amount, period and fraud referral: the Jobcentre's fraud-and-error
+    # work, not shown to the prison that sees the closure
+    "overpayment.read": (STAFF, JOBCENTRE),
     "marker.set": (JOBCENTRE_ROLES, JOBCENTRE),
     "benefit_claim.record": (JOBCENTRE_ROLES, JOBCENTRE),
     "pre_release_advice.record": (STAFF, CUSTODY_KINDS),
@@ -466,6 +469,12 @@ def may_chase_closure(user, closure) -> bool:
     corrects those chases)."""
     acting = acting_of(user)
     return can(user, "closure_chase.record") and acting.agency_id == closure.agency_id
+
+
+def may_see_overpayment(user) -> bool:
+    """The amount, period and fraud referral of a suspected overpayment (on a closure the user may
+    read): Jobcentre staff only."""
+    return can(user, "overpayment.read")
 
 
 def scope_markers(queryset, user):

@@ -10,6 +10,7 @@ from audit.models import Action
 from audit.services import access_event_record
 from casework.api import StaffOnly
 from casework.models import Person
+from consent import policy
 from core.api import AuditedList
 from custody import selectors, services
 from custody.models import (
@@ -62,6 +63,11 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
             "closed_on",
             "claim_ended_on",
             "suspected_overpayment",
+            "overpayment_amount",
+            "overpayment_from",
+            "overpayment_to",
+            "fraud_referred_on",
+            "fraud_reference",
             "home_centre_outside_region",
             "housing_benefit_kept",
             "notes",
@@ -70,6 +76,14 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "version", "turnaround_days"]
         validators = []  # uniqueness is checked by the service with a clear message
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not policy.may_see_overpayment(request.user):
+            for name in services.OVERPAYMENT_FIELDS:
+                data.pop(name, None)
+        return data
 
 
 class ClaimClosurePatchSerializer(ClaimClosureSerializer):

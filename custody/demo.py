@@ -251,6 +251,18 @@ def seed(world):
         world["stdout"].write(f"Matching scan for ebsa.bedford to upload: {path}")
 
 
+def _overpayment(start):
+    """The closure still waiting at the centre: ESA paid on after reception, referred to fraud."""
+    return {
+        "suspected_overpayment": True,
+        "overpayment_amount": "486.40",
+        "overpayment_from": start,
+        "overpayment_to": start + datetime.timedelta(days=2),
+        "fraud_referred_on": start + datetime.timedelta(days=3),
+        "fraud_reference": "FRD-DEMO-0001",
+    }
+
+
 def _closure(person, state, agency, site, ebsa, today, centres):
     episode = person.sentences.filter(establishment=site).first()
     if (
@@ -279,6 +291,7 @@ def _closure(person, state, agency, site, ebsa, today, centres):
         identified_on=start,
         sent_to_bdc_on=sent,
         closed_on=start + datetime.timedelta(days=6) if state == "closed" else None,
+        **(_overpayment(start) if state == "sent" else {}),
         claim_ended_on=start if state == "closed" else None,
         created_by=ebsa,
     )

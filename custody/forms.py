@@ -93,6 +93,23 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
         "closure was confirmed. Rapid reclaim counts 26 weeks from this day",
     )
     suspected_overpayment = forms.BooleanField(required=False, label="Suspected overpayment")
+    overpayment_amount = forms.DecimalField(
+        label="Amount overpaid, in pounds",
+        required=False,
+        max_digits=9,
+        decimal_places=2,
+        min_value=0,
+        error_messages={
+            "invalid": "Enter the amount overpaid as a number, like 312.50",
+            "min_value": "The amount overpaid cannot be negative",
+            "max_digits": "Enter an amount under £10,000,000",
+            "max_decimal_places": "Enter the amount in pounds and pence, like 312.50",
+        },
+    )
+    overpayment_from = DateField(label="Overpayment period from", required=False)
+    overpayment_to = DateField(label="Overpayment period to", required=False)
+    fraud_referred_on = DateField(label="Date referred to the fraud team", required=False)
+    fraud_reference = forms.CharField(label="Fraud team reference", max_length=40, required=False)
     home_centre_outside_region = forms.BooleanField(
         required=False, label="Home benefit centre is outside the region"
     )

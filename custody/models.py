@@ -139,6 +139,13 @@ class ClaimClosure(models.Model):
         "Benefit Delivery Centre confirmed it: rapid reclaim counts 26 weeks from this day",
     )
     suspected_overpayment = models.BooleanField(default=False)
+    overpayment_amount = models.DecimalField(
+        "amount overpaid (£)", max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    overpayment_from = models.DateField("overpayment period from", null=True, blank=True)
+    overpayment_to = models.DateField("overpayment period to", null=True, blank=True)
+    fraud_referred_on = models.DateField("date referred to the fraud team", null=True, blank=True)
+    fraud_reference = models.CharField("fraud team reference", max_length=40, blank=True)
     home_centre_outside_region = models.BooleanField(
         "home benefit centre outside the region", default=False
     )
@@ -168,6 +175,10 @@ class ClaimClosure(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(sent_to_bdc_on__isnull=False),
                 name="closure_closed_needs_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(overpayment_amount__isnull=True) | Q(overpayment_amount__gte=0),
+                name="closure_overpayment_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(claim_ended_on__isnull=True)

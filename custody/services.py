@@ -60,10 +60,22 @@ CLOSURE_FIELDS = {
     "closed_on",
     "claim_ended_on",
     "suspected_overpayment",
+    "overpayment_amount",
+    "overpayment_from",
+    "overpayment_to",
+    "fraud_referred_on",
+    "fraud_reference",
     "home_centre_outside_region",
     "housing_benefit_kept",
     "notes",
 }
+OVERPAYMENT_FIELDS = (
+    "overpayment_amount",
+    "overpayment_from",
+    "overpayment_to",
+    "fraud_referred_on",
+    "fraud_reference",
+)
 CLOSURE_DATES = [
     ("reception_date", "Reception date"),
     ("received_on", "Date received"),
@@ -188,6 +200,7 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
                 "Select the benefits in payment before recording when the claim ended",
                 field="benefits",
             )
+    _validate_overpayment(closure, today)
     if closure.closed_on and not closure.sent_to_bdc_on:
         raise ApplicationError(
             "Enter the date sent to the Benefit Delivery Centre before the closure date",
@@ -216,6 +229,49 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
             )
     closure.national_insurance_number = normalise(closure.national_insurance_number)
     _full_clean(closure, exclude=["person", "agency", "establishment", "created_by"])
+
+
+def _validate_overpayment(closure: ClaimClosure, today) -> None:
+    """A suspected overpayment: an amount (not negative), a period, and the referral to the fraud
+    team (date and reference together)."""
+    closure.fraud_reference = (closure.fraud_reference or "").strip()
+    recorded = [name for name in OVERPAYMENT_FIELDS if getattr(closure, name) not in (None, "")]
+    if recorded and not closure.suspected_overpayment:
+        raise ApplicationError(
+            "Select suspected overpayment to record its amount, period or referral to the fraud team",
+            field="suspected_overpayment",
+        )
+    amount = closure.overpayment_amount
+    if amount is not None and amount < 0:
+        raise ApplicationError("The amount overpaid cannot be negative", field="overpayment_amount")
+    for name, label in (
+        ("overpayment_from", "The start of the overpayment period"),
+        ("overpayment_to", "The end of the overpayment period"),
+        ("fraud_referred_on", "The date referred to the fraud team"),
+    ):
+        value = getattr(closure, name)
+        if value is not None and value > today:
+            raise ApplicationError(f"{label} must be today or in the past", field=name)
+    if (
+        closure.overpayment_from
+        and closure.overpayment_to
+        and closure.overpayment_to < closure.overpayment_from
+    ):
+        raise ApplicationError(
+            "The end of the overpayment period must be on or after its start",
+            field="overpayment_to",
+        )
+    if closure.fraud_referred_on and closure.fraud_referred_on < closure.reception_date:
+        raise ApplicationError(
+            "The date referred to the fraud team must be on or after the reception date",
+            field="fraud_referred_on",
+        )
+    if closure.fraud_reference and not closure.fraud_referred_on:
+        raise ApplicationError(
+            "Enter the date referred to the fraud team", field="fraud_referred_on"
+        )
+    if closure.fraud_referred_on and not closure.fraud_reference:
+        raise ApplicationError("Enter the fraud team's reference", field="fraud_reference")
 
 
 def _require_active_bdc(bdc) -> None:

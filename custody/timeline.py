@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from consent import policy
 from core.errors import NotFound
 from core.timeline import Entry
 from custody.models import (
@@ -42,6 +43,20 @@ def timeline_entries(*, user, case) -> list[Entry]:
                 url=reverse("custody:closure_detail", args=[c.pk]),
             )
         )
+    if policy.may_see_overpayment(user):
+        for c in closures:
+            if c.suspected_overpayment and c.fraud_referred_on:
+                amount = f"£{c.overpayment_amount} overpaid, " if c.overpayment_amount else ""
+                entries.append(
+                    Entry(
+                        at=c.fraud_referred_on,
+                        kind="custody",
+                        title="Suspected overpayment referred to the fraud team",
+                        detail=f"{amount}reference {c.fraud_reference}",
+                        agency=c.agency.name,
+                        url=reverse("custody:closure_detail", args=[c.pk]),
+                    )
+                )
     if closures:
         by_id = {c.pk: c for c in closures}
         for chase in ClosureChase.objects.filter(closure_id__in=list(by_id)):

@@ -150,6 +150,7 @@ def closure_detail(request, pk):
             "person": closure.person,
             "can_change": can_change,
             "can_chase": policy.may_chase_closure(request.user, closure),
+            "sees_overpayment": policy.may_see_overpayment(request.user),
             "chases": selectors.closure_chases(closure=closure),
         },
     )

@@ -35,6 +35,11 @@ class Custody(Extension):
                 "closed_on",
                 "claim_ended_on",
                 "suspected_overpayment",
+                "overpayment_amount",
+                "overpayment_from",
+                "overpayment_to",
+                "fraud_referred_on",
+                "fraud_reference",
                 "home_centre_outside_region",
                 "housing_benefit_kept",
                 "notes",
@@ -108,6 +113,14 @@ class Custody(Extension):
                 sent = None
             if closed is not None and (sent is None or closed > today):
                 closed = None
+            # a suspected overpayment (one in ten): paid on after reception until the closure, most
+            # referred to the fraud team
+            suspected = rng.random() < 0.1
+            stop = closed if closed is not None else sent
+            overpaid = suspected and stop is not None and stop > p.reception
+            referred = (
+                min(stop + rng.randint(0, 7), today) if overpaid and rng.random() < 0.7 else None
+            )
             t = self.tables["closure"]
             closure_id = t.new_id()
             t.add(
@@ -135,7 +148,12 @@ class Custody(Extension):
                 day(sent),
                 day(closed),
                 day(p.reception) if closed is not None else None,
-                rng.random() < 0.1,
+                suspected,
+                f"{rng.randint(5, 90) * (stop - p.reception):.2f}" if overpaid else None,
+                day(p.reception) if overpaid else None,
+                day(stop) if overpaid else None,
+                day(referred),
+                f"FRD{closure_id:07d}" if referred is not None else "",
                 rng.random() < 0.15,
                 p.group == "remand",
                 "",
