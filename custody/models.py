@@ -334,6 +334,9 @@ class ScanRow(models.Model):
     reception_date = models.DateField()
     benefit = models.CharField(max_length=20, choices=Benefit.choices)
     outcome = models.CharField(max_length=20, choices=ScanOutcome.choices)
+    match_basis = models.CharField(
+        max_length=100, blank=True, help_text="How the person was matched, e.g. NI number"
+    )
 
     class Meta:
         ordering = ["line"]
