@@ -467,6 +467,9 @@ SMALL_NUMBER_THRESHOLD = 5
 FRESHSTART_WINDOW_DAYS = int(env("FRESHSTART_WINDOW_DAYS", 42))
 FRESHSTART_ACCESS_DAYS = int(env("FRESHSTART_ACCESS_DAYS", 14))
 EMERGENCY_ACCESS_PER_DAY = int(env("EMERGENCY_ACCESS_PER_DAY", 3))
+# A claim closure sent to the Benefit Delivery Centre and not confirmed after this many days (since
+# it was sent, or since the last chase) is highlighted on the EBSA worklist for chasing.
+BDC_CHASE_AFTER_DAYS = int(env("BDC_CHASE_AFTER_DAYS", 10))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "resettle-demo")
 
 # --- Security (production hardening whenever DEBUG is off; see SECURITY.md) --------------------

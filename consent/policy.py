@@ -74,6 +74,10 @@ PERMISSIONS = {
     "claim_closure.read": (STAFF, CUSTODY_KINDS),
     "claim_closure.record": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
     "scan.import": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
+    "closure_chase.record": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
+    # a suspected overpayment's amount, period and fraud referral: the Jobcentre's fraud-and-error
+    # work, not shown to the prison that sees the closure
+    "overpayment.read": (STAFF, JOBCENTRE),
     "marker.set": (JOBCENTRE_ROLES, JOBCENTRE),
     "benefit_claim.record": (JOBCENTRE_ROLES, JOBCENTRE),
     "pre_release_advice.record": (STAFF, CUSTODY_KINDS),
@@ -545,6 +549,28 @@ def scope_claim_closures(queryset, user):
     if acting.kind == AgencyKind.PRISON:
         return scoped.filter(establishment__agency_id=acting.agency_id)
     return scoped
+
+
+def scope_closure_chases(queryset, user):
+    """Chases of the Benefit Delivery Centre go with their claim closure: seen where it is seen."""
+    from custody.models import ClaimClosure
+
+    if not can(user, "claim_closure.read"):
+        return queryset.none()
+    return queryset.filter(closure__in=scope_claim_closures(ClaimClosure.objects.all(), user))
+
+
+def may_chase_closure(user, closure) -> bool:
+    """Only the Jobcentre that recorded a claim closure chases its Benefit Delivery Centre (and
+    corrects those chases)."""
+    acting = acting_of(user)
+    return can(user, "closure_chase.record") and acting.agency_id == closure.agency_id
+
+
+def may_see_overpayment(user) -> bool:
+    """The amount, period and fraud referral of a suspected overpayment (on a closure the user may
+    read): Jobcentre staff only."""
+    return can(user, "overpayment.read")
 
 
 def scope_markers(queryset, user):

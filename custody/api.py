@@ -1,4 +1,5 @@
-"""API v1: /claim-closures/, /freshstart-appointments/ and /markers/ (API.md). Same policy as the pages."""
+"""API v1: /claim-closures/, /closure-chases/, /benefit-delivery-centres/, /freshstart-appointments/
+and /markers/ (API.md). Same policy as the pages."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,9 +10,17 @@ from audit.models import Action
 from audit.services import access_event_record
 from casework.api import StaffOnly
 from casework.models import Person
+from consent import policy
 from core.api import AuditedList
 from custody import selectors, services
-from custody.models import Benefit, ClaimClosure, FreshstartAppointment, Marker
+from custody.models import (
+    Benefit,
+    BenefitDeliveryCentre,
+    ClaimClosure,
+    ClosureChase,
+    FreshstartAppointment,
+    Marker,
+)
 
 
 class VisiblePersonField(serializers.PrimaryKeyRelatedField):
@@ -23,6 +32,12 @@ class VisiblePersonField(serializers.PrimaryKeyRelatedField):
 class ClaimClosureSerializer(serializers.ModelSerializer):
     person = VisiblePersonField()
     establishment = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
+    bdc = serializers.PrimaryKeyRelatedField(
+        queryset=BenefitDeliveryCentre.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A centre from /benefit-delivery-centres/ (an inactive one only if already set)",
+    )
     benefits = serializers.ListField(
         child=serializers.ChoiceField(choices=Benefit.choices), required=False
     )
@@ -39,13 +54,20 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
             "found_by",
             "identity_checked",
             "national_insurance_number",
+            "bdc",
             "benefit_delivery_centre",
             "bdc_contact_method",
             "received_on",
             "identified_on",
             "sent_to_bdc_on",
             "closed_on",
+            "claim_ended_on",
             "suspected_overpayment",
+            "overpayment_amount",
+            "overpayment_from",
+            "overpayment_to",
+            "fraud_referred_on",
+            "fraud_reference",
             "home_centre_outside_region",
             "housing_benefit_kept",
             "notes",
@@ -54,6 +76,14 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "version", "turnaround_days"]
         validators = []  # uniqueness is checked by the service with a clear message
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not policy.may_see_overpayment(request.user):
+            for name in services.OVERPAYMENT_FIELDS:
+                data.pop(name, None)
+        return data
 
 
 class ClaimClosurePatchSerializer(ClaimClosureSerializer):
@@ -142,6 +172,128 @@ class ClaimClosureViewSet(
             user=request.user, closure=closure, version=version, **data
         )
         return Response(ClaimClosureSerializer(closure, context={"request": request}).data)
+
+
+class BenefitDeliveryCentreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BenefitDeliveryCentre
+        fields = ["id", "name", "secure_email", "phone", "region", "is_active"]
+
+
+class BenefitDeliveryCentreViewSet(
+    StaffOnly, ClosureReaders, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """The directory claim closures pick from (read only here; administrators maintain it). No
+    personal data, so no access event."""
+
+    serializer_class = BenefitDeliveryCentreSerializer
+
+    def get_queryset(self):
+        qs = BenefitDeliveryCentre.objects.order_by("name", "id")
+        if self.request.query_params.get("active") in ("1", "true"):
+            qs = qs.filter(is_active=True)
+        return qs
+
+
+class VisibleClosureField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return (
+            ClaimClosure.objects.for_user(request.user) if request else ClaimClosure.objects.none()
+        )
+
+
+class ClosureChaseSerializer(serializers.ModelSerializer):
+    closure = VisibleClosureField()
+
+    class Meta:
+        model = ClosureChase
+        fields = ["id", "closure", "chased_on", "method", "outcome", "notes", "version"]
+        read_only_fields = ["id", "version"]
+
+
+class ClosureChasePatchSerializer(ClosureChaseSerializer):
+    closure = serializers.PrimaryKeyRelatedField(read_only=True)
+    version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
+
+    class Meta(ClosureChaseSerializer.Meta):
+        read_only_fields = ["id"]
+
+
+class ClosureChaseViewSet(
+    AuditedList,
+    StaffOnly,
+    ClosureReaders,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Chases of the Benefit Delivery Centre on a claim closure: seen with the closure, recorded and
+    corrected (PATCH with `version`) by the Jobcentre that recorded the closure."""
+
+    audit_person = "closure.person_id"
+    serializer_class = ClosureChaseSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = (
+            ClosureChase.objects.for_user(self.request.user)
+            .select_related("closure")
+            .order_by("chased_on", "id")
+        )
+        if self.request.query_params.get("closure", "").isdigit():
+            qs = qs.filter(closure_id=int(self.request.query_params["closure"]))
+        return qs
+
+    def get_serializer_class(self):
+        return (
+            ClosureChasePatchSerializer
+            if self.action == "partial_update"
+            else ClosureChaseSerializer
+        )
+
+    def get_object(self):
+        return selectors.get_closure_chase(user=self.request.user, pk=self.kwargs["pk"])
+
+    def retrieve(self, request, *args, **kwargs):
+        chase = self.get_object()
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            person=chase.closure.person,
+            obj=chase,
+            detail={"page": "api"},
+        )
+        return Response(ClosureChaseSerializer(chase, context={"request": request}).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ClosureChaseSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        chase = services.closure_chase_record(
+            user=request.user, closure=data.pop("closure"), **data
+        )
+        return Response(
+            ClosureChaseSerializer(chase, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update(self, request, *args, **kwargs):
+        chase = self.get_object()
+        serializer = ClosureChasePatchSerializer(
+            chase, data=request.data, partial=True, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["This field is required."]})
+        version = data.pop("version")
+        chase = services.closure_chase_update(
+            user=request.user, chase=chase, version=version, **data
+        )
+        return Response(ClosureChaseSerializer(chase, context={"request": request}).data)
 
 
 class FreshstartSerializer(serializers.ModelSerializer):
@@ -280,5 +432,11 @@ class MarkerViewSet(
 
 def register(router):
     router.register("claim-closures", ClaimClosureViewSet, basename="claim-closure")
+    router.register("closure-chases", ClosureChaseViewSet, basename="closure-chase")
+    router.register(
+        "benefit-delivery-centres",
+        BenefitDeliveryCentreViewSet,
+        basename="benefit-delivery-centre",
+    )
     router.register("freshstart-appointments", FreshstartViewSet, basename="freshstart-appointment")
     router.register("markers", MarkerViewSet, basename="marker")

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from agencies.models import Region
 from casework.models import (
     Case,
     LeadAgencyPeriod,
@@ -23,7 +24,16 @@ from casework.models import (
 )
 from consent import policy
 from consent.services import statutory_gateway_open
-from custody.models import Benefit, ClaimClosure, ContactMethod, FoundBy, FreshstartAppointment
+from custody.models import (
+    Benefit,
+    BenefitDeliveryCentre,
+    ChaseOutcome,
+    ClaimClosure,
+    ClosureChase,
+    ContactMethod,
+    FoundBy,
+    FreshstartAppointment,
+)
 from custody.services import (
     CLAIM_CLOSURE_GATEWAY,
     FRESHSTART_GATEWAY,
@@ -177,9 +187,29 @@ def _person(world, index, first, last, ni, prison_number, reception, group):
     return person, True
 
 
+# The Benefit Delivery Centre directory (synthetic: .example addresses, Ofcom drama numbers)
+CENTRES = [
+    ("Bedford Benefit Centre", "bedford.bdc@dwp.example", "01632 960101", "East of England"),
+    ("Luton Benefit Centre", "luton.bdc@dwp.example", "01632 960102", "East of England"),
+    ("Norwich Benefit Centre", "norwich.bdc@dwp.example", "01632 960103", "East of England"),
+    ("Wolverhampton Benefit Centre", "wolves.bdc@dwp.example", "01632 960104", "West Midlands"),
+]
+
+
+def _centres() -> dict:
+    centres = {}
+    for name, email, phone, region_name in CENTRES:
+        region = Region.objects.filter(name=region_name).first()
+        centres[name], _ = BenefitDeliveryCentre.objects.get_or_create(
+            name=name, defaults={"secure_email": email, "phone": phone, "region": region}
+        )
+    return centres
+
+
 def seed(world):
     agencies, sites, users = world["agencies"], world["sites"], world["users"]
     today = policy.today()
+    world["bdcs"] = _centres()
     ebsa_agency, bedford, ebsa = (
         agencies["Jobcentre Plus at HMP Bedford"],
         sites["HMP Bedford"],
@@ -211,7 +241,7 @@ def seed(world):
             )
             policy.refresh_person_access(person)
         if state:
-            _closure(person, state, ebsa_agency, bedford, ebsa, today)
+            _closure(person, state, ebsa_agency, bedford, ebsa, today, world["bdcs"])
     for index, (first, last, ni, prison_number, released) in enumerate(
         RELEASES, start=len(RECEIVED)
     ):
@@ -221,7 +251,19 @@ def seed(world):
         world["stdout"].write(f"Matching scan for ebsa.bedford to upload: {path}")
 
 
-def _closure(person, state, agency, site, ebsa, today):
+def _overpayment(start):
+    """The closure still waiting at the centre: ESA paid on after reception, referred to fraud."""
+    return {
+        "suspected_overpayment": True,
+        "overpayment_amount": "486.40",
+        "overpayment_from": start,
+        "overpayment_to": start + datetime.timedelta(days=2),
+        "fraud_referred_on": start + datetime.timedelta(days=3),
+        "fraud_reference": "FRD-DEMO-0001",
+    }
+
+
+def _closure(person, state, agency, site, ebsa, today, centres):
     episode = person.sentences.filter(establishment=site).first()
     if (
         episode is None
@@ -232,7 +274,7 @@ def _closure(person, state, agency, site, ebsa, today):
         return
     start = episode.reception_date
     sent = start + datetime.timedelta(days=2) if state in ("closed", "sent") else None
-    ClaimClosure.objects.create(
+    closure = ClaimClosure.objects.create(
         person=person,
         agency=agency,
         establishment=site,
@@ -245,14 +287,24 @@ def _closure(person, state, agency, site, ebsa, today):
         else (FoundBy.PERSON_TOLD if person.pk % 4 == 1 else FoundBy.EBSA_CASEWORK),
         identity_checked=state != "scan",
         national_insurance_number=person.national_insurance_number,
-        benefit_delivery_centre="Bedford Benefit Centre",
+        bdc=centres["Bedford Benefit Centre"],
         bdc_contact_method=ContactMethod.SECURE_EMAIL if sent else "",
         received_on=start,
         identified_on=start,
         sent_to_bdc_on=sent,
         closed_on=start + datetime.timedelta(days=6) if state == "closed" else None,
+        **(_overpayment(start) if state == "sent" else {}),
+        claim_ended_on=start if state == "closed" else None,
         created_by=ebsa,
     )
+    if sent:  # one chase on each closure sent: confirmed ones in hand, the open one unanswered
+        ClosureChase.objects.create(
+            closure=closure,
+            chased_on=sent + datetime.timedelta(days=3),
+            method=ContactMethod.PHONE,
+            outcome=ChaseOutcome.IN_HAND if state == "closed" else ChaseOutcome.NO_REPLY,
+            recorded_by=ebsa,
+        )
     statutory_gateway_open(
         person=person,
         agency=agency,

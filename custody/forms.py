@@ -2,6 +2,7 @@ import datetime
 import re
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Site, SiteKind
@@ -11,7 +12,9 @@ from core.uploads import UploadField
 from custody.models import (
     AdviceTopic,
     Benefit,
+    BenefitDeliveryCentre,
     BenefitSurgery,
+    ChaseOutcome,
     ClaimState,
     ContactMethod,
     FoundBy,
@@ -65,8 +68,12 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
         validators=[validate_ni_number],
         help_text="For example, QQ 12 34 56 C",
     )
-    benefit_delivery_centre = forms.CharField(
-        max_length=200, required=False, label="Benefit Delivery Centre"
+    bdc = forms.ModelChoiceField(
+        queryset=BenefitDeliveryCentre.objects.none(),
+        required=False,
+        label="Benefit Delivery Centre",
+        empty_label="Not chosen yet",
+        help_text="From the directory kept by the administrators",
     )
     bdc_contact_method = forms.ChoiceField(
         choices=[("", "Not contacted yet"), *ContactMethod.choices],
@@ -79,7 +86,30 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
     identified_on = DateField(label="Date benefits identified", required=False)
     sent_to_bdc_on = DateField(label="Date sent to the Benefit Delivery Centre", required=False)
     closed_on = DateField(label="Date closure confirmed", required=False)
+    claim_ended_on = DateField(
+        label="Date the last claim ended",
+        required=False,
+        help_text="The day the claim actually ended, usually the reception date, not the day the "
+        "closure was confirmed. Rapid reclaim counts 26 weeks from this day",
+    )
     suspected_overpayment = forms.BooleanField(required=False, label="Suspected overpayment")
+    overpayment_amount = forms.DecimalField(
+        label="Amount overpaid, in pounds",
+        required=False,
+        max_digits=9,
+        decimal_places=2,
+        min_value=0,
+        error_messages={
+            "invalid": "Enter the amount overpaid as a number, like 312.50",
+            "min_value": "The amount overpaid cannot be negative",
+            "max_digits": "Enter an amount under £10,000,000",
+            "max_decimal_places": "Enter the amount in pounds and pence, like 312.50",
+        },
+    )
+    overpayment_from = DateField(label="Overpayment period from", required=False)
+    overpayment_to = DateField(label="Overpayment period to", required=False)
+    fraud_referred_on = DateField(label="Date referred to the fraud team", required=False)
+    fraud_reference = forms.CharField(label="Fraud team reference", max_length=40, required=False)
     home_centre_outside_region = forms.BooleanField(
         required=False, label="Home benefit centre is outside the region"
     )
@@ -90,8 +120,14 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
 
-    def __init__(self, *args, agency=None, **kwargs):
+    def __init__(self, *args, agency=None, current_bdc_id=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["bdc"].queryset = BenefitDeliveryCentre.objects.filter(
+            Q(is_active=True) | Q(pk=current_bdc_id)
+        ).select_related("region")
+        self.fields["bdc"].label_from_instance = lambda c: (
+            f"{c.name} ({c.region.name})" if c.region_id else c.name
+        )
         sites = (
             BenefitSurgery.objects.filter(jobcentre=agency).values("establishment_id")
             if agency
@@ -103,6 +139,31 @@ class ClaimClosureForm(GovUKFormMixin, forms.Form):
 
 
 class ClaimClosureEditForm(ClaimClosureForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ClosureChaseForm(GovUKFormMixin, forms.Form):
+    chased_on = DateField(
+        label="Date of the chase", error_messages={"required": "Enter the date of the chase"}
+    )
+    method = forms.ChoiceField(
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        label="How was the Benefit Delivery Centre chased?",
+        error_messages={"required": "Select how the Benefit Delivery Centre was chased"},
+    )
+    outcome = forms.ChoiceField(
+        choices=ChaseOutcome.choices,
+        widget=forms.RadioSelect,
+        label="Outcome",
+        error_messages={"required": "Select the outcome of the chase"},
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
+class ClosureChaseEditForm(ClosureChaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -218,7 +279,8 @@ class PostReleaseClaimForm(GovUKFormMixin, forms.Form):
     last_claim_ended_on = DateField(
         label="Date the last claim ended",
         required=False,
-        help_text="Leave blank to use the latest confirmed claim closure",
+        help_text="Leave blank to use the day the claim ended as recorded on the latest claim "
+        "closure (not the day the closure was confirmed)",
     )
     circumstances_unchanged = forms.BooleanField(
         required=False, label="Circumstances unchanged since the last claim"

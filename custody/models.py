@@ -62,6 +62,26 @@ class BenefitSurgery(models.Model):
         return f"{self.jobcentre} at {self.establishment}"
 
 
+class BenefitDeliveryCentre(models.Model):
+    """The directory of Benefit Delivery Centres that claim closures are sent to. Maintained by
+    administrators (Django admin); no case data."""
+
+    name = models.CharField(max_length=200, unique=True)
+    secure_email = models.EmailField("secure email", max_length=254)
+    phone = models.CharField(max_length=30)
+    region = models.ForeignKey(
+        "agencies.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(default=True, help_text="Offered on new claim closures")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "Benefit Delivery Centre"
+
+    def __str__(self):
+        return self.name
+
+
 class ClaimClosureQuerySet(models.QuerySet):
     def for_user(self, user):
         """Jobcentre agencies that see the person's benefits, and the prison holding them."""
@@ -88,7 +108,17 @@ class ClaimClosure(models.Model):
     national_insurance_number = models.CharField(
         max_length=13, blank=True, validators=[validate_ni_number]
     )
-    benefit_delivery_centre = models.CharField(max_length=200, blank=True)
+    bdc = models.ForeignKey(
+        BenefitDeliveryCentre,
+        verbose_name="Benefit Delivery Centre",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closures",
+    )
+    benefit_delivery_centre = models.CharField(
+        max_length=200, blank=True, help_text="Free text, from before the directory"
+    )
     bdc_contact_method = models.CharField(
         "how the Benefit Delivery Centre was contacted",
         max_length=20,
@@ -105,7 +135,21 @@ class ClaimClosure(models.Model):
     closed_on = models.DateField(
         null=True, blank=True, help_text="Closure confirmed by the Benefit Delivery Centre"
     )
+    claim_ended_on = models.DateField(
+        "date the last claim ended",
+        null=True,
+        blank=True,
+        help_text="The day the claim actually ended (usually the reception date), not the day the "
+        "Benefit Delivery Centre confirmed it: rapid reclaim counts 26 weeks from this day",
+    )
     suspected_overpayment = models.BooleanField(default=False)
+    overpayment_amount = models.DecimalField(
+        "amount overpaid (£)", max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    overpayment_from = models.DateField("overpayment period from", null=True, blank=True)
+    overpayment_to = models.DateField("overpayment period to", null=True, blank=True)
+    fraud_referred_on = models.DateField("date referred to the fraud team", null=True, blank=True)
+    fraud_reference = models.CharField("fraud team reference", max_length=40, blank=True)
     home_centre_outside_region = models.BooleanField(
         "home benefit centre outside the region", default=False
     )
@@ -136,6 +180,15 @@ class ClaimClosure(models.Model):
                 condition=Q(closed_on__isnull=True) | Q(sent_to_bdc_on__isnull=False),
                 name="closure_closed_needs_sent",
             ),
+            models.CheckConstraint(
+                condition=Q(overpayment_amount__isnull=True) | Q(overpayment_amount__gte=0),
+                name="closure_overpayment_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_ended_on__isnull=True)
+                | Q(claim_ended_on__gte=F("reception_date")),
+                name="closure_claim_ended_after_reception",
+            ),
         ]
         indexes = [models.Index(fields=["agency", "closed_on"], name="closure_agency_open")]
 
@@ -156,6 +209,43 @@ class ClaimClosure(models.Model):
         if self.sent_to_bdc_on:
             return "Sent to Benefit Delivery Centre"
         return "To do"
+
+    @property
+    def bdc_name(self) -> str:
+        return self.bdc.name if self.bdc_id else self.benefit_delivery_centre
+
+
+class ChaseOutcome(models.TextChoices):
+    NO_REPLY = "no_reply", "No reply"
+    IN_HAND = "in_hand", "In hand, closure to follow"
+    NOT_RECEIVED = "not_received", "Not received: sent again"
+    WRONG_CENTRE = "wrong_centre", "Wrong centre: sent elsewhere"
+    CONFIRMED = "confirmed", "Closure confirmed"
+
+
+class ClosureChaseQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return policy.scope_closure_chases(self, user)
+
+
+class ClosureChase(models.Model):
+    """One chase of the Benefit Delivery Centre about a closure sent and not yet confirmed."""
+
+    closure = models.ForeignKey(ClaimClosure, on_delete=models.CASCADE, related_name="chases")
+    chased_on = models.DateField()
+    method = models.CharField("how they were chased", max_length=20, choices=ContactMethod.choices)
+    outcome = models.CharField(max_length=20, choices=ChaseOutcome.choices)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClosureChaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chased_on", "id"]
 
 
 class ScanStatus(models.TextChoices):
@@ -248,6 +338,9 @@ class ScanRow(models.Model):
     reception_date = models.DateField()
     benefit = models.CharField(max_length=20, choices=Benefit.choices)
     outcome = models.CharField(max_length=20, choices=ScanOutcome.choices)
+    match_basis = models.CharField(
+        max_length=100, blank=True, help_text="How the person was matched, e.g. NI number"
+    )
 
     class Meta:
         ordering = ["line"]

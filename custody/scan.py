@@ -54,7 +54,9 @@ COLUMNS = [
     "reception_date",
     "benefit",
     "benefit_delivery_centre",
+    "sex",
 ]
+SEX_VALUES = {"m": "male", "male": "male", "f": "female", "female": "female"}
 REQUIRED = ["last_name", "reception_date", "benefit"]
 DATE_FORMATS = [
     "%Y-%m-%d",
@@ -96,9 +98,10 @@ def _outcome_counts(counts, note) -> dict:
 
 def chunk_size() -> int:
     """Rows per matching query: CHUNK, or fewer where the database limits the parameters of one query
-    (SQLite: 999). Each row may name two people, so three parameters a row plus some for the policy."""
+    (SQLite: 999). Each row may name two people and a date of birth, so four parameters a row plus
+    some for the policy."""
     limit = connection.features.max_query_params
-    return CHUNK if not limit else max(1, min(CHUNK, (limit - 100) // 3))
+    return CHUNK if not limit else max(1, min(CHUNK, (limit - 100) // 4))
 
 
 class FileRefused(ApplicationError):
@@ -115,6 +118,8 @@ class Row:
     reception_date: datetime.date | None = None
     benefit: str = ""
     bdc: str = ""
+    sex: str = ""
+    basis: str = ""  # how the person was matched, e.g. "NI number, surname and date of birth"
     key: str = ""
     errors: list[str] = field(default_factory=list)
     person_id: int | None = None
@@ -196,8 +201,8 @@ def _benefit(value: str) -> str:
 def _header(cells: list[str]) -> list[str]:
     names = ["_".join(c.strip().lstrip("\ufeff").lower().replace("-", " ").split()) for c in cells]
     missing = [c for c in REQUIRED if c not in names]
-    if "ni_number" not in names and "prison_number" not in names:
-        missing.append("ni_number or prison_number")
+    if "ni_number" not in names and "prison_number" not in names and "date_of_birth" not in names:
+        missing.append("ni_number, prison_number or date_of_birth")
     unknown = [n or "(blank)" for n in names if n not in COLUMNS]
     repeated = sorted({n for n in names if names.count(n) > 1 and n})
     if missing or unknown or repeated:
@@ -243,8 +248,10 @@ def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = N
             validator(value)
         except ValidationError as exc:
             row.errors.append(f"{label}: {exc.messages[0]}")
-    if not row.ni and not row.prison_number:
-        row.errors.append("Enter an NI number or a prison number")
+    if not row.ni and not row.prison_number and not values.get("date_of_birth", "").strip():
+        row.errors.append(
+            "Enter an NI number or a prison number, or the date of birth and sex to match on"
+        )
     if not row.last_name:
         row.errors.append("Enter the last name")
     for name in ("reception_date", "date_of_birth"):
@@ -261,13 +268,25 @@ def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = N
         elif parsed > today:
             row.errors.append(f"{name} is in the future")
         setattr(row, name, parsed)
+    raw_sex = values.get("sex", "").strip()
+    row.sex = SEX_VALUES.get(raw_sex.lower(), "")
+    if raw_sex and not row.sex:
+        row.errors.append(f"sex “{raw_sex[:10]}” is not one of M, F, male, female")
     row.benefit = _benefit(values.get("benefit", ""))
     if not row.benefit:
         row.errors.append(
             f"benefit “{values.get('benefit', '')[:30]}” is not one of {', '.join(Benefit.values)}"
         )
+    if not row.errors and not row.ni and not row.prison_number and not row.sex:
+        row.errors.append("Without an NI number or a prison number, enter the sex to match on")
     if not row.errors:
-        raw_key = f"{row.ni}|{row.prison_number}|{row.reception_date.isoformat()}|{row.benefit}"
+        dob = row.date_of_birth.isoformat() if row.date_of_birth else ""
+        who = (
+            f"{row.ni}|{row.prison_number}"
+            if row.ni or row.prison_number
+            else f"{row.last_name.lower()}|{row.sex}|{dob}"
+        )
+        raw_key = f"{who}|{row.reception_date.isoformat()}|{row.benefit}"
         row.key = hashlib.sha256(raw_key.encode()).hexdigest()
 
 
@@ -349,6 +368,50 @@ def _name_matches(row: Row, person: dict) -> bool:
     return wanted in names or any(wanted in n.split() for n in names)
 
 
+def _identified_basis(row: Row, person: dict, by_ni, by_number) -> str:
+    """Set the basis of a match found by identifier, comparing the date of birth and sex the row
+    gives with the record: what agrees is named, what differs is flagged for the EBSA to check (the
+    identifier still decides the match). Returns a problem that stops the row, if any (none yet)."""
+    ids = [label for label, found in (("NI number", by_ni), ("prison number", by_number)) if found]
+    agree, differ = ["surname"], []
+    if row.date_of_birth:
+        (agree if person["date_of_birth"] == row.date_of_birth else differ).append("date of birth")
+    if row.sex and person["sex"] in SEX_VALUES.values():
+        (agree if person["sex"] == row.sex else differ).append("sex")
+    row.basis = f"{' and '.join(ids)}; {', '.join(agree)} agree"
+    if differ:
+        row.basis += f"; {' and '.join(differ)} differ from our record: check"
+    return ""
+
+
+def _demographic_match(row: Row, candidates: list[dict]) -> tuple[dict | None, str]:
+    """Nobody has the row's identifiers: match on surname, sex and date of birth, if exactly one
+    person the agency may see has all three and no identifier that contradicts the row's."""
+    if not (row.date_of_birth and row.sex):
+        return None, ""
+    found = [
+        p
+        for p in candidates
+        if p["sex"] == row.sex
+        and _name_matches(row, p)
+        and not (
+            row.ni and p["national_insurance_number"] and p["national_insurance_number"] != row.ni
+        )
+        and not (
+            row.prison_number and p["prison_number"] and p["prison_number"] != row.prison_number
+        )
+    ]
+    if len(found) > 1:
+        return None, (
+            f"{len(found)} people share this surname, sex and date of birth: add the NI number or "
+            "the prison number"
+        )
+    if found:
+        row.basis = "surname, sex and date of birth"
+        return found[0], ""
+    return None, ""
+
+
 def match(rows: list[Row], *, user, pending: set | None = None) -> None:
     """Find each valid row's person (NI or prison number, among people the EBSA's agency may see), their
     reception at one of the agency's establishments, and predict the reconciliation outcome. A few
@@ -364,18 +427,33 @@ def match(rows: list[Row], *, user, pending: set | None = None) -> None:
 def _match_chunk(valid: list[Row], *, user, pending: set) -> None:
     nis = {r.ni for r in valid if r.ni}
     numbers = {r.prison_number for r in valid if r.prison_number}
+    births = {r.date_of_birth for r in valid if r.date_of_birth and r.sex}
     people = (
         Person.objects.for_user(user)
-        .filter(Q(national_insurance_number__in=nis) | Q(prison_number__in=numbers))
-        .values("id", "national_insurance_number", "prison_number", "last_name", "aliases")
+        .filter(
+            Q(national_insurance_number__in=nis)
+            | Q(prison_number__in=numbers)
+            | Q(date_of_birth__in=births)
+        )
+        .values(
+            "id",
+            "national_insurance_number",
+            "prison_number",
+            "last_name",
+            "aliases",
+            "sex",
+            "date_of_birth",
+        )
     )
-    by_ni, by_number, by_id = {}, {}, {}
+    by_ni, by_number, by_id, by_birth = {}, {}, {}, {}
     for person in people:
         by_id[person["id"]] = person
         if person["national_insurance_number"]:
             by_ni[person["national_insurance_number"]] = person
         if person["prison_number"]:
             by_number[person["prison_number"]] = person
+        if person["date_of_birth"] in births:
+            by_birth.setdefault(person["date_of_birth"], []).append(person)
     episodes: dict[int, list[tuple]] = {}
     for pid, site_id, received in (
         []  # nobody known in this chunk: no need to look for receptions or closures
@@ -420,6 +498,13 @@ def _match_chunk(valid: list[Row], *, user, pending: set) -> None:
             row.errors.append(
                 "The last name does not match our record for this NI number or prison number"
             )
+            continue
+        if person is not None:
+            problem = _identified_basis(row, person, by_ni_person, by_number_person)
+        else:
+            person, problem = _demographic_match(row, by_birth.get(row.date_of_birth, []))
+        if problem:
+            row.errors.append(problem)
             continue
         nearby = (
             [
@@ -600,6 +685,7 @@ def _preview_row(row: Row) -> dict:
         "prison_number": row.prison_number,
         "reception_date": row.reception_date.isoformat() if row.reception_date else "",
         "benefit": row.benefit,
+        "basis": row.basis,
         "errors": row.errors,
         "note": row.note,
     }
@@ -805,6 +891,7 @@ def _import_chunk(
                 reception_date=row.reception_date,
                 benefit=row.benefit,
                 outcome=row.outcome,
+                match_basis=row.basis,
             )
         )
     ScanRow.objects.bulk_create(new_rows, batch_size=1000)

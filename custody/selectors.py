@@ -3,7 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -13,6 +14,7 @@ from core.errors import NotFound
 from custody.models import (
     BenefitSurgery,
     ClaimClosure,
+    ClosureChase,
     FreshstartAppointment,
     Marker,
     MarkerEndReason,
@@ -36,6 +38,8 @@ class Worklist:
     releases: list
     releases_total: int
     runs_surgery: bool
+    chase_after_days: int = 0
+    to_chase_total: int = 0
 
 
 def _surgery_sites(agency_id):
@@ -67,9 +71,12 @@ def ebsa_worklist(*, user) -> Worklist:
     in_progress = (
         ClaimClosure.objects.for_user(user)
         .filter(agency_id=acting.agency_id, closed_on__isnull=True)
-        .select_related("person", "establishment")
+        .annotate(last_chased_on=Max("chases__chased_on"))
+        .select_related("person", "establishment", "bdc")
         .order_by("reception_date", "id")
     )
+    chase_after = settings.BDC_CHASE_AFTER_DAYS
+    to_chase = in_progress.filter(sent_to_bdc_on__lt=today - datetime.timedelta(days=chase_after))
     advice = PreReleaseAdvice.objects.filter(
         person=OuterRef("person"), given_on__gte=OuterRef("reception_date")
     )
@@ -96,6 +103,8 @@ def ebsa_worklist(*, user) -> Worklist:
     progress_rows = list(in_progress[:WORKLIST_LIMIT])
     for item in progress_rows:
         item.days_since_reception = (today - item.reception_date).days
+        item.days_waiting = (today - item.sent_to_bdc_on).days if item.sent_to_bdc_on else None
+        item.to_chase = item.days_waiting is not None and item.days_waiting > chase_after
     release_rows = list(releases[:WORKLIST_LIMIT])
     for episode in release_rows:
         episode.days_to_release = (episode.expected_release_date - today).days
@@ -113,6 +122,10 @@ def ebsa_worklist(*, user) -> Worklist:
         if len(release_rows) == WORKLIST_LIMIT
         else len(release_rows),
         runs_surgery=runs_surgery,
+        chase_after_days=chase_after,
+        to_chase_total=to_chase.count()
+        if len(progress_rows) == WORKLIST_LIMIT
+        else sum(1 for item in progress_rows if item.to_chase),
     )
 
 
@@ -160,11 +173,28 @@ def get_claim_closure(*, user, pk) -> ClaimClosure:
     try:
         return (
             ClaimClosure.objects.for_user(user)
-            .select_related("person", "establishment", "agency", "created_by")
+            .select_related("person", "establishment", "agency", "created_by", "bdc")
             .get(pk=int(pk))
         )
     except (ClaimClosure.DoesNotExist, ValueError, TypeError):
         raise NotFound("Claim closure not found") from None
+
+
+def closure_chases(*, closure) -> list:
+    """The chases of a closure the caller has already been allowed to read (one query)."""
+    return list(closure.chases.select_related("recorded_by").order_by("chased_on", "id"))
+
+
+def get_closure_chase(*, user, pk) -> ClosureChase:
+    require_closure_reader(user)
+    try:
+        return (
+            ClosureChase.objects.for_user(user)
+            .select_related("closure__person", "closure__agency")
+            .get(pk=int(pk))
+        )
+    except (ClosureChase.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Chase not found") from None
 
 
 def get_freshstart(*, user, pk) -> FreshstartAppointment:

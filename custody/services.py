@@ -25,8 +25,11 @@ from custody.models import (
     AdviceTopic,
     Benefit,
     BenefitSurgery,
+    ChaseOutcome,
     ClaimClosure,
     ClaimState,
+    ClosureChase,
+    ContactMethod,
     FoundBy,
     FreshstartAppointment,
     Marker,
@@ -48,17 +51,31 @@ CLOSURE_FIELDS = {
     "found_by",
     "identity_checked",
     "national_insurance_number",
+    "bdc",
     "benefit_delivery_centre",
     "bdc_contact_method",
     "received_on",
     "identified_on",
     "sent_to_bdc_on",
     "closed_on",
+    "claim_ended_on",
     "suspected_overpayment",
+    "overpayment_amount",
+    "overpayment_from",
+    "overpayment_to",
+    "fraud_referred_on",
+    "fraud_reference",
     "home_centre_outside_region",
     "housing_benefit_kept",
     "notes",
 }
+OVERPAYMENT_FIELDS = (
+    "overpayment_amount",
+    "overpayment_from",
+    "overpayment_to",
+    "fraud_referred_on",
+    "fraud_reference",
+)
 CLOSURE_DATES = [
     ("reception_date", "Reception date"),
     ("received_on", "Date received"),
@@ -163,6 +180,27 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
                 field=name,
             )
         previous = (label, value)
+    if closure.claim_ended_on:
+        if closure.claim_ended_on > today:
+            raise ApplicationError(
+                "Date the last claim ended must be today or in the past", field="claim_ended_on"
+            )
+        if closure.claim_ended_on < closure.reception_date:
+            raise ApplicationError(
+                "Date the last claim ended must be on or after the reception date",
+                field="claim_ended_on",
+            )
+        if closure.closed_on and closure.claim_ended_on > closure.closed_on:
+            raise ApplicationError(
+                "Date the last claim ended must be on or before the date the closure was confirmed",
+                field="claim_ended_on",
+            )
+        if not closure.benefits:
+            raise ApplicationError(
+                "Select the benefits in payment before recording when the claim ended",
+                field="benefits",
+            )
+    _validate_overpayment(closure, today)
     if closure.closed_on and not closure.sent_to_bdc_on:
         raise ApplicationError(
             "Enter the date sent to the Benefit Delivery Centre before the closure date",
@@ -193,6 +231,57 @@ def _validate_closure(closure: ClaimClosure, *, agency_id: int) -> None:
     _full_clean(closure, exclude=["person", "agency", "establishment", "created_by"])
 
 
+def _validate_overpayment(closure: ClaimClosure, today) -> None:
+    """A suspected overpayment: an amount (not negative), a period, and the referral to the fraud
+    team (date and reference together)."""
+    closure.fraud_reference = (closure.fraud_reference or "").strip()
+    recorded = [name for name in OVERPAYMENT_FIELDS if getattr(closure, name) not in (None, "")]
+    if recorded and not closure.suspected_overpayment:
+        raise ApplicationError(
+            "Select suspected overpayment to record its amount, period or referral to the fraud team",
+            field="suspected_overpayment",
+        )
+    amount = closure.overpayment_amount
+    if amount is not None and amount < 0:
+        raise ApplicationError("The amount overpaid cannot be negative", field="overpayment_amount")
+    for name, label in (
+        ("overpayment_from", "The start of the overpayment period"),
+        ("overpayment_to", "The end of the overpayment period"),
+        ("fraud_referred_on", "The date referred to the fraud team"),
+    ):
+        value = getattr(closure, name)
+        if value is not None and value > today:
+            raise ApplicationError(f"{label} must be today or in the past", field=name)
+    if (
+        closure.overpayment_from
+        and closure.overpayment_to
+        and closure.overpayment_to < closure.overpayment_from
+    ):
+        raise ApplicationError(
+            "The end of the overpayment period must be on or after its start",
+            field="overpayment_to",
+        )
+    if closure.fraud_referred_on and closure.fraud_referred_on < closure.reception_date:
+        raise ApplicationError(
+            "The date referred to the fraud team must be on or after the reception date",
+            field="fraud_referred_on",
+        )
+    if closure.fraud_reference and not closure.fraud_referred_on:
+        raise ApplicationError(
+            "Enter the date referred to the fraud team", field="fraud_referred_on"
+        )
+    if closure.fraud_referred_on and not closure.fraud_reference:
+        raise ApplicationError("Enter the fraud team's reference", field="fraud_reference")
+
+
+def _require_active_bdc(bdc) -> None:
+    if bdc is not None and not bdc.is_active:
+        raise ApplicationError(
+            f"{bdc.name} is no longer in the directory: select another Benefit Delivery Centre",
+            field="bdc",
+        )
+
+
 def _open_closure_gateway(closure: ClaimClosure) -> None:
     ends_on = closure.reception_date + relativedelta(years=1)
     statutory_gateway_open(
@@ -215,6 +304,7 @@ def claim_closure_create(*, user, person, **fields) -> ClaimClosure:
     fields["benefits"] = list(dict.fromkeys(fields.get("benefits") or []))
     closure = ClaimClosure(person=person, agency=acting.agency, created_by=user, **fields)
     _validate_closure(closure, agency_id=acting.agency_id)
+    _require_active_bdc(closure.bdc)
     if ClaimClosure.objects.filter(person=person, reception_date=closure.reception_date).exists():
         raise ApplicationError(
             "A claim closure is already recorded for this reception: change that one instead",
@@ -261,6 +351,8 @@ def claim_closure_update(*, user, closure: ClaimClosure, version: int, **fields)
         raise ApplicationError(
             "A claim closure is already recorded for this reception", field="reception_date"
         )
+    if "bdc" in changed:
+        _require_active_bdc(current.bdc)
     if "establishment" in values:
         values["establishment_id"] = values.pop("establishment").pk
     updated = ClaimClosure.objects.filter(pk=closure.pk, version=version).update(
@@ -284,6 +376,93 @@ def claim_closure_update(*, user, closure: ClaimClosure, version: int, **fields)
         detail={"fields": changed},
     )
     return closure
+
+
+# --- Chasing the Benefit Delivery Centre ----------------------------------------------------
+
+CHASE_FIELDS = {"chased_on", "method", "outcome", "notes"}
+
+
+def _require_chaser(user, closure) -> None:
+    require_jobcentre(user, "closure_chase.record")
+    if not policy.may_chase_closure(user, closure):
+        raise Forbidden("Only the Jobcentre that recorded this claim closure can chase it.")
+
+
+def _validate_chase(chase: ClosureChase, closure: ClaimClosure) -> None:
+    if chase.chased_on is None:
+        raise ApplicationError("Enter the date of the chase", field="chased_on")
+    if chase.chased_on > policy.today():
+        raise ApplicationError("Date of the chase must be today or in the past", field="chased_on")
+    if closure.sent_to_bdc_on is None:
+        raise ApplicationError(
+            "Record the date the closure was sent to the Benefit Delivery Centre before chasing it",
+            field="chased_on",
+        )
+    if chase.chased_on < closure.sent_to_bdc_on:
+        raise ApplicationError(
+            "Date of the chase must be on or after the date the closure was sent "
+            f"({closure.sent_to_bdc_on:%-d %B %Y})",
+            field="chased_on",
+        )
+    if chase.method not in ContactMethod.values:
+        raise ApplicationError("Select how the Benefit Delivery Centre was chased", field="method")
+    if chase.outcome not in ChaseOutcome.values:
+        raise ApplicationError("Select the outcome of the chase", field="outcome")
+    chase.notes = (chase.notes or "").strip()
+
+
+@transaction.atomic
+def closure_chase_record(*, user, closure: ClaimClosure, **fields) -> ClosureChase:
+    """Log a chase of the Benefit Delivery Centre (when, how, outcome) on a closure sent to it."""
+    unknown = set(fields) - CHASE_FIELDS
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    closure = ClaimClosure.objects.select_related("person").get(pk=closure.pk)
+    _require_chaser(user, closure)
+    chase = ClosureChase(closure=closure, recorded_by=user, **fields)
+    _validate_chase(chase, closure)
+    chase.save()
+    access_event_record(
+        user=user,
+        action=Action.CREATE,
+        person=closure.person,
+        obj=chase,
+        detail={"closure": closure.pk, "outcome": chase.outcome},
+    )
+    return chase
+
+
+@transaction.atomic
+def closure_chase_update(*, user, chase: ClosureChase, version: int, **fields) -> ClosureChase:
+    """Correct a chase unless someone else has since `version`."""
+    unknown = set(fields) - CHASE_FIELDS
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    current = ClosureChase.objects.select_related("closure__person").get(pk=chase.pk)
+    _require_chaser(user, current.closure)
+    before = {name: getattr(current, name) for name in fields}
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _validate_chase(current, current.closure)
+    values = {name: getattr(current, name) for name in fields}
+    updated = ClosureChase.objects.filter(pk=chase.pk, version=version).update(
+        version=F("version") + 1, **values
+    )
+    if not updated:
+        raise Conflict(
+            "Someone else changed this chase while you were editing it. Your changes have not been saved.",
+            extra={"current_version": ClosureChase.objects.get(pk=chase.pk).version},
+        )
+    chase = ClosureChase.objects.select_related("closure__person").get(pk=chase.pk)
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=chase.closure.person,
+        obj=chase,
+        detail={"fields": sorted(k for k, v in values.items() if before[k] != v)},
+    )
+    return chase
 
 
 # --- Markers --------------------------------------------------------------------------------
@@ -684,12 +863,14 @@ def advance_decision(
 
 
 def last_claim_end(*, user, person) -> datetime.date | None:
-    """The date the last claim ended: the latest confirmed claim closure the user may see."""
+    """The day the last claim actually ended, as recorded on the latest claim closure the user may
+    see. Never the Benefit Delivery Centre's confirmation date (closed_on): that can come weeks
+    later and would stretch the 26 weeks of rapid reclaim. None when no closure records it."""
     return (
         ClaimClosure.objects.for_user(user)
-        .filter(person=person, closed_on__isnull=False)
-        .order_by("-closed_on")
-        .values_list("closed_on", flat=True)
+        .filter(person=person, claim_ended_on__isnull=False)
+        .order_by("-claim_ended_on")
+        .values_list("claim_ended_on", flat=True)
         .first()
     )
 

@@ -1,10 +1,17 @@
-"""Custody and benefits entries on the case timeline (four queries, only what the user may see)."""
+"""Custody and benefits entries on the case timeline (five queries, only what the user may see)."""
 
 from django.urls import reverse
 
+from consent import policy
 from core.errors import NotFound
 from core.timeline import Entry
-from custody.models import ClaimClosure, FreshstartAppointment, Marker, PreReleaseAdvice
+from custody.models import (
+    ClaimClosure,
+    ClosureChase,
+    FreshstartAppointment,
+    Marker,
+    PreReleaseAdvice,
+)
 from custody.services import require_closure_reader
 
 
@@ -23,7 +30,8 @@ def _closures(user, person):
 def timeline_entries(*, user, case) -> list[Entry]:
     person = case.person
     entries = []
-    for c in _closures(user, person):
+    closures = _closures(user, person)
+    for c in closures:
         detail = ", ".join(c.benefit_labels()) or "No benefits in payment"
         entries.append(
             Entry(
@@ -35,6 +43,34 @@ def timeline_entries(*, user, case) -> list[Entry]:
                 url=reverse("custody:closure_detail", args=[c.pk]),
             )
         )
+    if policy.may_see_overpayment(user):
+        for c in closures:
+            if c.suspected_overpayment and c.fraud_referred_on:
+                amount = f"£{c.overpayment_amount} overpaid, " if c.overpayment_amount else ""
+                entries.append(
+                    Entry(
+                        at=c.fraud_referred_on,
+                        kind="custody",
+                        title="Suspected overpayment referred to the fraud team",
+                        detail=f"{amount}reference {c.fraud_reference}",
+                        agency=c.agency.name,
+                        url=reverse("custody:closure_detail", args=[c.pk]),
+                    )
+                )
+    if closures:
+        by_id = {c.pk: c for c in closures}
+        for chase in ClosureChase.objects.filter(closure_id__in=list(by_id)):
+            closure = by_id[chase.closure_id]
+            entries.append(
+                Entry(
+                    at=chase.chased_on,
+                    kind="custody",
+                    title="Benefit Delivery Centre chased",
+                    detail=f"{chase.get_method_display()}: {chase.get_outcome_display()}",
+                    agency=closure.agency.name,
+                    url=reverse("custody:closure_detail", args=[closure.pk]),
+                )
+            )
     for a in FreshstartAppointment.objects.for_user(user, person=person).select_related("office"):
         state = (
             "not recorded"

@@ -14,6 +14,8 @@ urlpatterns = [
     ),
     path("custody/claim-closures/<int:pk>/", views.closure_detail, name="closure_detail"),
     path("custody/claim-closures/<int:pk>/edit/", views.closure_edit, name="closure_edit"),
+    path("custody/claim-closures/<int:pk>/chases/new/", views.chase_create, name="chase_create"),
+    path("custody/closure-chases/<int:pk>/edit/", views.chase_edit, name="chase_edit"),
     path("custody/people/<int:person_pk>/markers/new/", views.marker_set, name="marker_set"),
     path("custody/markers/<int:pk>/end/", views.marker_end, name="marker_end"),
     path(

@@ -21,6 +21,8 @@ from custody.forms import (
     AttendanceForm,
     ClaimClosureEditForm,
     ClaimClosureForm,
+    ClosureChaseEditForm,
+    ClosureChaseForm,
     FreshstartForm,
     MarkerEndForm,
     MarkerForm,
@@ -143,7 +145,14 @@ def closure_detail(request, pk):
     return render(
         request,
         "custody/claimclosure_detail.html",
-        {"closure": closure, "person": closure.person, "can_change": can_change},
+        {
+            "closure": closure,
+            "person": closure.person,
+            "can_change": can_change,
+            "can_chase": policy.may_chase_closure(request.user, closure),
+            "sees_overpayment": policy.may_see_overpayment(request.user),
+            "chases": selectors.closure_chases(closure=closure),
+        },
     )
 
 
@@ -156,8 +165,12 @@ def closure_edit(request, pk):
         "version": closure.version
     }
     initial["establishment"] = closure.establishment_id
+    initial["bdc"] = closure.bdc_id
     form = ClaimClosureEditForm(
-        request.POST or None, agency=request.user.acting.agency, initial=initial
+        request.POST or None,
+        agency=request.user.acting.agency,
+        initial=initial,
+        current_bdc_id=closure.bdc_id,
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -181,6 +194,84 @@ def closure_edit(request, pk):
             "closure": closure,
             "title": "Change the claim closure",
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chase_create(request, pk):
+    closure = selectors.get_claim_closure(user=request.user, pk=pk)
+    if not policy.may_chase_closure(request.user, closure):
+        raise PermissionDenied("Only the Jobcentre that recorded this claim closure can chase it.")
+    form = ClosureChaseForm(request.POST or None, initial={"chased_on": policy.today()})
+    if request.method == "POST" and form.is_valid():
+        done = save_with(
+            request,
+            form,
+            services.closure_chase_record,
+            "Chase recorded.",
+            reverse("custody:closure_detail", args=[closure.pk]),
+            closure=closure,
+            **form.cleaned_data,
+        )
+        if done:
+            return done
+    _viewed(request, closure.person, "closure chase form", obj=closure)
+    return render(
+        request,
+        "custody/closurechase_form.html",
+        {
+            "form": form,
+            "closure": closure,
+            "person": closure.person,
+            "title": "Record a chase of the Benefit Delivery Centre",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chase_edit(request, pk):
+    chase = selectors.get_closure_chase(user=request.user, pk=pk)
+    closure = chase.closure
+    if not policy.may_chase_closure(request.user, closure):
+        raise PermissionDenied("Only the Jobcentre that recorded this claim closure can chase it.")
+    initial = {
+        "chased_on": chase.chased_on,
+        "method": chase.method,
+        "outcome": chase.outcome,
+        "notes": chase.notes,
+        "version": chase.version,
+    }
+    form = ClosureChaseEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        done = save_with(
+            request,
+            form,
+            services.closure_chase_update,
+            "Chase saved.",
+            reverse("custody:closure_detail", args=[closure.pk]),
+            chase=chase,
+            version=version,
+            **data,
+        )
+        if done:
+            return done
+    _viewed(request, closure.person, "closure chase edit form", obj=chase)
+    return render(
+        request,
+        "custody/closurechase_form.html",
+        {
+            "form": form,
+            "closure": closure,
+            "chase": chase,
+            "person": closure.person,
+            "title": "Change the chase",
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -14,7 +14,7 @@ class Custody(Extension):
     """Benefit surgeries (the EBSA's statutory gateway) and claim closures for people received into custody."""
 
     name = "custody"
-    models = ("custody.BenefitSurgery", "custody.ClaimClosure")
+    models = ("custody.BenefitSurgery", "custody.ClaimClosure", "custody.ClosureChase")
     specs = {
         "closure": (
             "custody_claimclosure",
@@ -28,13 +28,20 @@ class Custody(Extension):
                 "found_by",
                 "identity_checked",
                 "national_insurance_number",
+                "bdc_id",
                 "benefit_delivery_centre",
                 "bdc_contact_method",
                 "received_on",
                 "identified_on",
                 "sent_to_bdc_on",
                 "closed_on",
+                "claim_ended_on",
                 "suspected_overpayment",
+                "overpayment_amount",
+                "overpayment_from",
+                "overpayment_to",
+                "fraud_referred_on",
+                "fraud_reference",
                 "home_centre_outside_region",
                 "housing_benefit_kept",
                 "notes",
@@ -44,12 +51,39 @@ class Custody(Extension):
                 "updated_at",
             ),
         ),
+        "chase": (
+            "custody_closurechase",
+            (
+                "id",
+                "closure_id",
+                "chased_on",
+                "method",
+                "outcome",
+                "notes",
+                "recorded_by_id",
+                "version",
+                "created_at",
+            ),
+        ),
     }
 
     def prepare(self, world, *, today, log):
         super().prepare(world, today=today, log=log)
-        from agencies.models import Site
-        from custody.models import BenefitSurgery
+        from agencies.models import Region, Site
+        from custody.models import BenefitDeliveryCentre, BenefitSurgery
+
+        # the directory: one Benefit Delivery Centre per region (synthetic contact details)
+        self.centres = []
+        for index, region in enumerate(Region.objects.order_by("id")):
+            centre, _ = BenefitDeliveryCentre.objects.get_or_create(
+                name=f"{region.name} Benefit Centre",
+                defaults={
+                    "secure_email": f"bdc{index + 1}@dwp.example",
+                    "phone": f"01632 96{index % 10000:04d}",
+                    "region": region,
+                },
+            )
+            self.centres.append(centre.pk)
 
         self.surgery = {}  # prison site id -> jobcentre agency id
         for prison_agency, site_id, _region in world.prisons:
@@ -81,9 +115,18 @@ class Custody(Extension):
                 sent = None
             if closed is not None and (sent is None or closed > today):
                 closed = None
+            # a suspected overpayment (one in ten): paid on after reception until the closure, most
+            # referred to the fraud team
+            suspected = rng.random() < 0.1
+            stop = closed if closed is not None else sent
+            overpaid = suspected and stop is not None and stop > p.reception
+            referred = (
+                min(stop + rng.randint(0, 7), today) if overpaid and rng.random() < 0.7 else None
+            )
             t = self.tables["closure"]
+            closure_id = t.new_id()
             t.add(
-                t.new_id(),
+                closure_id,
                 p.id,
                 jobcentre,
                 site,
@@ -99,13 +142,20 @@ class Custody(Extension):
                 rng.choice(("ebsa_casework", "matching_scan", "both")),
                 rng.random() < 0.8,
                 "",
+                rng.choice(self.centres) if self.centres and sent is not None else None,
                 "",
                 "secure_email",
                 day(min(received, today)),
                 day(min(received, today)),
                 day(sent),
                 day(closed),
-                rng.random() < 0.1,
+                day(p.reception) if closed is not None else None,
+                suspected,
+                f"{rng.randint(5, 90) * (stop - p.reception):.2f}" if overpaid else None,
+                day(p.reception) if overpaid else None,
+                day(stop) if overpaid else None,
+                day(referred),
+                f"FRD{closure_id:07d}" if referred is not None else "",
                 rng.random() < 0.15,
                 p.group == "remand",
                 "",
@@ -114,6 +164,24 @@ class Custody(Extension):
                 self.gen._ts(min(received, today), rng),
                 self.gen._ts(min(received, today), rng),
             )
+            # chases of the centre: most closures waiting over ten days are chased once or twice
+            waited = ((closed or today) - sent) if sent is not None else 0
+            if ebsa is not None and waited > 10 and rng.random() < 0.7:
+                c = self.tables["chase"]
+                last = closed if closed is not None else today
+                for n in range(rng.choice((1, 1, 2))):
+                    on = min(sent + 10 + 7 * n, last)
+                    c.add(
+                        c.new_id(),
+                        closure_id,
+                        day(on),
+                        rng.choice(("phone", "secure_email")),
+                        "in_hand" if closed is not None else rng.choice(("no_reply", "in_hand")),
+                        "",
+                        ebsa,
+                        1,
+                        self.gen._ts(on, rng),
+                    )
 
 
 STATUSES = weighted(

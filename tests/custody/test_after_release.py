@@ -63,8 +63,7 @@ def test_advance_needs_both_tests_and_the_evidence_rule(
     assert result == outcome and why in text
 
 
-@pytest.fixture
-def released(caseworker_a, work_coach_a, prison_site, surgery, ebsa_a):
+def _released(caseworker_a, work_coach_a, prison_site, ebsa_a, *, claim_ended_days_ago):
     person, case = person_with_case(
         caseworker_a, last_name="Outside", prison_number="A2222BC", release_area="Luton"
     )
@@ -78,15 +77,24 @@ def released(caseworker_a, work_coach_a, prison_site, surgery, ebsa_a):
         sent_to_bdc_on=TODAY - datetime.timedelta(days=195),
         bdc_contact_method="phone",
         closed_on=TODAY - datetime.timedelta(days=190),
+        claim_ended_on=None
+        if claim_ended_days_ago is None
+        else TODAY - datetime.timedelta(days=claim_ended_days_ago),
     )
     share_with(caseworker_a, case, work_coach_a.acting.agency)
     return person
 
 
-def test_claim_after_release_uses_the_closure_date_and_records_finance_gap(work_coach_a, released):
-    claim = services.post_release_claim_record(
+@pytest.fixture
+def released(caseworker_a, work_coach_a, prison_site, surgery, ebsa_a):
+    """Received 200 days ago; the claim ended that day; the BDC confirmed 10 days later."""
+    return _released(caseworker_a, work_coach_a, prison_site, ebsa_a, claim_ended_days_ago=200)
+
+
+def _claim(work_coach_a, person, **fields):
+    return services.post_release_claim_record(
         user=work_coach_a,
-        person=released,
+        person=person,
         released_on=TODAY - datetime.timedelta(days=10),
         claim_made_on=TODAY - datetime.timedelta(days=8),
         benefit="jsa",
@@ -96,17 +104,66 @@ def test_claim_after_release_uses_the_closure_date_and_records_finance_gap(work_
         advance_requested=True,
         likely_entitled=True,
         in_financial_need=True,
+        **fields,
     )
-    assert claim.last_claim_ended_on == TODAY - datetime.timedelta(days=190)
-    assert (
-        claim.rapid_reclaim is True
-    )  # closed 190 days ago, reclaimed 8 days ago: exactly 26 weeks
+
+
+def test_claim_after_release_counts_from_the_day_the_claim_ended_and_records_finance_gap(
+    work_coach_a, released
+):
+    claim = _claim(work_coach_a, released)
+    assert claim.last_claim_ended_on == TODAY - datetime.timedelta(days=200)
+    # reclaimed 192 days after the claim ended (on reception): past 26 weeks, although only 182
+    # days after the Benefit Delivery Centre confirmed the closure
+    assert claim.rapid_reclaim is False
     assert claim.advance_outcome == "refused"
     updated = services.post_release_claim_update(
         user=work_coach_a, claim=claim, version=1, first_payment_on=TODAY
     )
     assert updated.finance_gap_days == 10 and updated.claim_state == "paid"
     assert AccessEvent.objects.filter(object_type="custody.postreleaseclaim").count() == 2
+
+
+def test_rapid_reclaim_within_26_weeks_of_the_recorded_end(
+    caseworker_a, work_coach_a, prison_site, surgery, ebsa_a
+):
+    person = _released(caseworker_a, work_coach_a, prison_site, ebsa_a, claim_ended_days_ago=190)
+    claim = _claim(work_coach_a, person)
+    assert claim.last_claim_ended_on == TODAY - datetime.timedelta(days=190)
+    assert claim.rapid_reclaim is True  # 182 days: exactly 26 weeks
+
+
+def test_confirmation_date_is_never_taken_as_the_end_of_the_claim(
+    caseworker_a, work_coach_a, prison_site, surgery, ebsa_a
+):
+    person = _released(caseworker_a, work_coach_a, prison_site, ebsa_a, claim_ended_days_ago=None)
+    claim = _claim(work_coach_a, person)
+    assert claim.last_claim_ended_on is None and claim.rapid_reclaim is False
+
+
+@pytest.mark.parametrize(
+    "ended,closed,message",
+    [
+        (-1, False, "today or in the past"),
+        (11, False, "on or after the reception date"),
+        (3, True, "on or before the date the closure was confirmed"),
+    ],
+)
+def test_claim_end_on_the_closure_validated(ebsa_a, prisoner, prison_site, ended, closed, message):
+    """The prisoner was received 10 days ago; `ended` is days ago (-1 is tomorrow)."""
+    with pytest.raises(ApplicationError) as exc:
+        services.claim_closure_create(
+            user=ebsa_a,
+            person=prisoner,
+            establishment=prison_site,
+            reception_date=TODAY - datetime.timedelta(days=10),
+            benefits=["jsa"],
+            sent_to_bdc_on=TODAY - datetime.timedelta(days=5) if closed else None,
+            bdc_contact_method="phone" if closed else "",
+            closed_on=TODAY - datetime.timedelta(days=4) if closed else None,
+            claim_ended_on=TODAY - datetime.timedelta(days=ended),
+        )
+    assert exc.value.field == "claim_ended_on" and message in exc.value.message
 
 
 def test_claim_dates_validated(work_coach_a, released):

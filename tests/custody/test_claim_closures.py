@@ -208,13 +208,30 @@ def test_closure_form_flow_shows_errors_then_saves(client_for, ebsa_a, prisoner,
         and "Date received must be on or after the reception date" in response.content.decode()
     )
     form.update(
-        received_on_day=days(9).day, received_on_month=days(9).month, received_on_year=days(9).year
+        received_on_day=days(9).day,
+        received_on_month=days(9).month,
+        received_on_year=days(9).year,
+        claim_ended_on_day=days(11).day,
+        claim_ended_on_month=days(11).month,
+        claim_ended_on_year=days(11).year,
+    )
+    response = client.post(url, form)
+    assert "Date the last claim ended must be on or after the reception date" in (
+        response.content.decode()
+    )
+    form.update(
+        claim_ended_on_day=days(10).day,
+        claim_ended_on_month=days(10).month,
+        claim_ended_on_year=days(10).year,
     )
     response = client.post(url, form)
     closure = ClaimClosure.objects.get()
     assert response.status_code == 302 and response.url == reverse(
         "custody:closure_detail", args=[closure.pk]
     )
+    assert closure.claim_ended_on == days(10)
+    page = client.get(response.url).content.decode()
+    assert "Date the last claim ended" in page and f"{days(10):%-d %B %Y}" in page
 
 
 def test_api_create_and_patch_with_version(api_for, ebsa_a, prisoner, prison_site):
@@ -245,10 +262,12 @@ def test_api_create_and_patch_with_version(api_for, ebsa_a, prisoner, prison_sit
             "sent_to_bdc_on": days(2).isoformat(),
             "bdc_contact_method": "phone",
             "closed_on": days(1).isoformat(),
+            "claim_ended_on": days(10).isoformat(),
         },
         format="json",
     )
     assert ok.status_code == 200 and ok.json()["turnaround_days"] == 9
+    assert ok.json()["claim_ended_on"] == days(10).isoformat()
     stale = api.patch(
         f"/api/v1/claim-closures/{pk}/", {"version": 1, "notes": "late"}, format="json"
     )

@@ -291,3 +291,64 @@ def test_work_coach_of_the_same_jobcentre_cannot_confirm(
         == 403
     )
     assert ScanImport.objects.get().status == "preview"
+
+
+HEADER_SEX = HEADER.rstrip("\r\n") + ",sex\r\n"
+
+
+def test_match_basis_identifiers_and_surname_sex_and_date_of_birth(
+    client_for, ebsa_a, caseworker_a, prison_site, surgery
+):
+    """A row with identifiers names them and what else agrees; a row without them matches on
+    surname, sex and date of birth when exactly one person has all three."""
+    known, _ = person_with_case(
+        caseworker_a,
+        last_name="Okafor",
+        sex="male",
+        date_of_birth=datetime.date(1990, 5, 6),
+        national_insurance_number="AB111111C",
+        prison_number="A1111AA",
+    )
+    receive(known, prison_site, days_ago=5)
+    twin_a, _ = person_with_case(
+        caseworker_a, last_name="Twin", sex="female", date_of_birth=datetime.date(1992, 1, 1)
+    )
+    twin_b, _ = person_with_case(
+        caseworker_a, last_name="Twin", sex="female", date_of_birth=datetime.date(1992, 1, 1)
+    )
+    for p in (twin_a, twin_b):
+        receive(p, prison_site, days_ago=5)
+    on = (datetime.date.today() - datetime.timedelta(days=5)).isoformat()
+    content = (
+        HEADER_SEX
+        + f"AB111111C,,Okafor,1990-05-06,{on},jsa,,M\r\n"
+        + f",,OKAFOR,1990-05-06,{on},esa,,male\r\n"
+        + f"AB111111C,,Okafor,1991-01-01,{on},income_support,,F\r\n"
+        + f",,Twin,1992-01-01,{on},jsa,,F\r\n"
+        + f",,Nobody,1970-01-01,{on},jsa,,M\r\n"
+        + f",,Nosex,1970-01-01,{on},jsa,,\r\n"
+        + f",,Okafor,1990-05-06,{on},jsa,,X\r\n"
+    ).encode()
+    parsed = scan.parse(content)
+    scan.match(parsed.rows, user=ebsa_a)
+    rows = parsed.rows
+    assert rows[0].person_id == known.pk
+    assert rows[0].basis == "NI number; surname, date of birth, sex agree"
+    assert rows[1].person_id == known.pk and rows[1].basis == "surname, sex and date of birth"
+    assert rows[2].person_id == known.pk and "date of birth and sex differ" in rows[2].basis
+    assert "2 people share this surname, sex and date of birth" in rows[3].errors[0]
+    assert rows[4].outcome == "no_match" and not rows[4].errors
+    assert "enter the sex" in rows[5].errors[0]
+    assert "sex “X”" in rows[6].errors[0]
+    client = client_for(ebsa_a)
+    response = upload(client, content, name="basis.csv")
+    assert response.status_code == 302
+    item = ScanImport.objects.get()
+    html = client.get(reverse("custody:scan_detail", args=[item.pk])).content.decode()
+    assert "Matched on" in html and "surname, sex and date of birth" in html
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("custody:scan_detail", args=[item.pk]))
+    stored = ScanRow.objects.get(line=3)
+    assert stored.match_basis == "surname, sex and date of birth"
+    html = client.get(reverse("custody:scan_detail", args=[item.pk])).content.decode()
+    assert "NI number; surname, date of birth, sex agree" in html
