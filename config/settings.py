@@ -438,6 +438,11 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reporting.models.ReportKind",
         "ReoffenceKindEnum": "reporting.models.ReoffenceKind",
         "SiteKindEnum": "agencies.models.SiteKind",
+        "QualificationStatusEnum": "casework.models.QualificationStatus",
+        "AccommodationOutcomeStatusEnum": "casework.models.AccommodationOutcomeStatus",
+        "CourseOutcomeEnum": "casework.models.CourseOutcome",
+        "ChaseMethodEnum": "custody.models.ContactMethod",
+        "ChaseOutcomeEnum": "custody.models.ChaseOutcome",
     },
 }
 

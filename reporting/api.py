@@ -333,6 +333,7 @@ class CaseReoffenceView(generics.GenericAPIView):
     agency that does not see the person's offence part gets 404; only the case owner records (403)."""
 
     serializer_class = ReoffenceSerializer
+    pagination_class = None  # a case has a handful: the whole list, as the schema says
 
     def _case(self, request, pk):
         from casework.selectors import get_case

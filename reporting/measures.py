@@ -84,8 +84,8 @@ GROUPS = {
     "funnel": "Funnel",
     "key": "Key outcomes",
     "jobcentre": "Jobcentre",
-    "needs": "Needs, learning and support",
     "work": "Work and data",
+    "needs": "Needs, learning and support",  # after work and data: the CSV's order of measures
 }
 
 MEASURES = [

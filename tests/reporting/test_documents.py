@@ -100,7 +100,10 @@ def assert_text_matches_csv(text, rows):
     for measure, breakdown, *values in rows[1:]:
         if measure != previous:
             position = next(
-                i for i in headings if i >= position and lines[i].endswith(f" {measure}")
+                # the id ends its heading's line (alone on it when a long label wraps)
+                i
+                for i in headings
+                if i >= position and lines[i].split(" ")[-1] == measure
             )
         previous = measure
         if any(values):
