@@ -75,7 +75,8 @@ def test_timeline_and_panel_show_custody_entries(
     case = prisoner.cases.get()
     from custody.timeline import timeline_entries
 
-    with django_assert_max_num_queries(6):
+    # + the closures' chases, + the restricted people the user is named for
+    with django_assert_max_num_queries(7):
         titles = [e.title for e in timeline_entries(user=ebsa_a, case=case)]
     assert "Claim closure at reception (to do)" in titles and "Freshstart appointment" in titles
     owner_titles = [
