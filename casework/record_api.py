@@ -83,6 +83,9 @@ class RiskLicenceSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=100), required=False, max_length=20
     )
     version = serializers.IntegerField(help_text="The version you read (1 for a first record)")
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until risk is first recorded"
+    )
 
     class Meta:
         model = RiskLicence

@@ -46,7 +46,9 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     ebsa.click_link("Record claim closure for Reece Carter")
     page.get_by_label("Universal Credit").check()
     page.get_by_label("Identity checked").check()
-    page.get_by_label("Benefit Delivery Centre", exact=True).fill("Bedford Benefit Centre")
+    page.get_by_label("Benefit Delivery Centre", exact=True).select_option(
+        label="Bedford Benefit Centre (East of England)"
+    )
     page.get_by_label("How the Benefit Delivery Centre was contacted").select_option(
         label="Secure email"
     )
