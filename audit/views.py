@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from audit import subject_access as subject_access_export
 from audit.models import Action, ArchivedMonth
 from audit.services import access_event_record
 from consent import policy
+from core.pagination import Segments, narrow_page
 from core.replica import replica_reads
 
 
@@ -26,10 +26,20 @@ def person_access_log(request, pk):
     access_event_record(
         user=request.user, action=Action.VIEW, person=person, detail={"page": "access_log"}
     )
-    page = Paginator(selectors.access_log_for_person(person=person, limit=None), 50).get_page(
-        request.GET.get("page")
+    page, capped = _log_page(request, selectors.access_log_for_person(person=person, limit=None))
+    return render(
+        request,
+        "audit/person_access_log.html",
+        {"person": person, "page": page, "capped": capped},
     )
-    return render(request, "audit/person_access_log.html", {"person": person, "page": page})
+
+
+def _log_page(request, events):
+    """A page of 50 events, newest first, counted no further than AUDIT_LOG_COUNT_CAP: a member of
+    staff with years of events would otherwise be counted in full on every page (seconds at tens of
+    millions of events); past the cap the page says "more than" and pages up to the cap."""
+    parts = Segments([events], cap=settings.AUDIT_LOG_COUNT_CAP)
+    return narrow_page(parts, request.GET.get("page"), 50), parts.capped
 
 
 @login_required
@@ -45,16 +55,23 @@ def user_access(request):
         else None
     )
     page = archive = None
+    capped = False
     if selected:
-        page = Paginator(
-            selectors.access_log_for_user(staff_user=selected, agency=agency), 50
-        ).get_page(request.GET.get("page"))
+        page, capped = _log_page(
+            request, selectors.access_log_for_user(staff_user=selected, agency=agency)
+        )
         if request.GET.get("archived") == "1":
             archive = _archive_search(request, selected, agency)
     return render(
         request,
         "audit/user_access.html",
-        {"staff": staff, "selected": selected, "page": page, "archive": archive},
+        {
+            "staff": staff,
+            "selected": selected,
+            "page": page,
+            "capped": capped,
+            "archive": archive,
+        },
     )
 
 

@@ -462,6 +462,8 @@ SEARCH_TERM_RETENTION_DAYS = int(env("SEARCH_TERM_RETENTION_DAYS", 90))
 AUDIT_PARTITIONS_AHEAD = int(env("AUDIT_PARTITIONS_AHEAD", 3))
 AUDIT_ONLINE_MONTHS = max(12, int(env("AUDIT_ONLINE_MONTHS", 24)))
 AUDIT_ARCHIVE_MONTHS_PER_REQUEST = int(env("AUDIT_ARCHIVE_MONTHS_PER_REQUEST", 6))
+# Access-log pages count a person's or a member of staff's events no further than this.
+AUDIT_LOG_COUNT_CAP = int(env("AUDIT_LOG_COUNT_CAP", 10_000))
 ENDURING_JOBS_ANNUAL_TARGET = int(env("ENDURING_JOBS_ANNUAL_TARGET", 460))
 # The basic skills screen (003 I.B.1) is due this many days after reception (or the order).
 BASIC_SKILLS_SCREEN_DAYS = int(env("BASIC_SKILLS_SCREEN_DAYS", 5))
