@@ -74,6 +74,8 @@ PERMISSIONS = {
     "claim_closure.read": (STAFF, CUSTODY_KINDS),
     "claim_closure.record": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
     "scan.import": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
+    # scan rows that matched nobody: the importing Jobcentre's EBSAs find, add or dismiss them
+    "scan_item.work": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
     "closure_chase.record": ({Role.EBSA, Role.MANAGER}, JOBCENTRE),
     # a suspected overpayment's amount, period and fraud referral: the Jobcentre's fraud-and-error
     # work, not shown to the prison that sees the closure
@@ -565,6 +567,15 @@ def may_chase_closure(user, closure) -> bool:
     corrects those chases)."""
     acting = acting_of(user)
     return can(user, "closure_chase.record") and acting.agency_id == closure.agency_id
+
+
+def scope_scan_items(queryset, user):
+    """Scan rows that matched nobody hold what a matching scan said of someone Resettle does not
+    know (name, identifiers, date of birth): only the Jobcentre that imported the scan sees them,
+    and only its EBSAs and managers."""
+    if not can(user, "scan_item.work"):
+        return queryset.none()
+    return queryset.filter(agency_id=acting_of(user).agency_id, item_state__gt="")
 
 
 def may_see_overpayment(user) -> bool:

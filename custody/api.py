@@ -1,8 +1,10 @@
-"""API v1: /claim-closures/, /closure-chases/, /benefit-delivery-centres/, /freshstart-appointments/
-and /markers/ (API.md). Same policy as the pages."""
+"""API v1: /claim-closures/, /closure-chases/, /benefit-delivery-centres/, /freshstart-appointments/,
+/markers/ and /scan-items/ (API.md). Same policy as the pages."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from agencies.models import Site
@@ -12,7 +14,7 @@ from casework.api import StaffOnly
 from casework.models import Person
 from consent import policy
 from core.api import AuditedList
-from custody import selectors, services
+from custody import scan_items, selectors, services
 from custody.models import (
     Benefit,
     BenefitDeliveryCentre,
@@ -20,6 +22,8 @@ from custody.models import (
     ClosureChase,
     FreshstartAppointment,
     Marker,
+    ScanItemDismissReason,
+    ScanRow,
 )
 
 
@@ -27,6 +31,14 @@ class VisiblePersonField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return Person.objects.for_user(request.user) if request else Person.objects.none()
+
+
+class VisibleScanItemField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return ScanRow.objects.none()
+        return scan_items.scan_items(user=request.user, state="")
 
 
 class ClaimClosureSerializer(serializers.ModelSerializer):
@@ -42,6 +54,11 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=Benefit.choices), required=False
     )
     turnaround_days = serializers.IntegerField(read_only=True)
+    scan_item = VisibleScanItemField(
+        required=False,
+        write_only=True,
+        help_text="On create: the open /scan-items/ row this closure resolves (closed with it)",
+    )
 
     class Meta:
         model = ClaimClosure
@@ -72,6 +89,7 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
             "housing_benefit_kept",
             "notes",
             "turnaround_days",
+            "scan_item",
             "version",
         ]
         read_only_fields = ["id", "version", "turnaround_days"]
@@ -89,8 +107,10 @@ class ClaimClosureSerializer(serializers.ModelSerializer):
 class ClaimClosurePatchSerializer(ClaimClosureSerializer):
     person = serializers.PrimaryKeyRelatedField(read_only=True)
     version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
+    scan_item = None
 
     class Meta(ClaimClosureSerializer.Meta):
+        fields = [name for name in ClaimClosureSerializer.Meta.fields if name != "scan_item"]
         read_only_fields = ["id", "turnaround_days"]
 
 
@@ -150,9 +170,15 @@ class ClaimClosureViewSet(
         serializer = ClaimClosureSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        closure = services.claim_closure_create(
-            user=request.user, person=data.pop("person"), **data
-        )
+        item = data.pop("scan_item", None)
+        if item is None:
+            closure = services.claim_closure_create(
+                user=request.user, person=data.pop("person"), **data
+            )
+        else:
+            closure = scan_items.scan_item_record_closure(
+                user=request.user, row=item, person=data.pop("person"), **data
+            )
         return Response(
             ClaimClosureSerializer(closure, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -430,6 +456,97 @@ class MarkerViewSet(
         )
 
 
+class ScanItemSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(source="item_state", read_only=True)
+    scan = serializers.IntegerField(source="scan_id", read_only=True)
+    person = serializers.IntegerField(source="person_id", read_only=True, allow_null=True)
+    closure = serializers.IntegerField(source="closure_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScanRow
+        fields = [
+            "id",
+            "scan",
+            "line",
+            "last_name",
+            "national_insurance_number",
+            "prison_number",
+            "date_of_birth",
+            "sex",
+            "reception_date",
+            "benefit",
+            "benefit_delivery_centre",
+            "state",
+            "person",
+            "closure",
+            "dismiss_reason",
+            "dismiss_note",
+            "resolved_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ScanItemDismissSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ScanItemDismissReason.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(help_text="The version you read; a stale one answers 409")
+
+
+class ScanItemViewSet(
+    StaffOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Matching-scan rows that matched nobody (the importing Jobcentre's EBSAs and managers). To
+    resolve one, POST /claim-closures/ with `scan_item`; to close it without a closure, POST
+    /scan-items/{id}/dismiss/."""
+
+    serializer_class = ScanItemSerializer
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not policy.can(request.user, "scan_item.work"):
+            raise NotFound("Not found")
+
+    def get_queryset(self):
+        state = self.request.query_params.get("state", "open")
+        if state not in ("open", "resolved", "dismissed", "all"):
+            raise serializers.ValidationError({"state": ["Use open, resolved, dismissed or all."]})
+        return scan_items.scan_items(user=self.request.user, state="" if state == "all" else state)
+
+    def get_object(self):
+        return scan_items.get_scan_item(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            detail={"page": "api:scan-items", "shown": len(page)},
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        item = self.get_object()
+        access_event_record(
+            user=request.user,
+            action=Action.VIEW,
+            obj=item,
+            detail={"page": "api", "scan_item": item.pk},
+        )
+        return Response(self.get_serializer(item).data)
+
+    @extend_schema(request=ScanItemDismissSerializer, responses=ScanItemSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        item = self.get_object()
+        serializer = ScanItemDismissSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = scan_items.scan_item_dismiss(
+            user=request.user, row=item, **serializer.validated_data
+        )
+        return Response(self.get_serializer(item).data)
+
+
 def register(router):
     router.register("claim-closures", ClaimClosureViewSet, basename="claim-closure")
     router.register("closure-chases", ClosureChaseViewSet, basename="closure-chase")
@@ -440,3 +557,4 @@ def register(router):
     )
     router.register("freshstart-appointments", FreshstartViewSet, basename="freshstart-appointment")
     router.register("markers", MarkerViewSet, basename="marker")
+    router.register("scan-items", ScanItemViewSet, basename="scan-item")

@@ -19,6 +19,7 @@ from custody.models import (
     ContactMethod,
     FoundBy,
     MarkerKind,
+    ScanItemDismissReason,
     UndecidedReason,
 )
 
@@ -326,4 +327,31 @@ class MarkerEndForm(GovUKFormMixin, forms.Form):
         max_length=2000,
         label="Why is the marker being ended?",
         error_messages={"required": "Enter why the marker is being ended"},
+    )
+
+
+class ScanItemDismissForm(GovUKFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        choices=ScanItemDismissReason.choices,
+        widget=forms.RadioSelect,
+        label="Why does this row need no claim closure?",
+        error_messages={"required": "Select why this work item needs no claim closure"},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        required=False,
+        label="Note",
+        help_text="Needed if the row is wrong: say what is wrong with it",
+        error_messages={"max_length": "The note must be 500 characters or fewer"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ScanItemFindForm(GovUKFormMixin, forms.Form):
+    q = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Surname, NI number or prison number",
+        error_messages={"max_length": "Enter 100 characters or fewer"},
     )

@@ -319,8 +319,25 @@ class ScanOutcome(models.TextChoices):
     NO_MATCH = "no_match", "No match"
 
 
+class ScanItemState(models.TextChoices):
+    """A scan row that matched nobody is a work item for the EBSA: open until they find the person,
+    add them, or dismiss it with a reason."""
+
+    OPEN = "open", "To do"
+    RESOLVED = "resolved", "Claim closure recorded"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class ScanItemDismissReason(models.TextChoices):
+    NOT_HELD = "not_held", "Not held at our establishments"
+    ALREADY_HANDLED = "already_handled", "Already dealt with outside Resettle"
+    RELEASED = "released", "Released or transferred before the claim could be closed"
+    ROW_WRONG = "row_wrong", "The row is wrong (for example a typing error in the scan)"
+
+
 class ScanRow(models.Model):
-    """One reconciled scan row. The row key is unique per agency, so no row is counted twice."""
+    """One reconciled scan row. The row key is unique per agency, so no row is counted twice. A row
+    that matched nobody keeps what the file said of the person and is an open work item."""
 
     scan = models.ForeignKey(ScanImport, on_delete=models.CASCADE, related_name="rows")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
@@ -341,12 +358,45 @@ class ScanRow(models.Model):
     match_basis = models.CharField(
         max_length=100, blank=True, help_text="How the person was matched, e.g. NI number"
     )
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, blank=True)
+    benefit_delivery_centre = models.CharField(max_length=100, blank=True)
+    item_state = models.CharField(
+        max_length=10,
+        choices=ScanItemState.choices,
+        blank=True,
+        help_text="Blank for rows that matched someone; otherwise the work item's state",
+    )
+    dismiss_reason = models.CharField(
+        max_length=20, choices=ScanItemDismissReason.choices, blank=True
+    )
+    dismiss_note = models.CharField(max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["line"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "row_key"], name="scan_row_once_per_agency")
         ]
+        indexes = [
+            models.Index(
+                fields=["agency", "reception_date"],
+                condition=Q(item_state="open"),
+                name="scan_row_open_items",
+            )
+        ]
+
+    @property
+    def is_open_item(self) -> bool:
+        return self.item_state == ScanItemState.OPEN
 
 
 class ByPersonQuerySet(models.QuerySet):

@@ -41,6 +41,7 @@ from custody.models import (
     ClaimClosure,
     FoundBy,
     ScanImport,
+    ScanItemState,
     ScanOutcome,
     ScanRow,
     ScanStatus,
@@ -892,6 +893,10 @@ def _import_chunk(
                 benefit=row.benefit,
                 outcome=row.outcome,
                 match_basis=row.basis,
+                date_of_birth=row.date_of_birth,
+                sex=row.sex,
+                benefit_delivery_centre=row.bdc,
+                item_state=ScanItemState.OPEN if row.outcome == ScanOutcome.NO_MATCH else "",
             )
         )
     ScanRow.objects.bulk_create(new_rows, batch_size=1000)

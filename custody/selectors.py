@@ -11,6 +11,7 @@ from django.utils.dateformat import format as date_format
 from casework.models import SentenceEpisode, SentenceType
 from consent import policy
 from core.errors import NotFound
+from custody import scan_items
 from custody.models import (
     BenefitSurgery,
     ClaimClosure,
@@ -40,6 +41,7 @@ class Worklist:
     runs_surgery: bool
     chase_after_days: int = 0
     to_chase_total: int = 0
+    scan_items_open: int | None = None  # None: the user does not work scan rows
 
 
 def _surgery_sites(agency_id):
@@ -122,6 +124,9 @@ def ebsa_worklist(*, user) -> Worklist:
         if len(release_rows) == WORKLIST_LIMIT
         else len(release_rows),
         runs_surgery=runs_surgery,
+        scan_items_open=scan_items.open_item_count(user=user)
+        if policy.can(user, "scan_item.work")
+        else None,
         chase_after_days=chase_after,
         to_chase_total=to_chase.count()
         if len(progress_rows) == WORKLIST_LIMIT

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from custody import views
+from custody import scan_item_views, views
 
 app_name = "custody"
 
@@ -40,4 +40,16 @@ urlpatterns = [
     path("custody/scans/", views.scan_upload, name="scan_upload"),
     path("custody/scans/<int:pk>/", views.scan_detail, name="scan_detail"),
     path("custody/scans/<int:pk>/progress/", views.scan_progress, name="scan_progress"),
+    path("custody/scan-items/", scan_item_views.item_list, name="scan_items"),
+    path("custody/scan-items/<int:pk>/", scan_item_views.item_detail, name="scan_item_detail"),
+    path(
+        "custody/scan-items/<int:pk>/dismiss/",
+        scan_item_views.item_dismiss,
+        name="scan_item_dismiss",
+    ),
+    path(
+        "custody/scan-items/<int:pk>/add-person/",
+        scan_item_views.item_add_person,
+        name="scan_item_add_person",
+    ),
 ]

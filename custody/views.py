@@ -16,7 +16,7 @@ from core.errors import ApplicationError, Forbidden, NotFound
 from core.uploads import limit_uploads, upload_refused
 from core.views import apply_error, save_with
 from custody import scan as scan_service
-from custody import selectors, services
+from custody import scan_items, selectors, services
 from custody.forms import (
     AttendanceForm,
     ClaimClosureEditForm,
@@ -108,30 +108,55 @@ def _closure_initial(user, person):
 @login_required
 @require_http_methods(["GET", "POST"])
 def closure_create(request, person_pk):
+    """Record a claim closure; with ?item=<pk>, for a scan work item: the form starts from the
+    row's answers and saving it closes the item (then back to the work items)."""
     services.require_closure_reader(request.user)
     person = _person(request, person_pk, Section.BENEFITS)
     services.require_jobcentre(request.user, "claim_closure.record")
+    item = None
+    initial = _closure_initial(request.user, person)
+    if request.GET.get("item"):
+        item = scan_items.get_scan_item(user=request.user, pk=_int_or_404(request.GET["item"]))
+        if not item.is_open_item:
+            messages.info(request, "That work item has already been dealt with.")
+            return redirect("custody:scan_item_detail", pk=item.pk)
+        initial.update(scan_items.closure_initial(item))
+        sites = list(services.surgery_sites(request.user.acting.agency_id))
+        if "establishment" not in initial and len(sites) == 1:
+            initial["establishment"] = sites[0]
     form = ClaimClosureForm(
-        request.POST or None,
-        agency=request.user.acting.agency,
-        initial=_closure_initial(request.user, person),
+        request.POST or None, agency=request.user.acting.agency, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
-            closure = services.claim_closure_create(
-                user=request.user, person=person, **form.cleaned_data
-            )
+            if item is None:
+                closure = services.claim_closure_create(
+                    user=request.user, person=person, **form.cleaned_data
+                )
+            else:
+                closure = scan_items.scan_item_record_closure(
+                    user=request.user, row=item, person=person, **form.cleaned_data
+                )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, f"Claim closure recorded for {person.full_name}.")
+            if item is not None:
+                return redirect("custody:scan_items")
             return redirect("custody:closure_detail", pk=closure.pk)
     _viewed(request, person, "closure create form")
     return render(
         request,
         "custody/claimclosure_form.html",
-        {"form": form, "person": person, "title": "Record a claim closure"},
+        {"form": form, "person": person, "title": "Record a claim closure", "item": item},
     )
+
+
+def _int_or_404(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
 
 
 @login_required

@@ -56,6 +56,7 @@ NOUN_ALIASES = {
     "employment": "PostExitEmploymentCheck",
     "sharing": "CaseInvolvement",
     "involvement": "CaseInvolvement",
+    "scanitem": "ScanRow",
 }
 WRITE_METHODS = ("post", "patch", "delete")
 OK_STATUSES = {403, 404, 405}
