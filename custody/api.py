@@ -1,7 +1,8 @@
 """API v1: /claim-closures/, /closure-chases/, /benefit-delivery-centres/, /freshstart-appointments/,
 /markers/ and /scan-items/ (API.md). Same policy as the pages."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -33,6 +34,7 @@ class VisiblePersonField(serializers.PrimaryKeyRelatedField):
         return Person.objects.for_user(request.user) if request else Person.objects.none()
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleScanItemField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")

@@ -20,6 +20,7 @@ from custody.models import (
     FoundBy,
     MarkerKind,
     ScanItemDismissReason,
+    ScanKind,
     UndecidedReason,
 )
 
@@ -312,6 +313,13 @@ class PostReleaseClaimEditForm(PostReleaseClaimForm):
 
 
 class ScanUploadForm(GovUKFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        choices=ScanKind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        initial=ScanKind.MATCHING_SCAN,
+        label="What is the file?",
+    )
     # The shared validator (core.uploads): size (UPLOAD_MAX_BYTES), a .csv or .txt name, and text content.
     file = UploadField(
         kinds=("csv", "txt"),
@@ -319,6 +327,9 @@ class ScanUploadForm(GovUKFormMixin, forms.Form):
         label="Upload the matching scan (CSV)",
         error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
     )
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or ScanKind.MATCHING_SCAN
 
 
 class MarkerEndForm(GovUKFormMixin, forms.Form):

@@ -257,6 +257,11 @@ class ScanStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ScanKind(models.TextChoices):
+    MATCHING_SCAN = "matching_scan", "Matching scan"
+    RECEPTION_LIST = "reception_list", "Reception list"
+
+
 def scan_upload_path(instance, filename):
     return f"scans/{instance.agency_id}/{filename}"
 
@@ -269,6 +274,12 @@ class ScanImport(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=ScanKind.choices,
+        default=ScanKind.MATCHING_SCAN,
+        help_text="A DWP matching scan (benefits in payment) or a prison's reception list",
     )
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
@@ -316,6 +327,7 @@ class ScanImport(models.Model):
 class ScanOutcome(models.TextChoices):
     ALREADY_RECORDED = "already_recorded", "Already recorded by the EBSA"
     NEW_WORK_ITEM = "new_work_item", "New work item"
+    ON_WORKLIST = "on_worklist", "On the worklist: no claim closure yet"
     NO_MATCH = "no_match", "No match"
 
 
@@ -353,7 +365,10 @@ class ScanRow(models.Model):
     prison_number = models.CharField(max_length=10, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     reception_date = models.DateField()
-    benefit = models.CharField(max_length=20, choices=Benefit.choices)
+    benefit = models.CharField(
+        max_length=20, choices=Benefit.choices, blank=True, help_text="Blank on a reception list"
+    )
+    first_name = models.CharField(max_length=100, blank=True)
     outcome = models.CharField(max_length=20, choices=ScanOutcome.choices)
     match_basis = models.CharField(
         max_length=100, blank=True, help_text="How the person was matched, e.g. NI number"

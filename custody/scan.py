@@ -42,6 +42,7 @@ from custody.models import (
     FoundBy,
     ScanImport,
     ScanItemState,
+    ScanKind,
     ScanOutcome,
     ScanRow,
     ScanStatus,
@@ -57,8 +58,24 @@ COLUMNS = [
     "benefit_delivery_centre",
     "sex",
 ]
+# A prison's reception list: who was received, when; benefits are not known to the prison.
+RECEPTION_COLUMNS = [
+    "ni_number",
+    "prison_number",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "reception_date",
+    "benefit",
+]
+COLUMNS_OF = {ScanKind.MATCHING_SCAN: COLUMNS, ScanKind.RECEPTION_LIST: RECEPTION_COLUMNS}
 SEX_VALUES = {"m": "male", "male": "male", "f": "female", "female": "female"}
 REQUIRED = ["last_name", "reception_date", "benefit"]
+REQUIRED_OF = {
+    ScanKind.MATCHING_SCAN: REQUIRED,
+    ScanKind.RECEPTION_LIST: ["last_name", "reception_date"],
+}
 DATE_FORMATS = [
     "%Y-%m-%d",
     "%d/%m/%Y",
@@ -89,7 +106,14 @@ ENCODING_NOTE = (
 )
 
 
-SUMMARY_KEYS = ("new_work_item", "already_recorded", "no_match", "already_imported", "not_imported")
+SUMMARY_KEYS = (
+    "new_work_item",
+    "already_recorded",
+    "on_worklist",
+    "no_match",
+    "already_imported",
+    "not_imported",
+)
 
 
 def _outcome_counts(counts, note) -> dict:
@@ -115,6 +139,7 @@ class Row:
     ni: str = ""
     prison_number: str = ""
     last_name: str = ""
+    first_name: str = ""
     date_of_birth: datetime.date | None = None
     reception_date: datetime.date | None = None
     benefit: str = ""
@@ -199,12 +224,13 @@ def _benefit(value: str) -> str:
     return _benefit_names().get(key, "")
 
 
-def _header(cells: list[str]) -> list[str]:
+def _header(cells: list[str], kind: str = ScanKind.MATCHING_SCAN) -> list[str]:
+    columns = COLUMNS_OF[kind]
     names = ["_".join(c.strip().lstrip("\ufeff").lower().replace("-", " ").split()) for c in cells]
-    missing = [c for c in REQUIRED if c not in names]
+    missing = [c for c in REQUIRED_OF[kind] if c not in names]
     if "ni_number" not in names and "prison_number" not in names and "date_of_birth" not in names:
         missing.append("ni_number, prison_number or date_of_birth")
-    unknown = [n or "(blank)" for n in names if n not in COLUMNS]
+    unknown = [n or "(blank)" for n in names if n not in columns]
     repeated = sorted({n for n in names if names.count(n) > 1 and n})
     if missing or unknown or repeated:
         parts = []
@@ -216,13 +242,18 @@ def _header(cells: list[str]) -> list[str]:
             parts.append(f"repeated {', '.join(repeated)}")
         raise FileRefused(
             f"The file's columns are wrong ({'; '.join(parts)}). The first row must name the columns: "
-            f"{', '.join(COLUMNS)}.",
+            f"{', '.join(columns)}.",
             field="file",
         )
     return names
 
 
-def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = None) -> None:
+def _check_row(
+    row: Row,
+    values: dict[str, str],
+    today: datetime.date | None = None,
+    kind: str = ScanKind.MATCHING_SCAN,
+) -> None:
     today = today or policy.today()
     for column, raw in values.items():
         stripped = raw.strip()
@@ -237,9 +268,10 @@ def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = N
         normalise(values.get("ni_number", "")),
         normalise(values.get("prison_number", "")),
     )
-    row.last_name, row.bdc = (
+    row.last_name, row.first_name, row.bdc = (
         values.get("last_name", "").strip()[:100],
-        values.get("benefit_delivery_centre", "").strip()[:200],
+        values.get("first_name", "").strip()[:100],
+        values.get("benefit_delivery_centre", "").strip()[:100],
     )
     for value, validator, label in (
         (row.ni, validate_ni_number, "ni_number"),
@@ -274,7 +306,8 @@ def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = N
     if raw_sex and not row.sex:
         row.errors.append(f"sex “{raw_sex[:10]}” is not one of M, F, male, female")
     row.benefit = _benefit(values.get("benefit", ""))
-    if not row.benefit:
+    optional = kind == ScanKind.RECEPTION_LIST and not values.get("benefit", "").strip()
+    if not row.benefit and not optional:
         row.errors.append(
             f"benefit “{values.get('benefit', '')[:30]}” is not one of {', '.join(Benefit.values)}"
         )
@@ -287,7 +320,8 @@ def _check_row(row: Row, values: dict[str, str], today: datetime.date | None = N
             if row.ni or row.prison_number
             else f"{row.last_name.lower()}|{row.sex}|{dob}"
         )
-        raw_key = f"{who}|{row.reception_date.isoformat()}|{row.benefit}"
+        what = row.benefit if kind == ScanKind.MATCHING_SCAN else "reception"
+        raw_key = f"{who}|{row.reception_date.isoformat()}|{what}"
         row.key = hashlib.sha256(raw_key.encode()).hexdigest()
 
 
@@ -299,7 +333,9 @@ def too_many_rows(limit: int) -> FileRefused:
     )
 
 
-def iter_rows(fileobj, encoding: str, *, max_rows: int | None = None):
+def iter_rows(
+    fileobj, encoding: str, *, max_rows: int | None = None, kind: str = ScanKind.MATCHING_SCAN
+):
     """Yield the file's rows one by one, checked (a csv reader over the file: it is never read whole).
     FileRefused for file-level problems (columns, CSV syntax, no rows, more than max_rows rows)."""
     max_rows = settings.SCAN_MAX_ROWS if max_rows is None else max_rows
@@ -315,7 +351,7 @@ def iter_rows(fileobj, encoding: str, *, max_rows: int | None = None):
             if not any(c.strip() for c in cells):
                 continue  # blank line
             if header is None:
-                header = _header(cells)
+                header = _header(cells, kind)
                 continue
             count += 1
             if count > max_rows:
@@ -330,6 +366,7 @@ def iter_rows(fileobj, encoding: str, *, max_rows: int | None = None):
                     row,
                     dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True)),
                     today,
+                    kind,
                 )
             if row.key:
                 if row.key in seen:
@@ -350,14 +387,14 @@ def iter_rows(fileobj, encoding: str, *, max_rows: int | None = None):
         raise FileRefused("The file has a header row but no data rows", field="file")
 
 
-def parse(content: bytes) -> ParsedFile:
+def parse(content: bytes, kind: str = ScanKind.MATCHING_SCAN) -> ParsedFile:
     """Check a whole file held in memory (small files and tests); uploads go through iter_rows."""
     if not content.strip():
         raise FileRefused("The selected file is empty", field="file")
     fileobj = io.BytesIO(content)
     encoding, note = sniff(fileobj)
     return ParsedFile(
-        rows=list(iter_rows(fileobj, encoding)), encoding=encoding, encoding_note=note
+        rows=list(iter_rows(fileobj, encoding, kind=kind)), encoding=encoding, encoding_note=note
     )
 
 
@@ -413,7 +450,9 @@ def _demographic_match(row: Row, candidates: list[dict]) -> tuple[dict | None, s
     return None, ""
 
 
-def match(rows: list[Row], *, user, pending: set | None = None) -> None:
+def match(
+    rows: list[Row], *, user, pending: set | None = None, kind: str = ScanKind.MATCHING_SCAN
+) -> None:
     """Find each valid row's person (NI or prison number, among people the EBSA's agency may see), their
     reception at one of the agency's establishments, and predict the reconciliation outcome. A few
     queries per chunk of rows (chunk_size(), so no query has more parameters than the database allows).
@@ -422,10 +461,10 @@ def match(rows: list[Row], *, user, pending: set | None = None) -> None:
     valid = [r for r in rows if not r.errors]
     size = chunk_size()
     for start in range(0, len(valid), size):
-        _match_chunk(valid[start : start + size], user=user, pending=pending)
+        _match_chunk(valid[start : start + size], user=user, pending=pending, kind=kind)
 
 
-def _match_chunk(valid: list[Row], *, user, pending: set) -> None:
+def _match_chunk(valid: list[Row], *, user, pending: set, kind: str) -> None:
     nis = {r.ni for r in valid if r.ni}
     numbers = {r.prison_number for r in valid if r.prison_number}
     births = {r.date_of_birth for r in valid if r.date_of_birth and r.sex}
@@ -534,6 +573,11 @@ def _match_chunk(valid: list[Row], *, user, pending: set) -> None:
                 ScanOutcome.ALREADY_RECORDED,
                 "A claim closure is already recorded",
             )
+        elif kind == ScanKind.RECEPTION_LIST:
+            row.outcome, row.note = (
+                ScanOutcome.ON_WORKLIST,
+                "Received here and on the worklist until a claim closure is recorded",
+            )
         else:
             row.outcome, row.note = ScanOutcome.NEW_WORK_ITEM, "New work item"
             pending.add((row.person_id, row.episode[1]))
@@ -600,11 +644,11 @@ def _digest_and_lines(upload) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-def _check_head(upload) -> None:
+def _check_head(upload, kind: str) -> None:
     """Refuse at once what can be told without reading every row: not text, an unknown encoding, an
     empty file, wrong columns, no data rows. The rows themselves are checked in the worker."""
     encoding, _note = sniff(upload)
-    rows = iter_rows(upload, encoding)
+    rows = iter_rows(upload, encoding, kind=kind)
     try:
         next(rows)
     except StopIteration:  # pragma: no cover - iter_rows raises FileRefused when there are no rows
@@ -629,7 +673,7 @@ def _discard_files(scans) -> None:
 
 
 @transaction.atomic
-def scan_upload(*, user, upload) -> ScanImport:
+def scan_upload(*, user, upload, kind: str = ScanKind.MATCHING_SCAN) -> ScanImport:
     """Keep an uploaded scan file and queue its check (scan_preview_run, in the worker). Refused at once,
     before anything is stored, when it is too big, not a CSV, has more than SCAN_MAX_ROWS lines or was
     already imported. Nothing but the file is kept until the EBSA confirms."""
@@ -637,6 +681,8 @@ def scan_upload(*, user, upload) -> ScanImport:
     from custody.tasks import scan_preview_run_task
 
     acting = _require_ebsa(user)
+    if kind not in ScanKind.values:
+        raise FileRefused("Select what the file is", field="kind")
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise FileRefused(
@@ -650,7 +696,7 @@ def scan_upload(*, user, upload) -> ScanImport:
     if lines - 1 > settings.SCAN_MAX_ROWS:
         raise too_many_rows(settings.SCAN_MAX_ROWS)
     _refuse_if_imported(acting.agency_id, digest)
-    _check_head(upload)
+    _check_head(upload, kind)
     earlier = list(
         ScanImport.objects.filter(
             agency_id=acting.agency_id,
@@ -663,6 +709,7 @@ def scan_upload(*, user, upload) -> ScanImport:
     scan = ScanImport(
         agency=acting.agency,
         uploaded_by=user,
+        kind=kind,
         filename=filename[:255],
         sha256=digest,
         status=ScanStatus.PARSING,
@@ -682,6 +729,7 @@ def _preview_row(row: Row) -> dict:
     return {
         "line": row.line,
         "last_name": row.last_name,
+        "first_name": row.first_name,
         "ni": row.ni,
         "prison_number": row.prison_number,
         "reception_date": row.reception_date.isoformat() if row.reception_date else "",
@@ -714,7 +762,7 @@ def scan_preview_run(*, scan_id: int) -> ScanImport | None:
 
     def take(batch: list[Row]) -> None:
         nonlocal processed
-        match(batch, user=user, pending=pending)
+        match(batch, user=user, pending=pending, kind=scan.kind)
         for row in batch:
             counts[row.outcome if not row.errors else "not_imported"] += 1
             if row.errors and len(problems) < MAX_ERRORS_KEPT:
@@ -731,7 +779,7 @@ def scan_preview_run(*, scan_id: int) -> ScanImport | None:
         with scan.upload.open("rb") as fileobj:
             encoding, note = sniff(fileobj)
             batch, size = [], chunk_size()
-            for row in iter_rows(fileobj, encoding):
+            for row in iter_rows(fileobj, encoding, kind=scan.kind):
                 batch.append(row)
                 if len(batch) >= size:
                     take(batch)
@@ -856,7 +904,7 @@ def _reconcile(row: Row, *, user, scan: ScanImport, closures: dict) -> ClaimClos
 def _import_chunk(
     rows: list[Row], *, user, scan: ScanImport, counts: Counter, problems: list
 ) -> None:
-    match(rows, user=user)
+    match(rows, user=user, kind=scan.kind)
     person_ids = {r.person_id for r in rows if r.person_id}
     closures = {
         (c.person_id, c.reception_date): c
@@ -875,7 +923,11 @@ def _import_chunk(
             counts["already_imported"] += 1
             continue
         closure = None
-        if row.outcome != ScanOutcome.NO_MATCH:
+        if scan.kind == ScanKind.RECEPTION_LIST:
+            # a reception list records who arrived, never benefits: closures are the EBSA's to make
+            if row.outcome == ScanOutcome.ALREADY_RECORDED:
+                closure = closures.get((row.person_id, row.episode[1]))
+        elif row.outcome != ScanOutcome.NO_MATCH:
             closure = _reconcile(row, user=user, scan=scan, closures=closures)
         counts[row.outcome] += 1
         new_rows.append(
@@ -889,6 +941,7 @@ def _import_chunk(
                 national_insurance_number=row.ni,
                 prison_number=row.prison_number,
                 last_name=row.last_name,
+                first_name=row.first_name,
                 reception_date=row.reception_date,
                 benefit=row.benefit,
                 outcome=row.outcome,
@@ -928,7 +981,7 @@ def scan_import_run(*, scan_id: int) -> ScanImport | None:
         with scan.upload.open("rb") as fileobj:
             encoding, note = sniff(fileobj)
             chunk = []
-            for row in iter_rows(fileobj, encoding):
+            for row in iter_rows(fileobj, encoding, kind=scan.kind):
                 chunk.append(row)
                 if len(chunk) >= size:
                     take(chunk)

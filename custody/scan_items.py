@@ -24,6 +24,7 @@ from custody.models import (
     FoundBy,
     ScanItemDismissReason,
     ScanItemState,
+    ScanKind,
     ScanRow,
 )
 
@@ -45,6 +46,10 @@ def open_item_count(*, user) -> int:
 
 
 def get_scan_item(*, user, pk) -> ScanRow:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("Work item not found") from None
     row = scan_items(user=user, state="").filter(pk=pk).first()
     if row is None:
         raise NotFound("Work item not found")
@@ -77,8 +82,10 @@ def closure_initial(row: ScanRow) -> dict:
     """The claim-closure form's answers taken from the row (the EBSA checks and completes them)."""
     initial = {
         "reception_date": row.reception_date,
-        "benefits": [row.benefit],
-        "found_by": FoundBy.MATCHING_SCAN,
+        "benefits": [row.benefit] if row.benefit else [],
+        "found_by": FoundBy.MATCHING_SCAN
+        if row.scan.kind == ScanKind.MATCHING_SCAN
+        else FoundBy.EBSA_CASEWORK,
         "received_on": policy.today(),
     }
     if row.national_insurance_number:
@@ -101,6 +108,8 @@ def person_initial(row: ScanRow) -> dict:
         "employment_status": EmploymentStatus.UNKNOWN,
         "benefit_status": BenefitStatus.CLAIMING,
     }
+    if row.first_name:
+        initial["first_name"] = row.first_name.strip()
     for name in ("national_insurance_number", "prison_number", "date_of_birth", "sex"):
         value = getattr(row, name)
         if value:

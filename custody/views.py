@@ -535,7 +535,11 @@ def scan_upload(request):
             valid = False
         if valid:
             try:
-                scan = scan_service.scan_upload(user=request.user, upload=form.cleaned_data["file"])
+                scan = scan_service.scan_upload(
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                )
             except ApplicationError as exc:
                 apply_error(form, exc)
             else:

@@ -63,7 +63,7 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     assert "CARTER, Reece" not in page.locator("#receptions").inner_text()
 
     # The weekly matching scan: preview shows the bad row, then the import reconciles the rest.
-    page.get_by_role("button", name="Import a matching scan").click()
+    page.get_by_role("button", name="Import a scan or reception list").click()
     page.wait_for_url(re.compile(r"/custody/scans/$"))
     ebsa.check()
     page.get_by_label("Upload the matching scan (CSV)").set_input_files(
