@@ -5,6 +5,7 @@ rows as tests/fixtures/matching_scan_sample.csv, with dates relative to today)."
 
 import csv
 import datetime
+import hashlib
 import io
 from pathlib import Path
 
@@ -33,6 +34,12 @@ from custody.models import (
     ContactMethod,
     FoundBy,
     FreshstartAppointment,
+    ScanImport,
+    ScanItemState,
+    ScanKind,
+    ScanOutcome,
+    ScanRow,
+    ScanStatus,
 )
 from custody.services import (
     CLAIM_CLOSURE_GATEWAY,
@@ -246,6 +253,7 @@ def seed(world):
         RELEASES, start=len(RECEIVED)
     ):
         _release(world, index, first, last, ni, prison_number, released, today)
+    _earlier_scan(ebsa, ebsa_agency, today)
     path = _write_sample(today)
     if path and world.get("stdout"):
         world["stdout"].write(f"Matching scan for ebsa.bedford to upload: {path}")
@@ -356,6 +364,56 @@ def _release(world, index, first, last, ni, prison_number, released, today):
             ends_on=at.date() + datetime.timedelta(days=settings.FRESHSTART_ACCESS_DAYS),
         )
     policy.refresh_person_access(person)
+
+
+# Rows of last week's scan that matched nobody (synthetic people Resettle does not know): the
+# EBSA's "scan rows that matched nobody" on a fresh demo. (surname, NI, prison number, date of
+# birth, sex, days since reception, benefit)
+UNMATCHED = [
+    ("Okafor", "JK100090A", "A7190BD", datetime.date(1993, 7, 14), "male", 9, "universal_credit"),
+    ("Brennan", "", "A7191BD", datetime.date(1987, 1, 22), "female", 12, "housing_benefit"),
+    ("Haddad", "JK100092C", "", None, "", 15, "esa"),
+]
+
+
+def _earlier_scan(ebsa, agency, today):
+    scan, created = ScanImport.objects.get_or_create(
+        agency=agency,
+        sha256=hashlib.sha256(b"resettle demo: last week's matching scan").hexdigest(),
+        defaults={
+            "uploaded_by": ebsa,
+            "filename": "matching-scan-last-week.csv",
+            "kind": ScanKind.MATCHING_SCAN,
+            "status": ScanStatus.DONE,
+            "total_rows": len(UNMATCHED),
+            "processed_rows": len(UNMATCHED),
+            "counts": {"no_match": len(UNMATCHED)},
+            "confirmed_at": timezone.now(),
+            "finished_at": timezone.now(),
+        },
+    )
+    if not created:
+        return
+    ScanRow.objects.bulk_create(
+        ScanRow(
+            scan=scan,
+            agency=agency,
+            row_key=hashlib.sha256(f"demo|{last}|{prison_number}".encode()).hexdigest(),
+            line=line,
+            last_name=last,
+            national_insurance_number=ni,
+            prison_number=prison_number,
+            date_of_birth=born,
+            sex=sex,
+            reception_date=today - datetime.timedelta(days=days_ago),
+            benefit=benefit,
+            outcome=ScanOutcome.NO_MATCH,
+            item_state=ScanItemState.OPEN,
+        )
+        for line, (last, ni, prison_number, born, sex, days_ago, benefit) in enumerate(
+            UNMATCHED, start=2
+        )
+    )
 
 
 def _write_sample(today):

@@ -68,6 +68,7 @@ def test_sample_preview_shows_row_errors_and_saves_nothing(client_for, ebsa_a, s
     assert preview.counts | {"encoding_note": ""} == {
         "new_work_item": 3,
         "already_recorded": 3,
+        "on_worklist": 0,
         "no_match": 1,
         "already_imported": 0,
         "not_imported": 3,

@@ -86,6 +86,29 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     assert "Mensah" in page.locator("#scan-problems").inner_text()
     assert page.locator("#scan-rows tbody tr").count() >= 3
 
+    # Rows that matched nobody wait to be worked: one dismissed, one added as a new person.
+    ebsa.click_link("find or add each person")
+    ebsa.check()
+    assert "GHOST" in page.locator("#scan-items").inner_text()
+    ebsa.click_link("GHOST")
+    ebsa.check()
+    ebsa.click_link("No claim closure is needed")
+    page.get_by_label("Not held at our establishments").check()
+    ebsa.click_button("Dismiss the row")
+    assert "Work item for Ghost dismissed." in ebsa.success()
+    ebsa.click_link("OKAFOR")
+    page.get_by_role("button", name="Add them as a new person").click()
+    assert page.get_by_label("Last name").input_value() == "Okafor"
+    page.get_by_label("First name").fill("Tobi")
+    ebsa.click_button("Save")
+    assert "Tobi Okafor has been added. Now record their claim closure." in ebsa.success()
+    assert "Filled in from line" in page.locator(".govuk-inset-text").first.inner_text()
+    ebsa.check()
+    ebsa.click_button("Save claim closure")
+    assert "Claim closure recorded for Tobi Okafor." in ebsa.success()
+    assert "OKAFOR" not in page.locator("main").inner_text()
+    assert ClaimClosure.objects.get(person__last_name="Okafor").found_by == "matching_scan"
+
     # Freshstart booked for someone due out, at the Jobcentre in their release area.
     ebsa.click_link("Custody")
     ebsa.click_link("Book Freshstart for Nathan Pike")
