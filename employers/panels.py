@@ -17,6 +17,7 @@ def person_panels(*, user, person, access) -> list[dict]:
     open_checks = list(
         RetentionCheck.objects.for_user(user)
         .filter(spell__person=person, status__in=OPEN_CHECK_STATUSES)
+        .with_current_status()
         .order_by("due_on", "id")[:10]
     )
     return [
