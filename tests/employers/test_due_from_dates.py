@@ -217,6 +217,52 @@ def test_my_checks_due_lists_checks_due_by_date_without_the_sweep(
     assert "NOTYET" not in team
 
 
+def test_my_work_lists_retention_checks_due_by_date_without_the_sweep(
+    client_for, caseworker_a, provider_a, adviser_a, work_coach_a, employer
+):
+    from tests.factories import staff
+
+    colleague = staff("adviser_colleague", provider_a, "employment_adviser")
+    for adviser, name, days_ago in [
+        (adviser_a, "Mine", 28),
+        (adviser_a, "Late", 28 + GRACE + 1),
+        (colleague, "Theirs", 28),
+        (adviser_a, "Notyet", 27),
+    ]:
+        person, case = person_with_case(caseworker_a, last_name=name)
+        share_with(caseworker_a, case, provider_a)
+        services.employment_spell_create(
+            user=adviser_a,
+            person=person,
+            adviser=adviser,
+            employer=employer,
+            job_title="Picker",
+            start_date=TODAY() - datetime.timedelta(days=days_ago),
+        )
+    assert not RetentionCheck.objects.exclude(status=CheckStatus.SCHEDULED).exists()
+    page = client_for(adviser_a)
+
+    html = page.get(reverse("casework:my_work")).content.decode()
+    assert "Retention checks due (2)" in html
+    section = html[html.index('id="checks-due"') :]
+    assert section.index("Late") < section.index("Mine")  # overdue first
+    assert "Theirs" not in section and "Notyet" not in section
+    assert _tags(section) == ["red:Overdue", "yellow:Due"]
+    late = RetentionCheck.objects.get(spell__person__last_name="Late", milestone_weeks=4)
+    assert reverse("employers:check_record", args=[late.pk]) in section
+
+    team = page.get(reverse("casework:my_work"), {"whose": "team"}).content.decode()
+    section = team[team.index('id="checks-due"') :]
+    assert "Retention checks due (3)" in team and "Theirs" in section and "Notyet" not in section
+    assert section.index("Mine") < section.index("Theirs")  # yours first
+
+    # a work coach does not work retention checks: My work has no such list for them
+    assert (
+        'id="checks-due"'
+        not in client_for(work_coach_a).get(reverse("casework:my_work")).content.decode()
+    )
+
+
 def _people_with_checks_due_today(caseworker_a, provider_a, adviser_a, employer, n, offset):
     """n people, each with a job that started 4 weeks ago: its 4-week check is due today."""
     for i in range(n):
@@ -231,7 +277,7 @@ def _people_with_checks_due_today(caseworker_a, provider_a, adviser_a, employer,
         )
 
 
-def test_checks_due_page_and_api_run_the_same_queries_for_1_and_10_checks(
+def test_checks_due_page_my_work_and_api_run_the_same_queries_for_1_and_10_checks(
     client_for,
     api_for,
     caseworker_a,
@@ -245,6 +291,9 @@ def test_checks_due_page_and_api_run_the_same_queries_for_1_and_10_checks(
     with django_assert_max_num_queries(14) as small_page:
         html = page.get(reverse("employers:checks_due")).content.decode()
     assert html.count("Picker") == 1 and _tags(html) == ["yellow:Due"]
+    with django_assert_max_num_queries(30) as small_work:
+        html = page.get(reverse("casework:my_work")).content.decode()
+    assert "Retention checks due (1)" in html
     with django_assert_max_num_queries(20) as small_api:
         rows = api.get(f"{BASE}/retention-checks/", {"status": "due"}).json()["results"]
     assert len(rows) == 1
@@ -254,6 +303,10 @@ def test_checks_due_page_and_api_run_the_same_queries_for_1_and_10_checks(
         html = page.get(reverse("employers:checks_due")).content.decode()
     assert html.count("Picker") == 10 and _tags(html) == ["yellow:Due"] * 10
     assert len(large_page.captured_queries) == len(small_page.captured_queries)
+    with django_assert_max_num_queries(len(small_work.captured_queries)) as large_work:
+        html = page.get(reverse("casework:my_work")).content.decode()
+    assert "Retention checks due (10)" in html and html.count("Picker") == 10
+    assert len(large_work.captured_queries) == len(small_work.captured_queries)
     with django_assert_max_num_queries(len(small_api.captured_queries)) as large_api:
         rows = api.get(f"{BASE}/retention-checks/", {"status": "due"}).json()["results"]
     assert len(rows) == 10 and {r["status"] for r in rows} == {"due"}
