@@ -1038,10 +1038,18 @@ def my_work(request):
         name: capped_text(capped_count(qs, MY_WORK_COUNT_CAP), MY_WORK_COUNT_CAP)
         for name, qs in lists.items()
     }
+    # other apps' lists (retention checks due): core.panels, each showing and counting the same way
+    work_panels = panels.work(
+        user=request.user, mine_only=mine_only, rows=MY_WORK_ROWS, cap=MY_WORK_COUNT_CAP
+    )
     access_event_record(
         user=request.user,
         action=Action.VIEW,
-        detail={"page": "my_work", "shown": sum(len(rows) for rows in shown.values())},
+        detail={
+            "page": "my_work",
+            "shown": sum(len(rows) for rows in shown.values())
+            + sum(panel["shown"] for panel in work_panels),
+        },
     )
     return render(
         request,
@@ -1053,5 +1061,6 @@ def my_work(request):
             "team": team,
             "today": policy.today(),
             "no_contact_days": selectors.NO_CONTACT_DAYS,
+            "work_panels": work_panels,
         },
     )

@@ -4,6 +4,7 @@ An app contributes by defining `<app>/panels.py` with
 
     def person_panels(*, user, person, access) -> list[dict]   # each {"template": "...", **context}
     def case_panels(*, user, case, access) -> list[dict]
+    def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]   # My work lists, with "shown"
 
 `access` is consent.policy.Access: what the acting agency sees of the person. Each function must
 run a fixed number of queries and show only what `user` may see: a section the agency does not
@@ -21,6 +22,15 @@ def collect(kind: str, **kwargs) -> list[dict]:
 
         person = kwargs.get("person") or kwargs["case"].person
         kwargs["access"] = policy.access_for(kwargs["user"], person)
+    return _gather(kind, kwargs)
+
+
+def work(**kwargs) -> list[dict]:
+    """Lists other apps add to My work: each shows at most `rows` rows and counts up to `cap`."""
+    return _gather("my_work", kwargs)
+
+
+def _gather(kind: str, kwargs: dict) -> list[dict]:
     panels = []
     for app in PANEL_APPS:
         try:

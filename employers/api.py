@@ -334,6 +334,10 @@ class EmploymentSpellViewSet(
 
 class RetentionCheckSerializer(serializers.ModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
+    # the status today from the check's dates (scheduled, due, overdue), not the sweep's last run
+    status = serializers.ChoiceField(
+        source="current_status", choices=CheckStatus.choices, read_only=True
+    )
 
     class Meta:
         model = RetentionCheck

@@ -481,8 +481,56 @@ class CheckEvidence(models.TextChoices):
     PAYSLIP = "payslip", "Payslip"
 
 
+def check_status_on(status: str, due_on: datetime.date, day: datetime.date) -> str:
+    """What an open check is on `day`, from its date alone: scheduled until due_on, due from due_on,
+    overdue once more than RETENTION_GRACE_DAYS have passed (the same dates as the retention sweep).
+    Recorded and cancelled checks keep their status."""
+    if status not in OPEN_CHECK_STATUSES:
+        return status
+    if due_on < day - datetime.timedelta(days=settings.RETENTION_GRACE_DAYS):
+        return CheckStatus.OVERDUE
+    if due_on <= day:
+        return CheckStatus.DUE
+    return CheckStatus.SCHEDULED
+
+
 class RetentionCheckQuerySet(PersonScopedQuerySet):
+    """Pages read a check's status from its dates (`with_current_status`, `due_now`), so a check whose
+    date has come shows as due or overdue on the next request whether or not the sweep has run."""
+
     person_field = "spell__person"
+
+    def with_current_status(self, day: datetime.date | None = None):
+        """Annotate `current_status` (check_status_on in SQL): one CASE on the dates, no extra query."""
+        day = day or policy.today()
+        overdue_before = day - datetime.timedelta(days=settings.RETENTION_GRACE_DAYS)
+        return self.annotate(
+            current_status=models.Case(
+                models.When(~Q(status__in=OPEN_CHECK_STATUSES), then=F("status")),
+                models.When(due_on__lt=overdue_before, then=models.Value(CheckStatus.OVERDUE)),
+                models.When(due_on__lte=day, then=models.Value(CheckStatus.DUE)),
+                default=models.Value(CheckStatus.SCHEDULED),
+                output_field=models.CharField(max_length=10),
+            )
+        )
+
+    def due_now(self, day: datetime.date | None = None):
+        """Open checks whose date has come (due or overdue on `day`), sweep or no sweep."""
+        day = day or policy.today()
+        return self.filter(status__in=OPEN_CHECK_STATUSES, due_on__lte=day)
+
+    def current_status_is(self, status: str, day: datetime.date | None = None):
+        """Checks whose current status (from the dates) is `status`, as plain range filters."""
+        day = day or policy.today()
+        overdue_before = day - datetime.timedelta(days=settings.RETENTION_GRACE_DAYS)
+        if status not in OPEN_CHECK_STATUSES:
+            return self.filter(status=status)
+        open_ = self.filter(status__in=OPEN_CHECK_STATUSES)
+        if status == CheckStatus.OVERDUE:
+            return open_.filter(due_on__lt=overdue_before)
+        if status == CheckStatus.DUE:
+            return open_.filter(due_on__gte=overdue_before, due_on__lte=day)
+        return open_.filter(due_on__gt=day)
 
 
 class RetentionCheck(models.Model):
@@ -524,11 +572,12 @@ class RetentionCheck(models.Model):
                 name="retention_check_open_due",
             ),
             # checks due now, per job start: the checks-due page probes it once per spell of the agency
+            # with `due_on <= today` on open checks (the status from the dates, not the sweep's)
             models.Index(
-                fields=["spell"],
-                include=["due_on", "status"],
-                condition=Q(status__in=["due", "overdue"]),
-                name="retention_check_due_now",
+                fields=["spell", "due_on"],
+                include=["status"],
+                condition=Q(status__in=["scheduled", "due", "overdue"]),
+                name="retention_check_open_spell",
             ),
             models.Index(
                 fields=["id"],
@@ -539,6 +588,29 @@ class RetentionCheck(models.Model):
 
     def __str__(self):
         return f"{self.milestone_weeks}-week check due {self.due_on:%d %b %Y}"
+
+    def status_on(self, day: datetime.date) -> str:
+        return check_status_on(self.status, self.due_on, day)
+
+    @property
+    def current_status(self) -> str:
+        """The status today from the dates; `with_current_status` sets it from the query."""
+        annotated = self.__dict__.get("_current_status")
+        if annotated is not None and annotated[0] == (self.status, self.due_on):
+            return annotated[1]
+        return self.status_on(policy.today())
+
+    @current_status.setter
+    def current_status(self, value: str) -> None:
+        # kept with the row it was computed for, so a changed or refreshed check is recomputed
+        self.__dict__["_current_status"] = ((self.status, self.due_on), value)
+
+    def get_current_status_display(self) -> str:
+        return CheckStatus(self.current_status).label
+
+    @property
+    def is_due_now(self) -> bool:
+        return self.current_status in (CheckStatus.DUE, CheckStatus.OVERDUE)
 
 
 class FeedbackKind(models.TextChoices):

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Case as When_
 from django.db.models import Count, IntegerField, Max, Q, Value, When
 
@@ -9,7 +10,6 @@ from consent import policy
 from core.errors import NotFound
 from employers.models import (
     Application,
-    CheckStatus,
     DisclosureChoice,
     Employer,
     EmployerContact,
@@ -137,7 +137,9 @@ def get_spell(*, user, pk) -> EmploymentSpell:
 
 
 def checks_for_spell(*, spell: EmploymentSpell):
-    return spell.checks.select_related("recorded_by").order_by("milestone_weeks")
+    return (
+        spell.checks.with_current_status().select_related("recorded_by").order_by("milestone_weeks")
+    )
 
 
 def get_check(*, user, pk) -> RetentionCheck:
@@ -158,13 +160,17 @@ def disclosure_choices_for_person(*, user, person):
     )
 
 
-def checks_due_for_user(*, user, mine: bool = False, statuses=None):
-    """Due and overdue checks on the acting agency's job starts: the user's own first, overdue first."""
+def checks_due_for_user(*, user, mine: bool = False, day: datetime.date | None = None):
+    """Checks due and overdue today on the acting agency's job starts, from their dates (whether or
+    not the retention sweep has run): the user's own first, overdue first."""
     acting = user.acting
-    statuses = statuses or [CheckStatus.DUE, CheckStatus.OVERDUE]
+    day = day or policy.today()
+    overdue_before = day - datetime.timedelta(days=settings.RETENTION_GRACE_DAYS)
     qs = (
         RetentionCheck.objects.for_user(user)
-        .filter(status__in=statuses, spell__agency_id=acting.agency_id)
+        .due_now(day)
+        .filter(spell__agency_id=acting.agency_id)
+        .with_current_status(day)
         .select_related("spell", "spell__person", "spell__employer", "spell__adviser")
         .annotate(
             is_mine=When_(
@@ -173,7 +179,7 @@ def checks_due_for_user(*, user, mine: bool = False, statuses=None):
                 output_field=IntegerField(),
             ),
             is_overdue=When_(
-                When(status=CheckStatus.OVERDUE, then=Value(0)),
+                When(due_on__lt=overdue_before, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
@@ -194,7 +200,14 @@ def checks_due_parts(*, user, mine: bool = False) -> list:
 
 
 def open_checks_for_api(*, user, status: str = ""):
-    qs = RetentionCheck.objects.for_user(user).select_related("spell").order_by("due_on", "id")
+    """Checks for the API; `status` is the status from the dates (as each row reports it)."""
+    day = policy.today()
+    qs = (
+        RetentionCheck.objects.for_user(user)
+        .with_current_status(day)
+        .select_related("spell")
+        .order_by("due_on", "id")
+    )
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.current_status_is(status, day)
     return qs
