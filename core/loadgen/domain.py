@@ -1,12 +1,16 @@
 """Extensions for the domain apps, each used only when its models are on the branch."""
 
 import datetime
+import hashlib
 
 from consent.sections import GATEWAY_SECTIONS
 from core.loadgen.extensions import Extension, register
+from core.loadgen.names import surname
 from core.loadgen.people import FOREVER_ORD, weighted
 
 CUSTODY_GRACE_DAYS = 91  # custody.gateway.RELEASE_GRACE_DAYS
+# matching-scan rows for somebody Resettle does not know, per person received (the EBSA's work items)
+UNMATCHED_SCAN_SHARE = 0.04
 
 
 @register
@@ -14,8 +18,66 @@ class Custody(Extension):
     """Benefit surgeries (the EBSA's statutory gateway) and claim closures for people received into custody."""
 
     name = "custody"
-    models = ("custody.BenefitSurgery", "custody.ClaimClosure", "custody.ClosureChase")
+    models = (
+        "custody.BenefitSurgery",
+        "custody.ClaimClosure",
+        "custody.ClosureChase",
+        "custody.ScanImport",
+        "custody.ScanRow",
+    )
     specs = {
+        "scan": (
+            "custody_scanimport",
+            (
+                "id",
+                "agency_id",
+                "uploaded_by_id",
+                "kind",
+                "filename",
+                "sha256",
+                "upload",
+                "upload_deleted_at",
+                "preview",
+                "encoding",
+                "status",
+                "total_rows",
+                "processed_rows",
+                "counts",
+                "errors",
+                "created_at",
+                "confirmed_at",
+                "finished_at",
+            ),
+        ),
+        "scanrow": (
+            "custody_scanrow",
+            (
+                "id",
+                "scan_id",
+                "agency_id",
+                "row_key",
+                "line",
+                "person_id",
+                "closure_id",
+                "national_insurance_number",
+                "prison_number",
+                "last_name",
+                "first_name",
+                "reception_date",
+                "benefit",
+                "outcome",
+                "match_basis",
+                "date_of_birth",
+                "sex",
+                "benefit_delivery_centre",
+                "item_state",
+                "dismiss_reason",
+                "dismiss_note",
+                "resolved_by_id",
+                "resolved_at",
+                "version",
+            ),
+        ),
         "closure": (
             "custody_claimclosure",
             (
@@ -85,6 +147,7 @@ class Custody(Extension):
             )
             self.centres.append(centre.pk)
 
+        self.scans = {}  # jobcentre agency id -> its matching scan's id
         self.surgery = {}  # prison site id -> jobcentre agency id
         for prison_agency, site_id, _region in world.prisons:
             jobcentre = world.prison_jobcentre[prison_agency]
@@ -93,6 +156,70 @@ class Custody(Extension):
             establishment_id__in=Site.objects.filter(agency_id__in=[p[0] for p in world.prisons])
         ).values_list("jobcentre_id", "establishment_id"):
             self.surgery.setdefault(site_id, []).append(jobcentre)
+
+    def _scan(self, rng, jobcentre, ebsa) -> int:
+        """The Jobcentre's imported matching scan (one per Jobcentre, made with its first row)."""
+        if jobcentre not in self.scans:
+            t = self.tables["scan"]
+            self.scans[jobcentre] = scan_id = t.new_id()
+            at = self.gen._ts(self.gen.today - 7, rng)
+            t.add(
+                scan_id,
+                jobcentre,
+                ebsa,
+                "matching_scan",
+                "matching-scan.csv",
+                hashlib.sha256(f"loadgen scan {jobcentre}".encode()).hexdigest(),
+                "",
+                at,
+                "[]",
+                "utf-8",
+                "done",
+                0,
+                0,
+                "{}",
+                "[]",
+                at,
+                at,
+                at,
+            )
+        return self.scans[jobcentre]
+
+    def _scan_row(self, rng, p, jobcentre, ebsa, *, closure_id=None, benefit="universal_credit"):
+        """A scan row: the person's own, reconciled with their closure; or (closure_id None) one
+        for somebody Resettle does not know, a work item open while recent, dismissed once old."""
+        today = self.gen.today
+        t = self.tables["scanrow"]
+        row_id = t.new_id()
+        matched = closure_id is not None
+        recent = p.reception >= today - 28
+        state = "" if matched else ("open" if recent or rng.random() < 0.2 else "dismissed")
+        t.add(
+            row_id,
+            self._scan(rng, jobcentre, ebsa),
+            jobcentre,
+            hashlib.sha256(f"loadgen row {row_id}".encode()).hexdigest(),
+            row_id % 5000 + 2,
+            p.id if matched else None,
+            closure_id,
+            "",
+            p.prison_number if matched else "",
+            p.last_name if matched else surname(rng),
+            "",
+            self.day(p.reception),
+            benefit,
+            rng.choice(("new_work_item", "already_recorded")) if matched else "no_match",
+            "prison number; surname agree" if matched else "",
+            None,
+            "",
+            "",
+            state,
+            "not_held" if state == "dismissed" else "",
+            "",
+            ebsa if state == "dismissed" else None,
+            self.gen._ts(min(p.reception + 10, today), rng) if state == "dismissed" else None,
+            1,
+        )
 
     def person(self, rng, p):
         if p.prison is None or p.reception is None:
@@ -125,21 +252,23 @@ class Custody(Extension):
             )
             t = self.tables["closure"]
             closure_id = t.new_id()
+            found_by = rng.choice(("ebsa_casework", "matching_scan", "both"))
+            benefits = rng.choice(
+                (
+                    '["universal_credit"]',
+                    '["jsa"]',
+                    '["esa"]',
+                    '["universal_credit", "housing_benefit"]',
+                )
+            )
             t.add(
                 closure_id,
                 p.id,
                 jobcentre,
                 site,
                 day(p.reception),
-                rng.choice(
-                    (
-                        '["universal_credit"]',
-                        '["jsa"]',
-                        '["esa"]',
-                        '["universal_credit", "housing_benefit"]',
-                    )
-                ),
-                rng.choice(("ebsa_casework", "matching_scan", "both")),
+                benefits,
+                found_by,
                 rng.random() < 0.8,
                 "",
                 rng.choice(self.centres) if self.centres and sent is not None else None,
@@ -164,6 +293,11 @@ class Custody(Extension):
                 self.gen._ts(min(received, today), rng),
                 self.gen._ts(min(received, today), rng),
             )
+            if ebsa is not None and found_by != "ebsa_casework" and p.prison_number:
+                first_benefit = benefits.split('"')[1]
+                self._scan_row(
+                    rng, p, jobcentre, ebsa, closure_id=closure_id, benefit=first_benefit
+                )
             # chases of the centre: most closures waiting over ten days are chased once or twice
             waited = ((closed or today) - sent) if sent is not None else 0
             if ebsa is not None and waited > 10 and rng.random() < 0.7:
@@ -182,6 +316,11 @@ class Custody(Extension):
                         1,
                         self.gen._ts(on, rng),
                     )
+        if rng.random() < UNMATCHED_SCAN_SHARE:
+            jobcentre = self.world.prison_jobcentre[p.prison[0]]
+            ebsa = self.gen._staff(rng, jobcentre)
+            if ebsa is not None:
+                self._scan_row(rng, p, jobcentre, ebsa)
 
 
 STATUSES = weighted(

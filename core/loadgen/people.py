@@ -240,6 +240,7 @@ class Person:
         "prison",
         "first_name",
         "last_name",
+        "prison_number",
         "rows",
         "partners",
         "consents",
@@ -445,6 +446,7 @@ class PeopleGenerator:
             if custody
             else ""
         )
+        p.prison_number = prison_number
         nino = (
             f"{rng.choice(NINO_FIRST)}{rng.choice(NINO_SECOND)}{rng.randint(0, 999999):06d}{rng.choice('ABCD')}"
             if rng.random() < 0.7
