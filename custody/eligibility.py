@@ -331,11 +331,14 @@ def facts_for(*, user, person, access) -> Facts:
                 released_on, in_custody = episode.actual_release_date, False
             elif received and received <= today and not community:
                 in_custody = True
-    if claim is not None and claim.released_on <= today:
-        # the Jobcentre's record of the release counts, unless a later reception followed it
-        if received is None or received <= claim.released_on:
-            released_on = max(d for d in (released_on, claim.released_on) if d is not None)
-            in_custody = False
+    # the Jobcentre's record of the release counts, unless a later reception followed it
+    if (
+        claim is not None
+        and claim.released_on <= today
+        and (received is None or received <= claim.released_on)
+    ):
+        released_on = max(d for d in (released_on, claim.released_on) if d is not None)
+        in_custody = False
     last_ended = None
     if policy.can(user, "claim_closure.read"):
         last_ended = (
