@@ -11,7 +11,7 @@ Sources (the documents in seeds/, see DOMAIN.md):
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from agencies.models import AgencyKind
 from casework.models import BenefitStatus, EmploymentStatus, SentenceEpisode, SentenceType
@@ -21,13 +21,13 @@ from custody.models import (
     RAPID_RECLAIM_DAYS,
     AdvanceOutcome,
     Benefit,
-    ClaimClosure,
     ClaimState,
     Marker,
     MarkerKind,
     PostReleaseClaim,
     PreReleaseAdvice,
 )
+from custody.services import advance_decision, last_claim_end  # as the claim form decides
 
 ELIGIBLE = "eligible"
 NOT_ELIGIBLE = "not_eligible"
@@ -150,7 +150,6 @@ class Facts:
     offender_status_declared: bool = False
     last_claim_ended_on: datetime.date | None = None  # from the claim closures
     claim: Claim | None = None
-    notes: tuple[str, ...] = field(default=())
 
 
 def _result(rule, fails, missing, passes) -> Result:
@@ -256,8 +255,6 @@ def rapid_reclaim(facts: Facts) -> Result:
 
 
 def payment_on_account(facts: Facts) -> Result:
-    from custody.services import advance_decision  # the one decision the claim form records too
-
     claim = facts.claim
     if claim is None:
         return _result(PAYMENT_ON_ACCOUNT, [], ["A benefit claim after release"], [])
@@ -339,15 +336,9 @@ def facts_for(*, user, person, access) -> Facts:
     ):
         released_on = max(d for d in (released_on, claim.released_on) if d is not None)
         in_custody = False
-    last_ended = None
-    if policy.can(user, "claim_closure.read"):
-        last_ended = (
-            ClaimClosure.objects.for_user(user)
-            .filter(person=person, claim_ended_on__isnull=False)
-            .order_by("-claim_ended_on")
-            .values_list("claim_ended_on", flat=True)
-            .first()
-        )
+    last_ended = (
+        last_claim_end(user=user, person=person) if policy.can(user, "claim_closure.read") else None
+    )
     marker_live = (
         Marker.objects.for_user(user)
         .live(today)
