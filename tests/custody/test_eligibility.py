@@ -289,6 +289,7 @@ def test_shown_on_the_jobcentre_view_with_the_rule_and_source(client_for, work_c
         "payment_on_account": "unknown",
     }
     assert "The benefit claimed after release" in html  # what is missing, said
+    assert "six months of independent jobsearch" in html  # the rule itself, in a details
 
 
 def test_hidden_where_the_benefits_section_is_not_seen(
