@@ -151,3 +151,15 @@ def test_in_the_csv(claims, jobcentre_a, report_month, django_capture_on_commit_
     assert ["advances_eligible", "all", "0.5", "1", "2", "", "", ""] in rows
     assert ["rapid_reclaims", "all", "1", "", "", "", "1", ""] in rows
     assert ["rapid_reclaims", "benefit:jsa", "1", "", "", "", "1", ""] in rows
+
+
+def test_small_numbers_suppressed_for_the_region(claims, jobcentre_a, report_month):
+    ctx = measures.context_for(month=report_month, region=jobcentre_a.region)
+    rows = {(r.measure, r.breakdown): r for r in measures.suppress(measures.compute_all(ctx), 5)}
+    # the region's two Jobcentres: three claims paid in M, three advances requested
+    gap = rows[("finance_gap_median_days", "all")]
+    assert (gap.value, gap.numerator) == ("<5", "<5")
+    assert rows[("advances_requested", "all")].value == "<5"
+    eligible = rows[("advances_eligible", "all")]
+    assert (eligible.value, eligible.numerator, eligible.denominator) == ("<5", "<5", "<5")
+    assert rows[("rapid_reclaims", "all")].value == "<5"
