@@ -786,19 +786,24 @@ def consent_covers(
     return live_consent(person, agency, purpose=purpose, on=on, category=category) is not None
 
 
-def live_consent(person, agency, *, purpose="employment_support", on=None, category=None):
-    """The newest live consent from the person to the agency for `purpose` (and `category`)."""
+def live_consent_records(person, *, purpose="employment_support", on=None):
+    """The person's live consents for `purpose`, to any recipient, newest first (a queryset, so a
+    caller can use it as a subquery: e.g. the Jobcentres an offender declaration still covers)."""
     from consent.models import ConsentRecord
 
     on = on or today()
-    consents = ConsentRecord.objects.filter(
+    return ConsentRecord.objects.filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=on),
         person=person,
-        recipient_agency=agency,
         withdrawn_on__isnull=True,
         given_on__lte=on,
         **{purpose: True},
     ).order_by("-given_on", "-id")
+
+
+def live_consent(person, agency, *, purpose="employment_support", on=None, category=None):
+    """The newest live consent from the person to the agency for `purpose` (and `category`)."""
+    consents = live_consent_records(person, purpose=purpose, on=on).filter(recipient_agency=agency)
     for consent in consents:
         if category is None or category in consent.data_categories:
             return consent

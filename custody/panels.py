@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from consent import policy
 from consent.sections import Section
-from custody import selectors
+from custody import eligibility, selectors
 
 
 def person_panels(*, user, person, access) -> list[dict]:
@@ -39,6 +39,9 @@ def person_panels(*, user, person, access) -> list[dict]:
                 "template": "custody/person_panel.html",
                 "links": links,
                 "can_end_markers": policy.can(user, "marker.set"),
+                "eligibility": eligibility.person_eligibility(
+                    user=user, person=person, access=access
+                ),
                 **summary,
             }
         )

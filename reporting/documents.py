@@ -10,7 +10,7 @@ import io
 from django.conf import settings
 
 from reporting import charts
-from reporting.measures import BY_ID, GROUPS, MEASURES, SUPPORT_LEVELS, Row
+from reporting.measures import BY_ID, GROUPS, MEASURES, SUPPORT_LEVELS, Row, model_or_none
 from reporting.pdf import render_pdf
 
 CSV_HEADER = [
@@ -69,6 +69,9 @@ def breakdown_label(breakdown: str) -> str:
         return SOURCE_LABELS.get(name, name)
     if kind == "found_by":
         return FOUND_BY_LABELS.get(name, name)
+    if kind == "benefit":
+        claim = model_or_none("custody.PostReleaseClaim")
+        return dict(claim._meta.get_field("benefit").choices).get(name, name) if claim else name
     if kind == "area":
         return f"Area: {name}"
     return name

@@ -311,6 +311,41 @@ MEASURES = [
         "Offender markers set by the period end, not expired and not ended on its last day.",
     ),
     Measure(
+        "finance_gap_median_days",
+        "jobcentre",
+        "Finance gap after release (median days)",
+        "median",
+        "For benefit claims after release whose first payment was made in the period: median days from "
+        "release to the first payment (the prisoner finance gap, 001 §9.1); numerator: those claims; "
+        "not yet due: claims of people released by the period end and not yet paid by then.",
+    ),
+    Measure(
+        "advances_requested",
+        "jobcentre",
+        "Payments on account requested",
+        "count",
+        "Benefit claims after release, made in the period, for which a payment on account (advance) was "
+        "requested (001 §9.3); dated by the claim, as no request date is recorded.",
+    ),
+    Measure(
+        "advances_eligible",
+        "jobcentre",
+        "Payments on account meeting the tests",
+        "rate",
+        "Of the advances requested on claims made in the period, those meeting the tests (claim undecided "
+        "not through missing evidence of the person's, or payday not reached; likely entitled and in "
+        "financial need, 001 §9.3); denominator: advances requested. Whether it was paid is not recorded.",
+    ),
+    Measure(
+        "rapid_reclaims",
+        "jobcentre",
+        "Rapid reclaims",
+        "count",
+        "Benefit claims after release, made in the period, that qualify for rapid reclaim: within 26 "
+        "weeks of the last claim ending, circumstances unchanged (001 §2.3); unknown: claims made in the "
+        "period with no date recorded for the end of the last claim.",
+    ),
+    Measure(
         "retention_checks_overdue",
         "work",
         "Retention checks overdue",
@@ -1275,6 +1310,68 @@ def jobcentre(ctx: Context) -> list[Row]:
     ]
 
 
+def post_release_claims(ctx: Context) -> list[Row]:
+    """The finance gap, payments on account and rapid reclaims from the benefit claims after release
+    recorded by the scope's Jobcentres (three queries), all and by benefit (every benefit listed)."""
+    claim = _require("custody.PostReleaseClaim", "benefit claims after release")
+    from custody.models import AdvanceOutcome, Benefit
+
+    claims = claim.objects.filter(agency__in=ctx.agencies)
+    breakdowns = ["all", *(f"benefit:{b}" for b in Benefit.values)]
+    paid = claims.filter(**ctx.in_month("first_payment_on")).values_list(
+        "benefit", "released_on", "first_payment_on"
+    )
+    gaps = [(["all", f"benefit:{b}"], (first - released).days) for b, released, first in paid]
+    unpaid = dict(
+        claims.filter(released_on__lte=ctx.month_end)
+        .filter(Q(first_payment_on__isnull=True) | Q(first_payment_on__gt=ctx.month_end))
+        .order_by()
+        .values("benefit")
+        .annotate(n=Count("pk"))
+        .values_list("benefit", "n")
+    )
+    waiting = {
+        "all": sum(unpaid.values()),
+        **{f"benefit:{b}": unpaid.get(b, 0) for b in Benefit.values},
+    }
+    rows = _median_rows("finance_gap_median_days", gaps, breakdowns)
+    for row in rows:
+        row.not_yet_due = waiting.get(row.breakdown, 0)
+    made = {
+        r["benefit"]: r
+        for r in claims.filter(**ctx.in_month("claim_made_on"))
+        .order_by()
+        .values("benefit")
+        .annotate(
+            requested=Count("pk", filter=Q(advance_requested=True)),
+            eligible=Count(
+                "pk", filter=Q(advance_requested=True, advance_outcome=AdvanceOutcome.ELIGIBLE)
+            ),
+            rapid=Count("pk", filter=Q(rapid_reclaim=True)),
+            no_end=Count("pk", filter=Q(last_claim_ended_on__isnull=True)),
+        )
+    }
+    keys = ("requested", "eligible", "rapid", "no_end")
+    groups = {"all": {k: sum(r[k] for r in made.values()) for k in keys}}
+    empty = dict.fromkeys(keys, 0)
+    groups.update({f"benefit:{b}": made.get(b, empty) for b in Benefit.values})
+    for b, g in groups.items():
+        rows.append(Row("advances_requested", b, value=g["requested"]))
+    for b, g in groups.items():
+        rows.append(
+            Row(
+                "advances_eligible",
+                b,
+                value=_rate(g["eligible"], g["requested"]),
+                numerator=g["eligible"],
+                denominator=g["requested"],
+            )
+        )
+    for b, g in groups.items():
+        rows.append(Row("rapid_reclaims", b, value=g["rapid"], unknown=g["no_end"]))
+    return rows
+
+
 FUNNEL_BY_AGENCY = (
     "referrals_received",
     "starts",
@@ -1524,6 +1621,10 @@ COMPUTERS: list[tuple[tuple[str, ...], Callable[[Context], list[Row]]]] = [
             "offender_markers_live",
         ),
         jobcentre,
+    ),
+    (
+        ("finance_gap_median_days", "advances_requested", "advances_eligible", "rapid_reclaims"),
+        post_release_claims,
     ),
     (("data_completeness",), data_completeness),
     (FUNNEL_BY_AGENCY, funnel_by_agency),

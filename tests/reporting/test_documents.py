@@ -59,7 +59,7 @@ def test_csv_has_the_fixed_header_and_one_row_per_measure_and_breakdown(
     assert all(
         re.fullmatch(
             r"all|support_level:(low|medium|high)|location:.+|source:[a-z_]+|found_by:[a-z_]+"
-            r"|agency:.+|area:.+",
+            r"|benefit:[a-z_]+|agency:.+|area:.+",
             r[1],
         )
         for r in body
