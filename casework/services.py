@@ -285,6 +285,35 @@ def _case_event(user, case, kind, *, from_value="", to_value="", on=None, reason
     )
 
 
+# Stages a job start moves on from: someone released or in the community who starts work is in work.
+# In custody (work on temporary release) the stage stays with the sentence.
+WORK_FROM_STAGES = frozenset({Stage.RELEASED, Stage.IN_COMMUNITY})
+
+
+def case_follows_work(*, user, case: Case, in_work: bool, reason: str) -> Case:
+    """The case follows the person's work (issue 18): a job start moves an open case from released or
+    in the community to "in work"; leaving the last job moves it back to "in the community". A stage
+    event on the timeline says why. Called inside the job start's transaction by whoever records it
+    (the owner or a partner working on the case): the stage follows a recorded fact, it grants
+    nothing. Returns the case as it now is."""
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if not current.is_open:
+        return current
+    if in_work and current.stage in WORK_FROM_STAGES:
+        target = Stage.IN_WORK
+    elif not in_work and current.stage == Stage.IN_WORK:
+        target = Stage.IN_COMMUNITY
+    else:
+        return current
+    before = current.stage
+    Case.objects.filter(pk=current.pk).update(stage=target, version=F("version") + 1)
+    current.refresh_from_db()
+    _case_event(
+        user, current, CaseEventKind.STAGE, from_value=before, to_value=target, reason=reason
+    )
+    return current
+
+
 def _bump_case(case: Case, version: int, **fields) -> Case:
     """Conditional update of a case row: refuses when someone else changed it since `version`."""
     updated = Case.objects.filter(pk=case.pk, version=version).update(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import access_event_record
+from casework import services as casework_services
 from casework.models import Case
 from casework.validators import normalise_postcode
 from consent import policy
@@ -562,6 +563,22 @@ def _sync_checks(spell: EmploymentSpell) -> None:
         RetentionCheck.objects.bulk_create(to_create, ignore_conflicts=True)
 
 
+def _case_follows_work(user, spell: EmploymentSpell, reason: str) -> None:
+    """Move the spell's case to or from "in work" by whether the person is in a job (an outcome
+    kind) today on that case."""
+    if spell.case_id is None:
+        return
+    today = policy.today()
+    in_work = (
+        EmploymentSpell.objects.filter(
+            case_id=spell.case_id, kind__in=OUTCOME_KINDS, start_date__lte=today
+        )
+        .filter(models.Q(end_date__isnull=True) | models.Q(end_date__gt=today))
+        .exists()
+    )
+    casework_services.case_follows_work(user=user, case=spell.case, in_work=in_work, reason=reason)
+
+
 @transaction.atomic
 def employment_spell_create(
     *, user, person, case: Case | None = None, adviser=None, verified: bool = True, **fields
@@ -586,6 +603,7 @@ def employment_spell_create(
     )
     spell.save()
     _sync_checks(spell)
+    _case_follows_work(user, spell, f"{spell.get_kind_display()} recorded")
     access_event_record(
         user=user,
         action=Action.CREATE,
@@ -634,6 +652,7 @@ def employment_spell_update(
     current.version += 1
     current.save()
     _sync_checks(current)
+    _case_follows_work(user, current, "Left the job" if current.end_date else "Job start changed")
     access_event_record(
         user=user,
         action=Action.CHANGE,
@@ -717,6 +736,7 @@ def retention_check_record(
         )
         spell.refresh_from_db()
         _sync_checks(spell)
+        _case_follows_work(user, spell, "Left the job (retention check)")
     current.refresh_from_db()
     access_event_record(
         user=user,

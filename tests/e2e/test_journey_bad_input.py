@@ -87,6 +87,15 @@ def test_form_errors_show_the_summary_focus_it_and_keep_what_was_typed(journey):
     assert "Case opened for Robin Quayle." in j.success()
     assert person.cases.filter(end_date__isnull=True).count() == 1
 
+    # A 100-character unbroken name wraps: no page widens past the window.
+    Person.objects.filter(pk=person.pk).update(last_name="Q" * 100)
+    for path in ("/", f"/people/{person.pk}/", f"/cases/{person.cases.get().pk}/"):
+        j.goto(path, check=False)
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], (path, widths)
+
 
 def test_wrong_password_shows_the_error_summary_and_keeps_the_username(journey):
     j = journey()
