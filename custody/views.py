@@ -50,6 +50,11 @@ def _viewed(request, person, page, obj=None):
     )
 
 
+def _from_worklist(request) -> bool:
+    """The form was opened from the custody worklist (?from=worklist): saving returns there."""
+    return request.GET.get("from") == "worklist"
+
+
 def _jobcentre_only(user):
     if not policy.can(user, "custody.worklist"):
         raise Http404
@@ -143,12 +148,20 @@ def closure_create(request, person_pk):
             messages.success(request, f"Claim closure recorded for {person.full_name}.")
             if item is not None:
                 return redirect("custody:scan_items")
+            if _from_worklist(request):
+                return redirect("custody:worklist")
             return redirect("custody:closure_detail", pk=closure.pk)
     _viewed(request, person, "closure create form")
     return render(
         request,
         "custody/claimclosure_form.html",
-        {"form": form, "person": person, "title": "Record a claim closure", "item": item},
+        {
+            "form": form,
+            "person": person,
+            "title": "Record a claim closure",
+            "item": item,
+            "from_worklist": _from_worklist(request),
+        },
     )
 
 
@@ -402,9 +415,15 @@ def freshstart_book(request, person_pk):
                 f"Freshstart appointment booked at {appointment.office.name}. "
                 f"{appointment.jobcentre.name} can now see the appointment.",
             )
+            if _from_worklist(request):
+                return redirect("custody:worklist")
             return redirect("casework:person_detail", pk=person.pk)
     _viewed(request, person, "freshstart book form")
-    return render(request, "custody/freshstart_form.html", {"form": form, "person": person})
+    return render(
+        request,
+        "custody/freshstart_form.html",
+        {"form": form, "person": person, "from_worklist": _from_worklist(request)},
+    )
 
 
 @login_required

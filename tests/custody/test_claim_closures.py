@@ -272,3 +272,31 @@ def test_api_create_and_patch_with_version(api_for, ebsa_a, prisoner, prison_sit
         f"/api/v1/claim-closures/{pk}/", {"version": 1, "notes": "late"}, format="json"
     )
     assert stale.status_code == 409
+
+
+def test_from_the_worklist_the_closure_form_returns_to_the_worklist(
+    client_for, ebsa_a, prisoner, prison_site
+):
+    client = client_for(ebsa_a)
+    worklist = client.get(reverse("custody:worklist")).content.decode()
+    url = reverse("custody:closure_create", args=[prisoner.pk]) + "?from=worklist"
+    assert url.replace("&", "&amp;") in worklist
+    page = client.get(url).content.decode()
+    assert "Back to the worklist" in page
+    assert "<title>Record a claim closure – Casey Inside" in page
+    plain = client.get(reverse("custody:closure_create", args=[prisoner.pk])).content.decode()
+    assert "Back to Casey Inside" in plain
+    response = client.post(
+        url,
+        {
+            "establishment": prison_site.pk,
+            "reception_date_day": days(10).day,
+            "reception_date_month": days(10).month,
+            "reception_date_year": days(10).year,
+            "benefits": ["universal_credit"],
+            "found_by": "ebsa_casework",
+        },
+    )
+    assert response.status_code == 302 and response.url == reverse("custody:worklist")
+    # any other value of "from" is ignored: no redirect anywhere but the two known places
+    assert ClaimClosure.objects.filter(person=prisoner).exists()

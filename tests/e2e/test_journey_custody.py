@@ -59,7 +59,7 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     ebsa.click_button("Save claim closure")
     assert "Claim closure recorded for Reece Carter." in ebsa.success()
     assert ClaimClosure.objects.filter(person__last_name="Carter").exists()
-    ebsa.click_link("Custody")
+    assert ebsa.heading() == "Custody worklist"  # back where the task started
     assert "CARTER, Reece" not in page.locator("#receptions").inner_text()
 
     # The weekly matching scan: preview shows the bad row, then the import reconciles the rest.
@@ -118,6 +118,7 @@ def test_ebsa_closes_a_claim_imports_a_scan_and_books_freshstart_then_work_coach
     page.get_by_label("Appointment time").fill("10:00")
     ebsa.click_button("Book appointment")
     assert "Freshstart appointment booked at Luton Jobcentre" in ebsa.success()
+    assert ebsa.heading() == "Custody worklist"
     appointment = FreshstartAppointment.objects.get(person__last_name="Pike")
 
     # The Luton work coach sees the upcoming appointment on their worklist.
