@@ -26,7 +26,7 @@ from consent.forms import (
 )
 from consent.models import CaseInvolvement
 from core.errors import ApplicationError
-from core.views import apply_error, save_with
+from core.views import apply_error, safe_next, save_with
 
 
 def _person(request, pk):
@@ -72,18 +72,21 @@ def consent_create(request, pk):
     recipients = policy.consent_recipients(request.user, person)
     if not recipients.exists():
         raise PermissionDenied("Your agency cannot record consent for this person.")
-    form = ConsentForm(
-        request.POST or None,
-        recipients=recipients,
-        initial={"given_on": policy.today(), "form_version": services.CONSENT_FORM_VERSION},
-    )
+    # a detour from another task (the referral being written): back there once consent is saved,
+    # with the agency it was for already chosen
+    back_to = safe_next(request)
+    initial = {"given_on": policy.today(), "form_version": services.CONSENT_FORM_VERSION}
+    wanted = request.GET.get("recipient", "")
+    if wanted.isdigit() and recipients.filter(pk=int(wanted)).exists():
+        initial["recipient_agency"] = int(wanted)
+    form = ConsentForm(request.POST or None, recipients=recipients, initial=initial)
     if request.method == "POST" and form.is_valid():
         done = save_with(
             request,
             form,
             services.consent_record,
             f"Consent recorded for {form.cleaned_data['recipient_agency'].name}.",
-            reverse("consent:consent_list", args=[person.pk]),
+            back_to or reverse("consent:consent_list", args=[person.pk]),
             person=person,
             **form.service_kwargs(),
         )
@@ -93,7 +96,12 @@ def consent_create(request, pk):
     return render(
         request,
         "consent/consent_form.html",
-        {"form": form, "person": person, "is_owner": policy.is_owner(request.user, person)},
+        {
+            "form": form,
+            "person": person,
+            "is_owner": policy.is_owner(request.user, person),
+            "back_to": back_to,
+        },
     )
 
 

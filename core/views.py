@@ -26,6 +26,22 @@ def querystring_without(request, *names) -> str:
     return params.urlencode()
 
 
+def safe_next(request) -> str:
+    """The page to return to after a detour (?next=), if it is a path on this site; else ""."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "")
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return ""
+
+
 def save_with(request, form, func, success, redirect_to, **kwargs):
     """Call a service with the form's data; show its refusal on the form (what was typed stays).
 

@@ -397,3 +397,38 @@ def test_inbox_summary_counts_stop_at_the_cap_and_say_so(
         and "More than 4 referrals" in html
         and "Referrals (4+)" in html
     )
+
+
+def test_the_consent_detour_returns_to_the_referral_being_written(
+    client_for, caseworker_a, draft_a, person_a
+):
+    client = client_for(caseworker_a)
+    check = reverse("referrals:check", args=[draft_a.pk])
+    detour = (
+        reverse("consent:consent_create", args=[person_a.pk])
+        + f"?recipient={draft_a.to_agency_id}&next={check.replace('/', '%2F')}"
+    )
+    assert detour.replace("&", "&amp;") in client.get(check).content.decode()
+    form = client.get(detour)
+    assert form.context["form"].initial["recipient_agency"] == draft_a.to_agency_id
+    assert f'href="{check}" class="govuk-back-link"' in form.content.decode()
+    today = datetime.date.today()
+    answers = {
+        "recipient_agency": draft_a.to_agency_id,
+        "purposes": ["employment_support"],
+        "data_categories": ["identity", "employment"],
+        "method": "signed_form",
+        "form_version": "v4",
+        "given_on_day": today.day,
+        "given_on_month": today.month,
+        "given_on_year": today.year,
+    }
+    response = client.post(detour, answers)
+    assert response.status_code == 302 and response.url == check
+    assert "has not consented" not in client.get(check).content.decode()
+    # a next that leaves the site is ignored: back to the consent list instead
+    for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        page = reverse("consent:consent_create", args=[person_a.pk]) + "?next=" + evil
+        assert evil not in client.get(page).content.decode().split("govuk-back-link")[0][-200:]
+        again = client.post(page, answers | {"form_version": "v5"})
+        assert again.url == reverse("consent:consent_list", args=[person_a.pk])
