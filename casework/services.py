@@ -6,9 +6,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import SiteKind
+from agencies.models import Role, SiteKind
 from audit.models import Action
 from audit.services import access_event_record
 from casework.models import (
@@ -46,6 +47,7 @@ from casework.validators import normalise
 from consent import policy
 from consent.models import InvolvementBasis
 from consent.sections import SENSITIVE_NEED_AREAS, Section, SensitivePart
+from core import notifications
 from core.errors import ApplicationError, Conflict, Forbidden, NotFound
 
 PERSON_FIELDS = {
@@ -1140,7 +1142,28 @@ def handoff_create(*, user, case: Case, to_agency, to_site=None, note: str = "")
         obj=handoff,
         detail={"to_agency": to_agency.pk, "handoff": handoff.pk},
     )
+    _notify_handoff(handoff)
     return handoff
+
+
+def _notify_handoff(handoff: ReleaseHandoff) -> None:
+    """Tell the receiving agency's caseworkers and managers (at the chosen office, if one was
+    chosen and has any) that a case waits for them: no personal data, a link to accept it."""
+    from agencies.models import StaffMembership
+
+    staff = StaffMembership.objects.filter(
+        agency_id=handoff.to_agency_id,
+        is_active=True,
+        user__is_active=True,
+        role__in=[Role.CASEWORKER, Role.MANAGER],
+    )
+    notifications.notify_on_commit(
+        users=list(staff.values_list("user_id", flat=True).distinct()),
+        kind="handoff_waiting",
+        message=f"{handoff.from_agency.name} handed a case to your agency: accept it to take "
+        "it over.",
+        url=reverse("casework:handoff_detail", args=[handoff.pk]),
+    )
 
 
 @transaction.atomic

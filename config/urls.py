@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from agencies.views import SignInView, SignOutView
+from core import notification_views
 from core.api_docs import api_docs, api_schema
 
 urlpatterns = [
@@ -18,6 +19,15 @@ urlpatterns = [
         "accessibility/",
         TemplateView.as_view(template_name="accessibility.html"),
         name="accessibility",
+    ),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/open/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/read/", notification_views.notification_read_all, name="notifications_read"
     ),
     path("", include("agencies.urls")),
     path("", include("consent.urls")),

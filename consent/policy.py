@@ -58,6 +58,8 @@ PERMISSIONS = {
     "emergency.review": ({Role.MANAGER}, PERSON_KINDS),
     "audit.view_person": (STAFF, PERSON_KINDS),
     "audit.view_user": ({Role.MANAGER}, ANY_KIND),
+    # everyone's own notifications (they carry no personal data)
+    "notification.view": (frozenset(Role), ANY_KIND),
     "report.view": ({Role.MANAGER}, ANY_KIND),  # outcome reports: request, list, download
     "referral.make": (STAFF, PERSON_KINDS),
     "employer.work": (

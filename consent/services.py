@@ -10,6 +10,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind
@@ -28,6 +29,7 @@ from consent.models import (
     RestrictedPersonUserPermission,
     StatutoryGateway,
 )
+from core import notifications
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
 
 CONSENT_FORM_VERSION = "v4"
@@ -714,6 +716,19 @@ def emergency_access_review(*, user, emergency: EmergencyAccess, note: str) -> E
     return emergency
 
 
+def _case_owners(person) -> list[tuple[int, str]]:
+    """(user id, email) of the caseworkers owning the person's open cases."""
+    from casework.models import Case
+
+    return sorted(
+        set(
+            Case.objects.filter(
+                person=person, end_date__isnull=True, owner__isnull=False, owner__is_active=True
+            ).values_list("owner_id", "owner__email")
+        )
+    )
+
+
 def _case_owner_emails(person) -> list[str]:
     """Email addresses of the caseworkers owning the person's open cases."""
     from casework.models import Case
@@ -760,7 +775,17 @@ def consent_expiry_record(*, on: datetime.date | None = None) -> dict:
                 detail={"recipient_agency": consent.recipient_agency_id, "expired": True},
             )
             recorded += 1
-            emails = _case_owner_emails(consent.person) or [consent.recorded_by.email]
+            owners = _case_owners(consent.person) or [
+                (consent.recorded_by_id, consent.recorded_by.email)
+            ]
+            emails = [email for _pk, email in owners if email]
+            notifications.notify_on_commit(
+                users=[pk for pk, _email in owners],
+                kind="consent_expired",
+                message="A data-sharing consent on a case you own has expired: the receiving "
+                "agency can no longer see the record.",
+                url=reverse("consent:consent_list", args=[consent.person_id]),
+            )
             transaction.on_commit(
                 lambda emails=emails, pk=consent.person_id: send_mail(
                     "Resettle: a data-sharing consent has expired",

@@ -18,10 +18,14 @@ NAV_ITEMS = [
     ("Restricted records", "consent:restricted_list", "restricted.grant"),
     ("Emergency access", "consent:emergency_list", "emergency.review"),
     ("Access log", "audit:user_access", "audit.view_user"),
+    ("Notifications", "notifications", "notification.view"),
 ]
 
 # url name -> dotted path of `func(user) -> int`, shown after the label when non-zero (one cheap query each).
-NAV_COUNTS = {"referrals:inbox": "referrals.selectors.nav_count"}
+NAV_COUNTS = {
+    "referrals:inbox": "referrals.selectors.nav_count",
+    "notifications": "core.notifications.unread_count",
+}
 
 
 def navigation(request):

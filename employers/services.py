@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
@@ -23,6 +24,7 @@ from casework.models import Case
 from casework.validators import normalise_postcode
 from consent import policy
 from consent.sections import Section
+from core import notifications
 from core.errors import ApplicationError, Conflict, Forbidden
 from employers.models import (
     APPLICATION_TRANSITIONS,
@@ -869,7 +871,7 @@ def retention_checks_notify(*, adviser_id: int, check_ids: list[int]) -> int:
     from core.mail import absolute_url
 
     adviser = User.objects.filter(pk=adviser_id, is_active=True).first()
-    if adviser is None or not adviser.email:
+    if adviser is None:
         return 0
     checks = list(
         RetentionCheck.objects.filter(
@@ -879,6 +881,16 @@ def retention_checks_notify(*, adviser_id: int, check_ids: list[int]) -> int:
     if not checks:
         return 0
     overdue = sum(1 for s in checks if s == CheckStatus.OVERDUE)
+    notifications.notify(
+        users=[adviser],
+        kind="checks_due",
+        message=f"{len(checks)} retention check{'s' if len(checks) != 1 else ''} on your caseload "
+        f"{'are' if len(checks) != 1 else 'is'} now due"
+        f"{f' ({overdue} overdue)' if overdue else ''}.",
+        url=reverse("employers:checks_due") + "?mine=1",
+    )
+    if not adviser.email:
+        return 0
     lines = [
         f"{len(checks)} retention check{'s' if len(checks) != 1 else ''} on your caseload "
         f"{'are' if len(checks) != 1 else 'is'} now due{f' ({overdue} overdue)' if overdue else ''}.",

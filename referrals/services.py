@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Role, StaffMembership
@@ -24,6 +25,7 @@ from audit.services import access_event_record
 from casework.models import Case
 from consent import policy, sections
 from consent.models import ConsentRecord, DataCategory, InvolvementBasis
+from core import notifications
 from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError, Conflict, ConsentRequired, Forbidden, NotFound
 from core.mail import absolute_url
@@ -619,12 +621,16 @@ def _link(referral_id: int) -> str:
     return absolute_url("referrals:detail", referral_id)
 
 
-def _staff_emails(agency_id: int, roles=None) -> list[str]:
+def _staff(agency_id: int, roles=None) -> list[tuple[int, str]]:
+    """(user id, email) of the agency's active staff in `roles` (email may be blank)."""
     memberships = StaffMembership.objects.filter(
-        agency_id=agency_id, is_active=True, user__is_active=True
+        agency_id=agency_id, is_active=True, user__is_active=True, role__in=roles or policy.STAFF
     )
-    memberships = memberships.filter(role__in=roles or policy.STAFF).exclude(user__email="")
-    return sorted(set(memberships.values_list("user__email", flat=True)))
+    return sorted(set(memberships.values_list("user_id", "user__email")))
+
+
+def _staff_emails(agency_id: int, roles=None) -> list[str]:
+    return sorted({email for _pk, email in _staff(agency_id, roles) if email})
 
 
 def referral_notify(*, referral_id: int, kind: str) -> dict:
@@ -639,11 +645,19 @@ def referral_notify(*, referral_id: int, kind: str) -> dict:
     if not policy.consent_covers(referral.person, referral.to_agency):
         return {"sent": 0, "skipped": "consent"}
     link = _link(referral.pk)
+    path = reverse("referrals:detail", args=[referral.pk])
     if kind in ("sent", "withdrawn"):
         if kind == "sent" and referral.status != Status.SENT:
             return {"sent": 0, "skipped": "status"}
-        recipients = _staff_emails(referral.to_agency_id)
+        staff = _staff(referral.to_agency_id)
+        recipients = sorted({email for _pk, email in staff if email})
         verb = "sent you a referral" if kind == "sent" else "withdrew a referral it sent you"
+        notifications.notify(
+            users=[pk for pk, _email in staff],
+            kind=f"referral_{kind}",
+            message=f"{referral.from_agency.name} {verb}.",
+            url=path,
+        )
         subject = f"Resettle: {referral.from_agency.name} {verb}"
         body = (
             f"{referral.from_agency.name} {verb}.\n\nSign in to Resettle to see it"
@@ -652,6 +666,13 @@ def referral_notify(*, referral_id: int, kind: str) -> dict:
         )
     elif kind == "answered":
         recipients = [referral.from_user.email] if referral.from_user.email else []
+        notifications.notify(
+            users=[referral.from_user] if referral.from_user.is_active else [],
+            kind="referral_answered",
+            message=f"{referral.to_agency.name} has {referral.get_status_display().lower()} "
+            "a referral you made.",
+            url=path,
+        )
         subject = f"Resettle: {referral.to_agency.name} answered your referral"
         body = (
             f"{referral.to_agency.name} has {referral.get_status_display().lower()} a referral you made.\n\n"
@@ -698,7 +719,15 @@ def referral_sla_sweep(*, on: datetime.date | None = None) -> dict:
     emails = 0
     inbox = absolute_url("referrals:inbox", query="direction=in&status=overdue")
     for agency_id, count in sorted(flagged_by_agency.items()):
-        recipients = _staff_emails(agency_id, roles={Role.MANAGER})
+        managers = _staff(agency_id, roles={Role.MANAGER})
+        notifications.notify(
+            users=[pk for pk, _email in managers],
+            kind="referrals_overdue",
+            message=f"{count} referral{'s' if count != 1 else ''} sent to your agency passed "
+            "the date for an answer.",
+            url=reverse("referrals:inbox") + "?direction=in&status=overdue",
+        )
+        recipients = sorted({email for _pk, email in managers if email})
         if not recipients:
             continue
         send_mail(
