@@ -345,7 +345,7 @@ class ActionForm(GovUKFormMixin, forms.Form):
         agencies, users = action_owner_choices(user=user, case=case)
         self.fields["owner_agency"].queryset = agencies
         self.fields["owner"].queryset = users
-        self.fields["goal"].queryset = Goal.objects.filter(case=case)
+        self.fields["goal"].queryset = Goal.objects.filter(case=case, cancelled_at__isnull=True)
 
 
 class ActionEditForm(ActionForm):

@@ -564,6 +564,10 @@ class Goal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # a goal set by mistake or no longer pursued is cancelled, not deleted (its actions keep it)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     objects = PlanQuerySet.as_manager()
 
@@ -666,6 +670,8 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
 
     objects = PlanQuerySet.as_manager()
 

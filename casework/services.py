@@ -642,6 +642,8 @@ def action_add(
     _choice(status, ActionStatus, "status", "Select the status of the action")
     if goal is not None and goal.case_id != case.pk:
         raise ApplicationError("Choose a goal from this case's plan", field="goal")
+    if goal is not None and goal.cancelled_at:
+        raise ApplicationError("That goal was cancelled: choose another", field="goal")
     if sequence is None:
         sequence = (PlanAction.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0) + 1
     action = PlanAction.objects.create(
@@ -700,6 +702,8 @@ def action_update(*, user, action: PlanAction, version: int | None = None, **fie
     _choice(current.status, ActionStatus, "status", "Select the status of the action")
     if current.goal_id and current.goal.case_id != case.pk:
         raise ApplicationError("Choose a goal from this case's plan", field="goal")
+    if "goal" in changed and current.goal_id and current.goal.cancelled_at:
+        raise ApplicationError("That goal was cancelled: choose another", field="goal")
     if "status" in changed:
         fields["status_changed_on"] = policy.today()
     updated = PlanAction.objects.filter(pk=action.pk, version=version).update(
@@ -759,6 +763,8 @@ def appointment_attendance_record(
         what="this appointment",
     )
     _choice(attended, YesNoUnknown, "attended", "Select whether the person attended")
+    if appointment.cancelled_at:
+        raise ApplicationError("This appointment was cancelled: there is no attendance to record")
     if attended != YesNoUnknown.UNKNOWN and appointment.at > timezone.now():
         raise ApplicationError(
             "You can record attendance once the appointment has taken place", field="attended"
@@ -780,6 +786,161 @@ def appointment_attendance_record(
         detail={"attended": attended},
     )
     return appointment
+
+
+# --- Corrections: goals and appointments -------------------------------------------------------
+
+
+def _plan_row(user, row, case, what: str) -> None:
+    """A goal or appointment is changed by the agency that made it or the case owner, on an open
+    case whose plan the user sees."""
+    policy.require(user, "case.change")
+    _require_section(user, case, Section.PLAN)
+    policy.require_row_change(user, person=case.person, row_agency_id=row.agency_id, what=what)
+    _require_open(case)
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(f"Enter why the {what} is cancelled", field="reason")
+    if len(reason) > 300:
+        raise ApplicationError("The reason must be 300 characters or fewer", field="reason")
+    return reason
+
+
+def _stale(what: str):
+    return Conflict(
+        f"Someone else changed this {what} while you were editing it. "
+        "Your changes have not been saved."
+    )
+
+
+@transaction.atomic
+def goal_update(*, user, goal: Goal, version: int, description: str) -> Goal:
+    current = Goal.objects.select_for_update().select_related("case__person").get(pk=goal.pk)
+    _plan_row(user, current, current.case, "this goal")
+    if current.cancelled_at:
+        raise ApplicationError("This goal was cancelled: add a new goal instead")
+    description = (description or "").strip()
+    if not description:
+        raise ApplicationError("Describe the goal", field="description")
+    if current.version != version:
+        raise _stale("goal")
+    before = current.description
+    Goal.objects.filter(pk=current.pk).update(
+        description=description[:300], version=F("version") + 1
+    )
+    current.refresh_from_db()
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=current.case.person,
+        obj=current,
+        detail={"fields": ["description"] if before != current.description else []},
+    )
+    return current
+
+
+@transaction.atomic
+def goal_cancel(*, user, goal: Goal, version: int, reason: str) -> Goal:
+    """Cancel a goal (kept, marked cancelled with the reason); its actions stay and no longer
+    point at it."""
+    current = Goal.objects.select_for_update().select_related("case__person").get(pk=goal.pk)
+    _plan_row(user, current, current.case, "this goal")
+    reason = _reason(reason, "goal")
+    if current.cancelled_at:
+        raise Conflict("This goal has already been cancelled")
+    if current.version != version:
+        raise _stale("goal")
+    Goal.objects.filter(pk=current.pk).update(
+        cancelled_at=timezone.now(), cancel_reason=reason, version=F("version") + 1
+    )
+    PlanAction.objects.filter(goal=current).update(goal=None, version=F("version") + 1)
+    current.refresh_from_db()
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=current.case.person,
+        obj=current,
+        detail={"cancelled": True},
+    )
+    return current
+
+
+@transaction.atomic
+def appointment_update(
+    *, user, appointment: Appointment, version: int, kind: str, at: datetime.datetime, where=""
+) -> Appointment:
+    """Move or correct an appointment. Attendance already recorded stays only if the new time has
+    passed too; otherwise it is cleared (nobody attends a future appointment)."""
+    current = (
+        Appointment.objects.select_for_update()
+        .select_related("case__person")
+        .get(pk=appointment.pk)
+    )
+    case = current.case
+    _plan_row(user, current, case, "this appointment")
+    if current.cancelled_at:
+        raise ApplicationError("This appointment was cancelled: add a new one instead")
+    _choice(kind, AppointmentKind, "kind", "Select the kind of appointment")
+    if not at:
+        raise ApplicationError("Enter the date and time of the appointment", field="at")
+    _not_before_start(
+        case,
+        timezone.localtime(at).date() if timezone.is_aware(at) else at.date(),
+        "at",
+        "Appointment date",
+    )
+    if current.version != version:
+        raise _stale("appointment")
+    fields = {"kind": kind, "at": at, "where": (where or "").strip()[:200]}
+    changed = sorted(name for name, value in fields.items() if getattr(current, name) != value)
+    if at > timezone.now() and current.attended != YesNoUnknown.UNKNOWN:
+        fields["attended"] = YesNoUnknown.UNKNOWN
+        changed = sorted([*changed, "attended"])
+    Appointment.objects.filter(pk=current.pk).update(version=F("version") + 1, **fields)
+    current.refresh_from_db()
+    refresh_last_contact([case.pk])
+    access_event_record(
+        user=user, action=Action.CHANGE, person=case.person, obj=current, detail={"fields": changed}
+    )
+    return current
+
+
+@transaction.atomic
+def appointment_cancel(*, user, appointment: Appointment, version: int, reason: str):
+    current = (
+        Appointment.objects.select_for_update()
+        .select_related("case__person")
+        .get(pk=appointment.pk)
+    )
+    case = current.case
+    _plan_row(user, current, case, "this appointment")
+    reason = _reason(reason, "appointment")
+    if current.cancelled_at:
+        raise Conflict("This appointment has already been cancelled")
+    if current.attended == YesNoUnknown.YES:
+        raise ApplicationError(
+            "The person attended this appointment: correct the attendance instead of cancelling"
+        )
+    if current.version != version:
+        raise _stale("appointment")
+    Appointment.objects.filter(pk=current.pk).update(
+        cancelled_at=timezone.now(),
+        cancel_reason=reason,
+        attended=YesNoUnknown.UNKNOWN,
+        version=F("version") + 1,
+    )
+    current.refresh_from_db()
+    access_event_record(
+        user=user,
+        action=Action.CHANGE,
+        person=case.person,
+        obj=current,
+        detail={"cancelled": True},
+    )
+    return current
 
 
 # --- Case notes --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import record_views, views
+from casework import correction_views, record_views, views
 
 app_name = "casework"
 
@@ -21,6 +21,26 @@ urlpatterns = [
     path("cases/<int:pk>/assessment/new/", views.assessment_create, name="assessment_create"),
     path("cases/<int:pk>/plan/", views.case_plan, name="case_plan"),
     path("cases/<int:pk>/plan/goals/new/", views.goal_create, name="goal_create"),
+    path(
+        "cases/<int:pk>/plan/goals/<int:goal_pk>/edit/",
+        correction_views.goal_edit,
+        name="goal_edit",
+    ),
+    path(
+        "cases/<int:pk>/plan/goals/<int:goal_pk>/cancel/",
+        correction_views.goal_cancel,
+        name="goal_cancel",
+    ),
+    path(
+        "cases/<int:pk>/plan/appointments/<int:appointment_pk>/edit/",
+        correction_views.appointment_edit,
+        name="appointment_edit",
+    ),
+    path(
+        "cases/<int:pk>/plan/appointments/<int:appointment_pk>/cancel/",
+        correction_views.appointment_cancel,
+        name="appointment_cancel",
+    ),
     path("cases/<int:pk>/plan/actions/new/", views.action_create, name="action_create"),
     path("cases/<int:pk>/plan/actions/<int:action_pk>/", views.action_edit, name="action_edit"),
     path(

@@ -463,9 +463,11 @@ def case_plan(request, pk):
         item.can_change = policy.may_change_row(
             request.user, person=case.person, row_agency_id=item.owner_agency_id
         )
-    for item in appointments:
-        item.can_change = policy.may_change_row(
-            request.user, person=case.person, row_agency_id=item.agency_id
+    goals = selectors.goals_for_case(user=request.user, case=case)
+    for item in [*appointments, *goals]:
+        item.can_change = (
+            policy.may_change_row(request.user, person=case.person, row_agency_id=item.agency_id)
+            and item.cancelled_at is None
         )
     _viewed(request, case, "plan")
     return render(
@@ -475,7 +477,7 @@ def case_plan(request, pk):
             "case": case,
             "person": case.person,
             "section": "plan",
-            "goals": selectors.goals_for_case(user=request.user, case=case),
+            "goals": goals,
             "actions": actions,
             "overdue_count": sum(1 for a in actions if a.overdue),
             "appointments": appointments,

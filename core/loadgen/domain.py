@@ -881,6 +881,8 @@ class Journey(Extension):
                 "created_by_id",
                 "created_at",
                 "version",
+                "cancelled_at",
+                "cancel_reason",
             ),
         ),
         "note": (
@@ -976,6 +978,8 @@ class Journey(Extension):
                     author,
                     gen._ts(case.start, rng),
                     1,
+                    None,
+                    "",
                 )
                 if attended == "yes":
                     case.last_contact = max(at, case.last_contact or at)
