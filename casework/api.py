@@ -47,6 +47,19 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "restricted", "version"]
 
 
+class PersonCreateSerializer(PersonSerializer):
+    confirm_not_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Someone you can see has the same name and date of birth (409 "
+        "possible_duplicate): send true once you have checked it is another person",
+    )
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "confirm_not_duplicate"]
+
+
 IDENTITY_FIELDS = [
     "aliases",
     "date_of_birth",
@@ -158,7 +171,7 @@ class PersonViewSet(
     def get_serializer_class(self):
         if self.action == "partial_update":
             return PersonPatchSerializer
-        return PersonSerializer if self.action == "create" else PersonReadSerializer
+        return PersonCreateSerializer if self.action == "create" else PersonReadSerializer
 
     def get_object(self):
         return policy.get_person(self.request.user, self.kwargs["pk"])
@@ -197,7 +210,7 @@ class PersonViewSet(
         return Response(PersonReadSerializer(person, context={"request": request}).data)
 
     def create(self, request, *args, **kwargs):
-        serializer = PersonSerializer(data=request.data)
+        serializer = PersonCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         person = services.person_create(user=request.user, **serializer.validated_data)
         return Response(

@@ -98,6 +98,14 @@ class PersonEditForm(PersonForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class PersonCreateForm(PersonForm):
+    """Adding a person: the "someone else" answer appears once a possible duplicate is shown."""
+
+    confirm_not_duplicate = forms.BooleanField(
+        required=False, label="This is a different person: save the new record"
+    )
+
+
 class CaseForm(GovUKFormMixin, forms.Form):
     offender_group = forms.ChoiceField(
         choices=OffenderGroup.choices,

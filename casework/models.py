@@ -129,6 +129,28 @@ class SupportLevel(models.TextChoices):
     HIGH = "high", "High"
 
 
+class PossibleDuplicate(models.Model):
+    """A new record whose identifier (CRN, prison number or NI number) is already on a record its
+    agency cannot see: kept for an administrator to check, without telling the user anything of
+    the other record."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    basis = models.CharField(max_length=100, help_text="The identifiers both records hold")
+    found_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other"], name="possible_duplicate_once")
+        ]
+
+    def __str__(self):
+        return f"Person {self.person_id} may be person {self.other_id} ({self.basis})"
+
+
 class Stage(models.TextChoices):
     RECEPTION = "reception", "Reception"
     IN_CUSTODY = "in_custody", "In custody"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.models import Role, SiteKind
 from audit.models import Action
 from audit.services import access_event_record
+from casework import dedupe
 from casework.models import (
     PERSON_DETAIL_FIELDS,
     RAG_SCORE,
@@ -102,7 +103,11 @@ def _check_unknown(fields: dict, allowed: set):
 
 
 @transaction.atomic
-def person_create(*, user, **fields) -> Person:
+def person_create(*, user, confirm_not_duplicate: bool = False, **fields) -> Person:
+    """Add a person. One record per person (casework.dedupe): an identifier already on a record the
+    agency sees is refused with a link to it; the same name and date of birth needs
+    `confirm_not_duplicate`; an identifier on a record it cannot see is flagged for an
+    administrator, silently."""
     policy.require(user, "person.create")
     _check_unknown(fields, PERSON_FIELDS)
     person = Person(**_clean_identifiers(fields), created_by_agency=user.acting.agency)
@@ -111,8 +116,10 @@ def person_create(*, user, **fields) -> Person:
     _full_clean(person, exclude=["identity_verified_by", "created_by_agency"])
     if person.date_of_birth and person.date_of_birth > policy.today():
         raise ApplicationError("Date of birth must be in the past", field="date_of_birth")
+    dedupe.check_before_saving(user=user, fields=fields, confirmed=confirm_not_duplicate)
     person.save()
     policy.refresh_person_access(person)
+    dedupe.flag_hidden_duplicates(person)
     access_event_record(user=user, action=Action.CREATE, person=person)
     return person
 
@@ -139,6 +146,11 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
         raise ApplicationError("Date of birth must be in the past", field="date_of_birth")
     if "identity_verified_on" in changed:
         fields["identity_verified_by"] = user if fields["identity_verified_on"] else None
+    new_identifiers = {n: fields[n] for n in dedupe.IDENTIFIER_LABELS if n in changed and fields[n]}
+    if new_identifiers:
+        dedupe.check_before_saving(
+            user=user, fields=new_identifiers, exclude_pk=person.pk, confirmed=True
+        )
     updated = Person.objects.filter(pk=person.pk, version=version).update(
         version=F("version") + 1, **fields
     )
@@ -156,6 +168,8 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
         after={f: getattr(person, f) for f in PERSON_DETAIL_FIELDS},
     )
     policy.refresh_person_access(person)  # names feed the sort key
+    if new_identifiers:
+        dedupe.flag_hidden_duplicates(person)
     access_event_record(user=user, action=Action.CHANGE, person=person, detail={"fields": changed})
     return person
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from audit.models import Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record, access_list_record
-from casework import selectors, services
+from casework import dedupe, selectors, services
 from casework.charts import distance_travelled_svg
 from casework.forms import (
     ActionEditForm,
@@ -26,6 +26,7 @@ from casework.forms import (
     GoalForm,
     HandoffForm,
     NoteForm,
+    PersonCreateForm,
     PersonEditForm,
     PersonForm,
     ProgressForm,
@@ -181,18 +182,20 @@ def person_detail(request, pk):
 def person_create(request):
     if not policy.can(request.user, "person.create"):
         raise PermissionDenied
-    form = PersonForm(request.POST or None)
+    form = PersonCreateForm(request.POST or None)
+    context = {"form": form, "title": "Add a person"}
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(user=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             apply_error(form, exc)
+            context.update(dedupe.page_context(exc))  # one record per person
         else:
             messages.success(
                 request, f"{person.full_name} has been added. Now open a case for them."
             )
             return redirect("casework:case_create", person_pk=person.pk)
-    return render(request, "casework/person_form.html", {"form": form, "title": "Add a person"})
+    return render(request, "casework/person_form.html", context)
 
 
 @login_required

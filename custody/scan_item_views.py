@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
 from audit.services import access_event_record
+from casework import dedupe
 from casework import services as casework_services
-from casework.forms import PersonForm
+from casework.forms import PersonCreateForm
 from consent import policy
 from core.errors import ApplicationError
 from core.views import apply_error, querystring_without
@@ -140,12 +141,14 @@ def item_add_person(request, pk):
     if not item.is_open_item:
         messages.info(request, "That work item has already been dealt with.")
         return redirect("custody:scan_item_detail", pk=item.pk)
-    form = PersonForm(request.POST or None, initial=scan_items.person_initial(item))
+    form = PersonCreateForm(request.POST or None, initial=scan_items.person_initial(item))
+    context = {"item": item, "form": form, "title": "Add the person from the scan"}
     if request.method == "POST" and form.is_valid():
         try:
             person = casework_services.person_create(user=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             apply_error(form, exc)
+            context.update(dedupe.page_context(exc))  # one record per person
         else:
             messages.success(
                 request, f"{person.full_name} has been added. Now record their claim closure."
@@ -154,8 +157,4 @@ def item_add_person(request, pk):
                 reverse("custody:closure_create", args=[person.pk]) + f"?item={item.pk}"
             )
     _viewed(request, item, "custody:scan_item_add_person")
-    return render(
-        request,
-        "custody/scan_item_add_person.html",
-        {"item": item, "form": form, "title": "Add the person from the scan"},
-    )
+    return render(request, "custody/scan_item_add_person.html", context)

@@ -84,7 +84,10 @@ def person_with_case(
     offender_group="community",
     **person_fields,
 ):
-    """Create a person and an open case through the services, owned by the user's acting agency."""
+    """Create a person and an open case through the services, owned by the user's acting agency.
+    Tests reuse the default name and date of birth: the same-name warning is answered (a visible
+    duplicate identifier is still refused)."""
+    person_fields.setdefault("confirm_not_duplicate", True)
     person = casework_services.person_create(
         user=user,
         first_name=first_name,
