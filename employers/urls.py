@@ -19,6 +19,7 @@ urlpatterns = [
     path("employers/job-starts/<int:pk>/", views.spell_detail, name="spell_detail"),
     path("employers/job-starts/<int:pk>/edit/", views.spell_edit, name="spell_edit"),
     path("people/<int:person_pk>/jobs/", views.person_jobs, name="person_jobs"),
+    path("cases/<int:pk>/jobs/", views.case_jobs, name="case_jobs"),
     path(
         "people/<int:person_pk>/jobs/preferences/", views.preferences_edit, name="preferences_edit"
     ),

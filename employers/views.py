@@ -246,6 +246,21 @@ def vacancy_detail(request, pk):
 def person_jobs(request, person_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
+    return _jobs_page(request, person)
+
+
+@login_required
+def case_jobs(request, pk):
+    """Work and jobs as a tab of the case (the same page, with the case's header and tabs)."""
+    from casework.selectors import get_case
+
+    _staff_only(request.user)
+    case = get_case(user=request.user, pk=pk)
+    person = policy.get_person(request.user, case.person_id, Section.EMPLOYMENT)
+    return _jobs_page(request, person, case=case)
+
+
+def _jobs_page(request, person, case=None):
     access_event_record(
         user=request.user, action=Action.VIEW, person=person, detail={"page": "job_matching"}
     )
@@ -254,6 +269,8 @@ def person_jobs(request, person_pk):
         request,
         "employers/person_jobs.html",
         {
+            "case": case,
+            "section": "jobs",
             "person": person,
             "prefs": prefs,
             "matches": matching.vacancies_for_person(user=request.user, person=person)[:30],

@@ -410,3 +410,17 @@ def test_the_relationship_owner_changes_employer_details_and_a_stale_form_keeps_
         not in other.get(reverse("employers:employer_detail", args=[employer.pk])).content.decode()
     )
     assert other.get(url).status_code == 403 and other.post(url, form).status_code == 403
+
+
+def test_work_and_jobs_is_a_tab_of_the_case(client_for, caseworker_a, case_a, caseworker_b):
+    client = client_for(caseworker_a)
+    tab = reverse("employers:case_jobs", args=[case_a.pk])
+    overview = client.get(reverse("casework:case_detail", args=[case_a.pk])).content.decode()
+    assert f'href="{tab}"' in overview and ">Work and jobs<" in overview
+    page = client.get(tab).content.decode()
+    assert (
+        'aria-current="page"><strong class="govuk-service-navigation__active-fallback">Work and jobs'
+        in page
+    )
+    assert "Vacancies that fit" in page
+    assert client_for(caseworker_b).get(tab).status_code == 404
