@@ -168,7 +168,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "casework:caseload"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "signed_out"
 # Argon2id first (core/hashers.py, SECURITY.md); the others only verify older hashes, which are
 # upgraded at the next sign-in.
 PASSWORD_HASHERS = [

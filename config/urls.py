@@ -11,6 +11,7 @@ from core.api_docs import api_docs, api_schema
 urlpatterns = [
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", SignOutView.as_view(), name="logout"),
+    path("signed-out/", TemplateView.as_view(template_name="signed_out.html"), name="signed_out"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/schema/", api_schema, name="schema"),

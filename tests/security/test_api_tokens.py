@@ -186,3 +186,13 @@ def test_migration_revokes_the_old_plain_text_tokens(caseworker_a):
         editor.execute("INSERT INTO authtoken_token VALUES (%s, %s)", ["a" * 40, caseworker_a.pk])
         migration.revoke_old_tokens(None, editor)
     assert "authtoken_token" not in connection.introspection.table_names()
+
+
+def test_signing_out_lands_on_a_signed_out_page(client_for, caseworker_a):
+    client = client_for(caseworker_a)
+    response = client.post("/sign-out/")
+    assert response.status_code == 302 and response.url == "/signed-out/"
+    page = client.get(response.url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "You have signed out" in html
+    assert 'href="/sign-in/"' in html and "Caseload" not in html
