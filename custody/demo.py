@@ -25,15 +25,18 @@ from casework.models import (
 )
 from consent import policy
 from consent.services import statutory_gateway_open
+from custody import services as custody_services
 from custody.models import (
     Benefit,
     BenefitDeliveryCentre,
     ChaseOutcome,
     ClaimClosure,
+    ClaimState,
     ClosureChase,
     ContactMethod,
     FoundBy,
     FreshstartAppointment,
+    PostReleaseClaim,
     ScanImport,
     ScanItemState,
     ScanKind,
@@ -363,6 +366,24 @@ def _release(world, index, first, last, ni, prison_number, released, today):
             started_on=reception,
             ends_on=at.date() + datetime.timedelta(days=settings.FRESHSTART_ACCESS_DAYS),
         )
+        # the claim made at Freshstart: a rapid reclaim (the last claim ended at reception, 70 days
+        # ago), decided with the first payday still to come, so a payment on account meets the tests
+        claim = PostReleaseClaim(
+            person=person,
+            agency=luton_office.agency,
+            released_on=out,
+            claim_made_on=at.date(),
+            benefit=Benefit.UNIVERSAL_CREDIT,
+            last_claim_ended_on=reception,
+            circumstances_unchanged=True,
+            claim_state=ClaimState.AWAITING_PAYDAY,
+            advance_requested=True,
+            likely_entitled=True,
+            in_financial_need=True,
+            recorded_by=world["users"]["workcoach.luton"],
+        )
+        custody_services._validate_claim(claim)
+        claim.save()
     policy.refresh_person_access(person)
 
 

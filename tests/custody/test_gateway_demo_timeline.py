@@ -11,7 +11,7 @@ from casework.models import Person
 from consent.policy import expected_access
 from core.timeline import entries_for_case
 from custody import services
-from custody.models import BenefitSurgery, ClaimClosure, FreshstartAppointment
+from custody.models import BenefitSurgery, ClaimClosure, FreshstartAppointment, PostReleaseClaim
 from custody.selectors import ebsa_worklist
 from tests.custody.conftest import RELEASE_IN_DAYS, receive
 from tests.factories import person_with_case
@@ -116,6 +116,11 @@ def test_demo_is_idempotent_and_gives_ebsa_a_worklist(settings):
     assert "Pike" in [e.person.last_name for e in work.releases]
     # last week's scan left rows that matched nobody, waiting to be found or added (seeded once)
     assert work.scan_items_open == 3
+    # the released prisoner's claim: a rapid reclaim with a payment on account (the report's
+    # finance-gap, advance and rapid-reclaim measures have something to count)
+    claim = PostReleaseClaim.objects.get()
+    assert claim.rapid_reclaim and claim.advance_outcome == "eligible"
+    assert claim.claim_state == "awaiting_payday" and claim.first_payment_on is None
     coach = User.objects.get(username="workcoach.luton")
     acting.attach(coach)
     appointment = FreshstartAppointment.objects.get()
