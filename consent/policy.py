@@ -774,6 +774,15 @@ def may_read_access_log(user, person) -> bool:
     return can(user, "audit.view_person") and (access.owner or access.sees(S.Section.CASE))
 
 
+def nameable_people(user, person_ids) -> set[int]:
+    """Of the people in a page of access events, those the reader may see named: the ones whose
+    identity the acting agency sees today (one query). A staff access log names nobody else: an
+    expired share or a restriction hides the name as it hides the record."""
+    return {
+        pk for pk, access in access_map(user, person_ids).items() if access.sees(S.Section.IDENTITY)
+    }
+
+
 def may_export_subject_access(user, person) -> bool:
     """A subject access export is whole (it is for the person): only the owner's managers make it."""
     return can(user, "audit.view_user") and is_manager(user) and is_owner(user, person)
