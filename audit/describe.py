@@ -13,7 +13,7 @@ import re
 
 from django.apps import apps
 
-from audit.models import Action
+from audit.models import AccessEvent, Action
 
 # The verb for each action, as it reads after the user's name.
 VERBS = {
@@ -165,6 +165,8 @@ SYSTEM_JOBS = {
 }
 
 API = " through the API"
+_USER = AccessEvent._meta.get_field("user")
+_PERSON = AccessEvent._meta.get_field("person")
 _FORM_PAGE = re.compile(r"^(?P<section>[\w ]+) form: (?P<title>.+)$")
 
 
@@ -275,9 +277,8 @@ def describe_events(events, *, reader, person=None) -> list:
     for event in events:
         if not event.user_id:
             continue
-        cached = event._state.fields_cache.get("user") if hasattr(event, "_state") else None
-        if cached is not None:
-            users[event.user_id] = cached
+        if _USER.is_cached(event):
+            users[event.user_id] = event.user
         else:
             missing.add(event.user_id)
     missing -= set(users)
@@ -298,9 +299,8 @@ def describe_events(events, *, reader, person=None) -> list:
             nameable = policy.nameable_people(reader, ids)
             people = {}
             for event in events:
-                cached = event._state.fields_cache.get("person")
-                if cached is not None:
-                    people[cached.pk] = cached
+                if event.person_id and _PERSON.is_cached(event) and event.person is not None:
+                    people[event.person_id] = event.person
             absent = (ids & nameable) - set(people)
             if absent:
                 people.update(
