@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import User
 from audit import archive, selectors
 from audit import subject_access as subject_access_export
+from audit.describe import describe_events
 from audit.models import Action, ArchivedMonth
 from audit.services import access_event_record
 from consent import policy
@@ -27,6 +28,7 @@ def person_access_log(request, pk):
         user=request.user, action=Action.VIEW, person=person, detail={"page": "access_log"}
     )
     page, capped = _log_page(request, selectors.access_log_for_person(person=person, limit=None))
+    page.object_list = describe_events(page.object_list, reader=request.user, person=person)
     return render(
         request,
         "audit/person_access_log.html",
@@ -60,6 +62,7 @@ def user_access(request):
         page, capped = _log_page(
             request, selectors.access_log_for_user(staff_user=selected, agency=agency)
         )
+        page.object_list = describe_events(page.object_list, reader=request.user)
         if request.GET.get("archived") == "1":
             archive = _archive_search(request, selected, agency)
     return render(
@@ -96,6 +99,7 @@ def _archive_search(request, selected, agency) -> dict:
         problem = None
     except (OSError, ValueError) as exc:
         events, problem = [], f"An archive could not be read ({exc}). Try again later."
+    events = describe_events(events, reader=request.user)
     searched = start + len(batch)
     return {
         "events": events,

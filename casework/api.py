@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from agencies.api import AgencySerializer
 from agencies.models import Agency, User
+from audit.describe import describe_events
 from audit.models import AccessEvent, Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record, access_list_record
@@ -118,10 +119,11 @@ class PersonPatchSerializer(PersonSerializer):
 class AccessEventSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", default=None)
     agency = serializers.CharField(source="agency.name", default=None)
+    description = serializers.CharField(read_only=True, default="")  # audit.describe
 
     class Meta:
         model = AccessEvent
-        fields = ["at", "user", "agency", "action", "object_type", "object_id"]
+        fields = ["at", "user", "agency", "action", "object_type", "object_id", "description"]
 
 
 class StaffOnly:
@@ -243,6 +245,7 @@ class PersonViewSet(
                 detail={"page": "api:access-log"},
             )
         page = self.paginate_queryset(access_log_for_person(person=person, limit=None))
+        page = describe_events(page, reader=request.user, person=person)
         return self.get_paginated_response(AccessEventSerializer(page, many=True).data)
 
 

@@ -578,6 +578,7 @@ TIMELINE_KINDS = [
     ("referral", "Referrals"),
     ("job", "Jobs"),
     ("consent", "Consent"),
+    ("reoffending", "Reoffending checks"),
 ]
 
 

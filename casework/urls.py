@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/<int:person_pk>/cases/new/", views.case_create, name="case_create"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/summary.pdf", views.case_summary_pdf, name="case_summary_pdf"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
     path("cases/<int:pk>/progress/", views.case_progress, name="case_progress"),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from audit.models import Action
 from audit.selectors import access_log_for_person
 from audit.services import access_event_record, access_list_record
-from casework import dedupe, selectors, services
+from casework import case_summary, dedupe, selectors, services
 from casework.charts import distance_travelled_svg
 from casework.forms import (
     ActionEditForm,
@@ -277,6 +277,7 @@ def case_detail(request, pk):
             "person": case.person,
             "section": "detail",
             "is_owner": policy.owns_case(request.user, case),
+            "may_download_summary": policy.may_download_case_summary(request.user, case),
             "overdue_count": PlanAction.objects.for_user(request.user)
             .filter(case=case)
             .overdue(today)
@@ -294,6 +295,28 @@ def case_detail(request, pk):
             ),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def case_summary_pdf(request, pk):
+    """The owning agency downloads a PDF summary of the case: the sections its user may see."""
+    case = _case(request, pk)
+    if not policy.may_download_case_summary(request.user, case):
+        raise PermissionDenied("Only the agency that owns this case can download its summary.")
+    data = case_summary.collect(user=request.user, case=case)
+    access_event_record(
+        user=request.user,
+        action=Action.DOWNLOAD,
+        person=case.person,
+        obj=case,
+        detail={"page": "case_summary", "sections": data["sections"]},
+    )
+    response = HttpResponse(case_summary.as_pdf(data), content_type="application/pdf")
+    filename = f"case-summary-{case.pk}-{policy.today():%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

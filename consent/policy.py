@@ -776,6 +776,22 @@ def may_read_access_log(user, person) -> bool:
     return can(user, "audit.view_person") and (access.owner or access.sees(S.Section.CASE))
 
 
+def may_download_case_summary(user, case) -> bool:
+    """A printable case summary is for the agency that owns the case (its staff, holding the owner
+    basis today); partners read what they were given on screen. The summary itself lists only the
+    sections the user's Access sees (casework/case_summary.py)."""
+    return owns_case(user, case) and access_for(user, case.person_id).owner
+
+
+def nameable_people(user, person_ids) -> set[int]:
+    """Of the people in a page of access events, those the reader may see named: the ones whose
+    identity the acting agency sees today (one query). A staff access log names nobody else: an
+    expired share or a restriction hides the name as it hides the record."""
+    return {
+        pk for pk, access in access_map(user, person_ids).items() if access.sees(S.Section.IDENTITY)
+    }
+
+
 def may_export_subject_access(user, person) -> bool:
     """A subject access export is whole (it is for the person): only the owner's managers make it."""
     return can(user, "audit.view_user") and is_manager(user) and is_owner(user, person)

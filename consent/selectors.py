@@ -23,7 +23,7 @@ def consents_for_person(*, user, person):
     """The consents the acting agency may see: all of them for the owner, its own otherwise."""
     return (
         policy.scope_consents(ConsentRecord.objects.filter(person=person), user)
-        .select_related("recipient_agency", "recorded_by", "withdrawn_by")
+        .select_related("recipient_agency", "recorded_by", "recorded_by_agency", "withdrawn_by")
         .order_by("-given_on", "-id")
     )
 

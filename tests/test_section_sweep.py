@@ -57,6 +57,7 @@ ROUTE_SECTIONS = {
     "api:case-detail": "case",
     "casework:case_detail": "case",
     "casework:case_edit": "case",
+    "casework:case_summary_pdf": OWNER,
     "casework:case_close": "case",
     "casework:case_reopen": "case",
     "casework:case_progress": "case",

@@ -104,6 +104,10 @@ def test_access_log_api_lists_who_viewed(api_for, caseworker_a, person_a):
     rows = api.get(f"/api/v1/people/{person_a.pk}/access-log/").json()["results"]
     assert {"at", "user", "agency", "action"} <= set(rows[0])
     assert any(r["action"] == "view" and r["user"] == "caseworker_a" for r in rows)
+    said = (
+        f"{caseworker_a.get_full_name()} viewed the record of {person_a.full_name} through the API"
+    )
+    assert said in [r["description"] for r in rows]
 
 
 def test_reads_through_api_are_audited(api_for, caseworker_a, person_a):

@@ -233,7 +233,7 @@ def test_old_months_are_archived_dropped_and_still_found_by_a_managers_search(
     start = archived.index(month)
     response = client.get(f"/access-log/?user={caseworker_a.pk}&archived=1&from={start}")
     body = response.content.decode()
-    assert body.count(f"#{person_a.pk}") >= 3
+    assert body.count(f"of {person_a.full_name}") >= 3
     assert AccessEvent.objects.filter(detail__page="access_log_archive").count() == searches + 2
     event = AccessEvent.objects.filter(detail__page="access_log_archive").latest("at", "id")
     assert event.user == manager_a
