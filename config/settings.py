@@ -427,6 +427,8 @@ SPECTACULAR_SETTINGS = {
     # Stable names for choice sets used by several fields (keeps `check --deploy` free of W001).
     "ENUM_NAME_OVERRIDES": {
         "DeclineReasonEnum": "referrals.models.DeclineReason",
+        "BenefitEnum": "custody.models.Benefit",
+        "ScanItemDismissReasonEnum": "custody.models.ScanItemDismissReason",
         "WithdrawReasonEnum": "referrals.models.WithdrawReason",
         "DataCategoryEnum": "consent.models.DataCategory",
         "YesNoUnknownEnum": "casework.models.YesNoUnknown",

@@ -45,6 +45,8 @@ SHARED_ROUTE_PREFIXES = (
     "custody:scan_",
     "referrals:provision",
 )
+# Scan work items (/scan-items/) are rows of the importing Jobcentre, not of a person (most name
+# nobody in Resettle): their access is by agency, tested in tests/custody/test_scan_work_items.py.
 NOUN_ALIASES = {
     "benefitclaim": "PostReleaseClaim",
     "claim": "ClaimClosure",
@@ -56,7 +58,6 @@ NOUN_ALIASES = {
     "employment": "PostExitEmploymentCheck",
     "sharing": "CaseInvolvement",
     "involvement": "CaseInvolvement",
-    "scanitem": "ScanRow",
 }
 WRITE_METHODS = ("post", "patch", "delete")
 OK_STATUSES = {403, 404, 405}

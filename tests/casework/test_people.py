@@ -249,7 +249,7 @@ def test_caseload_counts_each_part_up_to_a_cap_and_says_so(
     monkeypatch.setattr(views, "CASELOAD_COUNT_CAP", 3)
     client = client_for(caseworker_a)
     client.get(reverse("casework:caseload"))
-    with django_assert_max_num_queries(17):  # 16 + the restricted people the user is named for
+    with django_assert_max_num_queries(18):  # 16 + named restricted people + notifications
         html = client.get(reverse("casework:caseload")).content.decode()
     assert "More than 4 cases. Use the filters or search" in html
     assert _caseload_names(html) == [
