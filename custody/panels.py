@@ -56,3 +56,117 @@ def person_panels(*, user, person, access) -> list[dict]:
                 }
             )
     return panels
+
+
+def _freshstart_row(appointment):
+    from django.utils import timezone
+
+    at = timezone.localtime(appointment.appointment_at)
+    today = timezone.localdate()
+    day = "Today" if at.date() == today else f"{at:%a %-d %b %Y}"
+    return {
+        "href": reverse("custody:freshstart_attendance", args=[appointment.pk]),
+        "name": appointment.person.full_name,
+        "cells": [
+            f"{day}, {at:%H:%M}",
+            appointment.office.name,
+            "Attendance to record" if at <= timezone.localtime() else "Booked",
+        ],
+    }
+
+
+def marker_row(marker):
+    return {
+        "href": reverse("casework:person_detail", args=[marker.person_id]),
+        "name": marker.person.full_name,
+        "cells": [
+            marker.get_kind_display(),
+            f"{marker.set_on:%-d %b %Y}",
+            f"{marker.expires_on:%-d %b %Y}",
+        ],
+    }
+
+
+MARKER_COLUMNS = ["Person", "Marker", "Set", "Ends"]
+
+
+def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
+    """The work coach's Freshstart appointments and markers ending (three queries each); the
+    EBSA's custody worklist summary (the worklist's own counts, a fixed number of queries)."""
+    from core.worklist import panel, summary_panel
+
+    panels = []
+    if policy.can(user, "my_work.freshstart"):
+        panels.append(
+            panel(
+                key="freshstart",
+                title="Freshstart appointments today and this week",
+                note="Appointments without attendance recorded: the ones already due first.",
+                queryset=selectors.freshstart_this_week(user=user),
+                rows=rows,
+                cap=cap,
+                columns=["Person", "When", "Office", "Attendance"],
+                row=_freshstart_row,
+                see_all=reverse("custody:freshstart_list"),
+                empty="No Freshstart appointments are waiting for attendance this week.",
+                people=lambda appointment: appointment.person_id,
+            )
+        )
+    if policy.can(user, "my_work.markers"):
+        panels.append(
+            panel(
+                key="markers-expiring",
+                title="Markers ending soon",
+                note=f"Live markers your Jobcentre set that end in the next {selectors.MARKER_EXPIRY_WARNING_DAYS} days.",
+                queryset=selectors.markers_expiring(user=user),
+                rows=rows,
+                cap=cap,
+                columns=MARKER_COLUMNS,
+                row=marker_row,
+                see_all=reverse("custody:markers_expiring"),
+                empty="No markers end in the next few weeks.",
+                people=lambda marker: marker.person_id,
+            )
+        )
+    if policy.can(user, "my_work.custody_summary"):
+        work = selectors.ebsa_worklist(user=user)
+        worklist = reverse("custody:worklist")
+        lines = [
+            {
+                "text": "Receptions without a claim closure",
+                "count": work.receptions_total,
+                "href": f"{worklist}#receptions-heading",
+            },
+            {
+                "text": "Claim closures waiting for the Benefit Delivery Centre",
+                "count": work.in_progress_total,
+                "href": f"{worklist}#progress-heading",
+            },
+            {
+                "text": f"Of those, sent more than {work.chase_after_days} days ago (to chase)",
+                "count": work.to_chase_total,
+                "href": f"{worklist}#to-chase",
+            },
+            {
+                "text": "Releases in the next 6 weeks without advice or a Freshstart booking",
+                "count": work.releases_total,
+                "href": f"{worklist}#releases-heading",
+            },
+        ]
+        if work.scan_items_open is not None:
+            lines.append(
+                {
+                    "text": "Scan rows that matched nobody",
+                    "count": work.scan_items_open,
+                    "href": reverse("custody:scan_items"),
+                }
+            )
+        summary = summary_panel(
+            key="custody-summary",
+            title="Custody worklist",
+            lines=lines,
+            empty="",
+            note="Your surgeries' work, as the custody worklist counts it.",
+        )
+        panels.append(summary)  # counts only: no person is shown
+    return panels

@@ -307,3 +307,38 @@ def freshstart_for_person(*, user, person) -> list:
         .select_related("office", "jobcentre")
         .order_by("-appointment_at", "-id")[:5]
     )
+
+
+MARKER_EXPIRY_WARNING_DAYS = 28
+
+
+def markers_expiring(*, user, days: int = MARKER_EXPIRY_WARNING_DAYS):
+    """The acting Jobcentre's live markers ending in the next `days` days, the soonest first."""
+    today = policy.today()
+    return (
+        Marker.objects.for_user(user)
+        .live(today)
+        .filter(
+            jobcentre_id=user.acting.agency_id,
+            expires_on__lte=today + datetime.timedelta(days=days),
+        )
+        .select_related("person")
+        .order_by("expires_on", "id")
+    )
+
+
+def freshstart_this_week(*, user, days_back: int = 90):
+    """The acting Jobcentre's Freshstart appointments without attendance, up to the end of the
+    seventh day from today: the ones already due (attendance to record) first, then this week's."""
+    start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        FreshstartAppointment.objects.for_user(user)
+        .filter(
+            jobcentre_id=user.acting.agency_id,
+            attended__isnull=True,
+            appointment_at__gte=start_of_today - datetime.timedelta(days=days_back),
+            appointment_at__lt=start_of_today + datetime.timedelta(days=7),
+        )
+        .select_related("person", "office")
+        .order_by("appointment_at", "id")
+    )

@@ -1,5 +1,7 @@
 """The person page's employment section: continuous employment, milestones, job starts, checks."""
 
+from django.utils import timezone
+
 from consent import policy
 from consent.sections import Section
 from core.pagination import capped_count, capped_text, narrow_slice
@@ -39,11 +41,13 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
     not the sweep has run), the user's own job starts or the team's, overdue first. Three queries."""
     from employers.selectors import checks_due_for_user
 
+    extra = employment_work_panels(user=user, mine_only=mine_only, rows=rows, cap=cap)
     if not policy.can(user, "checks_due.view"):
-        return []
+        return extra
     qs = checks_due_for_user(user=user, mine=mine_only)
     checks = narrow_slice(qs, rows)
     return [
+        *extra[:1],
         {
             "template": "employers/includes/my_work_checks.html",
             "checks": checks,
@@ -51,5 +55,77 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             "count": capped_text(capped_count(qs, cap), cap),
             "rows": rows,
             "mine": mine_only,
-        }
+            "people": [check.spell.person_id for check in checks],
+        },
+        *extra[1:],
+    ]
+
+
+def interview_row(application):
+    from django.urls import reverse
+
+    return {
+        "href": reverse("employers:application_edit", args=[application.pk]),
+        "name": application.person.full_name,
+        "cells": [
+            f"{application.vacancy.title} at {application.vacancy.employer.name}",
+            f"{timezone.localtime(application.interview_at):%-d %b %Y, %H:%M}",
+            str(application.created_by),
+        ],
+    }
+
+
+def start_row(spell):
+    from django.urls import reverse
+
+    return {
+        "href": reverse("employers:spell_detail", args=[spell.pk]),
+        "name": spell.person.full_name,
+        "cells": [
+            spell.job_title + (f", {spell.employer.name}" if spell.employer_id else ""),
+            f"{spell.start_date:%-d %b %Y}",
+            str(spell.adviser),
+        ],
+    }
+
+
+INTERVIEW_COLUMNS = ["Person", "Job", "Interview", "Added by"]
+START_COLUMNS = ["Person", "Job", "Started", "Adviser"]
+
+
+def employment_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
+    """Interviews coming up and job starts to verify: three queries each."""
+    from django.urls import reverse
+
+    from core.worklist import panel
+    from employers.selectors import interviews_coming_up, starts_to_verify
+
+    if not policy.can(user, "my_work.employment"):
+        return []
+    whose = "" if not mine_only else "?whose=mine"
+    return [
+        panel(
+            key="interviews",
+            title="Interviews coming up",
+            queryset=interviews_coming_up(user=user, mine=mine_only),
+            rows=rows,
+            cap=cap,
+            columns=INTERVIEW_COLUMNS,
+            row=interview_row,
+            see_all=reverse("employers:interviews") + whose,
+            empty="No interviews are arranged.",
+            people=lambda application: application.person_id,
+        ),
+        panel(
+            key="starts-to-verify",
+            title="Job starts to verify",
+            queryset=starts_to_verify(user=user, mine=mine_only),
+            rows=rows,
+            cap=cap,
+            columns=START_COLUMNS,
+            row=start_row,
+            see_all=reverse("employers:starts_to_verify") + whose,
+            empty="Every job start has been verified.",
+            people=lambda spell: spell.person_id,
+        ),
     ]

@@ -211,3 +211,38 @@ def open_checks_for_api(*, user, status: str = ""):
     if status:
         qs = qs.current_status_is(status, day)
     return qs
+
+
+def interviews_coming_up(*, user, mine: bool = False):
+    """Interviews arranged from now on, on the acting agency's applications (the user's own, with
+    `mine`), the soonest first."""
+    from django.utils import timezone
+
+    from employers.models import ApplicationStatus
+
+    qs = Application.objects.for_user(user).filter(
+        agency_id=user.acting.agency_id,
+        status=ApplicationStatus.INTERVIEW_ARRANGED,
+        interview_at__gte=timezone.now(),
+    )
+    if mine:
+        qs = qs.filter(created_by_id=user.pk)
+    return qs.select_related("person", "vacancy", "vacancy__employer", "created_by").order_by(
+        "interview_at", "id"
+    )
+
+
+def starts_to_verify(*, user, mine: bool = False):
+    """The acting agency's job outcomes still running that nobody has verified (told by the person,
+    confirmed by the employer, or a payslip seen): the user's own with `mine`, the oldest first."""
+    from employers.models import OUTCOME_KINDS
+
+    qs = EmploymentSpell.objects.for_user(user).filter(
+        agency_id=user.acting.agency_id,
+        verified_how="",
+        end_date__isnull=True,
+        kind__in=OUTCOME_KINDS,
+    )
+    if mine:
+        qs = qs.filter(adviser_id=user.pk)
+    return qs.select_related("person", "employer", "adviser").order_by("start_date", "id")
