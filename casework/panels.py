@@ -66,6 +66,40 @@ def overdue_row(action):
 OVERDUE_COLUMNS = ["Person", "Action", "Due", "Owner"]
 
 
+def quiet_row(case):
+    from django.urls import reverse
+
+    return {
+        "href": reverse("casework:case_notes", args=[case.pk]),
+        "name": case.person.full_name,
+        "cells": [
+            case.get_stage_display(),
+            f"{case.last_contact_on:%-d %b %Y}" if case.last_contact_on else "Never",
+            str(case.owner) if case.owner_id else "Unassigned",
+        ],
+    }
+
+
+QUIET_COLUMNS = ["Person", "Stage", "Last contact", "Caseworker"]
+
+
+def handoff_row(handoff):
+    from django.urls import reverse
+
+    return {
+        "href": reverse("casework:handoff_detail", args=[handoff.pk]),
+        "name": handoff.case.person.full_name,
+        "cells": [
+            f"{handoff.from_agency.name} ({handoff.requested_by})",
+            handoff.to_site.name if handoff.to_site_id else "Any office",
+            f"{handoff.requested_at:%-d %b %Y}",
+        ],
+    }
+
+
+HANDOFF_COLUMNS = ["Person", "From", "Office", "Sent"]
+
+
 def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
     """A caseworker's appointments this week (three queries); a manager's view of the team's
     overdue actions by person (two queries: the capped count and one grouped query)."""

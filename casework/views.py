@@ -1045,13 +1045,20 @@ def my_work(request):
     work_panels = panels.work(
         user=request.user, mine_only=mine_only, rows=MY_WORK_ROWS, cap=MY_WORK_COUNT_CAP
     )
-    access_event_record(
+    # one event naming every person the page showed (so each one's access log lists it)
+    people = [h.case.person_id for h in shown["handoffs"]]
+    people += [a.case.person_id for a in shown.get("overdue", [])]
+    people += [c.person_id for c in shown.get("quiet", [])]
+    for panel in work_panels:
+        people += panel.get("people", [])
+    access_list_record(
         user=request.user,
         action=Action.VIEW,
+        page="my_work",
+        people=people,
         detail={
-            "page": "my_work",
-            "shown": sum(len(rows) for rows in shown.values())
-            + sum(panel["shown"] for panel in work_panels),
+            "rows": sum(len(rows) for rows in shown.values())
+            + sum(panel["shown"] for panel in work_panels)
         },
     )
     return render(
@@ -1166,6 +1173,52 @@ def overdue_actions(request):
         detail={
             k: v for k, v in {"whose": whose, "owner": owner_id}.items() if v not in ("", None)
         },
+    )
+
+
+@login_required
+def cases_without_contact(request):
+    """Every open case without recent contact (My work shows the first 25): the team's or yours."""
+    from casework.panels import QUIET_COLUMNS, quiet_row
+    from core.worklist import filters
+
+    whose, links = filters(request, "whose", WHOSE)
+    days = selectors.NO_CONTACT_DAYS
+    return _work_list(
+        request,
+        action="my_work.casework",
+        page_name="cases_without_contact",
+        title=f"No contact for {days} days",
+        noun="open cases without recent contact",
+        intro=f"Open cases with no case note and no attended appointment in the last {days} days, without contact longest first.",
+        empty="Every case has had contact recently.",
+        queryset=selectors.cases_without_contact(user=request.user, mine_only=whose == "mine"),
+        columns=QUIET_COLUMNS,
+        row=quiet_row,
+        filter_groups=[links],
+        people=lambda case: case.person_id,
+        detail={"whose": whose} if whose else {},
+    )
+
+
+@login_required
+def handoffs(request):
+    """Every hand-off waiting for the acting agency to accept it, waiting longest first."""
+    from casework.panels import HANDOFF_COLUMNS, handoff_row
+
+    return _work_list(
+        request,
+        action="person.view",
+        page_name="handoffs_waiting",
+        title="Hand-offs waiting for your agency",
+        noun="hand-offs waiting",
+        intro="Cases another agency has asked yours to take on, waiting longest first.",
+        empty="No hand-offs are waiting.",
+        queryset=selectors.handoffs_waiting(user=request.user),
+        columns=HANDOFF_COLUMNS,
+        row=handoff_row,
+        filter_groups=[],
+        people=lambda handoff: handoff.case.person_id,
     )
 
 

@@ -164,6 +164,12 @@ def test_employment_adviser_sees_referrals_interviews_checks_and_starts(
     assert "Retention checks due (1)" in html and "Job starts to verify (1)" in html
     # the navigation reads the panel's count of referrals to answer
     assert "Referrals (1)" in html
+    # the page's one audit event names the person it showed
+    from audit.models import AccessEvent
+    from casework.models import Person
+
+    event = AccessEvent.objects.filter(user=adviser_a, detail__page="my_work").get()
+    assert event.detail["people"] == [Person.objects.get(last_name="Adv0").pk]
     # the full lists show the same rows (the inbox as "ADV0, Jordan")
     for panel in ("interviews", "starts-to-verify", "referrals-to-answer"):
         assert "adv0" in client.get(links[panel][0]).content.decode().lower(), panel
@@ -551,3 +557,36 @@ def test_the_navigation_shows_only_what_the_role_can_open(request, client_for, p
         assert "casework:my_work" not in shown and "casework:caseload" not in shown
     else:
         assert "casework:my_work" in shown
+
+
+def test_hand_offs_and_cases_without_contact_open_in_full(
+    client_for, caseworker_a, caseworker_b, case_a, agency_b
+):
+    from tests.factories import EVERYTHING_BUT_SENSITIVE
+
+    consent_services.consent_record(
+        user=caseworker_a,
+        person=case_a.person,
+        recipient_agency=agency_b,
+        purposes=["employment_support"],
+        data_categories=EVERYTHING_BUT_SENSITIVE,
+        method="signed_form",
+        form_version="v3",
+        given_on=TODAY(),
+    )
+    client_for(caseworker_a).post(
+        reverse("casework:handoff_create", args=[case_a.pk]), {"to_agency": agency_b.pk}
+    )
+    client = client_for(caseworker_b)
+    html = _my_work(client)
+    (href,) = _see_all(html)["handoffs"]
+    full = client.get(href).content.decode()
+    handoff = case_a.handoffs.get()
+    assert "1 hand-offs waiting" in full
+    assert reverse("casework:handoff_detail", args=[handoff.pk]) in full
+
+    _caseworker_rows(caseworker_a, 2)
+    mine = client_for(caseworker_a)
+    (href,) = _see_all(_my_work(mine))["no-contact"]
+    quiet = mine.get(href).content.decode()
+    assert "Jordan Case0" in quiet and "Jordan Case1" in quiet and "Never" in quiet
