@@ -125,6 +125,7 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
                 + ("?whose=mine" if mine_only else ""),
                 empty="No appointments in the next seven days.",
                 people=lambda appointment: appointment.case.person_id,
+                whose=True,
             )
         )
     if policy.can(user, "my_work.team"):

@@ -1067,6 +1067,8 @@ def my_work(request):
         {
             **shown,
             "casework_lists": casework_lists,
+            # "yours or the team's" only where some list on the page follows it
+            "has_whose": casework_lists or any(panel.get("whose") for panel in work_panels),
             # hand-offs come to any agency: a role without the casework lists sees them when some wait
             "show_handoffs": casework_lists or bool(shown["handoffs"]),
             "counts": counts,

@@ -14,9 +14,24 @@ PAGE_SIZE = 25
 LIST_COUNT_CAP = 1000
 
 
-def panel(*, key, title, queryset, rows, cap, columns, row, see_all, empty, note="", people=None):
+def panel(
+    *,
+    key,
+    title,
+    queryset,
+    rows,
+    cap,
+    columns,
+    row,
+    see_all,
+    empty,
+    note="",
+    people=None,
+    whose=False,
+):
     """A My work panel: up to `rows` rows, the count up to `cap`, a link to the full list.
-    Three queries: the narrow keys, the rows with their joins, the capped count."""
+    Three queries: the narrow keys, the rows with their joins, the capped count. `whose`: the
+    list follows My work's "yours or the team's" choice (else it is the agency's whoever works it)."""
     items = narrow_slice(queryset, rows)
     count = capped_count(queryset, cap)
     return {
@@ -32,6 +47,7 @@ def panel(*, key, title, queryset, rows, cap, columns, row, see_all, empty, note
         "empty": empty,
         "note": note,
         "people": [people(item) for item in items] if people else [],
+        "whose": whose,
     }
 
 

@@ -56,6 +56,7 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             "rows": rows,
             "mine": mine_only,
             "people": [check.spell.person_id for check in checks],
+            "whose": True,
         },
         *extra[1:],
     ]
@@ -115,6 +116,7 @@ def employment_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             see_all=reverse("employers:interviews") + whose,
             empty="No interviews are arranged.",
             people=lambda application: application.person_id,
+            whose=True,
         ),
         panel(
             key="starts-to-verify",
@@ -127,5 +129,6 @@ def employment_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             see_all=reverse("employers:starts_to_verify") + whose,
             empty="Every job start has been verified.",
             people=lambda spell: spell.person_id,
+            whose=True,
         ),
     ]

@@ -161,6 +161,7 @@ def test_employment_adviser_sees_referrals_interviews_checks_and_starts(
     for panel in ("referrals-to-answer", "interviews", "checks-due", "starts-to-verify"):
         assert "Jordan Adv0" in _section(html, panel), panel
     assert "Referrals to answer (1)" in html and "Interviews coming up (1)" in html
+    assert "Show the team's" in html
     assert "Retention checks due (1)" in html and "Job starts to verify (1)" in html
     # the navigation reads the panel's count of referrals to answer
     assert "Referrals (1)" in html
@@ -272,6 +273,8 @@ def test_work_coach_sees_freshstart_markers_and_referrals(client_for, work_coach
     client = client_for(work_coach_a)
     html = _my_work(client)
     _check_role(client, html, {"freshstart", "markers-expiring", "referrals-to-answer"})
+    # none of the work coach's lists is theirs alone: no "yours or the team's" choice
+    assert "Show the team" not in html and "whoever takes it on" in html
     freshstart = _section(html, "freshstart")
     assert "Jordan Coach0" in freshstart and "Attendance to record" in freshstart
     appointment = FreshstartAppointment.objects.get(person__last_name="Coach0")
