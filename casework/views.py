@@ -1112,13 +1112,16 @@ def _work_list(
     people,
     detail=None,
 ):
-    """A full list My work links to: Django pagination, filters, one audit event for the page."""
+    """A full list My work links to: Django pagination, filters, one audit event for the page.
+    `queryset` is a callable, read once the role may open the list."""
     from core.worklist import LIST_TEMPLATE, full_list
 
+    if request.user.acting is None:
+        return redirect("agencies:no_agency")
     _staff_only(request.user)
     if not policy.can(request.user, action):
         raise PermissionDenied("Your role does not work from this list.")
-    context = full_list(request, queryset=queryset, columns=columns, row=row)
+    context = full_list(request, queryset=queryset(), columns=columns, row=row)
     access_list_record(
         user=request.user,
         action=Action.VIEW,
@@ -1167,7 +1170,9 @@ def overdue_actions(request):
         noun="overdue actions",
         intro=intro,
         empty="No overdue actions.",
-        queryset=selectors.overdue_actions_list(user=request.user, whose=whose, owner_id=owner_id),
+        queryset=lambda: selectors.overdue_actions_list(
+            user=request.user, whose=whose, owner_id=owner_id
+        ),
         columns=OVERDUE_COLUMNS,
         row=overdue_row,
         filter_groups=[links],
@@ -1194,7 +1199,9 @@ def cases_without_contact(request):
         noun="open cases without recent contact",
         intro=f"Open cases with no case note and no attended appointment in the last {days} days, without contact longest first.",
         empty="Every case has had contact recently.",
-        queryset=selectors.cases_without_contact(user=request.user, mine_only=whose == "mine"),
+        queryset=lambda: selectors.cases_without_contact(
+            user=request.user, mine_only=whose == "mine"
+        ),
         columns=QUIET_COLUMNS,
         row=quiet_row,
         filter_groups=[links],
@@ -1216,7 +1223,7 @@ def handoffs(request):
         noun="hand-offs waiting",
         intro="Cases another agency has asked yours to take on, waiting longest first.",
         empty="No hand-offs are waiting.",
-        queryset=selectors.handoffs_waiting(user=request.user),
+        queryset=lambda: selectors.handoffs_waiting(user=request.user),
         columns=HANDOFF_COLUMNS,
         row=handoff_row,
         filter_groups=[],
@@ -1239,7 +1246,7 @@ def appointments_week(request):
         noun="appointments",
         intro="Appointments from today to the end of the seventh day, the soonest first.",
         empty="No appointments in the next seven days.",
-        queryset=selectors.appointments_this_week(user=request.user, whose=whose),
+        queryset=lambda: selectors.appointments_this_week(user=request.user, whose=whose),
         columns=APPOINTMENT_COLUMNS,
         row=appointment_row,
         filter_groups=[links],

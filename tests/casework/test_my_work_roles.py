@@ -593,3 +593,31 @@ def test_hand_offs_and_cases_without_contact_open_in_full(
     (href,) = _see_all(_my_work(mine))["no-contact"]
     quiet = mine.get(href).content.decode()
     assert "Jordan Case0" in quiet and "Jordan Case1" in quiet and "Never" in quiet
+
+
+def test_a_full_list_answers_403_to_a_role_that_does_not_work_from_it(
+    client_for, caseworker_a, adviser_a, work_coach_a, ebsa_a, commissioner_manager
+):
+    refused = {
+        work_coach_a: [
+            "casework:overdue_actions",
+            "casework:appointments_week",
+            "employers:interviews",
+        ],
+        ebsa_a: [
+            "custody:markers_expiring",
+            "employers:starts_to_verify",
+            "casework:cases_without_contact",
+        ],
+        caseworker_a: ["employers:interviews", "custody:markers_expiring"],
+        adviser_a: ["casework:overdue_actions", "custody:markers_expiring"],
+        commissioner_manager: [
+            "casework:overdue_actions",
+            "casework:handoffs",
+            "employers:interviews",
+        ],
+    }
+    for user, names in refused.items():
+        client = client_for(user)
+        for name in names:
+            assert client.get(reverse(name)).status_code in (403, 404), (user, name)
