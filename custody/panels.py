@@ -92,7 +92,7 @@ MARKER_COLUMNS = ["Person", "Marker", "Set", "Ends"]
 
 def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
     """The work coach's Freshstart appointments and markers ending (three queries each); the
-    EBSA's custody worklist summary (the worklist's own counts, a fixed number of queries)."""
+    EBSA's custody worklist summary (the worklist's own lists, counted: five queries, no rows)."""
     from core.worklist import panel, summary_panel
 
     panels = []
@@ -129,44 +129,47 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             )
         )
     if policy.can(user, "my_work.custody_summary"):
-        work = selectors.ebsa_worklist(user=user)
+        from core.pagination import capped_text
+
+        counts = selectors.ebsa_worklist_counts(user=user, cap=cap)
         worklist = reverse("custody:worklist")
         lines = [
-            {
-                "text": "Receptions without a claim closure",
-                "count": work.receptions_total,
-                "href": f"{worklist}#receptions-heading",
-            },
-            {
-                "text": "Claim closures waiting for the Benefit Delivery Centre",
-                "count": work.in_progress_total,
-                "href": f"{worklist}#progress-heading",
-            },
-            {
-                "text": f"Of those, sent more than {work.chase_after_days} days ago (to chase)",
-                "count": work.to_chase_total,
-                "href": f"{worklist}#to-chase",
-            },
-            {
-                "text": "Releases in the next 6 weeks without advice or a Freshstart booking",
-                "count": work.releases_total,
-                "href": f"{worklist}#releases-heading",
-            },
+            ("Receptions without a claim closure", "receptions", "#receptions-heading"),
+            (
+                "Claim closures waiting for the Benefit Delivery Centre",
+                "in_progress",
+                "#progress-heading",
+            ),
+            (
+                f"Of those, sent more than {counts['chase_after_days']} days ago (to chase)",
+                "to_chase",
+                "#to-chase",
+            ),
+            (
+                "Releases in the next 6 weeks without advice or a Freshstart booking",
+                "releases",
+                "#releases-heading",
+            ),
         ]
-        if work.scan_items_open is not None:
+        lines = [
+            {"text": text, "count": capped_text(counts[key], cap), "href": f"{worklist}{anchor}"}
+            for text, key, anchor in lines
+        ]
+        if counts["scan_items_open"] is not None:
             lines.append(
                 {
                     "text": "Scan rows that matched nobody",
-                    "count": work.scan_items_open,
+                    "count": counts["scan_items_open"],
                     "href": reverse("custody:scan_items"),
                 }
             )
-        summary = summary_panel(
-            key="custody-summary",
-            title="Custody worklist",
-            lines=lines,
-            empty="",
-            note="Your surgeries' work, as the custody worklist counts it.",
+        panels.append(  # counts only: no person is shown
+            summary_panel(
+                key="custody-summary",
+                title="Custody worklist",
+                lines=lines,
+                empty="",
+                note="Your surgeries' work, counted as the custody worklist counts it.",
+            )
         )
-        panels.append(summary)  # counts only: no person is shown
     return panels

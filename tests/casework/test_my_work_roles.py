@@ -321,22 +321,55 @@ def ebsa_world(caseworker_a, prison_site, surgery):  # noqa: F811
 def _summary_count(html, text) -> int:
     section = _section(html, "custody-summary")
     match = re.search(
-        re.escape(text) + r'</dt>\s*<dd class="govuk-summary-list__value">(\d+)</dd>', section
+        re.escape(text) + r'[^<]*</dt>\s*<dd class="govuk-summary-list__value">(\d+)</dd>', section
     )
     assert match, text
     return int(match.group(1))
 
 
-def test_ebsa_sees_the_custody_worklist_summary(client_for, ebsa_a, ebsa_world):
-    ebsa_world(2)
+def test_ebsa_sees_the_custody_worklist_summary(
+    client_for,
+    ebsa_a,
+    ebsa_world,
+    region,
+    prison_site,  # noqa: F811
+):
+    from casework.models import Person
+    from custody.models import BenefitDeliveryCentre
+    from custody.selectors import ebsa_worklist
+
+    ebsa_world(3)
+    # one of them has a closure sent to the Benefit Delivery Centre 8 days ago, not confirmed
+    custody_services.claim_closure_create(
+        user=ebsa_a,
+        person=Person.objects.get(last_name="Inside0"),
+        establishment=prison_site,
+        reception_date=TODAY() - 10 * DAY,
+        benefits=["jsa"],
+        bdc=BenefitDeliveryCentre.objects.create(
+            name="Bedford Benefit Centre",
+            secure_email="bedford.bdc@dwp.example",
+            phone="01632 960101",
+            region=region,
+        ),
+        sent_to_bdc_on=TODAY() - 8 * DAY,
+        bdc_contact_method="secure_email",
+    )
     client = client_for(ebsa_a)
     html = _my_work(client)
     links = _check_role(client, html, {"custody-summary"})
-    assert _summary_count(html, "Receptions without a claim closure") == 2
-    assert _summary_count(html, "Scan rows that matched nobody") == 0
-    assert _summary_count(html, "Claim closures waiting for the Benefit Delivery Centre") == 0
+    work = ebsa_worklist(user=ebsa_a)  # the worklist's own numbers
+    assert _summary_count(html, "Receptions without a claim closure") == work.receptions_total == 2
+    assert (
+        _summary_count(html, "Claim closures waiting for the Benefit Delivery Centre")
+        == work.in_progress_total
+        == 1
+    )
+    assert _summary_count(html, "(to chase)") == work.to_chase_total
+    assert _summary_count(html, "Releases in the next 6 weeks") == work.releases_total
+    assert _summary_count(html, "Scan rows that matched nobody") == work.scan_items_open == 0
     worklist = client.get(links["custody-summary"][0].split("#")[0]).content.decode()
-    assert "Jordan Inside0" in worklist and "Jordan Inside1" in worklist
+    assert "Jordan Inside1" in worklist and "Jordan Inside2" in worklist
 
 
 def test_ebsa_my_work_runs_the_same_queries_for_1_and_10_rows(client_for, ebsa_a, ebsa_world):
