@@ -200,16 +200,16 @@ def test_interviews_and_starts_lists_paginate_and_filter_mine(
     client = client_for(adviser_a)
     url = reverse("employers:interviews")
     first = client.get(url).content.decode()
-    assert "3 interviews arranged" in first and "Page 1 of 2" in first
+    assert "Interviews arranged: 3" in first and "Page 1 of 2" in first
     assert first.count("Jordan Adv") == 2
     second = client.get(url, {"page": 2}).content.decode()
     assert second.count("Jordan Adv") == 1 and "Jordan Adv2" in second
     # a colleague's own list is empty; the team's has all three
     other = client_for(colleague)
     assert "No interviews are arranged." in other.get(url, {"whose": "mine"}).content.decode()
-    assert "3 interviews arranged" in other.get(url).content.decode()
+    assert "Interviews arranged: 3" in other.get(url).content.decode()
     starts = client.get(reverse("employers:starts_to_verify"), {"whose": "mine"}).content.decode()
-    assert "3 job starts not verified" in starts
+    assert "Job starts not verified: 3" in starts
 
 
 # --- Work coach -----------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_work_coach_sees_freshstart_markers_and_referrals(client_for, work_coach
     assert "Jordan Marked0" in _section(html, "markers-expiring")
     assert "Jordan Marked0" in _section(html, "referrals-to-answer")
     full = client.get(reverse("custody:markers_expiring")).content.decode()
-    assert "Jordan Marked0" in full and "1 markers ending" in full
+    assert "Jordan Marked0" in full and "Markers ending: 1" in full
 
 
 def test_work_coach_my_work_runs_the_same_queries_for_1_and_10_rows(
@@ -408,7 +408,7 @@ def test_caseworker_sees_todays_lists_and_appointments_this_week(client_for, cas
     assert "Jordan Case0" in appointments and "Luton office" in appointments
     assert "Late 0" in _section(html, "overdue")
     full = client.get(reverse("casework:appointments_week")).content.decode()
-    assert "Jordan Case0" in full and "1 appointments" in full
+    assert "Jordan Case0" in full and "Appointments: 1" in full
 
 
 def test_caseworker_my_work_runs_the_same_queries_for_1_and_10_rows(client_for, caseworker_a):
@@ -442,7 +442,7 @@ def test_overdue_actions_open_in_full_with_pagination_and_filters(
     assert "Overdue actions (3)" in html and _section(html, "overdue").count("Late ") == 2
     (href,) = _see_all(html)["overdue"]
     mine = client.get(href).content.decode()
-    assert "3 overdue actions" in mine and "Their late one" not in mine
+    assert "Overdue actions: 3" in mine and "Their late one" not in mine
     assert all(f"Late {i}" in mine for i in range(3))
 
     from core import worklist
@@ -450,13 +450,13 @@ def test_overdue_actions_open_in_full_with_pagination_and_filters(
     monkeypatch.setattr(worklist, "PAGE_SIZE", 3)
     url = reverse("casework:overdue_actions")
     team = client.get(url).content.decode()
-    assert "4 overdue actions" in team and "Page 1 of 2" in team
+    assert "Overdue actions: 4" in team and "Page 1 of 2" in team
     assert team.index("Their late one") < team.index("Late 0")  # oldest first
     assert client.get(url, {"page": 2}).content.decode().count("Late ") == 1
     one = client.get(url, {"owner": caseworker_a2.pk}).content.decode()
-    assert "1 overdue actions" in one and "Their late one" in one
+    assert "Overdue actions: 1" in one and "Their late one" in one
     unassigned = client.get(url, {"owner": 0}).content.decode()
-    assert "3 overdue actions" in unassigned and "Their late one" not in unassigned
+    assert "Overdue actions: 3" in unassigned and "Their late one" not in unassigned
 
 
 # --- Manager --------------------------------------------------------------------------------
@@ -618,7 +618,7 @@ def test_hand_offs_and_cases_without_contact_open_in_full(
     (href,) = _see_all(html)["handoffs"]
     full = client.get(href).content.decode()
     handoff = case_a.handoffs.get()
-    assert "1 hand-offs waiting" in full
+    assert "Hand-offs waiting: 1" in full
     assert reverse("casework:handoff_detail", args=[handoff.pk]) in full
 
     _caseworker_rows(caseworker_a, 2)
