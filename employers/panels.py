@@ -37,17 +37,22 @@ def person_panels(*, user, person, access) -> list[dict]:
 
 
 def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
-    """My work's retention checks due: open checks whose date has come (from the dates, whether or
-    not the sweep has run), the user's own job starts or the team's, overdue first. Three queries."""
+    """My work's employment lists, in the order an adviser works them: interviews coming up,
+    retention checks due (open checks whose date has come, from the dates whether or not the sweep
+    has run, the user's own job starts or the team's, overdue first; three queries), job starts to
+    verify; for a manager, the team's overdue checks by adviser."""
     from employers.selectors import checks_due_for_user
 
-    extra = employment_work_panels(user=user, mine_only=mine_only, rows=rows, cap=cap)
+    interviews, *starts = employment_work_panels(
+        user=user, mine_only=mine_only, rows=rows, cap=cap
+    ) or [None]
+    before = [interviews] if interviews else []
     if not policy.can(user, "checks_due.view"):
-        return extra
+        return before + starts
     qs = checks_due_for_user(user=user, mine=mine_only)
     checks = narrow_slice(qs, rows)
     return [
-        *extra[:1],
+        *before,
         {
             "template": "employers/includes/my_work_checks.html",
             "checks": checks,
@@ -58,7 +63,8 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             "people": [check.spell.person_id for check in checks],
             "whose": True,
         },
-        *extra[1:],
+        *starts,
+        *team_checks_panels(user=user, rows=rows, cap=cap),
     ]
 
 
@@ -131,4 +137,40 @@ def employment_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
             people=lambda spell: spell.person_id,
             whose=True,
         ),
+    ]
+
+
+def team_checks_panels(*, user, rows, cap) -> list[dict]:
+    """A manager's view of the team's overdue retention checks by adviser: one grouped query and
+    a capped count; each adviser links to their checks due."""
+    from django.urls import reverse
+
+    from core.pagination import capped_text
+    from core.worklist import PANEL_TEMPLATE
+    from employers.selectors import overdue_checks_by_adviser, overdue_checks_count
+
+    if not policy.can(user, "my_work.team"):
+        return []
+    checks_due = reverse("employers:checks_due")
+    return [
+        {
+            "template": PANEL_TEMPLATE,
+            "id": "team-overdue-checks",
+            "title": "The team's overdue retention checks by adviser",
+            "columns": ["Adviser", "Overdue checks", "Oldest due"],
+            "rows": [
+                {
+                    "href": f"{checks_due}?adviser={row['adviser_id']}",
+                    "name": row["name"],
+                    "cells": [row["count"], f"{row['oldest']:%-d %b %Y}"],
+                }
+                for row in overdue_checks_by_adviser(user=user, limit=rows)
+            ],
+            "shown": 0,  # counts of staff's work: no person's record is shown
+            "count": capped_text(overdue_checks_count(user=user, cap=cap), cap),
+            "see_all": checks_due,
+            "empty": "Nobody in the team has an overdue retention check.",
+            "note": "Checks on your agency's job starts past their date and the grace days.",
+            "people": [],
+        }
     ]

@@ -15,7 +15,7 @@ from consent import policy
 from consent.sections import Section
 from core.errors import ApplicationError
 from core.pagination import Segments, narrow_page
-from core.views import apply_error, save_with
+from core.views import apply_error, querystring_without, save_with
 from employers import matching, selectors, services
 from employers.forms import (
     ApplicationForm,
@@ -483,8 +483,13 @@ def spell_edit(request, pk):
 def checks_due(request):
     _staff_only(request.user)
     mine = request.GET.get("mine") == "1"
+    try:
+        adviser_id = int(request.GET["adviser"]) if request.GET.get("adviser") else None
+    except ValueError:
+        adviser_id = None
     checks = Segments(
-        selectors.checks_due_parts(user=request.user, mine=mine), cap=CHECKS_COUNT_CAP
+        selectors.checks_due_parts(user=request.user, mine=mine, adviser_id=adviser_id),
+        cap=CHECKS_COUNT_CAP,
     )
     page = narrow_page(checks, request.GET.get("page"), PAGE_SIZE)
     access_list_record(
@@ -496,7 +501,14 @@ def checks_due(request):
     return render(
         request,
         "employers/checks_due.html",
-        {"page": page, "mine": mine, "today": policy.today(), "capped": checks.capped},
+        {
+            "page": page,
+            "mine": mine,
+            "adviser_id": adviser_id,
+            "today": policy.today(),
+            "capped": checks.capped,
+            "querystring": querystring_without(request, "page"),
+        },
     )
 
 

@@ -47,6 +47,7 @@ ALL_PANELS = {
     "markers-expiring",
     "custody-summary",
     "team-overdue",
+    "team-overdue-checks",
     "emergency-to-review",
     "restricted-records",
 }
@@ -465,6 +466,14 @@ def test_overdue_actions_open_in_full_with_pagination_and_filters(
 @pytest.fixture
 def manager_world(caseworker_a, caseworker_a2, caseworker_b, manager_a, settings):
     settings.EMERGENCY_ACCESS_PER_DAY = 100
+    employer = employer_services.employer_create(
+        user=caseworker_a,
+        name="Hatters Logistics",
+        sector="warehousing",
+        town="Luton",
+        postcode="lu1 3aa",
+        engagement_level="engaged",
+    )
 
     def add(n, offset=0):
         for i in range(offset, offset + n):
@@ -481,6 +490,16 @@ def manager_world(caseworker_a, caseworker_a2, caseworker_b, manager_a, settings
                 description=f"Late {i}",
                 due_date=TODAY() - DAY,
                 owner=owner,
+            )
+            # a job start whose 4-week check is past its grace days: overdue, the owner's
+            employer_services.employment_spell_create(
+                user=caseworker_a,
+                person=case.person,
+                adviser=owner,
+                employer=employer,
+                job_title="Picker",
+                start_date=TODAY()
+                - datetime.timedelta(weeks=4, days=settings.RETENTION_GRACE_DAYS + 1),
             )
             consent_services.emergency_access_request(
                 user=caseworker_b,
@@ -515,10 +534,16 @@ def test_manager_sees_the_teams_overdue_work_restricted_records_and_emergency_ac
             "no-contact",
             "checks-due",
             "team-overdue",
+            "team-overdue-checks",
             "emergency-to-review",
             "restricted-records",
         },
     )
+    checks = _section(html, "team-overdue-checks")
+    assert "The team&#x27;s overdue retention checks by adviser (2)" in html
+    assert f"?adviser={caseworker_a2.pk}" in checks
+    theirs = client.get(f"{reverse('employers:checks_due')}?adviser={caseworker_a2.pk}")
+    assert "1 check due" in theirs.content.decode() and "TEAM1" in theirs.content.decode()
     team = _section(html, "team-overdue")
     assert "Test User" in team or str(caseworker_a2) in team
     assert f"?owner={caseworker_a2.pk}" in team
@@ -538,6 +563,7 @@ def test_manager_my_work_runs_the_same_queries_for_1_and_10_rows(
     html = _my_work(client)
     assert "Emergency accesses to review (10)" in html and "Restricted records (10)" in html
     assert "The team&#x27;s overdue actions by person (10)" in html
+    assert "The team&#x27;s overdue retention checks by adviser (10)" in html
     assert _queries(client) == small
 
 
