@@ -58,7 +58,7 @@ def person_panels(*, user, person, access) -> list[dict]:
     return panels
 
 
-def _freshstart_row(appointment):
+def freshstart_row(appointment):
     from django.utils import timezone
 
     at = timezone.localtime(appointment.appointment_at)
@@ -73,6 +73,9 @@ def _freshstart_row(appointment):
             "Attendance to record" if at <= timezone.localtime() else "Booked",
         ],
     }
+
+
+FRESHSTART_COLUMNS = ["Person", "When", "Office", "Attendance"]
 
 
 def marker_row(marker):
@@ -105,9 +108,9 @@ def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]:
                 queryset=selectors.freshstart_this_week(user=user),
                 rows=rows,
                 cap=cap,
-                columns=["Person", "When", "Office", "Attendance"],
-                row=_freshstart_row,
-                see_all=reverse("custody:freshstart_list"),
+                columns=FRESHSTART_COLUMNS,
+                row=freshstart_row,
+                see_all=reverse("custody:freshstart_week"),
                 empty="No Freshstart appointments are waiting for attendance this week.",
                 people=lambda appointment: appointment.person_id,
             )

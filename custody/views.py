@@ -623,3 +623,41 @@ def markers_expiring(request):
             "filter_groups": [],
         },
     )
+
+
+@login_required
+def freshstart_week(request):
+    """The full list behind My work's Freshstart panel: appointments without attendance up to the
+    end of this week, the ones already due first; Django pagination, one audit event."""
+    from audit.services import access_list_record
+    from core.worklist import LIST_TEMPLATE, full_list
+    from custody.panels import FRESHSTART_COLUMNS, freshstart_row
+
+    if not policy.can(request.user, "my_work.freshstart"):
+        raise PermissionDenied("Your role does not work from this list.")
+    context = full_list(
+        request,
+        queryset=selectors.freshstart_this_week(user=request.user),
+        columns=FRESHSTART_COLUMNS,
+        row=freshstart_row,
+    )
+    access_list_record(
+        user=request.user,
+        action=Action.VIEW,
+        page="custody:freshstart_week",
+        people=[appointment.person_id for appointment in context["objects"]],
+    )
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            **context,
+            "title": "Freshstart appointments today and this week",
+            "noun": "appointments without attendance",
+            "intro": "Appointments at your Jobcentre without attendance recorded, up to the end of "
+            "the seventh day from today: the ones already due first. Every appointment, with the "
+            "ones recorded, is on the Freshstart appointments page.",
+            "empty": "No Freshstart appointments are waiting for attendance this week.",
+            "filter_groups": [],
+        },
+    )

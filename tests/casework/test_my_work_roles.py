@@ -284,6 +284,9 @@ def test_work_coach_sees_freshstart_markers_and_referrals(client_for, work_coach
     assert "Jordan Marked0" in _section(html, "referrals-to-answer")
     full = client.get(reverse("custody:markers_expiring")).content.decode()
     assert "Jordan Marked0" in full and "Markers ending: 1" in full
+    week = client.get(_see_all(html)["freshstart"][0]).content.decode()
+    assert "Appointments without attendance: 1" in week
+    assert reverse("custody:freshstart_attendance", args=[appointment.pk]) in week
 
 
 def test_work_coach_my_work_runs_the_same_queries_for_1_and_10_rows(
@@ -665,6 +668,7 @@ def test_a_full_list_answers_403_to_a_role_that_does_not_work_from_it(
         ],
         ebsa_a: [
             "custody:markers_expiring",
+            "custody:freshstart_week",
             "employers:starts_to_verify",
             "casework:cases_without_contact",
         ],
