@@ -424,3 +424,59 @@ def cases_without_contact(*, user, days: int = NO_CONTACT_DAYS, mine_only: bool 
     if mine_only:
         qs = qs.filter(owner_id=user.pk)
     return qs.order_by(F("last_contact_on").asc(nulls_first=True), "id")
+
+
+def overdue_actions_list(*, user, whose: str = "", owner_id: int | None = None):
+    """The full list of overdue actions My work opens: the user's own and unassigned ones
+    (whose="mine"), the team's (""), or one person's (owner_id; 0 for unassigned)."""
+    qs = overdue_actions(user=user, mine_only=whose == "mine")
+    if owner_id == 0:
+        qs = qs.filter(owner__isnull=True)
+    elif owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    return qs
+
+
+def overdue_by_owner(*, user, limit: int = 50) -> list[dict]:
+    """The team's overdue actions counted by who owns them, the most first (one grouped query):
+    [{"owner_id", "name", "count", "oldest"}], "Unassigned" for actions with no owner."""
+    from django.db.models import Count, Min
+
+    rows = (
+        overdue_actions(user=user, mine_only=False)
+        .order_by()
+        .values("owner_id", "owner__first_name", "owner__last_name", "owner__username")
+        .annotate(count=Count("id"), oldest=Min("due_date"))
+        .order_by("-count", "oldest", "owner_id")[:limit]
+    )
+    return [
+        {
+            "owner_id": row["owner_id"] or 0,
+            "name": (
+                f"{row['owner__first_name']} {row['owner__last_name']}".strip()
+                or row["owner__username"]
+            )
+            if row["owner_id"]
+            else "Unassigned",
+            "count": row["count"],
+            "oldest": row["oldest"],
+        }
+        for row in rows
+    ]
+
+
+def appointments_this_week(*, user, whose: str = "mine"):
+    """The acting agency's appointments from the start of today to the end of the seventh day, on
+    its open cases: the user's own cases (whose="mine") or the team's, the soonest first."""
+    from django.utils import timezone
+
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    qs = Appointment.objects.for_user(user).filter(
+        agency_id=user.acting.agency_id,
+        at__gte=start,
+        at__lt=start + datetime.timedelta(days=7),
+        case__end_date__isnull=True,
+    )
+    if whose == "mine":
+        qs = qs.filter(Q(case__owner_id=user.pk) | Q(created_by_id=user.pk))
+    return qs.select_related("case", "case__person").order_by("at", "id")

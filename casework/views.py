@@ -1051,32 +1051,42 @@ def case_timeline(request, pk):
 
 @login_required
 def my_work(request):
+    """The first page after sign-in for staff: each role's lists (consent.policy "my_work.*"), the
+    casework ones here and other apps' through core.panels, each with a "See all" full list."""
     if request.user.acting is None:
         return redirect("agencies:no_agency")
     _staff_only(request.user)
     team = request.GET.get("whose") == "team"
     mine_only = not team
-    lists = {
-        "handoffs": selectors.handoffs_waiting(user=request.user),
-        "overdue": selectors.overdue_actions(user=request.user, mine_only=mine_only),
-        "quiet": selectors.cases_without_contact(user=request.user, mine_only=mine_only),
-    }
+    casework_lists = policy.can(request.user, "my_work.casework")
+    lists = {"handoffs": selectors.handoffs_waiting(user=request.user)}
+    if casework_lists:
+        lists["overdue"] = selectors.overdue_actions(user=request.user, mine_only=mine_only)
+        lists["quiet"] = selectors.cases_without_contact(user=request.user, mine_only=mine_only)
     shown = {name: narrow_slice(qs, MY_WORK_ROWS) for name, qs in lists.items()}
     counts = {
         name: capped_text(capped_count(qs, MY_WORK_COUNT_CAP), MY_WORK_COUNT_CAP)
         for name, qs in lists.items()
     }
-    # other apps' lists (retention checks due): core.panels, each showing and counting the same way
+    # other apps' lists (referrals, retention checks, custody...): core.panels, each showing and
+    # counting the same way
     work_panels = panels.work(
         user=request.user, mine_only=mine_only, rows=MY_WORK_ROWS, cap=MY_WORK_COUNT_CAP
     )
-    access_event_record(
+    # one event naming every person the page showed (so each one's access log lists it)
+    people = [h.case.person_id for h in shown["handoffs"]]
+    people += [a.case.person_id for a in shown.get("overdue", [])]
+    people += [c.person_id for c in shown.get("quiet", [])]
+    for panel in work_panels:
+        people += panel.get("people", [])
+    access_list_record(
         user=request.user,
         action=Action.VIEW,
+        page="my_work",
+        people=people,
         detail={
-            "page": "my_work",
-            "shown": sum(len(rows) for rows in shown.values())
-            + sum(panel["shown"] for panel in work_panels),
+            "rows": sum(len(rows) for rows in shown.values())
+            + sum(panel["shown"] for panel in work_panels)
         },
     )
     return render(
@@ -1084,6 +1094,11 @@ def my_work(request):
         "casework/my_work.html",
         {
             **shown,
+            "casework_lists": casework_lists,
+            # "yours or the team's" only where some list on the page follows it
+            "has_whose": casework_lists or any(panel.get("whose") for panel in work_panels),
+            # hand-offs come to any agency: a role without the casework lists sees them when some wait
+            "show_handoffs": casework_lists or bool(shown["handoffs"]),
             "counts": counts,
             "rows": MY_WORK_ROWS,
             "team": team,
@@ -1091,4 +1106,178 @@ def my_work(request):
             "no_contact_days": selectors.NO_CONTACT_DAYS,
             "work_panels": work_panels,
         },
+    )
+
+
+@login_required
+def home(request):
+    """Where sign-in lands: My work for staff, the reports for a commissioner (consent.policy)."""
+    if request.user.acting is None:
+        return redirect("agencies:no_agency")
+    if policy.can(request.user, "person.view"):
+        return redirect("casework:my_work")
+    if policy.can(request.user, "report.view") and _has_reports():
+        return redirect("reporting:report_list")
+    return redirect("agencies:no_agency")
+
+
+WHOSE = [("", "The team's"), ("mine", "Only mine")]
+
+
+def _work_list(
+    request,
+    *,
+    action,
+    page_name,
+    title,
+    noun,
+    intro,
+    empty,
+    queryset,
+    columns,
+    row,
+    filter_groups,
+    people,
+    detail=None,
+):
+    """A full list My work links to: Django pagination, filters, one audit event for the page.
+    `queryset` is a callable, read once the role may open the list."""
+    from core.worklist import LIST_TEMPLATE, full_list
+
+    if request.user.acting is None:
+        return redirect("agencies:no_agency")
+    _staff_only(request.user)
+    if not policy.can(request.user, action):
+        raise PermissionDenied("Your role does not work from this list.")
+    context = full_list(request, queryset=queryset(), columns=columns, row=row)
+    access_list_record(
+        user=request.user,
+        action=Action.VIEW,
+        page=page_name,
+        people=[people(obj) for obj in context["objects"]],
+        detail={"filters": detail or {}},
+    )
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            **context,
+            "title": title,
+            "noun": noun,
+            "intro": intro,
+            "empty": empty,
+            "filter_groups": filter_groups,
+        },
+    )
+
+
+@login_required
+def overdue_actions(request):
+    """Every overdue action of the agency (My work shows the first 25): the team's, yours and the
+    unassigned, or one person's (?owner=<user id>, 0 for unassigned), oldest first."""
+    from casework.panels import OVERDUE_COLUMNS, overdue_row
+    from core.worklist import filters
+
+    whose, links = filters(request, "whose", WHOSE)
+    try:
+        owner_id = int(request.GET["owner"]) if request.GET.get("owner") else None
+    except ValueError:
+        owner_id = None
+    if owner_id is not None:
+        whose = ""
+    intro = "Open actions of your agency past their due date, oldest first."
+    if owner_id == 0:
+        intro = "Overdue actions nobody owns yet, oldest first."
+    elif owner_id:
+        intro = "Overdue actions of one member of the team, oldest first."
+    return _work_list(
+        request,
+        action="my_work.casework",
+        page_name="overdue_actions",
+        title="Overdue actions",
+        noun="overdue actions",
+        intro=intro,
+        empty="No overdue actions.",
+        queryset=lambda: selectors.overdue_actions_list(
+            user=request.user, whose=whose, owner_id=owner_id
+        ),
+        columns=OVERDUE_COLUMNS,
+        row=overdue_row,
+        filter_groups=[links],
+        people=lambda action: action.case.person_id,
+        detail={
+            k: v for k, v in {"whose": whose, "owner": owner_id}.items() if v not in ("", None)
+        },
+    )
+
+
+@login_required
+def cases_without_contact(request):
+    """Every open case without recent contact (My work shows the first 25): the team's or yours."""
+    from casework.panels import QUIET_COLUMNS, quiet_row
+    from core.worklist import filters
+
+    whose, links = filters(request, "whose", WHOSE)
+    days = selectors.NO_CONTACT_DAYS
+    return _work_list(
+        request,
+        action="my_work.casework",
+        page_name="cases_without_contact",
+        title=f"No contact for {days} days",
+        noun="open cases without recent contact",
+        intro=f"Open cases with no case note and no attended appointment in the last {days} days, without contact longest first.",
+        empty="Every case has had contact recently.",
+        queryset=lambda: selectors.cases_without_contact(
+            user=request.user, mine_only=whose == "mine"
+        ),
+        columns=QUIET_COLUMNS,
+        row=quiet_row,
+        filter_groups=[links],
+        people=lambda case: case.person_id,
+        detail={"whose": whose} if whose else {},
+    )
+
+
+@login_required
+def handoffs(request):
+    """Every hand-off waiting for the acting agency to accept it, waiting longest first."""
+    from casework.panels import HANDOFF_COLUMNS, handoff_row
+
+    return _work_list(
+        request,
+        action="person.view",
+        page_name="handoffs_waiting",
+        title="Hand-offs waiting for your agency",
+        noun="hand-offs waiting",
+        intro="Cases another agency has asked yours to take on, waiting longest first.",
+        empty="No hand-offs are waiting.",
+        queryset=lambda: selectors.handoffs_waiting(user=request.user),
+        columns=HANDOFF_COLUMNS,
+        row=handoff_row,
+        filter_groups=[],
+        people=lambda handoff: handoff.case.person_id,
+    )
+
+
+@login_required
+def appointments_week(request):
+    """Appointments in the next seven days on the agency's open cases: the team's or yours."""
+    from casework.panels import APPOINTMENT_COLUMNS, appointment_row
+    from core.worklist import filters
+
+    whose, links = filters(request, "whose", WHOSE)
+    return _work_list(
+        request,
+        action="my_work.appointments",
+        page_name="appointments_week",
+        title="Appointments this week",
+        noun="appointments",
+        intro="Appointments from today to the end of the seventh day, the soonest first.",
+        empty="No appointments in the next seven days.",
+        queryset=lambda: selectors.appointments_this_week(user=request.user, whose=whose),
+        columns=APPOINTMENT_COLUMNS,
+        row=appointment_row,
+        filter_groups=[links],
+        people=lambda appointment: appointment.case.person_id,
+        detail={"whose": whose} if whose else {},
     )

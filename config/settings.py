@@ -167,7 +167,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "casework:caseload"
+LOGIN_REDIRECT_URL = "casework:home"  # My work for staff, reports for a commissioner
 LOGOUT_REDIRECT_URL = "signed_out"
 # Argon2id first (core/hashers.py, SECURITY.md); the others only verify older hashes, which are
 # upgraded at the next sign-in.

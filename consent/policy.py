@@ -108,6 +108,16 @@ PERMISSIONS = {
         {Role.CASEWORKER, Role.EMPLOYMENT_ADVISER, Role.WORK_COACH, Role.MANAGER},
         PERSON_KINDS,
     ),
+    # My work (the first page after sign-in): which lists each role works from. Each app's
+    # my_work_panels asks for its own action; the commissioner has none (reports only).
+    "my_work.casework": ({Role.CASEWORKER, Role.MANAGER}, PERSON_KINDS),  # actions, contact
+    "my_work.appointments": ({Role.CASEWORKER}, PERSON_KINDS),
+    "my_work.referrals": ({Role.EMPLOYMENT_ADVISER, Role.WORK_COACH}, PERSON_KINDS),
+    "my_work.employment": ({Role.EMPLOYMENT_ADVISER}, PERSON_KINDS),  # interviews, starts
+    "my_work.freshstart": ({Role.WORK_COACH}, JOBCENTRE),
+    "my_work.markers": ({Role.WORK_COACH}, JOBCENTRE),
+    "my_work.custody_summary": ({Role.EBSA}, JOBCENTRE),
+    "my_work.team": ({Role.MANAGER}, PERSON_KINDS),  # the team's overdue work by person
 }
 
 

@@ -5,10 +5,15 @@ An app contributes by defining `<app>/panels.py` with
     def person_panels(*, user, person, access) -> list[dict]   # each {"template": "...", **context}
     def case_panels(*, user, case, access) -> list[dict]
     def my_work_panels(*, user, mine_only, rows, cap) -> list[dict]   # My work lists, with "shown"
+                                                       # (rows) and "people" (their person ids)
 
 `access` is consent.policy.Access: what the acting agency sees of the person. Each function must
 run a fixed number of queries and show only what `user` may see: a section the agency does not
 see is absent (return no panel), not an empty box.
+
+My work panels are decided by consent.policy actions ("my_work.*" and the actions of the work
+itself); core.worklist builds them alike (up to `rows` rows, a count capped at `cap`, a "See all"
+link to a full, paginated list). My work names the panels' "people" in its one audit event.
 """
 
 from importlib import import_module

@@ -48,12 +48,12 @@ def _surgery_sites(agency_id):
     return BenefitSurgery.objects.filter(jobcentre_id=agency_id).values("establishment_id")
 
 
-def ebsa_worklist(*, user) -> Worklist:
-    """The EBSA's work at their surgeries' establishments. Fixed number of queries whatever the size."""
+def _worklist_querysets(user) -> dict:
+    """The worklist's lists, scoped and ordered: receptions without a closure, closures not yet
+    confirmed (and of those, the ones to chase), releases without advice or a Freshstart booking."""
     acting = user.acting
     today = policy.today()
     sites = _surgery_sites(acting.agency_id)
-    runs_surgery = BenefitSurgery.objects.filter(jobcentre_id=acting.agency_id).exists()
     closure = ClaimClosure.objects.filter(
         person=OuterRef("person"), reception_date=OuterRef("reception_date")
     )
@@ -98,6 +98,40 @@ def ebsa_worklist(*, user) -> Worklist:
         .select_related("person", "establishment")
         .order_by("expected_release_date", "id")
     )
+    return {
+        "receptions": receptions,
+        "in_progress": in_progress,
+        "to_chase": to_chase,
+        "releases": releases,
+    }
+
+
+def ebsa_worklist_counts(*, user, cap: int) -> dict:
+    """The worklist's counts alone (My work's summary): each counted up to `cap` (core.pagination),
+    no rows loaded; the scan rows that matched nobody where the user works them (else None)."""
+    from core.pagination import capped_count
+
+    counts = {name: capped_count(qs, cap) for name, qs in _worklist_querysets(user).items()}
+    counts["scan_items_open"] = (
+        scan_items.open_item_count(user=user) if policy.can(user, "scan_item.work") else None
+    )
+    counts["chase_after_days"] = settings.BDC_CHASE_AFTER_DAYS
+    return counts
+
+
+def ebsa_worklist(*, user) -> Worklist:
+    """The EBSA's work at their surgeries' establishments. Fixed number of queries whatever the size."""
+    acting = user.acting
+    today = policy.today()
+    runs_surgery = BenefitSurgery.objects.filter(jobcentre_id=acting.agency_id).exists()
+    lists = _worklist_querysets(user)
+    receptions, in_progress, to_chase, releases = (
+        lists["receptions"],
+        lists["in_progress"],
+        lists["to_chase"],
+        lists["releases"],
+    )
+    chase_after = settings.BDC_CHASE_AFTER_DAYS
     reception_rows = list(receptions[:WORKLIST_LIMIT])
     for episode in reception_rows:
         episode.days_since_reception = (today - episode.reception_date).days
@@ -306,4 +340,39 @@ def freshstart_for_person(*, user, person) -> list:
         FreshstartAppointment.objects.for_user(user, person=person)
         .select_related("office", "jobcentre")
         .order_by("-appointment_at", "-id")[:5]
+    )
+
+
+MARKER_EXPIRY_WARNING_DAYS = 28
+
+
+def markers_expiring(*, user, days: int = MARKER_EXPIRY_WARNING_DAYS):
+    """The acting Jobcentre's live markers ending in the next `days` days, the soonest first."""
+    today = policy.today()
+    return (
+        Marker.objects.for_user(user)
+        .live(today)
+        .filter(
+            jobcentre_id=user.acting.agency_id,
+            expires_on__lte=today + datetime.timedelta(days=days),
+        )
+        .select_related("person")
+        .order_by("expires_on", "id")
+    )
+
+
+def freshstart_this_week(*, user, days_back: int = 90):
+    """The acting Jobcentre's Freshstart appointments without attendance, up to the end of the
+    seventh day from today: the ones already due (attendance to record) first, then this week's."""
+    start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        FreshstartAppointment.objects.for_user(user)
+        .filter(
+            jobcentre_id=user.acting.agency_id,
+            attended__isnull=True,
+            appointment_at__gte=start_of_today - datetime.timedelta(days=days_back),
+            appointment_at__lt=start_of_today + datetime.timedelta(days=7),
+        )
+        .select_related("person", "office")
+        .order_by("appointment_at", "id")
     )

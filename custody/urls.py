@@ -7,6 +7,8 @@ app_name = "custody"
 urlpatterns = [
     path("custody/", views.worklist, name="worklist"),
     path("custody/freshstart/", views.freshstart_list, name="freshstart_list"),
+    path("custody/markers/ending/", views.markers_expiring, name="markers_expiring"),
+    path("custody/freshstart/this-week/", views.freshstart_week, name="freshstart_week"),
     path(
         "custody/people/<int:person_pk>/claim-closure/new/",
         views.closure_create,

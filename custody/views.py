@@ -607,3 +607,76 @@ def scan_detail(request, pk):
 def scan_progress(request, pk):
     scan = selectors.get_scan(user=request.user, pk=pk)
     return render(request, "custody/scan_progress.html", {"scan": scan})
+
+
+@login_required
+def markers_expiring(request):
+    """The full list of markers ending soon that My work opens: Django pagination, one audit event."""
+    from audit.services import access_list_record
+    from core.worklist import LIST_TEMPLATE, full_list
+    from custody.panels import MARKER_COLUMNS, marker_row
+
+    if not policy.can(request.user, "my_work.markers"):
+        raise PermissionDenied("Your role does not work from this list.")
+    context = full_list(
+        request,
+        queryset=selectors.markers_expiring(user=request.user),
+        columns=MARKER_COLUMNS,
+        row=marker_row,
+    )
+    access_list_record(
+        user=request.user,
+        action=Action.VIEW,
+        page="custody:markers_expiring",
+        people=[marker.person_id for marker in context["objects"]],
+    )
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            **context,
+            "title": "Markers ending soon",
+            "noun": "markers ending",
+            "intro": f"Live markers your Jobcentre set that end in the next {selectors.MARKER_EXPIRY_WARNING_DAYS} days, the soonest first. Set a new one with the person's consent if it is still needed.",
+            "empty": "No markers end in the next few weeks.",
+            "filter_groups": [],
+        },
+    )
+
+
+@login_required
+def freshstart_week(request):
+    """The full list behind My work's Freshstart panel: appointments without attendance up to the
+    end of this week, the ones already due first; Django pagination, one audit event."""
+    from audit.services import access_list_record
+    from core.worklist import LIST_TEMPLATE, full_list
+    from custody.panels import FRESHSTART_COLUMNS, freshstart_row
+
+    if not policy.can(request.user, "my_work.freshstart"):
+        raise PermissionDenied("Your role does not work from this list.")
+    context = full_list(
+        request,
+        queryset=selectors.freshstart_this_week(user=request.user),
+        columns=FRESHSTART_COLUMNS,
+        row=freshstart_row,
+    )
+    access_list_record(
+        user=request.user,
+        action=Action.VIEW,
+        page="custody:freshstart_week",
+        people=[appointment.person_id for appointment in context["objects"]],
+    )
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            **context,
+            "title": "Freshstart appointments today and this week",
+            "noun": "appointments without attendance",
+            "intro": "Appointments at your Jobcentre without attendance recorded, up to the end of "
+            "the seventh day from today: the ones already due first. Every appointment, with the "
+            "ones recorded, is on the Freshstart appointments page.",
+            "empty": "No Freshstart appointments are waiting for attendance this week.",
+            "filter_groups": [],
+        },
+    )

@@ -190,11 +190,14 @@ def checks_due_for_user(*, user, mine: bool = False, day: datetime.date | None =
     return qs.order_by("is_mine", "is_overdue", "due_on", "id")
 
 
-def checks_due_parts(*, user, mine: bool = False) -> list:
+def checks_due_parts(*, user, mine: bool = False, adviser_id: int | None = None) -> list:
     """The checks-due page as core.pagination.Segments parts: the user's own job starts, then the
-    team's, each overdue first and by due date; counted up to a cap per part by the page."""
+    team's, each overdue first and by due date; counted up to a cap per part by the page. With
+    `adviser_id`, one adviser's (the manager's "by adviser" list on My work links to it)."""
     qs = checks_due_for_user(user=user)
     order = ("is_overdue", "due_on", "id")
+    if adviser_id is not None:
+        return [qs.filter(spell__adviser_id=adviser_id).order_by(*order)]
     own = qs.filter(spell__adviser_id=user.pk).order_by(*order)
     return [own] if mine else [own, qs.exclude(spell__adviser_id=user.pk).order_by(*order)]
 
@@ -211,3 +214,81 @@ def open_checks_for_api(*, user, status: str = ""):
     if status:
         qs = qs.current_status_is(status, day)
     return qs
+
+
+def interviews_coming_up(*, user, mine: bool = False):
+    """Interviews arranged from now on, on the acting agency's applications (the user's own, with
+    `mine`), the soonest first."""
+    from django.utils import timezone
+
+    from employers.models import ApplicationStatus
+
+    qs = Application.objects.for_user(user).filter(
+        agency_id=user.acting.agency_id,
+        status=ApplicationStatus.INTERVIEW_ARRANGED,
+        interview_at__gte=timezone.now(),
+    )
+    if mine:
+        qs = qs.filter(created_by_id=user.pk)
+    return qs.select_related("person", "vacancy", "vacancy__employer", "created_by").order_by(
+        "interview_at", "id"
+    )
+
+
+def starts_to_verify(*, user, mine: bool = False):
+    """The acting agency's job outcomes still running that nobody has verified (told by the person,
+    confirmed by the employer, or a payslip seen): the user's own with `mine`, the oldest first."""
+    from employers.models import OUTCOME_KINDS
+
+    qs = EmploymentSpell.objects.for_user(user).filter(
+        agency_id=user.acting.agency_id,
+        verified_how="",
+        end_date__isnull=True,
+        kind__in=OUTCOME_KINDS,
+    )
+    if mine:
+        qs = qs.filter(adviser_id=user.pk)
+    return qs.select_related("person", "employer", "adviser").order_by("start_date", "id")
+
+
+def overdue_checks_by_adviser(*, user, limit: int = 50) -> list[dict]:
+    """The acting agency's overdue retention checks (from their dates) counted by adviser, the most
+    first, in one grouped query: [{"adviser_id", "name", "count", "oldest"}]."""
+    from django.db.models import Min
+
+    day = policy.today()
+    rows = (
+        RetentionCheck.objects.for_user(user)
+        .current_status_is("overdue", day)
+        .filter(spell__agency_id=user.acting.agency_id)
+        .order_by()
+        .values(
+            "spell__adviser_id",
+            "spell__adviser__first_name",
+            "spell__adviser__last_name",
+            "spell__adviser__username",
+        )
+        .annotate(count=Count("id"), oldest=Min("due_on"))
+        .order_by("-count", "oldest", "spell__adviser_id")[:limit]
+    )
+    return [
+        {
+            "adviser_id": row["spell__adviser_id"],
+            "name": f"{row['spell__adviser__first_name']} {row['spell__adviser__last_name']}".strip()
+            or row["spell__adviser__username"],
+            "count": row["count"],
+            "oldest": row["oldest"],
+        }
+        for row in rows
+    ]
+
+
+def overdue_checks_count(*, user, cap: int) -> int:
+    from core.pagination import capped_count
+
+    return capped_count(
+        RetentionCheck.objects.for_user(user)
+        .current_status_is("overdue")
+        .filter(spell__agency_id=user.acting.agency_id),
+        cap,
+    )

@@ -15,7 +15,7 @@ from consent import policy
 from consent.sections import Section
 from core.errors import ApplicationError
 from core.pagination import Segments, narrow_page
-from core.views import apply_error, save_with
+from core.views import apply_error, querystring_without, save_with
 from employers import matching, selectors, services
 from employers.forms import (
     ApplicationForm,
@@ -500,8 +500,13 @@ def spell_edit(request, pk):
 def checks_due(request):
     _staff_only(request.user)
     mine = request.GET.get("mine") == "1"
+    try:
+        adviser_id = int(request.GET["adviser"]) if request.GET.get("adviser") else None
+    except ValueError:
+        adviser_id = None
     checks = Segments(
-        selectors.checks_due_parts(user=request.user, mine=mine), cap=CHECKS_COUNT_CAP
+        selectors.checks_due_parts(user=request.user, mine=mine, adviser_id=adviser_id),
+        cap=CHECKS_COUNT_CAP,
     )
     page = narrow_page(checks, request.GET.get("page"), PAGE_SIZE)
     access_list_record(
@@ -513,7 +518,14 @@ def checks_due(request):
     return render(
         request,
         "employers/checks_due.html",
-        {"page": page, "mine": mine, "today": policy.today(), "capped": checks.capped},
+        {
+            "page": page,
+            "mine": mine,
+            "adviser_id": adviser_id,
+            "today": policy.today(),
+            "capped": checks.capped,
+            "querystring": querystring_without(request, "page"),
+        },
     )
 
 
@@ -556,3 +568,74 @@ def feedback_create(request, person_pk):
             return redirect("employers:person_jobs", person_pk=person.pk)
     _viewed(request, person, "feedback create form")
     return render(request, "employers/feedback_form.html", {"form": form, "person": person})
+
+
+WHOSE = [("", "The team's"), ("mine", "Only mine")]
+
+
+def _work_list(request, *, page_name, title, noun, intro, empty, queryset_for, columns, row):
+    """A full list My work links to: Django pagination, the mine/team filter, one audit event."""
+    from core.worklist import LIST_TEMPLATE, filters, full_list
+
+    if not policy.can(request.user, "my_work.employment"):
+        raise PermissionDenied("Your role does not work from this list.")
+    whose, links = filters(request, "whose", WHOSE)
+    context = full_list(
+        request,
+        queryset=queryset_for(user=request.user, mine=whose == "mine"),
+        columns=columns,
+        row=row,
+    )
+    access_list_record(
+        user=request.user,
+        action=Action.VIEW,
+        page=page_name,
+        people=[obj.person_id for obj in context["objects"]],
+        detail={"filters": {"whose": whose} if whose else {}},
+    )
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            **context,
+            "title": title,
+            "noun": noun,
+            "intro": intro,
+            "empty": empty,
+            "filter_groups": [links],
+        },
+    )
+
+
+@login_required
+def interviews(request):
+    from employers.panels import INTERVIEW_COLUMNS, interview_row
+
+    return _work_list(
+        request,
+        page_name="interviews",
+        title="Interviews coming up",
+        noun="interviews arranged",
+        intro="Interviews arranged on your agency's applications, the soonest first.",
+        empty="No interviews are arranged.",
+        queryset_for=selectors.interviews_coming_up,
+        columns=INTERVIEW_COLUMNS,
+        row=interview_row,
+    )
+
+
+@login_required
+def starts_to_verify(request):
+    from employers.panels import START_COLUMNS, start_row
+
+    return _work_list(
+        request,
+        page_name="starts_to_verify",
+        title="Job starts to verify",
+        noun="job starts not verified",
+        intro="Jobs still running that nobody has verified with the person, the employer or a payslip, the oldest first.",
+        empty="Every job start has been verified.",
+        queryset_for=selectors.starts_to_verify,
+        columns=START_COLUMNS,
+        row=start_row,
+    )

@@ -153,3 +153,14 @@ def ended_by_consent_withdrawal(*, user, limit: int = 20) -> list[dict]:
         .order_by("-updated_at", "-id")
         .values("pk", "sent_at", "updated_at", "from_agency__name", "provision__name")[:limit]
     )
+
+
+def to_answer(*, user):
+    """Referrals sent to the acting agency waiting for its answer, the nearest respond-by first
+    (the inbox's first part, on the referral_inbox index)."""
+    return (
+        Referral.objects.received_by(user)
+        .filter(status=Status.SENT)
+        .select_related("person", "from_agency", "provision")
+        .order_by("respond_by", "id")
+    )

@@ -45,6 +45,8 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
     cw.goto("/sign-in/")
     cw.tab_through()
     cw.sign_in("probation.luton")
+    assert cw.heading() == "My work"  # the first page after sign-in (issue 18)
+    cw.click_link("Caseload")
     assert cw.heading() == "Caseload"
     cw.tab_through()
     cw.screenshot("caseload", docs=True)
@@ -167,6 +169,8 @@ def test_caseworker_shares_with_jobcentre_and_withdrawal_cuts_access_at_once(jou
 
     # The work coach signs in and sees the person on their caseload and can open the record.
     wc = journey("workcoach.luton")
+    assert wc.heading() == "My work"
+    wc.click_link("Caseload")
     assert wc.heading() == "Caseload"
     wc.tab_through()
     row = wc.page.get_by_role("link", name=f"{person.last_name.upper()}, {person.first_name}")

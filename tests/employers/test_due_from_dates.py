@@ -217,6 +217,12 @@ def test_my_checks_due_lists_checks_due_by_date_without_the_sweep(
     assert "NOTYET" not in team
 
 
+def _checks_section(html):
+    """My work's retention checks list, up to the next list (job starts to verify follows it)."""
+    section = html[html.index('id="checks-due"') :]
+    return section[: section.index("<h2")] if "<h2" in section else section
+
+
 def test_my_work_lists_retention_checks_due_by_date_without_the_sweep(
     client_for, caseworker_a, provider_a, adviser_a, work_coach_a, employer
 ):
@@ -244,7 +250,7 @@ def test_my_work_lists_retention_checks_due_by_date_without_the_sweep(
 
     html = page.get(reverse("casework:my_work")).content.decode()
     assert "Retention checks due (2)" in html
-    section = html[html.index('id="checks-due"') :]
+    section = _checks_section(html)
     assert section.index("Late") < section.index("Mine")  # overdue first
     assert "Theirs" not in section and "Notyet" not in section
     assert _tags(section) == ["red:Overdue", "yellow:Due"]
@@ -252,7 +258,7 @@ def test_my_work_lists_retention_checks_due_by_date_without_the_sweep(
     assert reverse("employers:check_record", args=[late.pk]) in section
 
     team = page.get(reverse("casework:my_work"), {"whose": "team"}).content.decode()
-    section = team[team.index('id="checks-due"') :]
+    section = _checks_section(team)
     assert "Retention checks due (3)" in team and "Theirs" in section and "Notyet" not in section
     assert section.index("Mine") < section.index("Theirs")  # yours first
 
@@ -305,7 +311,7 @@ def test_checks_due_page_my_work_and_api_run_the_same_queries_for_1_and_10_check
     assert len(large_page.captured_queries) == len(small_page.captured_queries)
     with django_assert_max_num_queries(len(small_work.captured_queries)) as large_work:
         html = page.get(reverse("casework:my_work")).content.decode()
-    assert "Retention checks due (10)" in html and html.count("Picker") == 10
+    assert "Retention checks due (10)" in html and _checks_section(html).count("Picker") == 10
     assert len(large_work.captured_queries) == len(small_work.captured_queries)
     with django_assert_max_num_queries(len(small_api.captured_queries)) as large_api:
         rows = api.get(f"{BASE}/retention-checks/", {"status": "due"}).json()["results"]
