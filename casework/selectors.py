@@ -476,6 +476,7 @@ def appointments_this_week(*, user, whose: str = "mine"):
         at__gte=start,
         at__lt=start + datetime.timedelta(days=7),
         case__end_date__isnull=True,
+        cancelled_at__isnull=True,
     )
     if whose == "mine":
         qs = qs.filter(Q(case__owner_id=user.pk) | Q(created_by_id=user.pk))

@@ -172,3 +172,14 @@ def test_a_partner_corrects_only_its_own_rows(
     # another agency's case is a 404
     other = client_for(adviser_a)
     assert other.get(reverse("casework:goal_edit", args=[case_a.pk, 999999])).status_code == 404
+
+
+def test_a_cancelled_appointment_leaves_this_weeks_list(caseworker_a, case_a):
+    from casework.selectors import appointments_this_week
+
+    visit = services.appointment_add(
+        user=caseworker_a, case=case_a, kind="probation", at=NOW() + datetime.timedelta(days=2)
+    )
+    assert list(appointments_this_week(user=caseworker_a, whose="team")) == [visit]
+    services.appointment_cancel(user=caseworker_a, appointment=visit, version=1, reason="Moved")
+    assert list(appointments_this_week(user=caseworker_a, whose="team")) == []
