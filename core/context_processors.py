@@ -42,5 +42,18 @@ def navigation(request):
             continue  # the app providing it is not installed yet
         count = import_string(NAV_COUNTS[url_name])(request.user) if url_name in NAV_COUNTS else 0
         text = f"{label} ({count})" if count else label
-        items.append({"text": text, "href": href, "active": request.path.startswith(href)})
-    return {"nav_items": items, "acting": acting}
+        items.append({"text": text, "href": href, "active": False})
+    # the current section: the item whose address is the longest start of this page's (a person's
+    # or case's pages fall under the caseload at "/"; /my-work/ is My work alone)
+    current = max(
+        (item for item in items if request.path.startswith(item["href"])),
+        key=lambda item: len(item["href"]),
+        default=None,
+    )
+    if current is not None:
+        current["active"] = True
+    return {
+        "nav_items": items,
+        "acting": acting,
+        "can_search_people": policy.can(request.user, "person.view"),
+    }

@@ -240,14 +240,13 @@ def rag_tag(value):
 
 @register.simple_tag(takes_context=True)
 def service_navigation(context):
-    """The service name and the acting user's sections, with the current one marked."""
+    """The acting user's sections, with the current one marked. The service name is in the header
+    above, so it is not repeated here."""
     items = [
         {"href": i["href"], "text": i["text"], "active": i["active"]}
         for i in context.get("nav_items", [])
     ]
-    return component(
-        "service-navigation", {"serviceName": "Resettle", "serviceUrl": "/", "navigation": items}
-    )
+    return component("service-navigation", {"navigation": items})
 
 
 @register.simple_tag
