@@ -64,21 +64,17 @@ def goal_edit(request, pk, goal_pk):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def goal_cancel(request, pk, goal_pk):
-    case = _case(request, pk, Section.PLAN)
-    goal = _goal(request, case, goal_pk)
-    _may_change(request, case, goal, "goal")
-    form = CancelForm(request.POST or None, initial={"version": goal.version})
+def _cancel_page(request, case, row, *, what: str, service, intro: str):
+    """Cancel a goal or an appointment: the reason, then back to the plan."""
+    form = CancelForm(request.POST or None, initial={"version": row.version})
     if request.method == "POST" and form.is_valid():
         done = save_with(
             request,
             form,
-            services.goal_cancel,
-            "Goal cancelled.",
+            service,
+            f"{what.capitalize()} cancelled.",
             _plan(case),
-            goal=goal,
+            **{what: row},
             **form.cleaned_data,
         )
         if done:
@@ -87,9 +83,25 @@ def goal_cancel(request, pk, goal_pk):
         request,
         case,
         form,
-        title="Cancel the goal",
-        button="Cancel the goal",
+        title=f"Cancel the {what}",
+        button=f"Cancel the {what}",
         section="plan",
+        intro=intro,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_cancel(request, pk, goal_pk):
+    case = _case(request, pk, Section.PLAN)
+    goal = _goal(request, case, goal_pk)
+    _may_change(request, case, goal, "goal")
+    return _cancel_page(
+        request,
+        case,
+        goal,
+        what="goal",
+        service=services.goal_cancel,
         intro=f"“{goal.description}”. Actions towards it stay in the plan.",
     )
 
@@ -142,26 +154,12 @@ def appointment_cancel(request, pk, appointment_pk):
     case = _case(request, pk, Section.PLAN)
     appointment = selectors.get_appointment(user=request.user, case=case, pk=appointment_pk)
     _may_change(request, case, appointment, "appointment")
-    form = CancelForm(request.POST or None, initial={"version": appointment.version})
-    if request.method == "POST" and form.is_valid():
-        done = save_with(
-            request,
-            form,
-            services.appointment_cancel,
-            "Appointment cancelled.",
-            _plan(case),
-            appointment=appointment,
-            **form.cleaned_data,
-        )
-        if done:
-            return done
-    return _form_page(
+    return _cancel_page(
         request,
         case,
-        form,
-        title="Cancel the appointment",
-        button="Cancel the appointment",
-        section="plan",
+        appointment,
+        what="appointment",
+        service=services.appointment_cancel,
         intro=f"{appointment.get_kind_display()} appointment on "
         f"{timezone.localtime(appointment.at):%-d %B %Y at %H:%M}",
     )
