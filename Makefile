@@ -40,6 +40,7 @@ test: test-deps services
 	@bash scripts/ensure-apt.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit -q -c pyproject.toml -r agencies audit casework consent core config custody employers referrals reporting
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0 --settings=config.test_settings
 	$(BIN)/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
@@ -65,6 +66,7 @@ e2e: test-deps services
 lint: test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 worker: deps
 	$(BIN)/celery -A config worker -l info
