@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -375,19 +376,28 @@ def restricted_access(request, pk):
     )
 
 
+RESTRICTED_PAGE_SIZE = 50
+
+
 @login_required
 def restricted_list(request):
     """A manager's list of the restricted records their agency owns."""
     if not policy.can(request.user, "restricted.grant"):
         raise PermissionDenied("Only managers see the list of restricted records.")
-    people = list(selectors.restricted_people(user=request.user)[:500])
+    page = Paginator(selectors.restricted_people(user=request.user), RESTRICTED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access_list_record(
         user=request.user,
         action=Action.VIEW,
         page="restricted records",
-        people=[p.pk for p in people],
+        people=[p.pk for p in page.object_list],
     )
-    return render(request, "consent/restricted_list.html", {"people": people})
+    return render(
+        request,
+        "consent/restricted_list.html",
+        {"people": page.object_list, "page": page, "querystring": ""},
+    )
 
 
 @login_required

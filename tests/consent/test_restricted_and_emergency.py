@@ -181,3 +181,18 @@ def test_managers_of_both_agencies_review_it_once(
     outsider = staff("outsider_manager", AgencyFactory(name="Probation C"), Role.MANAGER)
     with pytest.raises(NotFound):
         services.emergency_access_review(user=outsider, emergency=emergency, note="x")
+
+
+def test_the_restricted_list_opens_in_full_page_by_page(manager_a, client_for, monkeypatch):
+    from consent import views
+    from tests.factories import person_with_case
+
+    monkeypatch.setattr(views, "RESTRICTED_PAGE_SIZE", 2)
+    people = [person_with_case(manager_a, last_name=f"Quiet{n}")[0] for n in range(5)]
+    for person in people:
+        _restrict(manager_a, person)
+    client = client_for(manager_a)
+    first = client.get(reverse("consent:restricted_list")).content.decode()
+    assert "can see: 5." in first and "Page 1 of 3" in first
+    last = client.get(reverse("consent:restricted_list"), {"page": 3}).content.decode()
+    assert people[4].full_name in last and people[0].full_name not in last
