@@ -135,3 +135,21 @@ def archive_search(*, staff_user, agency, months: list[ArchivedMonth]) -> list[A
                 found.append(_event(row, users, agencies))
     found.sort(key=lambda e: (e.at, e.id), reverse=True)
     return found
+
+
+def archive_search_person(*, person, months: list[ArchivedMonth]) -> list[AccessEvent]:
+    """Who viewed or changed `person`'s record in the given archived months, newest first; the users
+    and agencies named are read in one query each."""
+    from agencies.models import Agency, User
+
+    rows = [
+        row
+        for archived in months
+        for row in archive_read(archived)
+        if row["person_id"] == person.pk
+    ]
+    users = User.objects.in_bulk({row["user_id"] for row in rows if row["user_id"]})
+    agencies = Agency.objects.in_bulk({row["agency_id"] for row in rows if row["agency_id"]})
+    found = [_event(row, users, agencies) for row in rows]
+    found.sort(key=lambda e: (e.at, e.id), reverse=True)
+    return found

@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import User
-from audit import archive, selectors
+from audit import archive as archive_module
+from audit import selectors
 from audit import subject_access as subject_access_export
 from audit.describe import describe_events
 from audit.models import Action, ArchivedMonth
@@ -29,10 +30,18 @@ def person_access_log(request, pk):
     )
     page, capped = _log_page(request, selectors.access_log_for_person(person=person, limit=None))
     page.object_list = describe_events(page.object_list, reader=request.user, person=person)
+    found = None
+    if request.GET.get("archived") == "1":
+        found = _archive_search(
+            request,
+            audit_detail={"person_log": person.pk},
+            search=lambda batch: archive_module.archive_search_person(person=person, months=batch),
+            describe=lambda events: describe_events(events, reader=request.user, person=person),
+        )
     return render(
         request,
         "audit/person_access_log.html",
-        {"person": person, "page": page, "capped": capped},
+        {"person": person, "page": page, "capped": capped, "archive": found},
     )
 
 
@@ -64,7 +73,14 @@ def user_access(request):
         )
         page.object_list = describe_events(page.object_list, reader=request.user)
         if request.GET.get("archived") == "1":
-            archive = _archive_search(request, selected, agency)
+            archive = _archive_search(
+                request,
+                audit_detail={"staff_user": selected.pk},
+                search=lambda batch: archive_module.archive_search(
+                    staff_user=selected, agency=agency, months=batch
+                ),
+                describe=lambda events: describe_events(events, reader=request.user),
+            )
     return render(
         request,
         "audit/user_access.html",
@@ -78,9 +94,10 @@ def user_access(request):
     )
 
 
-def _archive_search(request, selected, agency) -> dict:
+def _archive_search(request, *, audit_detail: dict, search, describe) -> dict:
     """Archived months (audit/archive.py), newest first, AUDIT_ARCHIVE_MONTHS_PER_REQUEST at a time:
-    the page says how many it has searched and offers the next batch. Each batch is audited."""
+    the page says how many it has searched and offers the next batch. Each batch is audited.
+    `search(batch)` finds the events in a batch of months; `describe(events)` words them."""
     months = list(ArchivedMonth.objects.order_by("-month"))
     start = request.GET.get("from", "0")
     start = min(int(start), len(months)) if start.isdigit() else 0
@@ -90,16 +107,16 @@ def _archive_search(request, selected, agency) -> dict:
         action=Action.SEARCH,
         detail={
             "page": "access_log_archive",
-            "staff_user": selected.pk,
+            **audit_detail,
             "months": [f"{m.month:%Y-%m}" for m in batch],
         },
     )
     try:
-        events = archive.archive_search(staff_user=selected, agency=agency, months=batch)
+        events = search(batch)
         problem = None
     except (OSError, ValueError) as exc:
         events, problem = [], f"An archive could not be read ({exc}). Try again later."
-    events = describe_events(events, reader=request.user)
+    events = describe(events)
     searched = start + len(batch)
     return {
         "events": events,

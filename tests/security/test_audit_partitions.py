@@ -13,6 +13,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.urls import reverse
 from django.utils import timezone
 from psycopg2 import errors as pg_errors
 
@@ -239,6 +240,16 @@ def test_old_months_are_archived_dropped_and_still_found_by_a_managers_search(
     assert event.user == manager_a
     assert event.detail["months"] == [f"{m:%Y-%m}" for m in archived[start : start + per_request]]
     assert client.get(f"/access-log/?user={caseworker_a.pk}&archived=1&from=x").status_code == 200
+
+    # The person's own access log searches the archives too, for the case team, audited.
+    team = client_for(caseworker_a)
+    log = reverse("audit:person_access_log", args=[person_a.pk])
+    assert "Search archived months" in team.get(log).content.decode()
+    page = team.get(f"{log}?archived=1&from={start}").content.decode()
+    older = page.split('id="archived-results"', 1)[1]
+    assert older.count('<tr class="govuk-table__row">') - 1 == 3  # the header row, then 3 events
+    searched = AccessEvent.objects.filter(detail__page="access_log_archive").latest("at", "id")
+    assert searched.user == caseworker_a and searched.detail["person_log"] == person_a.pk
 
 
 def test_a_month_is_never_dropped_without_its_archive():
