@@ -1,7 +1,7 @@
 from django import forms
 
 from casework.validators import validate_postcode
-from core.forms import DateField, GovUKFormMixin
+from core.forms import DateField, GovUKFormMixin, TimeField
 from employers.models import (
     ApplicationStatus,
     CheckEvidence,
@@ -186,20 +186,17 @@ class ApplicationForm(GovUKFormMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=ApplicationStatus.INTERESTED,
         label="Where is it up to?",
+        error_messages={"required": "Select where the application is up to"},
     )
     interview_on = DateField(label="Interview date", required=False)
-    interview_time = forms.TimeField(
-        label="Interview time", required=False, help_text="For example, 14:30"
-    )
+    interview_time = TimeField(label="Interview time", required=False)
 
 
 class ApplicationUpdateForm(GovUKFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(choices=ApplicationStatus.choices, label="Status")
     interview_on = DateField(label="Interview date", required=False)
-    interview_time = forms.TimeField(
-        label="Interview time", required=False, help_text="For example, 14:30"
-    )
+    interview_time = TimeField(label="Interview time", required=False)
     outcome = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
@@ -305,7 +302,7 @@ class FeedbackForm(GovUKFormMixin, forms.Form):
     )
 
 
-class EmployerFilterForm(forms.Form):
+class EmployerFilterForm(GovUKFormMixin, forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search by name")
     sector = forms.ChoiceField(choices=[("", "Any sector"), *Sector.choices], required=False)
     town = forms.CharField(required=False, max_length=100)
