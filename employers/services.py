@@ -390,6 +390,19 @@ def application_create(
     return application
 
 
+def _interview_held_after_its_date(status, interview_at, *, changed) -> None:
+    """An interview cannot be recorded as held (interviewed) before the day it was arranged for."""
+    if status != ApplicationStatus.INTERVIEWED or interview_at is None:
+        return
+    day = timezone.localtime(interview_at).date()
+    if day > policy.today():
+        raise ApplicationError(
+            f"The interview is arranged for {day:%-d %B %Y}: record it as interviewed on or "
+            "after that day",
+            field="status" if changed else "interview_at",
+        )
+
+
 @transaction.atomic
 def application_update(
     *,
@@ -454,6 +467,9 @@ def application_update(
     new_status = changes.get("status", current.status)
     if interview_at is not None:
         changes["interview_at"] = interview_at
+    _interview_held_after_its_date(
+        new_status, changes.get("interview_at", current.interview_at), changed="status" in changes
+    )
     if new_status == ApplicationStatus.INTERVIEW_ARRANGED and not (
         interview_at or current.interview_at
     ):
@@ -693,6 +709,12 @@ def retention_check_record(
     if checked_on < spell.start_date:
         raise ApplicationError(
             "Date of the check must be after the job started", field="checked_on"
+        )
+    if left_on is not None and outcome == CheckOutcome.IN_WORK:
+        raise ApplicationError(
+            "They are still in the same job, so leave the date they left blank "
+            "(or choose another outcome)",
+            field="left_on",
         )
     if outcome == CheckOutcome.LEFT_NO_JOB:
         left_on = left_on or checked_on

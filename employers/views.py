@@ -329,7 +329,8 @@ def application_create(request, person_pk, vacancy_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     vacancy = selectors.get_vacancy(pk=vacancy_pk)
-    form = ApplicationForm(request.POST or None)
+    # An empty POST (no status chosen) is a bound form, so it is refused, not shown again blank.
+    form = ApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_create(
