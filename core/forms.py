@@ -201,6 +201,11 @@ class GovUKFormMixin:
     made from the field's label, so a form only states a message when it wants a better one.
     """
 
+    # Conditional questions (the Design System's conditional radios): for a radio field, the
+    # fields shown under a choice only when it is chosen, e.g. {"method": {"verbal": ["witness"]}}.
+    # The govuk_field tag renders them inside the radios, so templates leave them out.
+    conditional_fields: dict[str, dict[str, tuple[str, ...]]] = {}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.apply_user_messages()

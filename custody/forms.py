@@ -247,6 +247,7 @@ class AttendanceForm(GovUKFormMixin, forms.Form):
 
 
 class PostReleaseClaimForm(GovUKFormMixin, forms.Form):
+    conditional_fields = {"claim_state": {ClaimState.UNDECIDED: ("undecided_reason",)}}
     released_on = DateField(
         label="Release date", error_messages={"required": "Enter the release date"}
     )

@@ -2,8 +2,9 @@
 
 from django import forms, template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from core.forms import DateInputWidget, govuk_field_id
+from core.forms import DateInputWidget, TimeField, govuk_field_id
 from core.govuk import component
 
 register = template.Library()
@@ -59,6 +60,23 @@ def _fieldset(bound_field, legend_classes):
     }
 
 
+def _reveal_conditionals(bound_field, items) -> str:
+    """The Design System's conditional radios: the questions a choice makes relevant are shown
+    under it, only when it is chosen (form.conditional_fields, see GovUKFormMixin). A question
+    with an error under a choice that is not chosen is shown after the radios instead, so its
+    message is never hidden. Returns the HTML of those."""
+    reveals = getattr(bound_field.form, "conditional_fields", {}).get(bound_field.name, {})
+    stranded = []
+    for item in items:
+        names = [n for n in reveals.get(item["value"], ()) if n in bound_field.form.fields]
+        inside = [n for n in names if item["checked"] or not bound_field.form[n].errors]
+        stranded += [n for n in names if n not in inside and n not in stranded]
+        if inside:
+            html = "".join(govuk_field(bound_field.form[n]) for n in inside)
+            item["conditional"] = {"html": html}
+    return mark_safe("".join(govuk_field(bound_field.form[n]) for n in stranded))  # noqa: S308 - built by the components
+
+
 @register.simple_tag
 def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_heading=False):
     """Render one bound field with the matching Design System component."""
@@ -109,16 +127,17 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
 
     if isinstance(widget, forms.RadioSelect):
         items = [i for i in _choices(bound_field, multiple=False) if i["value"] != ""]
+        stranded = _reveal_conditionals(bound_field, items)
         params.update(
             {
                 "idPrefix": field_id,
                 "name": name,
                 "items": items,
                 "fieldset": _fieldset(bound_field, legend_classes),
-                "classes": "govuk-radios--inline" if inline else None,
+                "classes": "govuk-radios--inline" if inline and not stranded else None,
             }
         )
-        return component("radios", params)
+        return component("radios", params) + stranded
 
     if isinstance(widget, forms.CheckboxInput):
         params.update(
@@ -178,6 +197,8 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
         )
         return component("password-input", params)
 
+    if not classes and isinstance(bound_field.field, TimeField):
+        classes = "govuk-input--width-5"
     input_type = getattr(widget, "input_type", "text")
     params.update(
         {

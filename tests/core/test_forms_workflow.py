@@ -188,3 +188,89 @@ def test_every_time_input_uses_the_shared_time_field():
             )
             if looks_like_a_time:
                 assert type(field) is TimeField, f"{name}.{field_name}"
+
+
+# --- conditional questions (the Design System's conditional radios) ------------------------
+
+
+class _ContactForm(GovUKFormMixin, forms.Form):
+    conditional_fields = {"how": {"phone": ("number",)}}
+    how = forms.ChoiceField(
+        choices=[("email", "Email"), ("phone", "Phone")], widget=forms.RadioSelect, label="How?"
+    )
+    number = forms.CharField(label="Phone number", required=False)
+    at = TimeField(label="Best time", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("how") == "phone" and not data.get("number"):
+            self.add_error("number", "Enter the phone number")
+        return data
+
+
+def _conditional(html, field_id):
+    """(id, html) of the conditional block that holds the field with this id, else (None, "")."""
+    import re
+
+    for match in re.finditer(r'<div class="govuk-radios__conditional[^"]*" id="([^"]+)">', html):
+        depth, pos, block = 1, match.end(), ""
+        for tag in re.finditer(r"<div\b|</div>", html[pos:]):
+            depth += 1 if tag.group(0) == "<div" else -1
+            if depth == 0:
+                block = html[match.start() : pos + tag.end()]
+                break
+        if f'id="{field_id}"' in block:
+            return match.group(1), block
+    return None, ""
+
+
+def test_a_conditional_question_is_shown_under_its_choice_only():
+    from core.templatetags.govuk import govuk_field
+
+    form = _ContactForm()
+    html = str(govuk_field(form["how"]))
+    block_id, block = _conditional(html, "id_number")
+    assert block_id, html
+    assert "govuk-radios__conditional--hidden" in block
+    assert f'value="phone" data-aria-controls="{block_id}"' in html
+    assert 'value="email" data-aria-controls' not in html
+    chosen = str(govuk_field(_ContactForm({"how": "phone", "number": "01582"})["how"]))
+    _, block = _conditional(chosen, "id_number")
+    assert "govuk-radios__conditional--hidden" not in block and 'value="01582"' in block
+
+
+def test_an_error_under_a_choice_not_chosen_is_shown_after_the_radios():
+    from core.templatetags.govuk import govuk_field
+
+    form = _ContactForm({"how": "email", "number": "x"})
+    form.is_valid()
+    form.add_error("number", "Leave the phone number blank for email")
+    html = str(govuk_field(form["how"]))
+    assert _conditional(html, "id_number") == (None, "")
+    assert html.index("govuk-radios__input") < html.index('id="id_number"')
+    assert "Leave the phone number blank for email" in html
+
+
+def test_time_inputs_are_narrow():
+    from core.templatetags.govuk import govuk_field
+
+    assert "govuk-input--width-5" in str(govuk_field(_ContactForm()["at"]))
+
+
+@pytest.mark.django_db
+def test_consent_page_reveals_the_witness_only_for_verbal_consent(
+    client_for, caseworker_a, person_a
+):
+    from django.urls import reverse
+
+    html = (
+        client_for(caseworker_a)
+        .get(reverse("consent:consent_create", args=[person_a.pk]))
+        .content.decode()
+    )
+    witness_block, _ = _conditional(html, "id_witness_name")
+    version_block, _ = _conditional(html, "id_form_version")
+    assert witness_block and version_block and witness_block != version_block
+    assert f'value="verbal_witnessed" data-aria-controls="{witness_block}"' in html
+    assert f'value="signed_form" data-aria-controls="{version_block}"' in html
+    assert html.count('name="witness_name"') == 1
