@@ -18,6 +18,7 @@ from employers.models import (
     SpellEndReason,
     SpellKind,
     VerifiedHow,
+    application_next_statuses,
 )
 
 
@@ -173,7 +174,13 @@ class DisclosureChoiceForm(GovUKFormMixin, forms.Form):
     )
 
 
+INTERVIEW_REVEAL = {
+    "status": {ApplicationStatus.INTERVIEW_ARRANGED: ("interview_on", "interview_time")}
+}
+
+
 class ApplicationForm(GovUKFormMixin, forms.Form):
+    conditional_fields = INTERVIEW_REVEAL
     status = forms.ChoiceField(
         choices=[
             (s, ApplicationStatus(s).label)
@@ -193,13 +200,33 @@ class ApplicationForm(GovUKFormMixin, forms.Form):
 
 
 class ApplicationUpdateForm(GovUKFormMixin, forms.Form):
+    conditional_fields = INTERVIEW_REVEAL
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=ApplicationStatus.choices, label="Status")
+    status = forms.ChoiceField(
+        choices=ApplicationStatus.choices,
+        widget=forms.RadioSelect,
+        label="Where is it up to now?",
+        error_messages={
+            "required": "Select where the application is up to",
+            "invalid_choice": "Select one of the next steps shown",
+        },
+    )
     interview_on = DateField(label="Interview date", required=False)
     interview_time = TimeField(label="Interview time", required=False)
     outcome = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
+
+    def __init__(self, *args, current_status=None, **kwargs):
+        """`current_status`: the application's status now; the list offers it (no change) and
+        only the steps allowed from it (employers.models.APPLICATION_TRANSITIONS)."""
+        super().__init__(*args, **kwargs)
+        if current_status is not None:
+            current = ApplicationStatus(current_status)
+            choices = [(current.value, f"{current.label} (no change)")]
+            choices += [(s.value, s.label) for s in application_next_statuses(current)]
+            self.fields["status"].choices = choices
+            self.fields["status"].initial = current.value
 
 
 class SpellForm(GovUKFormMixin, forms.Form):
@@ -247,6 +274,7 @@ class SpellEditForm(SpellForm):
 
 
 class CheckRecordForm(GovUKFormMixin, forms.Form):
+    conditional_fields = {"outcome": {CheckOutcome.LEFT_NO_JOB: ("left_on",)}}
     outcome = forms.ChoiceField(
         choices=CheckOutcome.choices,
         widget=forms.RadioSelect,
@@ -260,7 +288,7 @@ class CheckRecordForm(GovUKFormMixin, forms.Form):
         label="Date of the check", error_messages={"required": "Enter the date of the check"}
     )
     left_on = DateField(
-        label="Date they left", required=False, help_text="Only if they left and are not in work"
+        label="Date they left", required=False, help_text="The day they stopped working"
     )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000

@@ -578,6 +578,39 @@ def _sync_checks(spell: EmploymentSpell) -> None:
         RetentionCheck.objects.bulk_create(to_create, ignore_conflicts=True)
 
 
+def _check_offer_for_spell(person, application: Application) -> None:
+    """A job start made from an application: the person's own, offered, and not made already."""
+    if application.person_id != person.pk:
+        raise ApplicationError("That application is for someone else", field="application")
+    status = (  # as stored now: the caller's copy may predate the offer
+        Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
+    )
+    if status != ApplicationStatus.OFFERED:
+        raise ApplicationError(
+            f"A job start is made from an offered application: this one is "
+            f"{ApplicationStatus(status).label.lower() if status else 'not found'}",
+            field="application",
+        )
+    if EmploymentSpell.objects.filter(application=application).exists():
+        raise ApplicationError(
+            "A job start has already been recorded for this offer: change that one instead",
+            field="application",
+        )
+
+
+def spell_fields_from_application(application: Application) -> dict:
+    """What an offered application already says about the job, to fill in its job start."""
+    vacancy = application.vacancy
+    return {
+        "kind": SpellKind.JOB,
+        "employer": vacancy.employer_id,
+        "job_title": vacancy.title,
+        "hours_per_week": vacancy.hours_per_week,
+        "contract_type": vacancy.contract_type,
+        "pay": vacancy.pay,
+    }
+
+
 @transaction.atomic
 def employment_spell_create(
     *, user, person, case: Case | None = None, adviser=None, verified: bool = True, **fields
@@ -588,8 +621,8 @@ def employment_spell_create(
     _check_unknown(fields, SPELL_FIELDS)
     case = _case_for(user, person, case)
     application = fields.get("application")
-    if application is not None and application.person_id != person.pk:
-        raise ApplicationError("That application is for someone else", field="application")
+    if application is not None:
+        _check_offer_for_spell(person, application)
     spell = EmploymentSpell(
         person=person, case=case, agency=user.acting.agency, adviser=adviser or user, **fields
     )

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -362,6 +363,7 @@ def application_edit(request, pk):
     local = timezone.localtime(application.interview_at) if application.interview_at else None
     form = ApplicationUpdateForm(
         request.POST or None,
+        current_status=application.status,
         initial={
             "version": application.version,
             "status": application.status,
@@ -399,11 +401,17 @@ def application_edit(request, pk):
 def spell_create(request, person_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
-    form = SpellForm(request.POST or None, initial={"start_date": policy.today()})
+    application = _offer_for_spell(request, person)
+    initial = {"start_date": policy.today()}
+    if application is not None:
+        initial |= services.spell_fields_from_application(application)
+    form = SpellForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {
             k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "employer"
         }
+        if application is not None:
+            data["application"] = application
         try:
             spell = services.employment_spell_create(user=request.user, person=person, **data)
         except ApplicationError as exc:
@@ -418,8 +426,24 @@ def spell_create(request, person_pk):
     return render(
         request,
         "employers/spell_form.html",
-        {"form": form, "person": person, "title": "Record a job start"},
+        {
+            "form": form,
+            "person": person,
+            "title": "Record a job start",
+            "application": application,
+        },
     )
+
+
+def _offer_for_spell(request, person):
+    """The offered application a job start is made from (?application=<id>), or None."""
+    pk = request.GET.get("application", "")
+    if not pk.isdigit():
+        return None
+    application = selectors.get_application(user=request.user, pk=int(pk))
+    if application.person_id != person.pk:
+        raise Http404("Application not found")
+    return application
 
 
 @login_required
