@@ -72,14 +72,30 @@ def _reveal_conditionals(bound_field, items) -> str:
         inside = [n for n in names if item["checked"] or not bound_field.form[n].errors]
         stranded += [n for n in names if n not in inside and n not in stranded]
         if inside:
-            html = "".join(govuk_field(bound_field.form[n]) for n in inside)
+            html = "".join(govuk_field(bound_field.form[n], _nested=True) for n in inside)
             item["conditional"] = {"html": html}
-    return mark_safe("".join(govuk_field(bound_field.form[n]) for n in stranded))  # noqa: S308 - built by the components
+    return mark_safe("".join(govuk_field(bound_field.form[n], _nested=True) for n in stranded))  # noqa: S308 - built by the components
+
+
+def _is_conditional(bound_field) -> bool:
+    """Whether the field is a conditional question, rendered by its radio field instead."""
+    form = bound_field.form
+    return any(
+        bound_field.name in names
+        for radio, reveals in getattr(form, "conditional_fields", {}).items()
+        if radio in form.fields
+        for names in reveals.values()
+    )
 
 
 @register.simple_tag
-def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_heading=False):
-    """Render one bound field with the matching Design System component."""
+def govuk_field(
+    bound_field, classes="", legend_classes="", inline=False, page_heading=False, _nested=False
+):
+    """Render one bound field with the matching Design System component. A conditional
+    question renders nothing here: its radio field shows it under the choice."""
+    if not _nested and _is_conditional(bound_field):
+        return ""
     widget = bound_field.field.widget
     params = _common(bound_field)
     name, field_id = bound_field.html_name, bound_field.auto_id

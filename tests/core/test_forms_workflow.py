@@ -274,3 +274,14 @@ def test_consent_page_reveals_the_witness_only_for_verbal_consent(
     assert f'value="verbal_witnessed" data-aria-controls="{witness_block}"' in html
     assert f'value="signed_form" data-aria-controls="{version_block}"' in html
     assert html.count('name="witness_name"') == 1
+
+
+def test_a_template_that_lists_every_field_shows_a_conditional_question_once():
+    from django.template import Context, Template
+
+    html = Template(
+        "{% load govuk %}{% for field in form %}{% govuk_field field %}{% endfor %}"
+    ).render(Context({"form": _ContactForm()}))
+    assert html.count('name="number"') == 1
+    block_id, _ = _conditional(html, "id_number")
+    assert block_id
