@@ -377,7 +377,10 @@ class AppointmentForm(GovUKFormMixin, forms.Form):
 class AttendanceForm(GovUKFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     attended = forms.ChoiceField(
-        choices=YesNoUnknown.choices, widget=forms.RadioSelect, label="Did they attend?"
+        choices=YesNoUnknown.choices,
+        widget=forms.RadioSelect,
+        label="Did they attend?",
+        error_messages={"required": "Select whether they attended"},
     )
 
 

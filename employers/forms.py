@@ -135,6 +135,7 @@ class PreferencesForm(GovUKFormMixin, forms.Form):
         choices=ConvictionsSpent.choices,
         widget=forms.RadioSelect,
         label="Are the person's convictions spent?",
+        error_messages={"required": "Select whether the person's convictions are spent"},
     )
     disclosure_advice_given_on = DateField(label="Disclosure advice given on", required=False)
 
@@ -235,6 +236,7 @@ class SpellForm(GovUKFormMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=SpellKind.JOB,
         label="What kind of work?",
+        error_messages={"required": "Select what kind of work it is"},
     )
     employer = forms.ModelChoiceField(
         queryset=Employer.objects.order_by("name"),
