@@ -34,7 +34,7 @@ from employers.forms import (
     SpellForm,
     VacancyForm,
 )
-from employers.models import JobPreferences
+from employers.models import ApplicationStatus, JobPreferences
 
 PAGE_SIZE = 25
 # Yours and the team's checks are each counted up to this many (the page then says "more than").
@@ -65,6 +65,13 @@ def _interview_at(data):
     if day is None:
         return None
     return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
+
+
+def _interview_error(form, exc):
+    """The service names interview_at; the page asks for it as the interview date."""
+    if exc.field == "interview_at":
+        exc.field = "interview_on"
+    apply_error(form, exc)
 
 
 # --- employers --------------------------------------------------------------------------------
@@ -339,10 +346,13 @@ def application_create(request, person_pk, vacancy_pk):
                 person=person,
                 vacancy=vacancy,
                 status=form.cleaned_data["status"],
-                interview_at=_interview_at(form.cleaned_data),
+                # the interview questions are shown only for an arranged interview
+                interview_at=_interview_at(form.cleaned_data)
+                if form.cleaned_data["status"] == ApplicationStatus.INTERVIEW_ARRANGED
+                else None,
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            _interview_error(form, exc)
         else:
             messages.success(request, f"Application for {vacancy.title} recorded.")
             return redirect("employers:person_jobs", person_pk=person.pk)
@@ -384,7 +394,7 @@ def application_edit(request, pk):
                 outcome=data["outcome"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            _interview_error(form, exc)
         else:
             messages.success(request, "Application updated.")
             return redirect("employers:person_jobs", person_pk=application.person_id)

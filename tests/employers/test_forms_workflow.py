@@ -226,3 +226,33 @@ def test_same_job_with_a_date_left_shows_the_message_outside_the_hidden_question
     )
     assert _block_for(html, "id_left_on-day") == (None, "")  # not hidden under "left the job"
     assert 'id="id_left_on-error"' in html
+
+
+def test_arranged_interview_without_a_date_is_asked_for_next_to_the_date(
+    client_for, adviser_a, shared_person, vacancy
+):
+    from tests.helpers_forms import field_error
+
+    html = (
+        client_for(adviser_a)
+        .post(
+            reverse("employers:application_create", args=[shared_person.pk, vacancy.pk]),
+            {"status": "interview_arranged", "interview_time": "2pm"},
+        )
+        .content.decode()
+    )
+    assert field_error(html, "id_interview_on") == "Enter the interview date and time"
+    assert input_value(html, "interview_time") == "2pm"
+    block_id, block = _block_for(html, "id_interview_on-day")
+    assert block_id and "govuk-radios__conditional--hidden" not in block
+
+
+def test_an_interview_date_left_under_another_choice_is_not_kept(
+    client_for, adviser_a, shared_person, vacancy
+):
+    response = client_for(adviser_a).post(
+        reverse("employers:application_create", args=[shared_person.pk, vacancy.pk]),
+        {"status": "applied", **date_post("interview_on", TODAY()), "interview_time": "2pm"},
+    )
+    assert response.status_code == 302
+    assert Application.objects.get(person=shared_person).interview_at is None
