@@ -150,7 +150,10 @@ def govuk_field(
                 "name": name,
                 "items": items,
                 "fieldset": _fieldset(bound_field, legend_classes),
-                "classes": "govuk-radios--inline" if inline and not stranded else None,
+                # the Design System: no conditional questions in inline radios
+                "classes": "govuk-radios--inline"
+                if inline and not stranded and not any("conditional" in i for i in items)
+                else None,
             }
         )
         return component("radios", params) + stranded

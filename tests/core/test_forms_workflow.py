@@ -285,3 +285,9 @@ def test_a_template_that_lists_every_field_shows_a_conditional_question_once():
     assert html.count('name="number"') == 1
     block_id, _ = _conditional(html, "id_number")
     assert block_id
+
+
+def test_radios_with_conditional_questions_are_never_inline():
+    from core.templatetags.govuk import govuk_field
+
+    assert "govuk-radios--inline" not in str(govuk_field(_ContactForm()["how"], inline=True))
