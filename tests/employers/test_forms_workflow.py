@@ -88,6 +88,8 @@ def test_offered_application_links_to_a_job_start_with_its_fields_filled_in(
     jobs = page.get(reverse("employers:person_jobs", args=[shared_person.pk])).content.decode()
     url = f"{reverse('employers:spell_create', args=[shared_person.pk])}?application={app.pk}"
     assert f'href="{url}"' in jobs and "Record the job start" in jobs
+    edit = page.get(reverse("employers:application_edit", args=[app.pk])).content.decode()
+    assert f'href="{url}"' in edit
     html = page.get(url).content.decode()
     assert "From the offer of Warehouse operative at Hatters Logistics" in html
     assert input_value(html, "job_title") == "Warehouse operative"
