@@ -166,3 +166,10 @@ def test_api_answers_400_for_impossible_dates(api_for, caseworker_a, person_a):
     assert future_check.status_code == 400, future_check.json()
     assert "identity_verified_on" in str(future_check.json())
     assert not Person.objects.filter(last_name="B").exists()
+
+
+def test_ten_years_before_a_leap_day_is_the_28th():
+    from casework.services import _years_before
+
+    assert _years_before(datetime.date(2028, 2, 29), 10) == datetime.date(2018, 2, 28)
+    assert _years_before(datetime.date(2026, 12, 4), 10) == datetime.date(2016, 12, 4)
