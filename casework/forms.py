@@ -29,7 +29,7 @@ from casework.models import (
 )
 from casework.validators import validate_crn, validate_ni_number, validate_prison_number
 from consent.sections import SensitivePart
-from core.forms import DateField, GovUKFormMixin
+from core.forms import DateField, GovUKFormMixin, TimeField
 
 
 class PersonForm(GovUKFormMixin, forms.Form):
@@ -159,7 +159,7 @@ class CaseCloseForm(GovUKFormMixin, forms.Form):
     )
 
 
-class CaseloadFilterForm(forms.Form):
+class CaseloadFilterForm(GovUKFormMixin, forms.Form):
     q = forms.CharField(
         required=False, label="Search by name, CRN, prison number or NI number", max_length=100
     )
@@ -373,20 +373,8 @@ class AppointmentForm(GovUKFormMixin, forms.Form):
         error_messages={"required": "Select the kind of appointment"},
     )
     date = DateField(label="Date", error_messages={"required": "Enter the date of the appointment"})
-    time = forms.CharField(
-        max_length=5,
-        label="Time",
-        help_text="24-hour clock, for example 14:30",
-        error_messages={"required": "Enter the time of the appointment"},
-    )
+    time = TimeField(label="Time", error_messages={"required": "Enter the time of the appointment"})
     where = forms.CharField(max_length=200, required=False, label="Where")
-
-    def clean_time(self):
-        value = self.cleaned_data["time"].strip().replace(".", ":")
-        try:
-            return datetime.datetime.strptime(value, "%H:%M").time()
-        except ValueError:
-            raise forms.ValidationError("Enter the time like 14:30") from None
 
     def at(self):
         return timezone.make_aware(
@@ -397,7 +385,10 @@ class AppointmentForm(GovUKFormMixin, forms.Form):
 class AttendanceForm(GovUKFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     attended = forms.ChoiceField(
-        choices=YesNoUnknown.choices, widget=forms.RadioSelect, label="Did they attend?"
+        choices=YesNoUnknown.choices,
+        widget=forms.RadioSelect,
+        label="Did they attend?",
+        error_messages={"required": "Select whether they attended"},
     )
 
 

@@ -1,7 +1,5 @@
 """Forms for the offender manager, risk and licence, qualifications and courses (casework.records)."""
 
-import datetime
-
 from django import forms
 
 from casework.models import (
@@ -15,7 +13,7 @@ from casework.models import (
     QualificationStatus,
     RoshLevel,
 )
-from core.forms import DateField, GovUKFormMixin
+from core.forms import DateField, GovUKFormMixin, TimeField
 
 
 class OffenderManagerForm(GovUKFormMixin, forms.Form):
@@ -35,29 +33,6 @@ class OffenderManagerForm(GovUKFormMixin, forms.Form):
     offender_manager_contact = forms.CharField(
         max_length=200, required=False, label="Phone number or email address"
     )
-
-
-class TimeField(forms.CharField):
-    """A time typed on the 24-hour clock (14:30)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 5, "inputmode": "numeric"}))
-        kwargs.setdefault("help_text", "24-hour clock, for example 19:00")
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = (super().to_python(value) or "").strip().replace(".", ":")
-        if not value:
-            return None
-        try:
-            return datetime.datetime.strptime(value, "%H:%M").time()
-        except ValueError:
-            raise forms.ValidationError(f"Enter the {self.label.lower()} like 19:00") from None
-
-    def prepare_value(self, value):
-        if isinstance(value, datetime.time):
-            return value.strftime("%H:%M")
-        return value
 
 
 class RiskLicenceForm(GovUKFormMixin, forms.Form):

@@ -102,6 +102,40 @@ def _check_unknown(fields: dict, allowed: set):
         raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}")
 
 
+YOUNGEST_AGE_YEARS = 10  # the age of criminal responsibility in England and Wales
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _validate_person_dates(person: Person) -> None:
+    """Dates that cannot be true are refused: a birth in the future or under 10 years ago, and
+    an identity check that has not happened yet."""
+    today = policy.today()
+    born = person.date_of_birth
+    if born and born > today:
+        raise ApplicationError("Date of birth must be in the past", field="date_of_birth")
+    if born and born > _years_before(today, YOUNGEST_AGE_YEARS):
+        raise ApplicationError(
+            f"Date of birth must be at least {YOUNGEST_AGE_YEARS} years ago: check the year",
+            field="date_of_birth",
+        )
+    verified = person.identity_verified_on
+    if verified and verified > today:
+        raise ApplicationError(
+            "Date identity was verified must be today or in the past", field="identity_verified_on"
+        )
+    if verified and born and verified < born:
+        raise ApplicationError(
+            "Date identity was verified must be after the date of birth",
+            field="identity_verified_on",
+        )
+
+
 @transaction.atomic
 def person_create(*, user, confirm_not_duplicate: bool = False, **fields) -> Person:
     """Add a person. One record per person (casework.dedupe): an identifier already on a record the
@@ -114,8 +148,7 @@ def person_create(*, user, confirm_not_duplicate: bool = False, **fields) -> Per
     if person.identity_verified_on:
         person.identity_verified_by = user
     _full_clean(person, exclude=["identity_verified_by", "created_by_agency"])
-    if person.date_of_birth and person.date_of_birth > policy.today():
-        raise ApplicationError("Date of birth must be in the past", field="date_of_birth")
+    _validate_person_dates(person)
     dedupe.check_before_saving(user=user, fields=fields, confirmed=confirm_not_duplicate)
     person.save()
     policy.refresh_person_access(person)
@@ -142,8 +175,7 @@ def person_update(*, user, person: Person, version: int, **fields) -> Person:
     for name, value in fields.items():
         setattr(candidate, name, value)
     _full_clean(candidate, exclude=["identity_verified_by", "created_by_agency"])
-    if candidate.date_of_birth > policy.today():
-        raise ApplicationError("Date of birth must be in the past", field="date_of_birth")
+    _validate_person_dates(candidate)
     if "identity_verified_on" in changed:
         fields["identity_verified_by"] = user if fields["identity_verified_on"] else None
     new_identifiers = {n: fields[n] for n in dedupe.IDENTIFIER_LABELS if n in changed and fields[n]}

@@ -16,6 +16,13 @@ def _recipients():
 class ConsentForm(GovUKFormMixin, forms.Form):
     """The person's consent, as an affirmative act: nothing is ticked until they choose it."""
 
+    conditional_fields = {
+        "method": {
+            ConsentMethod.SIGNED_FORM: ("form_version",),
+            ConsentMethod.VERBAL_WITNESSED: ("witness_name",),
+        }
+    }
+
     recipient_agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
         label="Who may receive the information?",

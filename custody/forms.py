@@ -1,5 +1,4 @@
 import datetime
-import re
 
 from django import forms
 from django.db.models import Q
@@ -7,7 +6,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Site, SiteKind
 from casework.validators import validate_ni_number
-from core.forms import DateField, GovUKFormMixin
+from core.forms import DateField, GovUKFormMixin, TimeField
 from core.uploads import UploadField
 from custody.models import (
     AdviceTopic,
@@ -215,20 +214,6 @@ class PreReleaseAdviceForm(GovUKFormMixin, forms.Form):
     )
 
 
-def parse_time(value: str) -> datetime.time | None:
-    match = re.fullmatch(r"\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*", (value or "").lower())
-    if not match:
-        return None
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half == "pm" and hour < 12:
-        hour += 12
-    if half == "am" and hour == 12:
-        hour = 0
-    if hour > 23 or minute > 59:
-        return None
-    return datetime.time(hour, minute)
-
-
 class FreshstartForm(GovUKFormMixin, forms.Form):
     office = forms.ModelChoiceField(
         queryset=Site.objects.filter(kind=SiteKind.JOBCENTRE, agency__kind=AgencyKind.JOBCENTRE),
@@ -239,11 +224,8 @@ class FreshstartForm(GovUKFormMixin, forms.Form):
     appointment_date = DateField(
         label="Appointment date", error_messages={"required": "Enter the appointment date"}
     )
-    appointment_time = forms.CharField(
-        label="Appointment time",
-        max_length=10,
-        help_text="For example, 9:30am or 14:00",
-        error_messages={"required": "Enter the appointment time"},
+    appointment_time = TimeField(
+        label="Appointment time", error_messages={"required": "Enter the appointment time"}
     )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
@@ -251,14 +233,9 @@ class FreshstartForm(GovUKFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "appointment_time" in data:
-            time = parse_time(data["appointment_time"])
-            if time is None:
-                self.add_error("appointment_time", "Enter a real time, for example 9:30am or 14:00")
-            elif data.get("appointment_date"):
-                data["appointment_at"] = timezone.make_aware(
-                    datetime.datetime.combine(data["appointment_date"], time)
-                )
+        time, day = data.get("appointment_time"), data.get("appointment_date")
+        if time and day:
+            data["appointment_at"] = timezone.make_aware(datetime.datetime.combine(day, time))
         return data
 
 
@@ -270,6 +247,7 @@ class AttendanceForm(GovUKFormMixin, forms.Form):
 
 
 class PostReleaseClaimForm(GovUKFormMixin, forms.Form):
+    conditional_fields = {"claim_state": {ClaimState.UNDECIDED: ("undecided_reason",)}}
     released_on = DateField(
         label="Release date", error_messages={"required": "Enter the release date"}
     )

@@ -228,6 +228,18 @@ class SpellSerializer(_PersonScopedSerializer):
     employer = serializers.PrimaryKeyRelatedField(
         queryset=Employer.objects.all(), required=False, allow_null=True
     )
+    application = serializers.PrimaryKeyRelatedField(
+        queryset=Application.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The offered application this job start comes from",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["application"].queryset = Application.objects.for_user(request.user)
 
     class Meta:
         model = EmploymentSpell
@@ -235,6 +247,7 @@ class SpellSerializer(_PersonScopedSerializer):
             "id",
             "person",
             "case",
+            "application",
             "employer",
             "kind",
             "job_title",

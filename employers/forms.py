@@ -1,7 +1,7 @@
 from django import forms
 
 from casework.validators import validate_postcode
-from core.forms import DateField, GovUKFormMixin
+from core.forms import DateField, GovUKFormMixin, TimeField
 from employers.models import (
     ApplicationStatus,
     CheckEvidence,
@@ -18,6 +18,7 @@ from employers.models import (
     SpellEndReason,
     SpellKind,
     VerifiedHow,
+    application_next_statuses,
 )
 
 
@@ -134,6 +135,7 @@ class PreferencesForm(GovUKFormMixin, forms.Form):
         choices=ConvictionsSpent.choices,
         widget=forms.RadioSelect,
         label="Are the person's convictions spent?",
+        error_messages={"required": "Select whether the person's convictions are spent"},
     )
     disclosure_advice_given_on = DateField(label="Disclosure advice given on", required=False)
 
@@ -173,7 +175,13 @@ class DisclosureChoiceForm(GovUKFormMixin, forms.Form):
     )
 
 
+INTERVIEW_REVEAL = {
+    "status": {ApplicationStatus.INTERVIEW_ARRANGED: ("interview_on", "interview_time")}
+}
+
+
 class ApplicationForm(GovUKFormMixin, forms.Form):
+    conditional_fields = INTERVIEW_REVEAL
     status = forms.ChoiceField(
         choices=[
             (s, ApplicationStatus(s).label)
@@ -186,23 +194,40 @@ class ApplicationForm(GovUKFormMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=ApplicationStatus.INTERESTED,
         label="Where is it up to?",
+        error_messages={"required": "Select where the application is up to"},
     )
     interview_on = DateField(label="Interview date", required=False)
-    interview_time = forms.TimeField(
-        label="Interview time", required=False, help_text="For example, 14:30"
-    )
+    interview_time = TimeField(label="Interview time", required=False)
 
 
 class ApplicationUpdateForm(GovUKFormMixin, forms.Form):
+    conditional_fields = INTERVIEW_REVEAL
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=ApplicationStatus.choices, label="Status")
-    interview_on = DateField(label="Interview date", required=False)
-    interview_time = forms.TimeField(
-        label="Interview time", required=False, help_text="For example, 14:30"
+    status = forms.ChoiceField(
+        choices=ApplicationStatus.choices,
+        widget=forms.RadioSelect,
+        label="Where is it up to now?",
+        error_messages={
+            "required": "Select where the application is up to",
+            "invalid_choice": "Select one of the next steps shown",
+        },
     )
+    interview_on = DateField(label="Interview date", required=False)
+    interview_time = TimeField(label="Interview time", required=False)
     outcome = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
+
+    def __init__(self, *args, current_status=None, **kwargs):
+        """`current_status`: the application's status now; the list offers it (no change) and
+        only the steps allowed from it (employers.models.APPLICATION_TRANSITIONS)."""
+        super().__init__(*args, **kwargs)
+        if current_status is not None:
+            current = ApplicationStatus(current_status)
+            choices = [(current.value, f"{current.label} (no change)")]
+            choices += [(s.value, s.label) for s in application_next_statuses(current)]
+            self.fields["status"].choices = choices
+            self.fields["status"].initial = current.value
 
 
 class SpellForm(GovUKFormMixin, forms.Form):
@@ -211,6 +236,7 @@ class SpellForm(GovUKFormMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=SpellKind.JOB,
         label="What kind of work?",
+        error_messages={"required": "Select what kind of work it is"},
     )
     employer = forms.ModelChoiceField(
         queryset=Employer.objects.order_by("name"),
@@ -250,6 +276,7 @@ class SpellEditForm(SpellForm):
 
 
 class CheckRecordForm(GovUKFormMixin, forms.Form):
+    conditional_fields = {"outcome": {CheckOutcome.LEFT_NO_JOB: ("left_on",)}}
     outcome = forms.ChoiceField(
         choices=CheckOutcome.choices,
         widget=forms.RadioSelect,
@@ -263,7 +290,7 @@ class CheckRecordForm(GovUKFormMixin, forms.Form):
         label="Date of the check", error_messages={"required": "Enter the date of the check"}
     )
     left_on = DateField(
-        label="Date they left", required=False, help_text="Only if they left and are not in work"
+        label="Date they left", required=False, help_text="The day they stopped working"
     )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
@@ -305,7 +332,7 @@ class FeedbackForm(GovUKFormMixin, forms.Form):
     )
 
 
-class EmployerFilterForm(forms.Form):
+class EmployerFilterForm(GovUKFormMixin, forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search by name")
     sector = forms.ChoiceField(choices=[("", "Any sector"), *Sector.choices], required=False)
     town = forms.CharField(required=False, max_length=100)

@@ -297,6 +297,14 @@ APPLICATION_TRANSITIONS = {
     ApplicationStatus.UNSUCCESSFUL: set(),
     ApplicationStatus.WITHDRAWN: set(),
 }
+
+
+def application_next_statuses(status) -> list[ApplicationStatus]:
+    """The steps an application with this status may take next, in the workflow's order."""
+    allowed = APPLICATION_TRANSITIONS[ApplicationStatus(status)]
+    return [s for s in ApplicationStatus if s in allowed]
+
+
 OPEN_APPLICATION_STATUSES = [
     ApplicationStatus.INTERESTED,
     ApplicationStatus.APPLIED,

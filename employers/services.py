@@ -393,6 +393,19 @@ def application_create(
     return application
 
 
+def _interview_held_after_its_date(status, interview_at, *, changed) -> None:
+    """An interview cannot be recorded as held (interviewed) before the day it was arranged for."""
+    if status != ApplicationStatus.INTERVIEWED or interview_at is None:
+        return
+    day = timezone.localtime(interview_at).date()
+    if day > policy.today():
+        raise ApplicationError(
+            f"The interview is arranged for {day:%-d %B %Y}: record it as interviewed on or "
+            "after that day",
+            field="status" if changed else "interview_at",
+        )
+
+
 @transaction.atomic
 def application_update(
     *,
@@ -457,6 +470,9 @@ def application_update(
     new_status = changes.get("status", current.status)
     if interview_at is not None:
         changes["interview_at"] = interview_at
+    _interview_held_after_its_date(
+        new_status, changes.get("interview_at", current.interview_at), changed="status" in changes
+    )
     if new_status == ApplicationStatus.INTERVIEW_ARRANGED and not (
         interview_at or current.interview_at
     ):
@@ -581,6 +597,39 @@ def _case_follows_work(user, spell: EmploymentSpell, reason: str) -> None:
     casework_services.case_follows_work(user=user, case=spell.case, in_work=in_work, reason=reason)
 
 
+def _check_offer_for_spell(person, application: Application) -> None:
+    """A job start made from an application: the person's own, offered, and not made already."""
+    if application.person_id != person.pk:
+        raise ApplicationError("That application is for someone else", field="application")
+    status = (  # as stored now: the caller's copy may predate the offer
+        Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
+    )
+    if status != ApplicationStatus.OFFERED:
+        raise ApplicationError(
+            f"A job start is made from an offered application: this one is "
+            f"{ApplicationStatus(status).label.lower() if status else 'not found'}",
+            field="application",
+        )
+    if EmploymentSpell.objects.filter(application=application).exists():
+        raise ApplicationError(
+            "A job start has already been recorded for this offer: change that one instead",
+            field="application",
+        )
+
+
+def spell_fields_from_application(application: Application) -> dict:
+    """What an offered application already says about the job, to fill in its job start."""
+    vacancy = application.vacancy
+    return {
+        "kind": SpellKind.JOB,
+        "employer": vacancy.employer_id,
+        "job_title": vacancy.title,
+        "hours_per_week": vacancy.hours_per_week,
+        "contract_type": vacancy.contract_type,
+        "pay": vacancy.pay,
+    }
+
+
 @transaction.atomic
 def employment_spell_create(
     *, user, person, case: Case | None = None, adviser=None, verified: bool = True, **fields
@@ -591,8 +640,8 @@ def employment_spell_create(
     _check_unknown(fields, SPELL_FIELDS)
     case = _case_for(user, person, case)
     application = fields.get("application")
-    if application is not None and application.person_id != person.pk:
-        raise ApplicationError("That application is for someone else", field="application")
+    if application is not None:
+        _check_offer_for_spell(person, application)
     spell = EmploymentSpell(
         person=person, case=case, agency=user.acting.agency, adviser=adviser or user, **fields
     )
@@ -714,6 +763,12 @@ def retention_check_record(
     if checked_on < spell.start_date:
         raise ApplicationError(
             "Date of the check must be after the job started", field="checked_on"
+        )
+    if left_on is not None and outcome == CheckOutcome.IN_WORK:
+        raise ApplicationError(
+            "They are still in the same job, so leave the date they left blank "
+            "(or choose another outcome)",
+            field="left_on",
         )
     if outcome == CheckOutcome.LEFT_NO_JOB:
         left_on = left_on or checked_on

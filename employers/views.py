@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +34,7 @@ from employers.forms import (
     SpellForm,
     VacancyForm,
 )
-from employers.models import JobPreferences
+from employers.models import ApplicationStatus, JobPreferences
 
 PAGE_SIZE = 25
 # Yours and the team's checks are each counted up to this many (the page then says "more than").
@@ -64,6 +65,13 @@ def _interview_at(data):
     if day is None:
         return None
     return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
+
+
+def _interview_error(form, exc):
+    """The service names interview_at; the page asks for it as the interview date."""
+    if exc.field == "interview_at":
+        exc.field = "interview_on"
+    apply_error(form, exc)
 
 
 # --- employers --------------------------------------------------------------------------------
@@ -346,7 +354,8 @@ def application_create(request, person_pk, vacancy_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
     vacancy = selectors.get_vacancy(pk=vacancy_pk)
-    form = ApplicationForm(request.POST or None)
+    # An empty POST (no status chosen) is a bound form, so it is refused, not shown again blank.
+    form = ApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_create(
@@ -354,10 +363,13 @@ def application_create(request, person_pk, vacancy_pk):
                 person=person,
                 vacancy=vacancy,
                 status=form.cleaned_data["status"],
-                interview_at=_interview_at(form.cleaned_data),
+                # the interview questions are shown only for an arranged interview
+                interview_at=_interview_at(form.cleaned_data)
+                if form.cleaned_data["status"] == ApplicationStatus.INTERVIEW_ARRANGED
+                else None,
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            _interview_error(form, exc)
         else:
             messages.success(request, f"Application for {vacancy.title} recorded.")
             return redirect("employers:person_jobs", person_pk=person.pk)
@@ -378,6 +390,7 @@ def application_edit(request, pk):
     local = timezone.localtime(application.interview_at) if application.interview_at else None
     form = ApplicationUpdateForm(
         request.POST or None,
+        current_status=application.status,
         initial={
             "version": application.version,
             "status": application.status,
@@ -398,7 +411,7 @@ def application_edit(request, pk):
                 outcome=data["outcome"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            _interview_error(form, exc)
         else:
             messages.success(request, "Application updated.")
             return redirect("employers:person_jobs", person_pk=application.person_id)
@@ -415,11 +428,17 @@ def application_edit(request, pk):
 def spell_create(request, person_pk):
     _staff_only(request.user)
     person = policy.get_person(request.user, person_pk, Section.EMPLOYMENT)
-    form = SpellForm(request.POST or None, initial={"start_date": policy.today()})
+    application = _offer_for_spell(request, person)
+    initial = {"start_date": policy.today()}
+    if application is not None:
+        initial |= services.spell_fields_from_application(application)
+    form = SpellForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {
             k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "employer"
         }
+        if application is not None:
+            data["application"] = application
         try:
             spell = services.employment_spell_create(user=request.user, person=person, **data)
         except ApplicationError as exc:
@@ -434,8 +453,24 @@ def spell_create(request, person_pk):
     return render(
         request,
         "employers/spell_form.html",
-        {"form": form, "person": person, "title": "Record a job start"},
+        {
+            "form": form,
+            "person": person,
+            "title": "Record a job start",
+            "application": application,
+        },
     )
+
+
+def _offer_for_spell(request, person):
+    """The offered application a job start is made from (?application=<id>), or None."""
+    pk = request.GET.get("application", "")
+    if not pk.isdigit():
+        return None
+    application = selectors.get_application(user=request.user, pk=int(pk))
+    if application.person_id != person.pk:
+        raise Http404("Application not found")
+    return application
 
 
 @login_required

@@ -2,8 +2,9 @@
 
 from django import forms, template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from core.forms import DateInputWidget, govuk_field_id
+from core.forms import DateInputWidget, TimeField, govuk_field_id
 from core.govuk import component
 
 register = template.Library()
@@ -59,9 +60,42 @@ def _fieldset(bound_field, legend_classes):
     }
 
 
+def _reveal_conditionals(bound_field, items) -> str:
+    """The Design System's conditional radios: the questions a choice makes relevant are shown
+    under it, only when it is chosen (form.conditional_fields, see GovUKFormMixin). A question
+    with an error under a choice that is not chosen is shown after the radios instead, so its
+    message is never hidden. Returns the HTML of those."""
+    reveals = getattr(bound_field.form, "conditional_fields", {}).get(bound_field.name, {})
+    stranded = []
+    for item in items:
+        names = [n for n in reveals.get(item["value"], ()) if n in bound_field.form.fields]
+        inside = [n for n in names if item["checked"] or not bound_field.form[n].errors]
+        stranded += [n for n in names if n not in inside and n not in stranded]
+        if inside:
+            html = "".join(govuk_field(bound_field.form[n], _nested=True) for n in inside)
+            item["conditional"] = {"html": html}
+    return mark_safe("".join(govuk_field(bound_field.form[n], _nested=True) for n in stranded))  # noqa: S308 - built by the components
+
+
+def _is_conditional(bound_field) -> bool:
+    """Whether the field is a conditional question, rendered by its radio field instead."""
+    form = bound_field.form
+    return any(
+        bound_field.name in names
+        for radio, reveals in getattr(form, "conditional_fields", {}).items()
+        if radio in form.fields
+        for names in reveals.values()
+    )
+
+
 @register.simple_tag
-def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_heading=False):
-    """Render one bound field with the matching Design System component."""
+def govuk_field(
+    bound_field, classes="", legend_classes="", inline=False, page_heading=False, _nested=False
+):
+    """Render one bound field with the matching Design System component. A conditional
+    question renders nothing here: its radio field shows it under the choice."""
+    if not _nested and _is_conditional(bound_field):
+        return ""
     widget = bound_field.field.widget
     params = _common(bound_field)
     name, field_id = bound_field.html_name, bound_field.auto_id
@@ -109,16 +143,20 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
 
     if isinstance(widget, forms.RadioSelect):
         items = [i for i in _choices(bound_field, multiple=False) if i["value"] != ""]
+        stranded = _reveal_conditionals(bound_field, items)
         params.update(
             {
                 "idPrefix": field_id,
                 "name": name,
                 "items": items,
                 "fieldset": _fieldset(bound_field, legend_classes),
-                "classes": "govuk-radios--inline" if inline else None,
+                # the Design System: no conditional questions in inline radios
+                "classes": "govuk-radios--inline"
+                if inline and not stranded and not any("conditional" in i for i in items)
+                else None,
             }
         )
-        return component("radios", params)
+        return component("radios", params) + stranded
 
     if isinstance(widget, forms.CheckboxInput):
         params.update(
@@ -178,6 +216,8 @@ def govuk_field(bound_field, classes="", legend_classes="", inline=False, page_h
         )
         return component("password-input", params)
 
+    if not classes and isinstance(bound_field.field, TimeField):
+        classes = "govuk-input--width-5"
     input_type = getattr(widget, "input_type", "text")
     params.update(
         {

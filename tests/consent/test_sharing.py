@@ -331,7 +331,7 @@ def test_acting_agency_switch_changes_what_is_visible(
 
 def test_choosing_an_agency_you_do_not_belong_to_is_refused(client_for, caseworker_a, agency_b):
     response = client_for(caseworker_a).post(reverse("agencies:choose"), {"agency": agency_b.pk})
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert response.status_code == 200 and "Select one of the options" in response.content.decode()
 
 
 def test_api_acting_agency_header(caseworker_a, agency_b, person_b):

@@ -189,7 +189,8 @@ def test_offence_types_need_sensitive_access(adviser_a, caseworker_a, shared_per
 def test_application_moves_through_the_status_flow(adviser_a, shared_person, vacancy):
     app = services.application_create(user=adviser_a, person=shared_person, vacancy=vacancy)
     assert app.case == shared_person.cases.get()
-    when = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)
+    # an interview is recorded as held on or after its day (issue 18): this one was this morning
+    when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
     app = services.application_update(user=adviser_a, application=app, status="applied")
     app = services.application_update(
         user=adviser_a, application=app, status="interview_arranged", interview_at=when
