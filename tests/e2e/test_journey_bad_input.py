@@ -21,6 +21,7 @@ def error_summary_state(page):
 
 def test_form_errors_show_the_summary_focus_it_and_keep_what_was_typed(journey):
     j = journey("probation.luton")
+    j.click_link("Caseload")  # sign-in lands on My work
     j.page.get_by_role("button", name="Add a person").click()
     j.page.wait_for_url("**/people/new/")
     j.check()
