@@ -43,10 +43,13 @@ SHARED_ROUTE_PREFIXES = (
     "employers:contact_create",
     "reporting:report_",
     "custody:scan_",
+    # scan work items (/scan-items/) are rows of the importing Jobcentre, not of a person (most
+    # name nobody in Resettle): access by agency, tested in tests/custody/test_scan_work_items.py
+    "api:scan-item-",
+    # a user's own notifications (no personal data): tests/referrals/test_in_app_notifications.py
+    "notification_",
     "referrals:provision",
 )
-# Scan work items (/scan-items/) are rows of the importing Jobcentre, not of a person (most name
-# nobody in Resettle): their access is by agency, tested in tests/custody/test_scan_work_items.py.
 NOUN_ALIASES = {
     "benefitclaim": "PostReleaseClaim",
     "claim": "ClaimClosure",

@@ -112,12 +112,6 @@ ROUTE_SECTIONS = {
     "api:freshstart-appointment-detail": "custody",
     "custody:closure_create": "benefits",
     "custody:closure_detail": "benefits",
-    # scan rows that matched nobody, once resolved, name the person their closure is for
-    "custody:scan_item_detail": "benefits",
-    "custody:scan_item_dismiss": "benefits",
-    "custody:scan_item_add_person": "benefits",
-    "api:scan-item-detail": "benefits",
-    "api:scan-item-dismiss": "benefits",
     "custody:closure_edit": "benefits",
     "api:claim-closure-detail": "benefits",
     "custody:chase_create": "benefits",
