@@ -360,11 +360,6 @@ class ActionEditForm(ActionForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ActionStatusForm(GovUKFormMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=ActionStatus.choices)
-
-
 class AppointmentForm(GovUKFormMixin, forms.Form):
     kind = forms.ChoiceField(
         choices=AppointmentKind.choices,
