@@ -144,7 +144,7 @@ def user_message(field, code, label) -> str | None:
     if code in {"invalid_choice", "invalid_list", "invalid_pk_value", "list"}:
         if question or isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
             return "Select one of the options"
-        return f"Select {name} from the list"  # noqa: S608 - a message, not SQL
+        return f"Select {name} from the list"  # noqa: S608  # nosec B608 - a message, not SQL
     if code == "invalid":
         if isinstance(field, forms.DecimalField | forms.FloatField):
             return f"{title} must be a number, like 12.5"
